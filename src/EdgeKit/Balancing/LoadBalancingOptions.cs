@@ -1,0 +1,116 @@
+namespace EdgeKit.Balancing;
+
+/// <summary>How a cluster spreads requests over its destinations.</summary>
+public sealed class LoadBalancingOptions
+{
+    /// <summary>The default <see cref="LatencyDecay"/>: 10 seconds (Finagle's and Linkerd's).</summary>
+    public static readonly TimeSpan DefaultLatencyDecay = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The strategy's name: one of <see cref="LoadBalancingStrategyNames"/> or a registered custom strategy.
+    /// Default <see cref="LoadBalancingStrategyNames.PowerOfTwoChoices"/>.
+    /// </summary>
+    public string Strategy { get; set; } = LoadBalancingStrategyNames.Default;
+
+    /// <summary>
+    /// The time constant of the peak latency EWMA kept for every destination: an observation's weight
+    /// falls to 1/e after this long. Default 10 s; must be positive.
+    /// </summary>
+    public TimeSpan LatencyDecay { get; set; } = DefaultLatencyDecay;
+
+    /// <summary>Where a request's key comes from, for consistent hashing and session affinity.</summary>
+    public RequestKeyOptions RequestKey { get; set; } = new();
+
+    /// <summary>Settings of the <see cref="LoadBalancingStrategyNames.ConsistentHash"/> strategy.</summary>
+    public ConsistentHashOptions ConsistentHash { get; set; } = new();
+
+    /// <summary>Settings of the <see cref="LoadBalancingStrategyNames.SessionAffinity"/> strategy.</summary>
+    public SessionAffinityOptions SessionAffinity { get; set; } = new();
+
+    /// <summary>Free-form settings for custom strategies; ignored by the built-in ones.</summary>
+    public Dictionary<string, string> Properties { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A deep copy, so that a snapshot never sees later changes to these options.</summary>
+    internal LoadBalancingOptions Clone() => new()
+    {
+        Strategy = Strategy,
+        LatencyDecay = LatencyDecay,
+        RequestKey = new RequestKeyOptions { Header = RequestKey.Header, Cookie = RequestKey.Cookie },
+        ConsistentHash = new ConsistentHashOptions
+        {
+            TableSize = ConsistentHash.TableSize,
+            BoundedLoadFactor = ConsistentHash.BoundedLoadFactor,
+        },
+        SessionAffinity = new SessionAffinityOptions
+        {
+            FallbackStrategy = SessionAffinity.FallbackStrategy,
+            IdleTimeout = SessionAffinity.IdleTimeout,
+            MaxKeys = SessionAffinity.MaxKeys,
+        },
+        Properties = new Dictionary<string, string>(Properties, StringComparer.OrdinalIgnoreCase),
+    };
+}
+
+/// <summary>
+/// Where a request's key comes from. A key set explicitly on the request
+/// (<c>EdgeKitRequestOptions.RequestKey</c> on an <see cref="HttpRequestMessage"/>) always wins;
+/// otherwise the header, then the cookie, is read.
+/// </summary>
+public sealed class RequestKeyOptions
+{
+    /// <summary>A request header whose value is the key (for example <c>X-User-Id</c>); <see langword="null"/> for none.</summary>
+    public string? Header { get; set; }
+
+    /// <summary>A cookie whose value is the key (for example <c>session</c>); <see langword="null"/> for none.</summary>
+    public string? Cookie { get; set; }
+}
+
+/// <summary>Settings of consistent hashing through a Maglev lookup table.</summary>
+public sealed class ConsistentHashOptions
+{
+    /// <summary>The smallest table size per destination: the table is the first prime at or above 100 × destinations.</summary>
+    public const int MinTableSizePerDestination = 100;
+
+    /// <summary>The largest table size allowed.</summary>
+    public const int MaxTableSize = 16_777_259;
+
+    /// <summary>
+    /// The lookup table's size. <see langword="null"/> (the default) picks the first prime at or above
+    /// 100 × the number of destinations. A given value is raised to the next prime if it is not one,
+    /// and must be at least 100 × the number of destinations.
+    /// </summary>
+    public int? TableSize { get; set; }
+
+    /// <summary>
+    /// Bounded-load factor c (Google's "consistent hashing with bounded loads"): a destination already
+    /// carrying more than c × the mean in-flight load is skipped for the next one in the key's
+    /// preference order. <see langword="null"/> (the default) disables the bound; otherwise it must be greater than 1.
+    /// </summary>
+    public double? BoundedLoadFactor { get; set; }
+}
+
+/// <summary>Settings of session affinity.</summary>
+public sealed class SessionAffinityOptions
+{
+    /// <summary>The default <see cref="IdleTimeout"/>: 30 minutes.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(30);
+
+    /// <summary>The default <see cref="MaxKeys"/>: 100,000.</summary>
+    public const int DefaultMaxKeys = 100_000;
+
+    /// <summary>
+    /// The strategy that places a key seen for the first time, a request without a key, and a key
+    /// whose destination has gone. Default <see cref="LoadBalancingStrategyNames.PowerOfTwoChoices"/>;
+    /// it may not be <see cref="LoadBalancingStrategyNames.SessionAffinity"/>.
+    /// </summary>
+    public string FallbackStrategy { get; set; } = LoadBalancingStrategyNames.PowerOfTwoChoices;
+
+    /// <summary>How long an unused key keeps its destination. Default 30 minutes; must be positive.</summary>
+    public TimeSpan IdleTimeout { get; set; } = DefaultIdleTimeout;
+
+    /// <summary>
+    /// How many keys are remembered at most. Past this, the longest-idle keys are forgotten (and
+    /// placed afresh when they return). Default 100,000; must be positive.
+    /// </summary>
+    public int MaxKeys { get; set; } = DefaultMaxKeys;
+}

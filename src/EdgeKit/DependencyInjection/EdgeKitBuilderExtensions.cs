@@ -1,0 +1,70 @@
+using System.Diagnostics.CodeAnalysis;
+using EdgeKit.Balancing;
+using EdgeKit.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Clusters, configuration and strategies on an <see cref="IEdgeKitBuilder"/>.</summary>
+public static class EdgeKitBuilderExtensions
+{
+    /// <summary>Describes a cluster in code. Calling it again for the same name adds to that cluster.</summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <param name="name">The cluster's name (case-insensitive).</param>
+    /// <param name="configure">Destinations, strategy and settings.</param>
+    /// <returns>The EdgeKit builder.</returns>
+    public static IEdgeKitBuilder AddCluster(this IEdgeKitBuilder builder, string name, Action<ClusterBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        var cluster = new ClusterBuilder(name);
+        configure(cluster);
+        builder.Services.Configure<EdgeKitOptions>(options => cluster.Apply(options.GetOrAddCluster(name)));
+        return builder;
+    }
+
+    /// <summary>
+    /// Binds EdgeKit's options from a configuration section (by convention <c>EdgeKit</c>, holding
+    /// <c>Clusters</c>). Changes to the configuration are applied as they happen; a change that does not
+    /// validate is logged and ignored, keeping the clusters in force.
+    /// </summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <param name="section">The section.</param>
+    /// <returns>The EdgeKit builder.</returns>
+    public static IEdgeKitBuilder AddConfiguration(this IEdgeKitBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        builder.Services.Configure<EdgeKitOptions>(section);
+        return builder;
+    }
+
+    /// <summary>Changes EdgeKit's options in code, after configuration binding.</summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <param name="configure">The change.</param>
+    /// <returns>The EdgeKit builder.</returns>
+    public static IEdgeKitBuilder Configure(this IEdgeKitBuilder builder, Action<EdgeKitOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a custom load-balancing strategy, selectable by its <see cref="ILoadBalancingStrategy.Name"/>.
+    /// Registering the same type twice is harmless; two types with the same name fail when the registry is built.
+    /// </summary>
+    /// <typeparam name="TStrategy">The strategy type; a singleton.</typeparam>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <returns>The EdgeKit builder.</returns>
+    public static IEdgeKitBuilder AddLoadBalancingStrategy<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TStrategy>(this IEdgeKitBuilder builder)
+        where TStrategy : class, ILoadBalancingStrategy
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingStrategy, TStrategy>());
+        return builder;
+    }
+}

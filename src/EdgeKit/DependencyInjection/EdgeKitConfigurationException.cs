@@ -1,0 +1,23 @@
+namespace EdgeKit.DependencyInjection;
+
+/// <summary>EdgeKit's configuration is invalid. <see cref="Errors"/> lists every problem found, not only the first.</summary>
+public sealed class EdgeKitConfigurationException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="errors">Every problem found; at least one.</param>
+    public EdgeKitConfigurationException(IReadOnlyList<string> errors)
+        : base(FormatMessage(errors))
+    {
+        Errors = errors;
+    }
+
+    /// <summary>Every problem found, one sentence each.</summary>
+    public IReadOnlyList<string> Errors { get; }
+
+    private static string FormatMessage(IReadOnlyList<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return $"EdgeKit configuration is invalid ({errors.Count} {(errors.Count == 1 ? "problem" : "problems")}):"
+            + string.Concat(errors.Select(e => System.Environment.NewLine + " - " + e));
+    }
+}

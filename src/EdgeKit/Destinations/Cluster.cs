@@ -1,0 +1,259 @@
+using System.Collections.Immutable;
+using EdgeKit.Balancing;
+using EdgeKit.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeKit.Destinations;
+
+/// <summary>
+/// A named set of destinations, the strategy that spreads requests over them, and their live state.
+/// </summary>
+/// <remarks>
+/// <para>Requests call <see cref="Pick(in PickContext)"/>, which reads the current <see cref="ClusterSnapshot"/>
+/// and never locks. Changes (destinations, settings, health) build a new snapshot and swap it in;
+/// a destination whose id stays keeps its <see cref="DestinationState"/> (in-flight, latency, health).</para>
+/// <para>Destinations may come from several sources (configuration, service discovery, code); the cluster
+/// holds their union. Usable on its own, without dependency injection.</para>
+/// </remarks>
+public sealed class Cluster
+{
+    /// <summary>The source name used by <see cref="UpdateDestinations(IEnumerable{Destination})"/>.</summary>
+    public const string DefaultSource = "";
+
+    private readonly Lock _updateLock = new();
+    private readonly ILogger _logger;
+    private Dictionary<string, ImmutableArray<Destination>> _sources = new(StringComparer.Ordinal);
+    private ClusterSnapshot _snapshot;
+    private ILoadBalancingStrategy _strategy;
+    private volatile bool _removed;
+
+    /// <summary>Creates a cluster.</summary>
+    /// <param name="name">The cluster's name.</param>
+    /// <param name="destinations">Its initial destinations (may be empty); ids must be unique.</param>
+    /// <param name="loadBalancing">How requests are spread; default <see cref="LoadBalancingOptions"/>'s defaults. Copied.</param>
+    /// <param name="environment">Clock, randomness, strategies and logging; default <see cref="ClusterEnvironment.Default"/>.</param>
+    /// <exception cref="ArgumentException">The name is empty, ids repeat, or the balancing settings are invalid (the message lists every problem).</exception>
+    public Cluster(
+        string name,
+        IEnumerable<Destination>? destinations = null,
+        LoadBalancingOptions? loadBalancing = null,
+        ClusterEnvironment? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        Environment = environment ?? ClusterEnvironment.Default;
+        _logger = Environment.LoggerFactory.CreateLogger("EdgeKit.Cluster");
+        var settings = ValidateAndCopy(loadBalancing ?? new LoadBalancingOptions());
+        _strategy = Environment.Strategies.Get(settings.Strategy);
+        var initial = destinations is null ? ImmutableArray<Destination>.Empty : CheckUnique(destinations);
+        _sources[DefaultSource] = initial;
+        _snapshot = Build(previous: null, settings, _strategy);
+    }
+
+    /// <summary>The cluster's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The cluster's clock, randomness, strategies and logging.</summary>
+    public ClusterEnvironment Environment { get; }
+
+    /// <summary>The current snapshot. Read it once per request and use that one throughout.</summary>
+    public ClusterSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>Whether the cluster was removed from configuration; a removed cluster has no destinations.</summary>
+    public bool IsRemoved => _removed;
+
+    /// <summary>
+    /// Picks a destination for a request. When the strategy picks a destination the context excludes,
+    /// it is asked again, then the available destinations are scanned for one not excluded; only when
+    /// every available destination is excluded is an excluded one returned.
+    /// </summary>
+    /// <param name="context">What is known about the request.</param>
+    /// <returns>The destination, or <see langword="null"/> when none is available.</returns>
+    public DestinationState? Pick(in PickContext context)
+    {
+        var snapshot = Snapshot;
+        var picked = snapshot.Picker.Pick(in context);
+        if (picked is null || context.Excluded is null || !context.IsExcluded(picked))
+        {
+            return picked;
+        }
+
+        return PickAvoidingExcluded(snapshot, picked, in context);
+    }
+
+    private static DestinationState PickAvoidingExcluded(ClusterSnapshot snapshot, DestinationState first, in PickContext context)
+    {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            var again = snapshot.Picker.Pick(in context);
+            if (again is not null && !context.IsExcluded(again))
+            {
+                return again;
+            }
+        }
+
+        var available = snapshot.AvailableDestinations;
+        int start = available.Length == 0 ? 0 : snapshot.Random.Next(available.Length);
+        for (int i = 0; i < available.Length; i++)
+        {
+            var candidate = available[(start + i) % available.Length];
+            if (!context.IsExcluded(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>Replaces the destinations of the default source. Destinations whose id stays keep their live state.</summary>
+    /// <param name="destinations">The new destinations; ids must be unique.</param>
+    /// <exception cref="ArgumentException">Two destinations share an id.</exception>
+    public void UpdateDestinations(IEnumerable<Destination> destinations) => UpdateDestinations(DefaultSource, destinations);
+
+    /// <summary>
+    /// Replaces the destinations that come from one source (for example service discovery), keeping the
+    /// other sources' destinations. Destinations whose id stays keep their live state.
+    /// </summary>
+    /// <param name="source">The source's name.</param>
+    /// <param name="destinations">The source's destinations; ids must be unique across every source.</param>
+    /// <exception cref="ArgumentException">Two destinations share an id.</exception>
+    public void UpdateDestinations(string source, IEnumerable<Destination> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destinations);
+        var list = CheckUnique(destinations);
+        lock (_updateLock)
+        {
+            var sources = new Dictionary<string, ImmutableArray<Destination>>(_sources, StringComparer.Ordinal)
+            {
+                [source] = list,
+            };
+            CheckUnique(sources.Values.SelectMany(d => d));
+            _sources = sources;
+            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+        }
+    }
+
+    /// <summary>Changes how requests are spread. In-flight requests finish on the destinations they were given.</summary>
+    /// <param name="loadBalancing">The new settings; copied.</param>
+    /// <exception cref="ArgumentException">The settings are invalid; the message lists every problem.</exception>
+    public void UpdateLoadBalancing(LoadBalancingOptions loadBalancing)
+    {
+        ArgumentNullException.ThrowIfNull(loadBalancing);
+        var settings = ValidateAndCopy(loadBalancing);
+        var strategy = Environment.Strategies.Get(settings.Strategy);
+        lock (_updateLock)
+        {
+            var previous = _snapshot;
+            _strategy = strategy;
+            // A different strategy must not inherit the previous strategy's picker state.
+            bool sameStrategy = string.Equals(previous.LoadBalancing.Strategy, settings.Strategy, StringComparison.OrdinalIgnoreCase);
+            Swap(Build(previous, settings, strategy, carryPickerState: sameStrategy));
+        }
+    }
+
+    /// <summary>Sets a destination's health; a change builds a new snapshot so the destination enters or leaves the available set.</summary>
+    /// <param name="destination">A destination of this cluster.</param>
+    /// <param name="health">Its new health.</param>
+    /// <returns>Whether the health changed.</returns>
+    public bool SetHealth(DestinationState destination, DestinationHealth health)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        lock (_updateLock)
+        {
+            if (!_snapshot.TryGetDestination(destination.Id, out var current) || !ReferenceEquals(current, destination))
+            {
+                return false;
+            }
+
+            var before = destination.Health;
+            if (!destination.SetHealth(health))
+            {
+                return false;
+            }
+
+            EdgeKitLog.DestinationHealthChanged(_logger, Name, destination.Id, before, health);
+            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+            return true;
+        }
+    }
+
+    internal void MarkRemoved()
+    {
+        lock (_updateLock)
+        {
+            _removed = true;
+            _sources = new Dictionary<string, ImmutableArray<Destination>>(StringComparer.Ordinal);
+            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+        }
+    }
+
+    internal void MarkRestored() => _removed = false;
+
+    private void Swap(ClusterSnapshot next) => Volatile.Write(ref _snapshot, next);
+
+    private ClusterSnapshot Build(ClusterSnapshot? previous, LoadBalancingOptions settings, ILoadBalancingStrategy strategy, bool carryPickerState = true)
+    {
+        double decayTicks = settings.LatencyDecay.TotalSeconds * Environment.TimeProvider.TimestampFrequency;
+        var all = ImmutableArray.CreateBuilder<DestinationState>();
+        var available = ImmutableArray.CreateBuilder<DestinationState>();
+        foreach (var destination in _sources.Values.SelectMany(d => d))
+        {
+            DestinationState? state = null;
+            if (previous is not null && previous.TryGetDestination(destination.Id, out var existing))
+            {
+                state = existing;
+                if (!ReferenceEquals(state.Destination, destination) && !state.Destination.Equals(destination))
+                {
+                    state.SetDestination(destination);
+                }
+
+                state.SetDecay(decayTicks);
+            }
+
+            state ??= new DestinationState(destination, decayTicks);
+            all.Add(state);
+            if (state.Health != DestinationHealth.Unhealthy)
+            {
+                available.Add(state);
+            }
+        }
+
+        var snapshot = new ClusterSnapshot(this, (previous?.Version ?? 0) + 1, all.ToImmutable(), available.ToImmutable(), settings);
+        snapshot.SetPicker(strategy.CreatePicker(snapshot, carryPickerState ? previous?.Picker : null));
+        return snapshot;
+    }
+
+    private LoadBalancingOptions ValidateAndCopy(LoadBalancingOptions options)
+    {
+        var copy = options.Clone();
+        var errors = new List<string>();
+        LoadBalancingOptionsValidator.Validate(copy, $"Cluster '{Name}'", Environment.Strategies, errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(System.Environment.NewLine, errors), nameof(options));
+        }
+
+        return copy;
+    }
+
+    private static ImmutableArray<Destination> CheckUnique(IEnumerable<Destination> destinations)
+    {
+        var list = destinations.ToImmutableArray();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var destination in list)
+        {
+            ArgumentNullException.ThrowIfNull(destination, nameof(destinations));
+            if (!seen.Add(destination.Id))
+            {
+                throw new ArgumentException($"Two destinations have the id '{destination.Id}'. Destination ids must be unique within a cluster.", nameof(destinations));
+            }
+        }
+
+        return list;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Snapshot.AvailableDestinations.Length}/{Snapshot.AllDestinations.Length} available)";
+}

@@ -1,0 +1,77 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using EdgeKit.Balancing;
+
+namespace EdgeKit.Destinations;
+
+/// <summary>
+/// An immutable view of a cluster at one moment: its destinations, which of them are available,
+/// its balancing settings and the picker built for exactly this set. Requests read the current
+/// snapshot without locking; every change to the cluster builds a new one and swaps it in atomically.
+/// </summary>
+public sealed class ClusterSnapshot
+{
+    private readonly FrozenDictionary<string, DestinationState> _byId;
+    private DestinationPicker? _picker;
+
+    internal ClusterSnapshot(
+        Cluster cluster,
+        long version,
+        ImmutableArray<DestinationState> all,
+        ImmutableArray<DestinationState> available,
+        LoadBalancingOptions loadBalancing)
+    {
+        Cluster = cluster;
+        Version = version;
+        AllDestinations = all;
+        AvailableDestinations = available;
+        LoadBalancing = loadBalancing;
+        _byId = all.ToFrozenDictionary(d => d.Id, StringComparer.OrdinalIgnoreCase);
+        UsesRequestKey = loadBalancing.RequestKey.Header is not null
+            || loadBalancing.RequestKey.Cookie is not null
+            || string.Equals(loadBalancing.Strategy, LoadBalancingStrategyNames.ConsistentHash, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(loadBalancing.Strategy, LoadBalancingStrategyNames.SessionAffinity, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether requests' keys must be read for this cluster (a key source is configured or the strategy hashes on keys).</summary>
+    internal bool UsesRequestKey { get; }
+
+    /// <summary>The cluster this is a snapshot of.</summary>
+    public Cluster Cluster { get; }
+
+    /// <summary>The cluster's name.</summary>
+    public string ClusterName => Cluster.Name;
+
+    /// <summary>Increases by one with every snapshot of the cluster.</summary>
+    public long Version { get; }
+
+    /// <summary>Every destination of the cluster, in configuration order.</summary>
+    public ImmutableArray<DestinationState> AllDestinations { get; }
+
+    /// <summary>The destinations that may take requests now (not unhealthy), in configuration order.</summary>
+    public ImmutableArray<DestinationState> AvailableDestinations { get; }
+
+    /// <summary>The cluster's balancing settings (a private copy; never changes).</summary>
+    public LoadBalancingOptions LoadBalancing { get; }
+
+    /// <summary>The clock of the cluster.</summary>
+    public TimeProvider TimeProvider => Cluster.Environment.TimeProvider;
+
+    /// <summary>The random source of the cluster.</summary>
+    public Random Random => Cluster.Environment.Random;
+
+    /// <summary>The strategies the cluster can refer to by name (used by strategies that delegate, such as session affinity).</summary>
+    public LoadBalancingStrategyCollection Strategies => Cluster.Environment.Strategies;
+
+    /// <summary>The picker built for this snapshot.</summary>
+    public DestinationPicker Picker => _picker!;
+
+    /// <summary>Finds a destination of this snapshot by id.</summary>
+    /// <param name="id">The destination id (case-insensitive).</param>
+    /// <param name="destination">The destination, when found.</param>
+    /// <returns>Whether it was found.</returns>
+    public bool TryGetDestination(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DestinationState? destination) =>
+        _byId.TryGetValue(id, out destination);
+
+    internal void SetPicker(DestinationPicker picker) => _picker = picker;
+}

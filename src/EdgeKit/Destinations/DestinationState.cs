@@ -1,0 +1,195 @@
+using System.Runtime.CompilerServices;
+
+namespace EdgeKit.Destinations;
+
+/// <summary>
+/// The live state of one destination in a cluster: its current configuration, in-flight requests,
+/// latency estimate and health. One instance lives for as long as a destination with the same id
+/// stays in the cluster, across configuration reloads.
+/// </summary>
+/// <remarks>
+/// Every member is safe to call from any thread. Counters are updated with interlocked operations;
+/// nothing here takes a lock.
+/// </remarks>
+public sealed class DestinationState
+{
+    private Destination _destination;
+    private int _inFlight;
+    private long _totalRequests;
+    private long _totalFailures;
+    private int _consecutiveFailures;
+    private int _health;
+
+    // Peak EWMA of latency, in TimeProvider timestamp units, stored as double bits so it can be
+    // updated with a compare-and-swap; and the timestamp of its last update.
+    private long _latencyCostBits;
+    private long _latencyStamp;
+    private double _decayTicks;
+
+    private RewriteEntry? _lastRewrite;
+
+    internal DestinationState(Destination destination, double decayTicks)
+    {
+        _destination = destination;
+        _decayTicks = decayTicks;
+    }
+
+    /// <summary>The destination's id (stable for the life of this state).</summary>
+    public string Id => _destination.Id;
+
+    /// <summary>The destination's current configuration.</summary>
+    public Destination Destination => Volatile.Read(ref _destination);
+
+    /// <summary>Requests sent to this destination and not yet completed.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Requests completed by this destination since it joined, whatever their outcome.</summary>
+    public long TotalRequests => Volatile.Read(ref _totalRequests);
+
+    /// <summary>Requests to this destination that failed (an exception other than the caller's cancellation, or a 5xx status).</summary>
+    public long TotalFailures => Volatile.Read(ref _totalFailures);
+
+    /// <summary>Failures in a row since the last success.</summary>
+    public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
+
+    /// <summary>What is known of the destination's health.</summary>
+    public DestinationHealth Health => (DestinationHealth)Volatile.Read(ref _health);
+
+    /// <summary>
+    /// The peak-sensitive moving average of latency as of <paramref name="timestamp"/> (a
+    /// <see cref="TimeProvider.GetTimestamp"/> value), decayed toward zero for the time since the last
+    /// observation so that an idle destination becomes attractive again.
+    /// </summary>
+    /// <param name="timestamp">The current timestamp of the cluster's <see cref="TimeProvider"/>.</param>
+    /// <param name="timestampFrequency">The <see cref="TimeProvider.TimestampFrequency"/> of that provider.</param>
+    /// <returns>The latency estimate; <see cref="TimeSpan.Zero"/> before the first observation.</returns>
+    public TimeSpan GetLatencyEstimate(long timestamp, long timestampFrequency)
+    {
+        double ticks = GetDecayedCost(timestamp);
+        return TimeSpan.FromSeconds(ticks / timestampFrequency);
+    }
+
+    /// <summary>The latency cost in timestamp units as of <paramref name="now"/>, without writing anything.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double GetDecayedCost(long now)
+    {
+        double cost = BitConverter.Int64BitsToDouble(Volatile.Read(ref _latencyCostBits));
+        if (cost == 0)
+        {
+            return 0;
+        }
+
+        long elapsed = now - Volatile.Read(ref _latencyStamp);
+        return elapsed <= 0 ? cost : cost * Math.Exp(-elapsed / _decayTicks);
+    }
+
+    /// <summary>Whether a latency has ever been observed.</summary>
+    internal bool HasLatency => Volatile.Read(ref _latencyCostBits) != 0;
+
+    internal void SetDestination(Destination destination) => Volatile.Write(ref _destination, destination);
+
+    internal void SetDecay(double decayTicks) => Volatile.Write(ref _decayTicks, decayTicks);
+
+    /// <summary>Sets the health; returns whether it changed.</summary>
+    internal bool SetHealth(DestinationHealth health) =>
+        Interlocked.Exchange(ref _health, (int)health) != (int)health;
+
+    internal void BeginRequest() => Interlocked.Increment(ref _inFlight);
+
+    /// <summary>Records a completed request: in-flight, counters and the latency estimate.</summary>
+    /// <param name="now">The completion timestamp.</param>
+    /// <param name="elapsedTicks">How long the request took, in timestamp units.</param>
+    /// <param name="outcome">How it ended.</param>
+    internal void EndRequest(long now, long elapsedTicks, RequestOutcome outcome)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        if (outcome == RequestOutcome.Cancelled)
+        {
+            // The caller gave up: says nothing about the destination.
+            return;
+        }
+
+        Interlocked.Increment(ref _totalRequests);
+        if (outcome == RequestOutcome.Failure)
+        {
+            Interlocked.Increment(ref _totalFailures);
+            Interlocked.Increment(ref _consecutiveFailures);
+        }
+        else if (Volatile.Read(ref _consecutiveFailures) != 0)
+        {
+            Volatile.Write(ref _consecutiveFailures, 0);
+        }
+
+        ObserveLatency(now, elapsedTicks);
+    }
+
+    /// <summary>
+    /// Peak EWMA (Finagle): a latency above the estimate replaces it at once; one below it is blended in
+    /// with weight 1 - e^(-Δt/τ), where Δt is the time since the previous observation.
+    /// </summary>
+    internal void ObserveLatency(long now, long rttTicks)
+    {
+        double rtt = rttTicks <= 0 ? 1 : rttTicks;
+        while (true)
+        {
+            long oldBits = Volatile.Read(ref _latencyCostBits);
+            double cost = BitConverter.Int64BitsToDouble(oldBits);
+            double next;
+            if (cost == 0 || rtt > cost)
+            {
+                next = rtt;
+            }
+            else
+            {
+                long elapsed = Math.Max(0, now - Volatile.Read(ref _latencyStamp));
+                double w = Math.Exp(-elapsed / _decayTicks);
+                next = (cost * w) + (rtt * (1 - w));
+            }
+
+            if (Interlocked.CompareExchange(ref _latencyCostBits, BitConverter.DoubleToInt64Bits(next), oldBits) == oldBits)
+            {
+                // A racing update may leave the stamp a little behind; it only makes the next decay slightly larger.
+                long stamp = Volatile.Read(ref _latencyStamp);
+                if (now > stamp)
+                {
+                    Interlocked.CompareExchange(ref _latencyStamp, now, stamp);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The address to send a request for <paramref name="logical"/> to: this destination's scheme,
+    /// host and port, its path prefix, then the request's own path and query.
+    /// </summary>
+    internal Uri Rewrite(Uri logical)
+    {
+        var last = Volatile.Read(ref _lastRewrite);
+        var destination = Destination;
+        if (last is not null
+            && ReferenceEquals(last.Destination, destination)
+            && (ReferenceEquals(last.Logical, logical) || string.Equals(last.Logical.OriginalString, logical.OriginalString, StringComparison.Ordinal)))
+        {
+            return last.Rewritten;
+        }
+
+        var rewritten = BuildUri(destination, logical);
+        Volatile.Write(ref _lastRewrite, new RewriteEntry(destination, logical, rewritten));
+        return rewritten;
+    }
+
+    internal static Uri BuildUri(Destination destination, Uri logical)
+    {
+        string pathAndQuery = logical.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped);
+        string text = string.Concat(destination.Authority, destination.PathPrefix, pathAndQuery);
+        var options = new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true };
+        return new Uri(text, in options);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Id}: {Health}, {InFlight} in flight";
+
+    private sealed record RewriteEntry(Destination Destination, Uri Logical, Uri Rewritten);
+}

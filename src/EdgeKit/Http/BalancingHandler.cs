@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using EdgeKit.Balancing;
+using EdgeKit.Destinations;
+using EdgeKit.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeKit.Http;
+
+/// <summary>
+/// A <see cref="DelegatingHandler"/> that sends each request to a destination picked from a
+/// <see cref="Cluster"/>: it rewrites the request URI's scheme, host and port (joining the destination's
+/// path prefix before the request's path), tracks the destination's in-flight count and latency, and
+/// reports every outcome to the destination's state.
+/// </summary>
+/// <remarks>
+/// <para>Place it <em>inside</em> any retry or hedging handler (added after it in the
+/// <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>, i.e. closer to the network) so that every attempt picks again. An
+/// attempt that failed (transport error, 5xx, 408 or 429) is remembered for the request, and the next
+/// attempt avoids that destination while another is available.</para>
+/// <para>After a failed or rejected attempt (an exception or a status of 400 and above) the request's
+/// URI is set back to the logical one (for example <c>http://orders/items</c>); after a success it keeps
+/// the destination's address, so <c>response.RequestMessage.RequestUri</c> tells which destination served.</para>
+/// </remarks>
+public sealed class BalancingHandler : DelegatingHandler
+{
+    private static readonly ConditionalWeakTable<HttpRequestMessage, AttemptRecord> s_attempts = new();
+
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a handler for <paramref name="cluster"/>; set <see cref="DelegatingHandler.InnerHandler"/> before use.</summary>
+    /// <param name="cluster">The cluster whose destinations receive the requests.</param>
+    public BalancingHandler(Cluster cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        Cluster = cluster;
+        _logger = cluster.Environment.LoggerFactory.CreateLogger<BalancingHandler>();
+    }
+
+    /// <summary>Creates a handler for <paramref name="cluster"/> in front of <paramref name="innerHandler"/>.</summary>
+    /// <param name="cluster">The cluster whose destinations receive the requests.</param>
+    /// <param name="innerHandler">The handler that sends to the network, typically a <see cref="SocketsHttpHandler"/>.</param>
+    public BalancingHandler(Cluster cluster, HttpMessageHandler innerHandler)
+        : this(cluster)
+    {
+        InnerHandler = innerHandler;
+    }
+
+    /// <summary>The cluster whose destinations receive the requests.</summary>
+    public Cluster Cluster { get; }
+
+    /// <inheritdoc/>
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var attempt = Begin(request);
+        Task<HttpResponseMessage> task;
+        try
+        {
+            task = base.SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            Complete(in attempt, request, response: null, ex, cancellationToken);
+            throw;
+        }
+
+        if (task.IsCompletedSuccessfully)
+        {
+            Complete(in attempt, request, task.Result, exception: null, cancellationToken);
+            return task;
+        }
+
+        return AwaitCompletion(task, attempt, request, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var attempt = Begin(request);
+        HttpResponseMessage response;
+        try
+        {
+            response = base.Send(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            Complete(in attempt, request, response: null, ex, cancellationToken);
+            throw;
+        }
+
+        Complete(in attempt, request, response, exception: null, cancellationToken);
+        return response;
+    }
+
+    private async Task<HttpResponseMessage> AwaitCompletion(Task<HttpResponseMessage> task, Attempt attempt, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Complete(in attempt, request, response: null, ex, cancellationToken);
+            throw;
+        }
+
+        Complete(in attempt, request, response, exception: null, cancellationToken);
+        return response;
+    }
+
+    private Attempt Begin(HttpRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cluster = Cluster;
+        s_attempts.TryGetValue(request, out var record);
+        var logical = record?.LogicalUri ?? request.RequestUri
+            ?? throw new InvalidOperationException(
+                $"EdgeKit cluster '{cluster.Name}': the request has no URI. Set HttpClient.BaseAddress (for example http://{cluster.Name}/) or an absolute request URI.");
+        if (!logical.IsAbsoluteUri)
+        {
+            throw new InvalidOperationException(
+                $"EdgeKit cluster '{cluster.Name}': the request URI '{logical}' is relative. Set HttpClient.BaseAddress (for example http://{cluster.Name}/) or use an absolute URI.");
+        }
+
+        var snapshot = cluster.Snapshot;
+        var time = cluster.Environment.TimeProvider;
+        long start = time.GetTimestamp();
+        string? key = snapshot.UsesRequestKey ? RequestKeyReader.Read(request, snapshot.LoadBalancing.RequestKey) : null;
+        var context = new PickContext(start, key, record?.Failed);
+        var destination = cluster.Pick(in context);
+        if (destination is null)
+        {
+            EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, cluster.Name));
+            EdgeKitLog.NoAvailableDestination(_logger, cluster.Name, snapshot.AllDestinations.Length);
+            throw new NoAvailableDestinationException(cluster.Name, cluster.Snapshot.AllDestinations.Length);
+        }
+
+        request.RequestUri = destination.Rewrite(logical);
+        destination.BeginRequest();
+        if (EdgeKitMetrics.ActiveRequests.Enabled)
+        {
+            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, destination.Id));
+        }
+
+        Activity? activity = null;
+        if (EdgeKitTelemetry.ActivitySource.HasListeners())
+        {
+            activity = EdgeKitTelemetry.ActivitySource.StartActivity("edgekit.balance", ActivityKind.Internal);
+            activity?.SetTag(EdgeKitMetrics.ClusterTag, cluster.Name);
+            activity?.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
+        }
+
+        return new Attempt(destination, logical, start, activity);
+    }
+
+    private void Complete(in Attempt attempt, HttpRequestMessage request, HttpResponseMessage? response, Exception? exception, CancellationToken cancellationToken)
+    {
+        var destination = attempt.Destination;
+        var time = Cluster.Environment.TimeProvider;
+        long now = time.GetTimestamp();
+        long elapsed = now - attempt.Start;
+
+        RequestOutcome outcome;
+        bool attemptFailed;
+        int status = response is null ? 0 : (int)response.StatusCode;
+        if (exception is not null)
+        {
+            outcome = exception is OperationCanceledException && cancellationToken.IsCancellationRequested
+                ? RequestOutcome.Cancelled
+                : RequestOutcome.Failure;
+            attemptFailed = outcome == RequestOutcome.Failure;
+        }
+        else
+        {
+            outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            attemptFailed = status >= 500 || status == 408 || status == 429;
+        }
+
+        destination.EndRequest(now, elapsed, outcome);
+
+        if (exception is not null || status >= 400)
+        {
+            // Another attempt may follow: it must see the logical URI and know which destination failed.
+            request.RequestUri = attempt.Logical;
+            if (attemptFailed)
+            {
+                if (!s_attempts.TryGetValue(request, out var record))
+                {
+                    record = s_attempts.GetOrAdd(request, new AttemptRecord(attempt.Logical));
+                }
+
+                record.AddFailed(destination);
+            }
+        }
+
+        Record(in attempt, outcome, status, exception, elapsed, time.TimestampFrequency);
+    }
+
+    private void Record(in Attempt attempt, RequestOutcome outcome, int status, Exception? exception, long elapsed, long frequency)
+    {
+        string cluster = Cluster.Name;
+        string destination = attempt.Destination.Id;
+        if (EdgeKitMetrics.ActiveRequests.Enabled)
+        {
+            EdgeKitMetrics.ActiveRequests.Add(-1, EdgeKitMetrics.DestinationTags(cluster, destination));
+        }
+
+        if (EdgeKitMetrics.Requests.Enabled || EdgeKitMetrics.RequestDuration.Enabled || attempt.Activity is not null)
+        {
+            var tags = EdgeKitMetrics.DestinationTags(cluster, destination);
+            tags.Add(EdgeKitMetrics.OutcomeTag, OutcomeName(outcome));
+            if (status != 0)
+            {
+                tags.Add(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
+            }
+
+            if (outcome == RequestOutcome.Failure)
+            {
+                tags.Add(EdgeKitMetrics.ErrorTypeTag, exception?.GetType().FullName ?? StatusText(status));
+            }
+
+            EdgeKitMetrics.Requests.Add(1, tags);
+            EdgeKitMetrics.RequestDuration.Record((double)elapsed / frequency, tags);
+
+            if (attempt.Activity is { } activity)
+            {
+                if (status != 0)
+                {
+                    activity.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
+                }
+
+                if (outcome == RequestOutcome.Failure)
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, exception?.Message ?? StatusText(status));
+                }
+
+                activity.Dispose();
+            }
+        }
+    }
+
+    private static string OutcomeName(RequestOutcome outcome) => outcome switch
+    {
+        RequestOutcome.Success => "success",
+        RequestOutcome.Failure => "failure",
+        _ => "cancelled",
+    };
+
+    private static string StatusText(int status) => status switch
+    {
+        500 => "500",
+        502 => "502",
+        503 => "503",
+        504 => "504",
+        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private readonly record struct Attempt(DestinationState Destination, Uri Logical, long Start, Activity? Activity);
+
+    /// <summary>What earlier attempts of one request left behind: its logical URI and the destinations that failed it.</summary>
+    private sealed class AttemptRecord(Uri logicalUri)
+    {
+        private DestinationState[] _failed = [];
+
+        public Uri LogicalUri { get; } = logicalUri;
+
+        public IReadOnlyList<DestinationState>? Failed
+        {
+            get
+            {
+                var failed = Volatile.Read(ref _failed);
+                return failed.Length == 0 ? null : failed;
+            }
+        }
+
+        public void AddFailed(DestinationState destination)
+        {
+            while (true)
+            {
+                var current = Volatile.Read(ref _failed);
+                if (Array.IndexOf(current, destination) >= 0)
+                {
+                    return;
+                }
+
+                DestinationState[] next = [.. current, destination];
+                if (Interlocked.CompareExchange(ref _failed, next, current) == current)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using EdgeKit.Destinations;
+using EdgeKit.Http;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Client-side load balancing for <see cref="IHttpClientBuilder"/>.</summary>
+public static class HttpClientBuilderEdgeKitExtensions
+{
+    /// <summary>
+    /// Sends this client's requests to the destinations of an EdgeKit cluster: each request's scheme, host
+    /// and port are replaced by a destination's, picked by the cluster's strategy.
+    /// </summary>
+    /// <remarks>
+    /// Call it <em>after</em> adding a resilience handler (for example <c>AddStandardResilienceHandler()</c>)
+    /// so the balancing handler sits inside it and every retry or hedged attempt picks a destination again,
+    /// avoiding those that just failed. The client's <see cref="System.Net.Http.HttpClient.BaseAddress"/> is
+    /// logical, e.g. <c>http://orders/</c>; only its path and query reach the destination.
+    /// </remarks>
+    /// <param name="builder">The HttpClient builder.</param>
+    /// <param name="clusterName">The cluster, as named in <c>AddCluster</c> or configuration.</param>
+    /// <returns>The HttpClient builder.</returns>
+    /// <exception cref="KeyNotFoundException">When a client is created and no cluster has that name.</exception>
+    public static IHttpClientBuilder AddEdgeKitBalancing(this IHttpClientBuilder builder, string clusterName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clusterName);
+        builder.Services.AddEdgeKit();
+        builder.AddHttpMessageHandler(sp => new BalancingHandler(sp.GetRequiredService<ClusterRegistry>().GetCluster(clusterName)));
+        return builder;
+    }
+}

@@ -1,0 +1,40 @@
+using EdgeKit.Destinations;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeKit.Telemetry;
+
+/// <summary>EdgeKit's log events. Event ids are stable: never reuse or renumber one.</summary>
+internal static partial class EdgeKitLog
+{
+    [LoggerMessage(EventId = 1001, EventName = "DestinationHealthChanged", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}': destination '{Destination}' went from {Before} to {After}.")]
+    public static partial void DestinationHealthChanged(ILogger logger, string cluster, string destination, DestinationHealth before, DestinationHealth after);
+
+    [LoggerMessage(EventId = 1002, EventName = "NoAvailableDestination", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}' has no available destination ({Total} configured).")]
+    public static partial void NoAvailableDestination(ILogger logger, string cluster, int total);
+
+    [LoggerMessage(EventId = 1003, EventName = "ClusterDestinationsChanged", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}' now has {Count} destinations from source '{Source}'.")]
+    public static partial void ClusterDestinationsChanged(ILogger logger, string cluster, string source, int count);
+
+    [LoggerMessage(EventId = 1004, EventName = "ClusterAdded", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}' added with strategy {Strategy}.")]
+    public static partial void ClusterAdded(ILogger logger, string cluster, string strategy);
+
+    [LoggerMessage(EventId = 1005, EventName = "ClusterRemoved", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}' removed from configuration.")]
+    public static partial void ClusterRemoved(ILogger logger, string cluster);
+
+    [LoggerMessage(EventId = 1006, EventName = "ConfigurationApplied", Level = LogLevel.Information,
+        Message = "EdgeKit configuration applied: {Count} clusters.")]
+    public static partial void ConfigurationApplied(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1007, EventName = "ConfigurationRejected", Level = LogLevel.Error,
+        Message = "EdgeKit configuration reload rejected; the previous configuration stays in force. {Error}")]
+    public static partial void ConfigurationRejected(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1008, EventName = "ServiceDiscoveryFailed", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': resolving service '{Service}' failed; its previous destinations stay.")]
+    public static partial void ServiceDiscoveryFailed(ILogger logger, string cluster, string service, Exception exception);
+}

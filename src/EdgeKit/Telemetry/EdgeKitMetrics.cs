@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EdgeKit.Telemetry;
+
+/// <summary>The instruments of the balancing core. Names follow <c>edgekit.&lt;component&gt;.&lt;measure&gt;</c>.</summary>
+internal static class EdgeKitMetrics
+{
+    /// <summary>Tag: the cluster's name.</summary>
+    public const string ClusterTag = "edgekit.cluster";
+
+    /// <summary>Tag: the destination's id.</summary>
+    public const string DestinationTag = "edgekit.destination";
+
+    /// <summary>Tag: the response's status code (absent when there was none).</summary>
+    public const string StatusCodeTag = "http.response.status_code";
+
+    /// <summary>Tag: what went wrong (absent on success): an exception type, or the status code as text.</summary>
+    public const string ErrorTypeTag = "error.type";
+
+    /// <summary>Tag: <c>success</c>, <c>failure</c> or <c>cancelled</c>.</summary>
+    public const string OutcomeTag = "edgekit.outcome";
+
+    public static readonly Counter<long> Requests = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.balancer.requests", "{request}", "Requests sent to a destination by the balancer, by outcome.");
+
+    public static readonly Histogram<double> RequestDuration = EdgeKitTelemetry.Meter.CreateHistogram<double>(
+        "edgekit.balancer.request.duration", "s", "Time from sending a request to a destination to its response headers (or failure).",
+        advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+        });
+
+    public static readonly UpDownCounter<long> ActiveRequests = EdgeKitTelemetry.Meter.CreateUpDownCounter<long>(
+        "edgekit.balancer.active_requests", "{request}", "Requests in flight to a destination.");
+
+    public static readonly Counter<long> NoDestination = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.balancer.no_destination", "{request}", "Requests that found no available destination in their cluster.");
+
+    private static readonly object[] s_statusCodes = CreateStatusCodes();
+
+    /// <summary>A boxed status code without allocating (cached for 100-599).</summary>
+    public static object BoxedStatus(int statusCode) =>
+        (uint)(statusCode - 100) < 500 ? s_statusCodes[statusCode - 100] : statusCode;
+
+    private static object[] CreateStatusCodes()
+    {
+        var codes = new object[500];
+        for (int i = 0; i < codes.Length; i++)
+        {
+            codes[i] = i + 100;
+        }
+
+        return codes;
+    }
+
+    public static TagList DestinationTags(string cluster, string destination) => new()
+    {
+        { ClusterTag, cluster },
+        { DestinationTag, destination },
+    };
+}
