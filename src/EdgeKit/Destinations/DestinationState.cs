@@ -184,8 +184,8 @@ public sealed class DestinationState
     {
         string pathAndQuery = logical.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped);
         string text = string.Concat(destination.Authority, destination.PathPrefix, pathAndQuery);
-        var options = new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true };
-        return new Uri(text, in options);
+        // The request URI was canonicalised when it was created; parsing its escaped form again is stable.
+        return new Uri(text, UriKind.Absolute);
     }
 
     /// <inheritdoc/>
