@@ -133,6 +133,8 @@ public sealed class Cluster
             _sources = sources;
             Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
         }
+
+        EdgeKitLog.ClusterDestinationsChanged(_logger, Name, source, list.Length);
     }
 
     /// <summary>Changes how requests are spread. In-flight requests finish on the destinations they were given.</summary>
