@@ -37,4 +37,12 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1008, EventName = "ServiceDiscoveryFailed", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}': resolving service '{Service}' failed; its previous destinations stay.")]
     public static partial void ServiceDiscoveryFailed(ILogger logger, string cluster, string service, Exception exception);
+
+    [LoggerMessage(EventId = 1010, EventName = "DestinationIdConflict", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': destination '{Destination}' from source '{Source}' is ignored because source '{Owner}' has a destination with the same id.")]
+    public static partial void DestinationIdConflict(ILogger logger, string cluster, string destination, string source, string owner);
+
+    [LoggerMessage(EventId = 1012, EventName = "UpdatedHandlerFailed", Level = LogLevel.Error,
+        Message = "A handler of ClusterRegistry.Updated failed; the new configuration is applied regardless.")]
+    public static partial void UpdatedHandlerFailed(ILogger logger, Exception exception);
 }
