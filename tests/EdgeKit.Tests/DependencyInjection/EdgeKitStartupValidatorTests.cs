@@ -41,6 +41,40 @@ public class EdgeKitStartupValidatorTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task A_service_name_without_service_discovery_is_warned_about_at_start()
+    {
+        using var host = BuildHost(new()
+        {
+            ["EdgeKit:Clusters:orders:ServiceName"] = "https+http://orders",
+            ["EdgeKit:Clusters:orders:Destinations:a:Address"] = "http://10.0.0.1:8080",
+        });
+
+        await host.StartAsync();
+
+        var warning = _logs.WithEventId(1013).Should().ContainSingle().Subject;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Be("Cluster 'orders' names service 'https+http://orders', but service discovery is not enabled, so no destination is resolved for it. Call AddServiceDiscovery() on the EdgeKit builder.");
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task No_warning_when_service_discovery_is_enabled()
+    {
+        using var host = BuildHost(
+            new() { ["EdgeKit:Clusters:orders:ServiceName"] = "http://orders", ["Services:orders:http:0"] = "10.0.0.1:8080" },
+            edge =>
+            {
+                edge.AddServiceDiscovery();
+                edge.Services.AddConfigurationServiceEndpointProvider();
+            });
+
+        await host.StartAsync();
+
+        _logs.WithEventId(1013).Should().BeEmpty();
+        await host.StopAsync();
+    }
+
     private IHost BuildHost(Dictionary<string, string?> configuration, Action<IEdgeKitBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
