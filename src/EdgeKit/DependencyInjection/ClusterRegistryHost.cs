@@ -1,5 +1,5 @@
 using EdgeKit.Destinations;
-using Microsoft.Extensions.Hosting;
+using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -8,18 +8,20 @@ namespace EdgeKit.DependencyInjection;
 
 /// <summary>
 /// Creates the <see cref="ClusterRegistry"/> from <see cref="EdgeKitOptions"/> and applies every later
-/// change of those options. A change that does not validate is logged (every problem) and ignored,
+/// change of those options. A change that does not bind or validate is logged (every problem) and ignored,
 /// so a bad reload never takes down the clusters in force.
 /// </summary>
 /// <remarks>
 /// EdgeKit listens to the options' change tokens itself rather than registering an
 /// <see cref="IValidateOptions{TOptions}"/>: with one, an invalid reload would throw inside
 /// <see cref="IOptionsMonitor{TOptions}"/>'s change callback, on the configuration reload thread.
+/// For the same reason no exception leaves <see cref="Reload"/>: on a file watcher's thread it would end the process.
 /// </remarks>
 internal sealed class ClusterRegistryHost : IDisposable
 {
     private readonly IOptionsFactory<EdgeKitOptions> _factory;
     private readonly List<IDisposable> _registrations = [];
+    private readonly ILogger _logger;
 
     public ClusterRegistryHost(
         IOptionsFactory<EdgeKitOptions> factory,
@@ -27,7 +29,13 @@ internal sealed class ClusterRegistryHost : IDisposable
         ClusterEnvironment environment)
     {
         _factory = factory;
-        Registry = new ClusterRegistry(factory.Create(Options.DefaultName), environment);
+        _logger = environment.LoggerFactory.CreateLogger<ClusterRegistryHost>();
+        if (!TryCreateOptions(out var options, out var errors, out var exception))
+        {
+            throw new EdgeKitConfigurationException(errors, exception);
+        }
+
+        Registry = new ClusterRegistry(options, environment);
         foreach (var source in changeSources)
         {
             if (source.Name is null || source.Name == Options.DefaultName)
@@ -41,20 +49,54 @@ internal sealed class ClusterRegistryHost : IDisposable
 
     private void Reload()
     {
-        EdgeKitOptions options;
+        try
+        {
+            if (!TryCreateOptions(out var options, out var errors, out _))
+            {
+                foreach (var error in errors)
+                {
+                    EdgeKitLog.ConfigurationRejected(_logger, error);
+                }
+
+                return;
+            }
+
+            Registry.TryUpdate(options);
+        }
+        catch (Exception ex)
+        {
+            // Not expected (TryUpdate reports invalid options itself), but this runs on the configuration's reload thread.
+            EdgeKitLog.ConfigurationRejected(_logger, ex.Message);
+        }
+    }
+
+    /// <summary>Binds the options; a binding failure (for example a weight that is not a number) becomes errors.</summary>
+    private bool TryCreateOptions(
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EdgeKitOptions? options,
+        out IReadOnlyList<string> errors,
+        out Exception? exception)
+    {
         try
         {
             options = _factory.Create(Options.DefaultName);
+            errors = [];
+            exception = null;
+            return true;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OptionsValidationException)
+        catch (OptionsValidationException ex)
         {
-            // Binding failed (for example a weight that is not a number): keep what is in force.
-            Telemetry.EdgeKitLog.ConfigurationRejected(
-                Registry.Environment.LoggerFactory.CreateLogger<ClusterRegistryHost>(), ex.Message);
-            return;
+            options = null;
+            errors = ex.Failures.ToArray();
+            exception = ex;
+            return false;
         }
-
-        Registry.TryUpdate(options);
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        {
+            options = null;
+            errors = [ex.Message];
+            exception = ex;
+            return false;
+        }
     }
 
     public void Dispose()
@@ -64,16 +106,4 @@ internal sealed class ClusterRegistryHost : IDisposable
             registration.Dispose();
         }
     }
-}
-
-/// <summary>Builds the cluster registry when the host starts, so that invalid configuration stops the start with every error listed.</summary>
-internal sealed class EdgeKitStartupValidator(ClusterRegistryHost host) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = host.Registry;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

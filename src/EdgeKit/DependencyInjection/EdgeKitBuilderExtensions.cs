@@ -9,7 +9,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Clusters, configuration and strategies on an <see cref="IEdgeKitBuilder"/>.</summary>
 public static class EdgeKitBuilderExtensions
 {
-    /// <summary>Describes a cluster in code. Calling it again for the same name adds to that cluster.</summary>
+    /// <summary>
+    /// Describes a cluster in code. Calling it again for the same name adds to that cluster. The description is
+    /// applied after configuration binding (whatever the order of the calls), so it adds to or overrides a cluster
+    /// of the same name from configuration, and it is applied again on every configuration reload.
+    /// </summary>
     /// <param name="builder">The EdgeKit builder.</param>
     /// <param name="name">The cluster's name (case-insensitive).</param>
     /// <param name="configure">Destinations, strategy and settings.</param>
@@ -21,7 +25,7 @@ public static class EdgeKitBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var cluster = new ClusterBuilder(name);
         configure(cluster);
-        builder.Services.Configure<EdgeKitOptions>(options => cluster.Apply(options.GetOrAddCluster(name)));
+        builder.Services.PostConfigure<EdgeKitOptions>(options => cluster.Apply(options.GetOrAddCluster(name)));
         return builder;
     }
 
@@ -41,7 +45,7 @@ public static class EdgeKitBuilderExtensions
         return builder;
     }
 
-    /// <summary>Changes EdgeKit's options in code, after configuration binding.</summary>
+    /// <summary>Changes EdgeKit's options in code, after configuration binding (whatever the order of the calls).</summary>
     /// <param name="builder">The EdgeKit builder.</param>
     /// <param name="configure">The change.</param>
     /// <returns>The EdgeKit builder.</returns>
@@ -49,7 +53,7 @@ public static class EdgeKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Configure(configure);
+        builder.Services.PostConfigure(configure);
         return builder;
     }
 

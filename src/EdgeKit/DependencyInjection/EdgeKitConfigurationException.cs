@@ -6,7 +6,15 @@ public sealed class EdgeKitConfigurationException : InvalidOperationException
     /// <summary>Creates the exception.</summary>
     /// <param name="errors">Every problem found; at least one.</param>
     public EdgeKitConfigurationException(IReadOnlyList<string> errors)
-        : base(FormatMessage(errors))
+        : this(errors, innerException: null)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="errors">Every problem found; at least one.</param>
+    /// <param name="innerException">What reported the problems, for example a configuration binding failure; may be <see langword="null"/>.</param>
+    public EdgeKitConfigurationException(IReadOnlyList<string> errors, Exception? innerException)
+        : base(FormatMessage(errors), innerException)
     {
         Errors = errors;
     }

@@ -1,5 +1,6 @@
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using Microsoft.Extensions.ServiceDiscovery;
 
 namespace EdgeKit.DependencyInjection;
 
@@ -45,16 +46,26 @@ internal static class EdgeKitOptionsValidator
                 {
                     errors.Add($"{path}: ServiceName is blank; remove it or name a service such as 'https+http://orders'.");
                 }
-                else if (!IsValidServiceName(serviceName))
+                else if (!TryParseServiceName(serviceName, out var query))
                 {
                     errors.Add($"{path}: ServiceName '{serviceName}' is not a service name; use a form such as 'orders', 'http://orders' or 'https+http://orders'.");
+                }
+                else if (query.IncludedSchemes.FirstOrDefault(s => !IsHttpScheme(s)) is { } scheme)
+                {
+                    errors.Add($"{path}: ServiceName '{serviceName}' asks for scheme '{scheme}'; destinations are reached over HTTP, so use http, https or both (e.g. 'https+http://orders').");
                 }
             }
 
             if (cluster.Destinations is not null)
             {
+                var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var (id, destination) in cluster.Destinations)
                 {
+                    if (!ids.TryAdd(id, id))
+                    {
+                        errors.Add($"{path}: destination ids '{ids[id]}' and '{id}' differ only in case; ids are compared case-insensitively, so rename one.");
+                    }
+
                     ValidateDestination(path, id, destination, errors);
                 }
             }
@@ -90,7 +101,7 @@ internal static class EdgeKitOptionsValidator
         {
             errors.Add($"{path}: Address is missing; give an absolute address such as 'http://10.0.0.11:8080'.");
         }
-        else if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri))
+        else if (!TryCreateAbsolute(destination.Address, out var uri))
         {
             errors.Add($"{path}: Address '{destination.Address}' is not an absolute URI; use a form such as 'http://10.0.0.11:8080'.");
         }
@@ -105,15 +116,49 @@ internal static class EdgeKitOptionsValidator
         }
     }
 
-    private static bool IsValidServiceName(string serviceName)
+    /// <summary>
+    /// Parses an absolute URI as written. Unlike <see cref="Uri.TryCreate(string, UriKind, out Uri)"/> alone, a
+    /// rooted path such as <c>/api</c> is not an absolute URI here: on Unix .NET would read it as <c>file:///api</c>.
+    /// </summary>
+    internal static bool TryCreateAbsolute(string address, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri)
     {
-        if (serviceName.Contains("://", StringComparison.Ordinal))
+        if (Uri.TryCreate(address, UriKind.Absolute, out uri)
+            && !(uri.IsFile && !address.TrimStart().StartsWith("file:", StringComparison.OrdinalIgnoreCase)))
         {
-            return Uri.TryCreate(serviceName, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.Host);
+            return true;
         }
 
-        return Uri.CheckHostName(serviceName.Split(':')[0]) != UriHostNameType.Unknown;
+        uri = null;
+        return false;
     }
+
+    /// <summary>
+    /// Parses a service name the way Microsoft.Extensions.ServiceDiscovery does (<c>orders</c>, <c>http://orders</c>,
+    /// <c>https+http://orders</c>, <c>_endpoint.orders</c>), rejecting names it would fail on or that name no service.
+    /// </summary>
+    internal static bool TryParseServiceName(string serviceName, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ServiceEndpointQuery? query)
+    {
+        query = null;
+        if (string.IsNullOrWhiteSpace(serviceName) || serviceName.Any(char.IsWhiteSpace))
+        {
+            return false;
+        }
+
+        try
+        {
+            // It throws rather than returning false for some inputs that parse as relative URIs.
+            return ServiceEndpointQuery.TryParse(serviceName, out query) && !string.IsNullOrEmpty(query.ServiceName);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or UriFormatException)
+        {
+            query = null;
+            return false;
+        }
+    }
+
+    private static bool IsHttpScheme(string scheme) =>
+        string.Equals(scheme, Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Turns validated destination options into destinations.</summary>
     public static IEnumerable<Destination> ToDestinations(ClusterOptions cluster) =>

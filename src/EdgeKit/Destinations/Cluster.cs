@@ -12,8 +12,11 @@ namespace EdgeKit.Destinations;
 /// <para>Requests call <see cref="Pick(in PickContext)"/>, which reads the current <see cref="ClusterSnapshot"/>
 /// and never locks. Changes (destinations, settings, health) build a new snapshot and swap it in;
 /// a destination whose id stays keeps its <see cref="DestinationState"/> (in-flight, latency, health).</para>
-/// <para>Destinations may come from several sources (configuration, service discovery, code); the cluster
-/// holds their union. Usable on its own, without dependency injection.</para>
+/// <para>Destinations may come from several sources (code, configuration, service discovery); the cluster
+/// holds their union. Ids must be unique within a source. When two sources have a destination with the
+/// same id, the one whose source name sorts first (ordinal) is kept and the other is ignored and logged:
+/// code (<see cref="DefaultSource"/>, <c>""</c>) before <see cref="ClusterRegistry.ConfigurationSource"/>
+/// before <see cref="ClusterRegistry.ServiceDiscoverySource"/>. Usable on its own, without dependency injection.</para>
 /// </remarks>
 public sealed class Cluster
 {
@@ -22,7 +25,10 @@ public sealed class Cluster
 
     private readonly Lock _updateLock = new();
     private readonly ILogger _logger;
-    private Dictionary<string, ImmutableArray<Destination>> _sources = new(StringComparer.Ordinal);
+    private ImmutableSortedDictionary<string, ImmutableArray<Destination>> _sources =
+        ImmutableSortedDictionary.Create<string, ImmutableArray<Destination>>(StringComparer.Ordinal);
+    private ImmutableArray<Destination> _merged = [];
+    private HashSet<(string Source, string Id)> _shadowed = [];
     private ClusterSnapshot _snapshot;
     private ILoadBalancingStrategy _strategy;
     private volatile bool _removed;
@@ -46,7 +52,8 @@ public sealed class Cluster
         var settings = ValidateAndCopy(loadBalancing ?? new LoadBalancingOptions());
         _strategy = Environment.Strategies.Get(settings.Strategy);
         var initial = destinations is null ? ImmutableArray<Destination>.Empty : CheckUnique(destinations);
-        _sources[DefaultSource] = initial;
+        _sources = _sources.SetItem(DefaultSource, initial);
+        _merged = Merge(_sources, out _shadowed);
         _snapshot = Build(previous: null, settings, _strategy);
     }
 
@@ -59,7 +66,10 @@ public sealed class Cluster
     /// <summary>The current snapshot. Read it once per request and use that one throughout.</summary>
     public ClusterSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    /// <summary>Whether the cluster was removed from configuration; a removed cluster has no destinations.</summary>
+    /// <summary>
+    /// Whether the cluster was removed from configuration. A removed cluster has no destinations and ignores
+    /// <see cref="UpdateDestinations(string, IEnumerable{Destination})"/> until it is configured again.
+    /// </summary>
     public bool IsRemoved => _removed;
 
     /// <summary>
@@ -107,17 +117,19 @@ public sealed class Cluster
     }
 
     /// <summary>Replaces the destinations of the default source. Destinations whose id stays keep their live state.</summary>
-    /// <param name="destinations">The new destinations; ids must be unique.</param>
+    /// <param name="destinations">The new destinations; ids must be unique (case-insensitive).</param>
     /// <exception cref="ArgumentException">Two destinations share an id.</exception>
     public void UpdateDestinations(IEnumerable<Destination> destinations) => UpdateDestinations(DefaultSource, destinations);
 
     /// <summary>
     /// Replaces the destinations that come from one source (for example service discovery), keeping the
-    /// other sources' destinations. Destinations whose id stays keep their live state.
+    /// other sources' destinations. Destinations whose id stays keep their live state. A destination whose id
+    /// another source already has is kept only if its source's name sorts first (ordinal); the other is
+    /// ignored and logged. While the cluster <see cref="IsRemoved"/>, the update is ignored.
     /// </summary>
     /// <param name="source">The source's name.</param>
-    /// <param name="destinations">The source's destinations; ids must be unique across every source.</param>
-    /// <exception cref="ArgumentException">Two destinations share an id.</exception>
+    /// <param name="destinations">The source's destinations; ids must be unique within the source (case-insensitive).</param>
+    /// <exception cref="ArgumentException">Two of the given destinations share an id.</exception>
     public void UpdateDestinations(string source, IEnumerable<Destination> destinations)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -125,16 +137,58 @@ public sealed class Cluster
         var list = CheckUnique(destinations);
         lock (_updateLock)
         {
-            var sources = new Dictionary<string, ImmutableArray<Destination>>(_sources, StringComparer.Ordinal)
+            if (_removed)
             {
-                [source] = list,
-            };
-            CheckUnique(sources.Values.SelectMany(d => d));
-            _sources = sources;
-            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+                return;
+            }
+
+            SetSources(_sources.SetItem(source, list));
+        }
+    }
+
+    /// <summary>Installs new sources, logs ids newly shadowed by another source, and swaps in a new snapshot. Called under the update lock.</summary>
+    private void SetSources(ImmutableSortedDictionary<string, ImmutableArray<Destination>> sources)
+    {
+        var merged = Merge(sources, out var shadowed);
+        foreach (var (shadowedSource, id) in shadowed)
+        {
+            if (!_shadowed.Contains((shadowedSource, id)))
+            {
+                string owner = sources.First(pair => pair.Value.Any(d => string.Equals(d.Id, id, StringComparison.OrdinalIgnoreCase))).Key;
+                EdgeKitLog.DestinationIdConflict(_logger, Name, id, shadowedSource, owner);
+            }
         }
 
-        EdgeKitLog.ClusterDestinationsChanged(_logger, Name, source, list.Length);
+        _sources = sources;
+        _merged = merged;
+        _shadowed = shadowed;
+        Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+    }
+
+    /// <summary>The union of every source's destinations in source-name order; a repeated id keeps its first destination.</summary>
+    private static ImmutableArray<Destination> Merge(
+        ImmutableSortedDictionary<string, ImmutableArray<Destination>> sources,
+        out HashSet<(string Source, string Id)> shadowed)
+    {
+        shadowed = [];
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var merged = ImmutableArray.CreateBuilder<Destination>();
+        foreach (var (source, destinations) in sources)
+        {
+            foreach (var destination in destinations)
+            {
+                if (seen.Add(destination.Id))
+                {
+                    merged.Add(destination);
+                }
+                else
+                {
+                    shadowed.Add((source, destination.Id));
+                }
+            }
+        }
+
+        return merged.ToImmutable();
     }
 
     /// <summary>Changes how requests are spread. In-flight requests finish on the destinations they were given.</summary>
@@ -185,13 +239,18 @@ public sealed class Cluster
     {
         lock (_updateLock)
         {
+            SetSources(_sources.Clear());
             _removed = true;
-            _sources = new Dictionary<string, ImmutableArray<Destination>>(StringComparer.Ordinal);
-            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
         }
     }
 
-    internal void MarkRestored() => _removed = false;
+    internal void MarkRestored()
+    {
+        lock (_updateLock)
+        {
+            _removed = false;
+        }
+    }
 
     private void Swap(ClusterSnapshot next) => Volatile.Write(ref _snapshot, next);
 
@@ -200,7 +259,7 @@ public sealed class Cluster
         double decayTicks = settings.LatencyDecay.TotalSeconds * Environment.TimeProvider.TimestampFrequency;
         var all = ImmutableArray.CreateBuilder<DestinationState>();
         var available = ImmutableArray.CreateBuilder<DestinationState>();
-        foreach (var destination in _sources.Values.SelectMany(d => d))
+        foreach (var destination in _merged)
         {
             DestinationState? state = null;
             if (previous is not null && previous.TryGetDestination(destination.Id, out var existing))
@@ -249,7 +308,7 @@ public sealed class Cluster
             ArgumentNullException.ThrowIfNull(destination, nameof(destinations));
             if (!seen.Add(destination.Id))
             {
-                throw new ArgumentException($"Two destinations have the id '{destination.Id}'. Destination ids must be unique within a cluster.", nameof(destinations));
+                throw new ArgumentException($"Two destinations have the id '{destination.Id}'. Destination ids must be unique (case-insensitive) within a source.", nameof(destinations));
             }
         }
 

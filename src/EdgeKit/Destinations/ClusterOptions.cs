@@ -10,9 +10,19 @@ public sealed class ClusterOptions
 
     /// <summary>
     /// A service name resolved through Microsoft.Extensions.ServiceDiscovery (for example
-    /// <c>https+http://orders</c>); the endpoints it resolves to become destinations, beside any listed in
-    /// <see cref="Destinations"/>. <see langword="null"/> for none.
+    /// <c>https+http://orders</c>, <c>http://orders</c>, <c>orders</c> or <c>https://_dashboard.orders</c>); the
+    /// endpoints it resolves to become destinations, beside any listed in <see cref="Destinations"/>.
+    /// <see langword="null"/> for none. Takes effect once <c>AddServiceDiscovery()</c> is called on the EdgeKit builder.
     /// </summary>
+    /// <remarks>
+    /// <para>Schemes follow the library's own HttpClient handler. An endpoint written as a URI keeps its scheme;
+    /// with <c>https+http://</c> the providers return the https endpoints when there are any, else the http ones.
+    /// An endpoint written as a host or IP and port (<c>10.0.0.1:8080</c>) takes the service name's first scheme:
+    /// https for <c>https+http://orders</c>, http for <c>http://orders</c> and for a name without a scheme.
+    /// To fall back to http endpoint by endpoint, write the endpoints as URIs (<c>http://10.0.0.1:8080</c>).</para>
+    /// <para>Each endpoint's text (<c>10.0.0.1:8080</c>, <c>https://10.0.0.1:8443/</c>) is its destination's id,
+    /// so an endpoint that is resolved again keeps its live state. Only http and https schemes are accepted.</para>
+    /// </remarks>
     public string? ServiceName { get; set; }
 
     /// <summary>How requests are spread over the destinations.</summary>

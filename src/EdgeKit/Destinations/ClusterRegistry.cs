@@ -17,6 +17,9 @@ public sealed class ClusterRegistry
     /// <summary>The destination source name used for destinations listed in <see cref="EdgeKitOptions"/>.</summary>
     public const string ConfigurationSource = "configuration";
 
+    /// <summary>The destination source name used for destinations resolved through service discovery (<see cref="ClusterOptions.ServiceName"/>).</summary>
+    public const string ServiceDiscoverySource = "service-discovery";
+
     private readonly Lock _applyLock = new();
     private readonly ILogger _logger;
     private readonly Dictionary<string, Cluster> _everCreated = new(StringComparer.OrdinalIgnoreCase);
@@ -35,7 +38,11 @@ public sealed class ClusterRegistry
         Update(options);
     }
 
-    /// <summary>Raised after new options have been applied (not after a rejected update). Handlers run on the updating thread.</summary>
+    /// <summary>
+    /// Raised after new options have been applied (not after a rejected update). Handlers run on the updating
+    /// thread; an exception thrown by one is logged and does not reach the caller of <see cref="Update"/>, since
+    /// the options are applied by then.
+    /// </summary>
     public event Action<ClusterRegistry>? Updated;
 
     /// <summary>Clock, randomness, strategies and logging shared by every cluster.</summary>
@@ -128,7 +135,27 @@ public sealed class ClusterRegistry
             EdgeKitLog.ConfigurationApplied(_logger, active.Count);
         }
 
-        Updated?.Invoke(this);
+        RaiseUpdated();
+    }
+
+    private void RaiseUpdated()
+    {
+        if (Updated is not { } handlers)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((Action<ClusterRegistry>)handler).Invoke(this);
+            }
+            catch (Exception ex)
+            {
+                EdgeKitLog.UpdatedHandlerFailed(_logger, ex);
+            }
+        }
     }
 
     /// <summary>Applies new options if they are valid; otherwise logs every problem and keeps the current ones.</summary>

@@ -37,4 +37,24 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1008, EventName = "ServiceDiscoveryFailed", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}': resolving service '{Service}' failed; its previous destinations stay.")]
     public static partial void ServiceDiscoveryFailed(ILogger logger, string cluster, string service, Exception exception);
+
+    [LoggerMessage(EventId = 1009, EventName = "ServiceEndpointSkipped", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': endpoint '{Endpoint}' of service '{Service}' cannot be a destination and is skipped: {Reason}")]
+    public static partial void ServiceEndpointSkipped(ILogger logger, string cluster, string service, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 1010, EventName = "DestinationIdConflict", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': destination '{Destination}' from source '{Source}' is ignored because source '{Owner}' has a destination with the same id.")]
+    public static partial void DestinationIdConflict(ILogger logger, string cluster, string destination, string source, string owner);
+
+    [LoggerMessage(EventId = 1011, EventName = "ServiceDiscoveryStartupTimeout", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': service '{Service}' was not resolved within {Timeout}; the application starts without its destinations, which are added when resolution completes.")]
+    public static partial void ServiceDiscoveryStartupTimeout(ILogger logger, string cluster, string service, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1012, EventName = "UpdatedHandlerFailed", Level = LogLevel.Error,
+        Message = "A handler of ClusterRegistry.Updated failed; the new configuration is applied regardless.")]
+    public static partial void UpdatedHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1013, EventName = "ServiceDiscoveryNotEnabled", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}' names service '{Service}', but service discovery is not enabled, so no destination is resolved for it. Call AddServiceDiscovery() on the EdgeKit builder.")]
+    public static partial void ServiceDiscoveryNotEnabled(ILogger logger, string cluster, string service);
 }
