@@ -81,5 +81,6 @@ public sealed class LoadBalancingStrategyCollection
         new LeastRequestsStrategy(),
         new PowerOfTwoChoicesStrategy(),
         new PeakEwmaStrategy(),
+        new ConsistentHashStrategy(),
     ];
 }
