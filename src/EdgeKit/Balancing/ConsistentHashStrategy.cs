@@ -53,8 +53,14 @@ internal sealed class ConsistentHashStrategy : ILoadBalancingStrategy
         }
 
         int size = MaglevTable.ChooseSize(snapshot.AllDestinations.Length, options.TableSize);
-        var table = new MaglevTable(ids, weights, size);
-        return new Picker(destinations, weights, table, options.BoundedLoadFactor, snapshot.Random);
+
+        // A table is immutable: when the available destinations, their order and weights, and the size are the
+        // same as the previous snapshot's (a reload or discovery refresh that changed nothing, a change of
+        // settings other than the size), its table is reused rather than rebuilt.
+        var table = previous is Picker { Table: { } last } before && last.Size == size && before.Matches(ids, weights)
+            ? last
+            : new MaglevTable(ids, weights, size);
+        return new Picker(destinations, ids, weights, table, options.BoundedLoadFactor, snapshot.Random);
     }
 
     internal sealed class Picker : DestinationPicker
@@ -62,6 +68,8 @@ internal sealed class ConsistentHashStrategy : ILoadBalancingStrategy
         internal static readonly Picker Empty = new();
 
         private readonly DestinationState[] _destinations;
+        private readonly string[] _ids;
+        private readonly int[] _weights;
         private readonly MaglevTable? _table;
         private readonly Random? _random;
 
@@ -69,11 +77,18 @@ internal sealed class ConsistentHashStrategy : ILoadBalancingStrategy
         // Null when the load is not bounded.
         private readonly double[]? _capacityShares;
 
-        private Picker() => _destinations = [];
+        private Picker()
+        {
+            _destinations = [];
+            _ids = [];
+            _weights = [];
+        }
 
-        internal Picker(DestinationState[] destinations, int[] weights, MaglevTable table, double? boundedLoadFactor, Random random)
+        internal Picker(DestinationState[] destinations, string[] ids, int[] weights, MaglevTable table, double? boundedLoadFactor, Random random)
         {
             _destinations = destinations;
+            _ids = ids;
+            _weights = weights;
             _table = table;
             _random = random;
             if (boundedLoadFactor is { } factor)
@@ -111,6 +126,10 @@ internal sealed class ConsistentHashStrategy : ILoadBalancingStrategy
             int index = table[slot];
             return _capacityShares is null ? _destinations[index] : PickBounded(table, slot, index);
         }
+
+        /// <summary>Whether this picker's table was built from exactly these ids (ordinal, in order) and weights.</summary>
+        internal bool Matches(string[] ids, int[] weights) =>
+            _ids.AsSpan().SequenceEqual(ids) && _weights.AsSpan().SequenceEqual(weights);
 
         /// <summary>The slot of a key, for tests and diagnostics.</summary>
         internal int SlotOf(string key) => _table!.SlotOf(MaglevTable.HashKey(key));

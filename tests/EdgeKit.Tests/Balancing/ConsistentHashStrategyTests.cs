@@ -252,6 +252,29 @@ public class ConsistentHashStrategyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_table_is_reused_while_destinations_weights_and_size_stay_the_same()
+    {
+        var cluster = CreateCluster(Strategy, 5);
+        var table = TableOf(cluster);
+        var destinations = cluster.Snapshot.AllDestinations.Select(d => d.Destination).ToArray();
+
+        cluster.UpdateDestinations(destinations.Select(d => new Destination(d.Id, d.Address, d.Weight)));
+        cluster.UpdateLoadBalancing(new LoadBalancingOptions { Strategy = Strategy, ConsistentHash = { BoundedLoadFactor = 2 } });
+        TableOf(cluster).Should().BeSameAs(table);
+
+        cluster.UpdateDestinations(destinations.Select(d => new Destination(d.Id, d.Address, d.Id == "d2" ? 2 : 1)));
+        var reweighted = TableOf(cluster);
+        reweighted.Should().NotBeSameAs(table);
+        reweighted.GetSlotCount(2).Should().BeGreaterThan(table.GetSlotCount(2));
+
+        cluster.SetHealth(State(cluster, "d4"), DestinationHealth.Unhealthy);
+        TableOf(cluster).Should().NotBeSameAs(reweighted);
+
+        cluster.UpdateLoadBalancing(new LoadBalancingOptions { Strategy = Strategy, ConsistentHash = { TableSize = 1009 } });
+        TableOf(cluster).Size.Should().Be(1009);
+    }
+
+    [Fact]
     public void A_pick_allocates_nothing()
     {
         var cluster = CreateCluster(Strategy, 10, configure: o => o.ConsistentHash.BoundedLoadFactor = 1.25);
@@ -392,7 +415,7 @@ public class ConsistentHashStrategyTests(ITestOutputHelper output)
             pickers: 3,
             changes: 60,
             change: ConcurrentChurn.AddAndRemove(10, seed: 7),
-            key: (thread, n) => n % 10 == 0 ? null : s_keys[(n * 7919 + thread) % s_keys.Length],
+            key: (thread, n) => n % 10 == 0 ? null : s_keys[(int)(((long)n * 7919 + thread) % s_keys.Length)],
             holdInFlight: true);
 
         output.WriteLine($"{result.Picks} picks during {result.Changes} changes");
