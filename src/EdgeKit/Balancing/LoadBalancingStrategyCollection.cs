@@ -82,5 +82,6 @@ public sealed class LoadBalancingStrategyCollection
         new PowerOfTwoChoicesStrategy(),
         new PeakEwmaStrategy(),
         new ConsistentHashStrategy(),
+        new SessionAffinityStrategy(),
     ];
 }
