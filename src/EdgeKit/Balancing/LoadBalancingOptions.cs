@@ -68,17 +68,28 @@ public sealed class RequestKeyOptions
 /// <summary>Settings of consistent hashing through a Maglev lookup table.</summary>
 public sealed class ConsistentHashOptions
 {
-    /// <summary>The smallest table size per destination: the table is the first prime at or above 100 × destinations.</summary>
+    /// <summary>
+    /// The fewest table slots per destination: a <see cref="TableSize"/> below 100 × destinations is not used
+    /// (the default size is used instead), since fewer slots per destination share keys less evenly.
+    /// </summary>
     public const int MinTableSizePerDestination = 100;
 
     /// <summary>The largest table size allowed.</summary>
     public const int MaxTableSize = 16_777_259;
 
     /// <summary>
-    /// The lookup table's size. <see langword="null"/> (the default) picks the first prime at or above
-    /// 100 × the number of destinations. A given value is raised to the next prime if it is not one,
-    /// and must be at least 100 × the number of destinations.
+    /// The lookup table's size, from 1 to <see cref="MaxTableSize"/>. A given value is raised to the next prime if
+    /// it is not one; if that is below 100 × the number of destinations (available or not), the default is used
+    /// instead. <see langword="null"/> (the default) uses 65,537 slots (Envoy's default), or for more than 512
+    /// destinations the first prime at or above 100 × their number rounded up to a power of two.
     /// </summary>
+    /// <remarks>
+    /// Every key's place depends on the size, so a change of size moves nearly every key: the default changes
+    /// only when the number of destinations crosses a power of two above 512. The more slots per destination, the
+    /// fewer keys move besides those of a destination that leaves: about 2% more at 100 slots per destination,
+    /// under 1% at 650 or more. Clusters larger than 512 destinations that care should set a size of about
+    /// 650 × their largest expected count. Each slot takes 4 bytes.
+    /// </remarks>
     public int? TableSize { get; set; }
 
     /// <summary>

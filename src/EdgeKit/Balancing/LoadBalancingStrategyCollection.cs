@@ -81,5 +81,7 @@ public sealed class LoadBalancingStrategyCollection
         new LeastRequestsStrategy(),
         new PowerOfTwoChoicesStrategy(),
         new PeakEwmaStrategy(),
+        new ConsistentHashStrategy(),
+        new SessionAffinityStrategy(),
     ];
 }
