@@ -131,7 +131,7 @@ public sealed class ClusterRegistryHostTests : IDisposable
             Rejected + "Cluster 'billing': ServiceName is blank; remove it or name a service such as 'https+http://orders'.",
             Rejected + "Cluster 'orders', destination 'a': address 'ftp://10.0.0.1:2121/' must use http or https, not 'ftp'.",
             Rejected + "Cluster 'orders', destination 'a': Weight must be between 1 and 10000, was 0.",
-            Rejected + "Cluster 'orders': LoadBalancing.Strategy is an unknown load-balancing strategy 'Fastest'. Known strategies: LeastRequests, PeakEwma, PowerOfTwoChoices, Random, RoundRobin, WeightedRandom, WeightedRoundRobin.");
+            Rejected + "Cluster 'orders': LoadBalancing.Strategy is an unknown load-balancing strategy 'Fastest'. Known strategies: ConsistentHash, LeastRequests, PeakEwma, PowerOfTwoChoices, Random, RoundRobin, SessionAffinity, WeightedRandom, WeightedRoundRobin.");
     }
 
     [Fact]

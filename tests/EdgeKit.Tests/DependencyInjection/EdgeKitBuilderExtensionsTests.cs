@@ -104,7 +104,7 @@ public class EdgeKitBuilderExtensionsTests
 
         var orders = registry.GetCluster("orders");
         Enumerable.Range(0, 5).Select(_ => orders.Pick(default)!.Id).Should().AllBe("a");
-        registry.Environment.Strategies.Names.Should().Contain("First").And.HaveCount(8);
+        registry.Environment.Strategies.Names.Should().Contain("First").And.HaveCount(LoadBalancingStrategyCollection.BuiltIn.Names.Count + 1);
     }
 
     [Fact]

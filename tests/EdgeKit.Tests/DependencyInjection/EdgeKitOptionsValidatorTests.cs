@@ -8,7 +8,7 @@ namespace EdgeKit.Tests.DependencyInjection;
 
 public class EdgeKitOptionsValidatorTests
 {
-    private const string KnownStrategies = "LeastRequests, PeakEwma, PowerOfTwoChoices, Random, RoundRobin, WeightedRandom, WeightedRoundRobin";
+    private const string KnownStrategies = "ConsistentHash, LeastRequests, PeakEwma, PowerOfTwoChoices, Random, RoundRobin, SessionAffinity, WeightedRandom, WeightedRoundRobin";
 
     [Fact]
     public void Invalid_configuration_fails_with_every_problem_listed_at_once()

@@ -27,7 +27,7 @@ public class EdgeKitStartupValidatorTests
             "Cluster 'billing': has no destinations. Add at least one under Destinations, or set ServiceName to resolve them through service discovery.",
             "Cluster 'billing': ServiceName is blank; remove it or name a service such as 'https+http://orders'.",
             "Cluster 'orders', destination 'a': Address '/orders' is not an absolute URI; use a form such as 'http://10.0.0.11:8080'.",
-            "Cluster 'orders': LoadBalancing.Strategy is an unknown load-balancing strategy 'Fastest'. Known strategies: LeastRequests, PeakEwma, PowerOfTwoChoices, Random, RoundRobin, WeightedRandom, WeightedRoundRobin.");
+            "Cluster 'orders': LoadBalancing.Strategy is an unknown load-balancing strategy 'Fastest'. Known strategies: ConsistentHash, LeastRequests, PeakEwma, PowerOfTwoChoices, Random, RoundRobin, SessionAffinity, WeightedRandom, WeightedRoundRobin.");
     }
 
     [Fact]

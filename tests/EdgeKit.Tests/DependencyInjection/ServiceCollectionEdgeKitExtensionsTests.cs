@@ -16,12 +16,12 @@ public class ServiceCollectionEdgeKitExtensionsTests
         var second = services.AddEdgeKit();
 
         second.Services.Should().BeSameAs(first.Services);
-        services.Count(d => d.ServiceType == typeof(ILoadBalancingStrategy)).Should().Be(7);
+        services.Count(d => d.ServiceType == typeof(ILoadBalancingStrategy)).Should().Be(LoadBalancingStrategyCollection.BuiltIn.Names.Count);
         services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(ClusterRegistry)).Should().Be(1);
 
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        provider.GetServices<ILoadBalancingStrategy>().Select(s => s.Name).Should().OnlyHaveUniqueItems().And.HaveCount(7);
+        provider.GetServices<ILoadBalancingStrategy>().Select(s => s.Name).Should().OnlyHaveUniqueItems().And.HaveCount(LoadBalancingStrategyCollection.BuiltIn.Names.Count);
         provider.GetRequiredService<ClusterRegistry>().GetCluster("orders").Snapshot.AllDestinations.Should().ContainSingle();
     }
 
