@@ -106,6 +106,29 @@ public class BalancingHandlerInFlightTests
         });
     }
 
+    [Fact]
+    public async Task Synchronous_sends_are_balanced_and_tracked_like_asynchronous_ones()
+    {
+        await using var backend = await TestBackend.StartAsync(3);
+        backend[2].Behavior = BackendBehavior.Fail500;
+        await using var provider = CreateServices(backend);
+        var client = provider.CreateClient("orders");
+
+        // HttpClient.Send blocks: run it off the test's thread, as a synchronous caller would.
+        var statuses = await Task.Run(() => Enumerable.Range(0, 6).Select(_ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/sync?q=1");
+            using var response = client.Send(request);
+            return response.StatusCode;
+        }).ToArray());
+
+        statuses.Count(s => s == HttpStatusCode.OK).Should().Be(4);
+        statuses.Count(s => s == HttpStatusCode.InternalServerError).Should().Be(2);
+        backend.RequestCounts.Values.Should().AllBeEquivalentTo(2);
+        InFlight(provider).Values.Should().AllBeEquivalentTo(0);
+        provider.GetDestination(Cluster, "b2").TotalFailures.Should().Be(2);
+    }
+
     private static ServiceProvider CreateServices(TestBackend backend)
     {
         var services = new ServiceCollection();
