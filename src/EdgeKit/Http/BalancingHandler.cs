@@ -16,8 +16,10 @@ namespace EdgeKit.Http;
 /// <remarks>
 /// <para>Place it <em>inside</em> any retry or hedging handler (added after it in the
 /// <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>, i.e. closer to the network) so that every attempt picks again. An
-/// attempt that failed (transport error, 5xx, 408 or 429) is remembered for the request, and the next
-/// attempt avoids that destination while another is available.</para>
+/// attempt that failed (transport error, 5xx, 408 or 429) or was cancelled (for example by a per-attempt
+/// timeout) is remembered for the request, and the next attempt of the same <see cref="HttpRequestMessage"/>
+/// (a retry) avoids that destination while another is available; a hedging handler sends copies of the
+/// request, which do not share that memory. A cancelled attempt is not counted as a failure of the destination.</para>
 /// <para>After a failed or rejected attempt (an exception or a status of 400 and above) the request's
 /// URI is set back to the logical one (for example <c>http://orders/items</c>); after a success it keeps
 /// the destination's address, so <c>response.RequestMessage.RequestUri</c> tells which destination served.</para>
@@ -138,7 +140,10 @@ public sealed class BalancingHandler : DelegatingHandler
 
         request.RequestUri = destination.Rewrite(logical);
         destination.BeginRequest();
-        if (EdgeKitMetrics.ActiveRequests.Enabled)
+        // Remembered so that the attempt's -1 goes out only if its +1 did: a listener that starts (or
+        // stops) while requests are in flight must not see the count drift.
+        bool countedActive = EdgeKitMetrics.ActiveRequests.Enabled;
+        if (countedActive)
         {
             EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, destination.Id));
         }
@@ -151,7 +156,7 @@ public sealed class BalancingHandler : DelegatingHandler
             activity?.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
         }
 
-        return new Attempt(destination, logical, start, activity);
+        return new Attempt(destination, logical, start, activity, countedActive);
     }
 
     private void Complete(in Attempt attempt, HttpRequestMessage request, HttpResponseMessage? response, Exception? exception, CancellationToken cancellationToken)
@@ -169,7 +174,10 @@ public sealed class BalancingHandler : DelegatingHandler
             outcome = exception is OperationCanceledException && cancellationToken.IsCancellationRequested
                 ? RequestOutcome.Cancelled
                 : RequestOutcome.Failure;
-            attemptFailed = outcome == RequestOutcome.Failure;
+            // A cancelled attempt is remembered too. From here a resilience handler's per-attempt timeout
+            // looks exactly like the caller's cancellation; only the former is followed by a retry, and
+            // that retry must not go back to the destination that did not answer in time.
+            attemptFailed = true;
         }
         else
         {
@@ -201,7 +209,7 @@ public sealed class BalancingHandler : DelegatingHandler
     {
         string cluster = Cluster.Name;
         string destination = attempt.Destination.Id;
-        if (EdgeKitMetrics.ActiveRequests.Enabled)
+        if (attempt.CountedActive)
         {
             EdgeKitMetrics.ActiveRequests.Add(-1, EdgeKitMetrics.DestinationTags(cluster, destination));
         }
@@ -256,7 +264,7 @@ public sealed class BalancingHandler : DelegatingHandler
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private readonly record struct Attempt(DestinationState Destination, Uri Logical, long Start, Activity? Activity);
+    private readonly record struct Attempt(DestinationState Destination, Uri Logical, long Start, Activity? Activity, bool CountedActive);
 
     /// <summary>What earlier attempts of one request left behind: its logical URI and the destinations that failed it.</summary>
     private sealed class AttemptRecord(Uri logicalUri)

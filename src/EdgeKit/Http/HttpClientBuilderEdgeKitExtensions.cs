@@ -12,9 +12,11 @@ public static class HttpClientBuilderEdgeKitExtensions
     /// </summary>
     /// <remarks>
     /// Call it <em>after</em> adding a resilience handler (for example <c>AddStandardResilienceHandler()</c>)
-    /// so the balancing handler sits inside it and every retry or hedged attempt picks a destination again,
-    /// avoiding those that just failed. The client's <see cref="System.Net.Http.HttpClient.BaseAddress"/> is
-    /// logical, e.g. <c>http://orders/</c>; only its path and query reach the destination.
+    /// so the balancing handler sits inside it and every retry or hedged attempt picks a destination again.
+    /// A retry resends the same request and so avoids the destinations its earlier attempts failed on; a
+    /// hedged attempt is a copy of the request and does not know them. The client's
+    /// <see cref="System.Net.Http.HttpClient.BaseAddress"/> is logical, e.g. <c>http://orders/</c>; only its
+    /// path and query reach the destination.
     /// </remarks>
     /// <param name="builder">The HttpClient builder.</param>
     /// <param name="clusterName">The cluster, as named in <c>AddCluster</c> or configuration.</param>
