@@ -17,6 +17,8 @@ string[] strategies =
     LoadBalancingStrategyNames.LeastRequests,
     LoadBalancingStrategyNames.PowerOfTwoChoices,
     LoadBalancingStrategyNames.PeakEwma,
+    LoadBalancingStrategyNames.ConsistentHash,
+    LoadBalancingStrategyNames.SessionAffinity,
 ];
 
 // 1. The service: four instances. bravo takes twice the share of the others (for weighted strategies);
