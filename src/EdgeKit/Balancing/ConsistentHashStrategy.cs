@@ -193,7 +193,7 @@ internal sealed class ConsistentHashStrategy : ILoadBalancingStrategy
             {
                 var candidate = destinations[i];
                 int load = candidate.InFlight;
-                if (LoadComparison.IsLessLoaded(candidate, load, best, bestLoad))
+                if (LoadComparison.IsLessLoaded(load, candidate.Destination.Weight, bestLoad, best.Destination.Weight))
                 {
                     best = candidate;
                     bestLoad = load;

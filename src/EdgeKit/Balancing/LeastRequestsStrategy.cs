@@ -13,9 +13,12 @@ internal sealed class LeastRequestsStrategy : ILoadBalancingStrategy
     public string Name => LoadBalancingStrategyNames.LeastRequests;
 
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous) =>
-        new Picker(ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!, snapshot.Random);
+        new Picker(
+            ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!,
+            ImmutableCollectionsMarshal.AsArray(snapshot.EffectiveWeights)!,
+            snapshot.Random);
 
-    private sealed class Picker(DestinationState[] destinations, Random random) : DestinationPicker
+    private sealed class Picker(DestinationState[] destinations, int[] weights, Random random) : DestinationPicker
     {
         public override DestinationState? Pick(in PickContext context)
         {
@@ -28,6 +31,7 @@ internal sealed class LeastRequestsStrategy : ILoadBalancingStrategy
             int start = random.Next(all.Length);
             var best = all[start];
             int bestInFlight = best.InFlight;
+            int bestWeight = weights[start];
             for (int i = 1; i < all.Length; i++)
             {
                 int index = start + i;
@@ -38,10 +42,12 @@ internal sealed class LeastRequestsStrategy : ILoadBalancingStrategy
 
                 var candidate = all[index];
                 int inFlight = candidate.InFlight;
-                if (LoadComparison.IsLessLoaded(candidate, inFlight, best, bestInFlight))
+                int weight = weights[index];
+                if (LoadComparison.IsLessLoaded(inFlight, weight, bestInFlight, bestWeight))
                 {
                     best = candidate;
                     bestInFlight = inFlight;
+                    bestWeight = weight;
                 }
             }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using EdgeKit.Destinations;
 
 namespace EdgeKit.Balancing;
 
@@ -7,12 +6,13 @@ namespace EdgeKit.Balancing;
 internal static class LoadComparison
 {
     /// <summary>
-    /// Whether <paramref name="a"/> carries less load per unit of weight than <paramref name="b"/>:
+    /// Whether a destination with <paramref name="aInFlight"/> requests and weight <paramref name="aWeight"/> carries
+    /// less load per unit of weight than one with <paramref name="bInFlight"/> and <paramref name="bWeight"/>:
     /// (in-flight + 1) / weight, compared without division.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool IsLessLoaded(DestinationState a, int aInFlight, DestinationState b, int bInFlight) =>
-        ((long)aInFlight + 1) * b.Destination.Weight < ((long)bInFlight + 1) * a.Destination.Weight;
+    public static bool IsLessLoaded(int aInFlight, int aWeight, int bInFlight, int bWeight) =>
+        ((long)aInFlight + 1) * bWeight < ((long)bInFlight + 1) * aWeight;
 
     /// <summary>Two different random indexes below <paramref name="count"/> (which is at least 2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

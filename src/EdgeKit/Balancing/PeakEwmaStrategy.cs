@@ -23,20 +23,23 @@ internal sealed class PeakEwmaStrategy : ILoadBalancingStrategy
     public string Name => LoadBalancingStrategyNames.PeakEwma;
 
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous) =>
-        new Picker(ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!, snapshot.Random);
+        new Picker(
+            ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!,
+            ImmutableCollectionsMarshal.AsArray(snapshot.EffectiveWeights)!,
+            snapshot.Random);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double Score(DestinationState destination, long now)
+    internal static double Score(DestinationState destination, int weight, long now)
     {
         int inFlight = destination.InFlight;
         double cost = destination.GetDecayedCost(now);
         double load = cost == 0
             ? (inFlight == 0 ? 0 : Penalty + inFlight)
             : cost * (inFlight + 1);
-        return load / destination.Destination.Weight;
+        return load / weight;
     }
 
-    private sealed class Picker(DestinationState[] destinations, Random random) : DestinationPicker
+    private sealed class Picker(DestinationState[] destinations, int[] weights, Random random) : DestinationPicker
     {
         public override DestinationState? Pick(in PickContext context)
         {
@@ -50,7 +53,7 @@ internal sealed class PeakEwmaStrategy : ILoadBalancingStrategy
             var first = all[i];
             var second = all[j];
             long now = context.Timestamp;
-            return Score(second, now) < Score(first, now) ? second : first;
+            return Score(second, weights[j], now) < Score(first, weights[i], now) ? second : first;
         }
     }
 }

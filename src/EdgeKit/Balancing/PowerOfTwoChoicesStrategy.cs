@@ -12,9 +12,12 @@ internal sealed class PowerOfTwoChoicesStrategy : ILoadBalancingStrategy
     public string Name => LoadBalancingStrategyNames.PowerOfTwoChoices;
 
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous) =>
-        new Picker(ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!, snapshot.Random);
+        new Picker(
+            ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!,
+            ImmutableCollectionsMarshal.AsArray(snapshot.EffectiveWeights)!,
+            snapshot.Random);
 
-    private sealed class Picker(DestinationState[] destinations, Random random) : DestinationPicker
+    private sealed class Picker(DestinationState[] destinations, int[] weights, Random random) : DestinationPicker
     {
         public override DestinationState? Pick(in PickContext context)
         {
@@ -27,7 +30,7 @@ internal sealed class PowerOfTwoChoicesStrategy : ILoadBalancingStrategy
             var (i, j) = LoadComparison.TwoDistinct(random, all.Length);
             var first = all[i];
             var second = all[j];
-            return LoadComparison.IsLessLoaded(second, second.InFlight, first, first.InFlight) ? second : first;
+            return LoadComparison.IsLessLoaded(second.InFlight, weights[j], first.InFlight, weights[i]) ? second : first;
         }
     }
 }

@@ -3,15 +3,35 @@ using EdgeKit.Destinations;
 
 namespace EdgeKit.Balancing;
 
-/// <summary>Each available destination in turn, ignoring weights.</summary>
+/// <summary>Each available destination in turn, ignoring weights (but honouring slow start).</summary>
 internal sealed class RoundRobinStrategy : ILoadBalancingStrategy
 {
     public string Name => LoadBalancingStrategyNames.RoundRobin;
 
-    public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous) =>
-        new Picker(
-            ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!,
-            (previous as Picker)?.Counter ?? new SharedCounter(snapshot.Random.Next()));
+    public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous)
+    {
+        var destinations = ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!;
+        var counter = previous switch
+        {
+            Picker picker => picker.Counter,
+            WeightedRoundRobinStrategy.Picker ramping => ramping.Counter,
+            _ => new SharedCounter(snapshot.Random.Next()),
+        };
+
+        if (!snapshot.HasSlowStart)
+        {
+            return new Picker(destinations, counter);
+        }
+
+        // While destinations ramp up, equal shares become the slow-start factors: a smooth weighted sequence over them.
+        var shares = new int[destinations.Length];
+        for (int i = 0; i < shares.Length; i++)
+        {
+            shares[i] = Math.Max(1, snapshot.EffectiveWeights[i] / destinations[i].Destination.Weight);
+        }
+
+        return new WeightedRoundRobinStrategy.Picker(destinations, WeightedRoundRobinStrategy.BuildSequence(shares), counter);
+    }
 
     internal sealed class Picker(DestinationState[] destinations, SharedCounter counter) : DestinationPicker
     {

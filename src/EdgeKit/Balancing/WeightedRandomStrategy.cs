@@ -12,18 +12,19 @@ internal sealed class WeightedRandomStrategy : ILoadBalancingStrategy
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous)
     {
         var destinations = ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!;
-        var cumulative = new int[destinations.Length];
-        int total = 0;
+        var weights = snapshot.EffectiveWeights;
+        var cumulative = new long[destinations.Length];
+        long total = 0;
         for (int i = 0; i < destinations.Length; i++)
         {
-            total += destinations[i].Destination.Weight;
+            total += weights[i];
             cumulative[i] = total;
         }
 
         return new Picker(destinations, cumulative, total, snapshot.Random);
     }
 
-    private sealed class Picker(DestinationState[] destinations, int[] cumulative, int total, Random random) : DestinationPicker
+    private sealed class Picker(DestinationState[] destinations, long[] cumulative, long total, Random random) : DestinationPicker
     {
         public override DestinationState? Pick(in PickContext context)
         {
@@ -33,7 +34,7 @@ internal sealed class WeightedRandomStrategy : ILoadBalancingStrategy
             }
 
             // The first destination whose cumulative weight exceeds the draw.
-            int draw = random.Next(total);
+            long draw = random.NextInt64(total);
             int index = Array.BinarySearch(cumulative, draw);
             index = index >= 0 ? index + 1 : ~index;
             return destinations[index];

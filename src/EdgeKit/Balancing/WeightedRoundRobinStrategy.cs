@@ -22,7 +22,7 @@ internal sealed class WeightedRoundRobinStrategy : ILoadBalancingStrategy
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous)
     {
         var destinations = ImmutableCollectionsMarshal.AsArray(snapshot.AvailableDestinations)!;
-        var sequence = BuildSequence(destinations.Select(d => d.Destination.Weight).ToArray());
+        var sequence = BuildSequence(ImmutableCollectionsMarshal.AsArray(snapshot.EffectiveWeights)!);
         return new Picker(destinations, sequence, (previous as Picker)?.Counter ?? new SharedCounter());
     }
 

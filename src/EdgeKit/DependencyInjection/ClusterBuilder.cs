@@ -1,5 +1,6 @@
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Health;
 
 namespace EdgeKit.DependencyInjection;
 
@@ -153,4 +154,59 @@ public sealed class ClusterBuilder
         ArgumentException.ThrowIfNullOrWhiteSpace(cookieName);
         return Configure(o => o.LoadBalancing.RequestKey.Cookie = cookieName);
     }
+
+    /// <summary>Changes the cluster's health settings (probes, outlier detection, panic threshold, slow start).</summary>
+    /// <param name="configure">The change.</param>
+    /// <returns>This builder.</returns>
+    public ClusterBuilder ConfigureHealth(Action<HealthOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return Configure(o => configure(o.Health));
+    }
+
+    /// <summary>Probes every destination with a GET of <paramref name="path"/> (defaults: every 2 s, rise 2, fall 3).</summary>
+    /// <param name="path">The path probed, e.g. <c>/healthz</c>.</param>
+    /// <param name="configure">Interval, timeout, statuses and thresholds.</param>
+    /// <returns>This builder.</returns>
+    public ClusterBuilder WithActiveHealthChecks(string path = "/healthz", Action<ActiveHealthCheckOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return ConfigureHealth(h =>
+        {
+            h.Active.Enabled = true;
+            h.Active.Path = path;
+            configure?.Invoke(h.Active);
+        });
+    }
+
+    /// <summary>Changes outlier detection (on by default with Envoy's defaults).</summary>
+    /// <param name="configure">The change.</param>
+    /// <returns>This builder.</returns>
+    public ClusterBuilder WithOutlierDetection(Action<OutlierDetectionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return ConfigureHealth(h => configure(h.OutlierDetection));
+    }
+
+    /// <summary>Turns outlier detection off: failing destinations are never ejected.</summary>
+    /// <returns>This builder.</returns>
+    public ClusterBuilder WithoutOutlierDetection() => ConfigureHealth(h => h.OutlierDetection.Enabled = false);
+
+    /// <summary>Sets the panic threshold: below this percentage of healthy destinations, route across all. 0 turns panic off.</summary>
+    /// <param name="percent">From 0 to 100; default 50.</param>
+    /// <returns>This builder.</returns>
+    public ClusterBuilder WithPanicThreshold(double percent) => ConfigureHealth(h => h.PanicThreshold = percent);
+
+    /// <summary>Ramps up destinations that join or recover over <paramref name="window"/>.</summary>
+    /// <param name="window">The ramp's length.</param>
+    /// <param name="minWeightPercent">The starting share in percent of the weight; default 10.</param>
+    /// <param name="aggression">The ramp's shape; 1 (the default) is linear.</param>
+    /// <returns>This builder.</returns>
+    public ClusterBuilder WithSlowStart(TimeSpan window, double minWeightPercent = 10, double aggression = 1) =>
+        ConfigureHealth(h =>
+        {
+            h.SlowStart.Window = window;
+            h.SlowStart.MinWeightPercent = minWeightPercent;
+            h.SlowStart.Aggression = aggression;
+        });
 }

@@ -78,6 +78,15 @@ internal static class EdgeKitOptionsValidator
             {
                 LoadBalancingOptionsValidator.Validate(cluster.LoadBalancing, path, strategies, errors);
             }
+
+            if (cluster.Health is null)
+            {
+                errors.Add($"{path}: Health is null.");
+            }
+            else
+            {
+                Health.HealthOptionsValidator.Validate(cluster.Health, path, errors);
+            }
         }
 
         return errors;
@@ -113,6 +122,18 @@ internal static class EdgeKitOptionsValidator
         if (destination.Weight is < Destination.MinWeight or > Destination.MaxWeight)
         {
             errors.Add($"{path}: Weight must be between {Destination.MinWeight} and {Destination.MaxWeight}, was {destination.Weight}.");
+        }
+
+        if (destination.HealthAddress is { } healthAddress && !string.IsNullOrWhiteSpace(healthAddress))
+        {
+            if (!TryCreateAbsolute(healthAddress, out var healthUri))
+            {
+                errors.Add($"{path}: HealthAddress '{healthAddress}' is not an absolute URI; use a form such as 'http://10.0.0.11:9090'.");
+            }
+            else if (Destination.ValidateAddress(healthUri) is { } healthProblem)
+            {
+                errors.Add($"{path}: health {healthProblem}");
+            }
         }
     }
 
@@ -166,5 +187,6 @@ internal static class EdgeKitOptionsValidator
             pair.Key,
             new Uri(pair.Value.Address!, UriKind.Absolute),
             pair.Value.Weight,
-            pair.Value.Metadata));
+            pair.Value.Metadata,
+            string.IsNullOrWhiteSpace(pair.Value.HealthAddress) ? null : new Uri(pair.Value.HealthAddress, UriKind.Absolute)));
 }

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using EdgeKit.Balancing;
+using EdgeKit.Health;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +20,7 @@ namespace EdgeKit.Destinations;
 /// code (<see cref="DefaultSource"/>, <c>""</c>) before <see cref="ClusterRegistry.ConfigurationSource"/>
 /// before <see cref="ClusterRegistry.ServiceDiscoverySource"/>. Usable on its own, without dependency injection.</para>
 /// </remarks>
-public sealed class Cluster
+public sealed class Cluster : IDisposable
 {
     /// <summary>The source name used by <see cref="UpdateDestinations(IEnumerable{Destination})"/>.</summary>
     public const string DefaultSource = "";
@@ -31,31 +33,44 @@ public sealed class Cluster
     private HashSet<(string Source, string Id)> _shadowed = [];
     private ClusterSnapshot _snapshot;
     private ILoadBalancingStrategy _strategy;
+    private HealthOptions _health;
+    private readonly OutlierDetector _outliers;
+    private readonly Dictionary<DestinationState, ITimer> _ejectionTimers = new(ReferenceEqualityComparer.Instance);
+    private ITimer? _slowStartTimer;
     private volatile bool _removed;
+    private bool _disposed;
 
     /// <summary>Creates a cluster.</summary>
     /// <param name="name">The cluster's name.</param>
     /// <param name="destinations">Its initial destinations (may be empty); ids must be unique.</param>
     /// <param name="loadBalancing">How requests are spread; default <see cref="LoadBalancingOptions"/>'s defaults. Copied.</param>
     /// <param name="environment">Clock, randomness, strategies and logging; default <see cref="ClusterEnvironment.Default"/>.</param>
-    /// <exception cref="ArgumentException">The name is empty, ids repeat, or the balancing settings are invalid (the message lists every problem).</exception>
+    /// <param name="health">Outlier detection, panic threshold, slow start and probe thresholds; default <see cref="HealthOptions"/>'s defaults. Copied.</param>
+    /// <exception cref="ArgumentException">The name is empty, ids repeat, or the settings are invalid (the message lists every problem).</exception>
     public Cluster(
         string name,
         IEnumerable<Destination>? destinations = null,
         LoadBalancingOptions? loadBalancing = null,
-        ClusterEnvironment? environment = null)
+        ClusterEnvironment? environment = null,
+        HealthOptions? health = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
         Environment = environment ?? ClusterEnvironment.Default;
         _logger = Environment.LoggerFactory.CreateLogger("EdgeKit.Cluster");
         var settings = ValidateAndCopy(loadBalancing ?? new LoadBalancingOptions());
+        _health = ValidateAndCopy(health ?? new HealthOptions());
         _strategy = Environment.Strategies.Get(settings.Strategy);
+        _outliers = new OutlierDetector(this, _health.OutlierDetection);
         var initial = destinations is null ? ImmutableArray<Destination>.Empty : CheckUnique(destinations);
         _sources = _sources.SetItem(DefaultSource, initial);
         _merged = Merge(_sources, out _shadowed);
         _snapshot = Build(previous: null, settings, _strategy);
+        _outliers.Configure(_health.OutlierDetection);
     }
+
+    /// <summary>The cluster's health settings (a private copy; use <see cref="UpdateHealth"/> to change them).</summary>
+    public HealthOptions Health => Volatile.Read(ref _health);
 
     /// <summary>The cluster's name.</summary>
     public string Name { get; }
@@ -209,36 +224,215 @@ public sealed class Cluster
         }
     }
 
-    /// <summary>Sets a destination's health; a change builds a new snapshot so the destination enters or leaves the available set.</summary>
+    /// <summary>
+    /// Sets a destination's active health by hand (active probes use <see cref="ReportProbeResult"/>); a change
+    /// builds a new snapshot so the destination enters or leaves the available set.
+    /// </summary>
     /// <param name="destination">A destination of this cluster.</param>
-    /// <param name="health">Its new health.</param>
-    /// <returns>Whether the health changed.</returns>
+    /// <param name="health">Its new active health.</param>
+    /// <returns>Whether the active health changed.</returns>
     public bool SetHealth(DestinationState destination, DestinationHealth health)
     {
         ArgumentNullException.ThrowIfNull(destination);
         lock (_updateLock)
         {
-            if (!_snapshot.TryGetDestination(destination.Id, out var current) || !ReferenceEquals(current, destination))
+            return IsCurrent(destination) && SetActiveHealthCore(destination, health, "manual");
+        }
+    }
+
+    /// <summary>
+    /// Counts one active probe of a destination: after <see cref="ActiveHealthCheckOptions.HealthyThreshold"/> passes
+    /// in a row it becomes healthy, after <see cref="ActiveHealthCheckOptions.UnhealthyThreshold"/> failures in a row unhealthy.
+    /// </summary>
+    /// <param name="destination">A destination of this cluster.</param>
+    /// <param name="passed">Whether the probe passed.</param>
+    /// <returns>Whether the destination's active health changed.</returns>
+    public bool ReportProbeResult(DestinationState destination, bool passed)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var active = Health.Active;
+        int run = destination.RecordProbe(passed);
+        var target = passed ? DestinationHealth.Healthy : DestinationHealth.Unhealthy;
+        int threshold = passed ? active.HealthyThreshold : active.UnhealthyThreshold;
+        if (run < threshold || destination.ActiveHealth == target)
+        {
+            return false;
+        }
+
+        lock (_updateLock)
+        {
+            return IsCurrent(destination) && SetActiveHealthCore(destination, target, "active-probe");
+        }
+    }
+
+    /// <summary>Changes the health settings: outlier detection, panic threshold, slow start and probe thresholds.</summary>
+    /// <param name="health">The new settings; copied.</param>
+    /// <exception cref="ArgumentException">The settings are invalid; the message lists every problem.</exception>
+    public void UpdateHealth(HealthOptions health)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        var copy = ValidateAndCopy(health);
+        lock (_updateLock)
+        {
+            Volatile.Write(ref _health, copy);
+            if (!_removed && !_disposed)
+            {
+                _outliers.Configure(copy.OutlierDetection);
+            }
+
+            if (!copy.OutlierDetection.Enabled)
+            {
+                foreach (var ejected in _snapshot.AllDestinations.Where(d => d.IsEjected).ToList())
+                {
+                    ReadmitCore(ejected, "outlier-detection-disabled");
+                }
+            }
+
+            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+        }
+    }
+
+    /// <summary>Ejects a destination for outlier detection, if the maximum ejection percentage allows.</summary>
+    /// <returns>Whether it was ejected.</returns>
+    internal bool TryEject(DestinationState destination, string reason)
+    {
+        lock (_updateLock)
+        {
+            if (_removed || _disposed || destination.IsEjected || !IsCurrent(destination))
             {
                 return false;
             }
 
+            var options = Health.OutlierDetection;
+            var all = _snapshot.AllDestinations;
+            int ejected = 0;
+            foreach (var d in all)
+            {
+                if (d.IsEjected)
+                {
+                    ejected++;
+                }
+            }
+
+            // Envoy's rule: one destination can always be ejected, more only within the percentage.
+            if (ejected > 0 && (ejected + 1) * 100.0 > options.MaxEjectionPercent * all.Length)
+            {
+                return false;
+            }
+
+            var time = Environment.TimeProvider;
             var before = destination.Health;
-            if (!destination.SetHealth(health))
+            int multiplier = destination.EjectionMultiplier + 1;
+            var cap = options.MaxEjectionTime > options.BaseEjectionTime ? options.MaxEjectionTime : options.BaseEjectionTime;
+            var duration = TimeSpan.FromTicks(Math.Min(options.BaseEjectionTime.Ticks * (long)multiplier, cap.Ticks));
+            long now = time.GetTimestamp();
+            destination.Eject(now + (long)(duration.TotalSeconds * time.TimestampFrequency));
+            if (_ejectionTimers.Remove(destination, out var old))
             {
-                return false;
+                old.Dispose();
             }
 
-            EdgeKitLog.DestinationHealthChanged(_logger, Name, destination.Id, before, health);
+            _ejectionTimers[destination] = time.CreateTimer(
+                static state =>
+                {
+                    var (cluster, d) = ((Cluster, DestinationState))state!;
+                    cluster.Readmit(d);
+                },
+                (this, destination),
+                duration,
+                Timeout.InfiniteTimeSpan);
+            EdgeKitLog.DestinationEjected(_logger, Name, destination.Id, reason, duration, destination.EjectionCount);
+            EdgeKitMetrics.RecordEjection(Name, destination.Id, reason);
+            Transitioned(destination, before, reason);
             Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
             return true;
         }
     }
 
+    /// <summary>Ends a destination's ejection (its ejection time has passed).</summary>
+    internal void Readmit(DestinationState destination)
+    {
+        lock (_updateLock)
+        {
+            if (_disposed || !destination.IsEjected)
+            {
+                return;
+            }
+
+            ReadmitCore(destination, "ejection-ended");
+            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+        }
+    }
+
+    private void ReadmitCore(DestinationState destination, string reason)
+    {
+        var before = destination.Health;
+        destination.Readmit();
+        if (_ejectionTimers.Remove(destination, out var timer))
+        {
+            timer.Dispose();
+        }
+
+        EdgeKitLog.DestinationReadmitted(_logger, Name, destination.Id, reason);
+        Transitioned(destination, before, reason);
+    }
+
+    /// <summary>One outlier-detection interval (called by its timer).</summary>
+    internal void EvaluateOutliers()
+    {
+        lock (_updateLock)
+        {
+            if (_removed || _disposed)
+            {
+                return;
+            }
+
+            foreach (var (destination, reason) in _outliers.Evaluate(_snapshot.AllDestinations))
+            {
+                TryEject(destination, reason);
+            }
+        }
+    }
+
+    private bool SetActiveHealthCore(DestinationState destination, DestinationHealth health, string reason)
+    {
+        var before = destination.Health;
+        if (!destination.SetActiveHealth(health))
+        {
+            return false;
+        }
+
+        Transitioned(destination, before, reason);
+        Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+        return true;
+    }
+
+    /// <summary>Logs and counts a change of a destination's combined health; starts slow start on recovery.</summary>
+    private void Transitioned(DestinationState destination, DestinationHealth before, string reason)
+    {
+        var after = destination.Health;
+        if (before == after)
+        {
+            return;
+        }
+
+        if (before == DestinationHealth.Unhealthy && Health.SlowStart.Window > TimeSpan.Zero)
+        {
+            destination.BeginSlowStart(Environment.TimeProvider.GetTimestamp());
+        }
+
+        EdgeKitLog.DestinationHealthChanged(_logger, Name, destination.Id, before, after, reason);
+        EdgeKitMetrics.RecordHealthTransition(Name, destination.Id, after, reason);
+    }
+
+    private bool IsCurrent(DestinationState destination) =>
+        _snapshot.TryGetDestination(destination.Id, out var current) && ReferenceEquals(current, destination);
+
     internal void MarkRemoved()
     {
         lock (_updateLock)
         {
+            StopTimers();
             SetSources(_sources.Clear());
             _removed = true;
         }
@@ -249,16 +443,47 @@ public sealed class Cluster
         lock (_updateLock)
         {
             _removed = false;
+            if (!_disposed)
+            {
+                _outliers.Configure(Health.OutlierDetection);
+            }
         }
+    }
+
+    /// <summary>Stops the cluster's timers (outlier detection, ejections, slow start). Picks keep working on the last snapshot.</summary>
+    public void Dispose()
+    {
+        lock (_updateLock)
+        {
+            _disposed = true;
+            StopTimers();
+        }
+    }
+
+    private void StopTimers()
+    {
+        _outliers.Stop();
+        foreach (var (destination, timer) in _ejectionTimers)
+        {
+            timer.Dispose();
+            destination.Readmit();
+        }
+
+        _ejectionTimers.Clear();
+        _slowStartTimer?.Dispose();
+        _slowStartTimer = null;
     }
 
     private void Swap(ClusterSnapshot next) => Volatile.Write(ref _snapshot, next);
 
     private ClusterSnapshot Build(ClusterSnapshot? previous, LoadBalancingOptions settings, ILoadBalancingStrategy strategy, bool carryPickerState = true)
     {
-        double decayTicks = settings.LatencyDecay.TotalSeconds * Environment.TimeProvider.TimestampFrequency;
-        var all = ImmutableArray.CreateBuilder<DestinationState>();
-        var available = ImmutableArray.CreateBuilder<DestinationState>();
+        var time = Environment.TimeProvider;
+        var health = Health;
+        long now = time.GetTimestamp();
+        double decayTicks = settings.LatencyDecay.TotalSeconds * time.TimestampFrequency;
+        var all = ImmutableArray.CreateBuilder<DestinationState>(_merged.Length);
+        var healthy = ImmutableArray.CreateBuilder<DestinationState>(_merged.Length);
         foreach (var destination in _merged)
         {
             DestinationState? state = null;
@@ -273,17 +498,112 @@ public sealed class Cluster
                 state.SetDecay(decayTicks);
             }
 
-            state ??= new DestinationState(destination, decayTicks);
+            if (state is null)
+            {
+                state = new DestinationState(destination, decayTicks);
+                if (previous is not null && health.SlowStart.Window > TimeSpan.Zero)
+                {
+                    // A destination joining a running cluster ramps up.
+                    state.BeginSlowStart(now);
+                }
+            }
+
+            state.OutlierDetector = _outliers;
             all.Add(state);
             if (state.Health != DestinationHealth.Unhealthy)
             {
-                available.Add(state);
+                healthy.Add(state);
             }
         }
 
-        var snapshot = new ClusterSnapshot(this, (previous?.Version ?? 0) + 1, all.ToImmutable(), available.ToImmutable(), settings);
+        // Panic (Envoy): with too few destinations available, spread over all of them rather than overload the rest.
+        bool panic = all.Count > 0 && healthy.Count * 100.0 < health.PanicThreshold * all.Count;
+        var available = panic ? all : healthy;
+        var weights = new int[available.Count];
+        bool ramping = false;
+        long windowTicks = (long)(health.SlowStart.Window.TotalSeconds * time.TimestampFrequency);
+        for (int i = 0; i < available.Count; i++)
+        {
+            var state = available[i];
+            double factor = 1;
+            long began = state.SlowStartBegan;
+            if (began != 0)
+            {
+                long elapsed = now - began;
+                if (windowTicks <= 0 || elapsed >= windowTicks)
+                {
+                    state.EndSlowStart();
+                }
+                else
+                {
+                    ramping = true;
+                    var slow = health.SlowStart;
+                    factor = Math.Max(slow.MinWeightPercent / 100, Math.Pow(Math.Max(elapsed, 1) / (double)windowTicks, 1 / slow.Aggression));
+                }
+            }
+
+            weights[i] = Math.Max(1, (int)Math.Round(state.Destination.Weight * ClusterSnapshot.WeightScale * factor));
+        }
+
+        if (previous is not null && previous.IsPanic != panic)
+        {
+            EdgeKitLog.ClusterPanicChanged(_logger, Name, panic, healthy.Count, all.Count);
+        }
+
+        var snapshot = new ClusterSnapshot(
+            this, (previous?.Version ?? 0) + 1, all.ToImmutable(), available.ToImmutable(), settings,
+            ImmutableCollectionsMarshal.AsImmutableArray(weights), panic, ramping);
         snapshot.SetPicker(strategy.CreatePicker(snapshot, carryPickerState ? previous?.Picker : null));
+        ScheduleSlowStartStep(ramping, health.SlowStart.Window);
         return snapshot;
+    }
+
+    /// <summary>While destinations ramp up, rebuild the snapshot in steps of a twentieth of the window.</summary>
+    private void ScheduleSlowStartStep(bool ramping, TimeSpan window)
+    {
+        if (!ramping || _disposed || _removed)
+        {
+            _slowStartTimer?.Dispose();
+            _slowStartTimer = null;
+            return;
+        }
+
+        var step = TimeSpan.FromTicks(Math.Max(window.Ticks / 20, TimeSpan.FromMilliseconds(10).Ticks));
+        if (_slowStartTimer is null)
+        {
+            _slowStartTimer = Environment.TimeProvider.CreateTimer(
+                static state =>
+                {
+                    var cluster = (Cluster)state!;
+                    lock (cluster._updateLock)
+                    {
+                        if (!cluster._disposed)
+                        {
+                            cluster.Swap(cluster.Build(cluster._snapshot, cluster._snapshot.LoadBalancing, cluster._strategy));
+                        }
+                    }
+                },
+                this,
+                step,
+                Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _slowStartTimer.Change(step, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private HealthOptions ValidateAndCopy(HealthOptions options)
+    {
+        var copy = options.Clone();
+        var errors = new List<string>();
+        HealthOptionsValidator.Validate(copy, $"Cluster '{Name}'", errors);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(System.Environment.NewLine, errors), nameof(options));
+        }
+
+        return copy;
     }
 
     private LoadBalancingOptions ValidateAndCopy(LoadBalancingOptions options)

@@ -27,6 +27,9 @@ public sealed class ClusterOptions
 
     /// <summary>How requests are spread over the destinations.</summary>
     public LoadBalancingOptions LoadBalancing { get; set; } = new();
+
+    /// <summary>Active probes, outlier detection, panic threshold and slow start.</summary>
+    public Health.HealthOptions Health { get; set; } = new();
 }
 
 /// <summary>The configuration of one destination.</summary>
@@ -37,6 +40,12 @@ public sealed class DestinationOptions
 
     /// <summary>The relative share of traffic for weighted strategies: 1 to 10,000. Default 1.</summary>
     public int Weight { get; set; } = Destination.DefaultWeight;
+
+    /// <summary>
+    /// A separate absolute http(s) address for active health probes (e.g. a management port); <see langword="null"/>
+    /// probes <see cref="Address"/>.
+    /// </summary>
+    public string? HealthAddress { get; set; }
 
     /// <summary>Free-form metadata, such as <c>zone</c>.</summary>
     public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.OrdinalIgnoreCase);

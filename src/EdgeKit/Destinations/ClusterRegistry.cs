@@ -108,11 +108,12 @@ public sealed class ClusterRegistry
                 {
                     cluster.MarkRestored();
                     cluster.UpdateLoadBalancing(clusterOptions.LoadBalancing);
+                    cluster.UpdateHealth(clusterOptions.Health);
                     cluster.UpdateDestinations(ConfigurationSource, destinations);
                 }
                 else
                 {
-                    cluster = new Cluster(name, loadBalancing: clusterOptions.LoadBalancing, environment: Environment);
+                    cluster = new Cluster(name, loadBalancing: clusterOptions.LoadBalancing, environment: Environment, health: clusterOptions.Health);
                     cluster.UpdateDestinations(ConfigurationSource, destinations);
                     _everCreated.Add(name, cluster);
                     EdgeKitLog.ClusterAdded(_logger, name, cluster.Snapshot.LoadBalancing.Strategy);

@@ -19,8 +19,14 @@ public sealed class ClusterSnapshot
         long version,
         ImmutableArray<DestinationState> all,
         ImmutableArray<DestinationState> available,
-        LoadBalancingOptions loadBalancing)
+        LoadBalancingOptions loadBalancing,
+        ImmutableArray<int> effectiveWeights,
+        bool isPanic,
+        bool hasSlowStart)
     {
+        EffectiveWeights = effectiveWeights;
+        IsPanic = isPanic;
+        HasSlowStart = hasSlowStart;
         Cluster = cluster;
         Version = version;
         AllDestinations = all;
@@ -36,6 +42,24 @@ public sealed class ClusterSnapshot
     /// <summary>Whether requests' keys must be read for this cluster (a key source is configured or the strategy hashes on keys).</summary>
     internal bool UsesRequestKey { get; }
 
+    /// <summary>The factor between a destination's configured weight and its <see cref="EffectiveWeights"/> entry outside slow start.</summary>
+    public const int WeightScale = 100;
+
+    /// <summary>
+    /// The weight of each of <see cref="AvailableDestinations"/> (same order), in hundredths: the configured weight × 100,
+    /// reduced while the destination is in slow start. Weighted strategies read these, never <see cref="Destination.Weight"/>.
+    /// </summary>
+    public ImmutableArray<int> EffectiveWeights { get; }
+
+    /// <summary>
+    /// Whether the cluster is in panic: fewer destinations are healthy than the panic threshold asks, so
+    /// <see cref="AvailableDestinations"/> holds every destination, healthy or not.
+    /// </summary>
+    public bool IsPanic { get; }
+
+    /// <summary>Whether some available destination is ramping up in slow start (its effective weight is reduced).</summary>
+    public bool HasSlowStart { get; }
+
     /// <summary>The cluster this is a snapshot of.</summary>
     public Cluster Cluster { get; }
 
@@ -48,7 +72,7 @@ public sealed class ClusterSnapshot
     /// <summary>Every destination of the cluster, in configuration order.</summary>
     public ImmutableArray<DestinationState> AllDestinations { get; }
 
-    /// <summary>The destinations that may take requests now (not unhealthy), in configuration order.</summary>
+    /// <summary>The destinations that may take requests now, in configuration order: those not unhealthy, or all of them in panic.</summary>
     public ImmutableArray<DestinationState> AvailableDestinations { get; }
 
     /// <summary>The cluster's balancing settings (a private copy; never changes).</summary>

@@ -33,15 +33,21 @@ public sealed class Destination : IEquatable<Destination>
     /// <param name="address">An absolute <c>http</c> or <c>https</c> address; its path, if any, is a prefix joined before each request's path.</param>
     /// <param name="weight">The relative share of traffic, from <see cref="MinWeight"/> to <see cref="MaxWeight"/>; default <see cref="DefaultWeight"/>.</param>
     /// <param name="metadata">Free-form metadata; copied.</param>
-    /// <exception cref="ArgumentException"><paramref name="id"/> is empty or <paramref name="address"/> is not an absolute http(s) address without query or fragment.</exception>
+    /// <param name="healthAddress">A separate absolute http(s) address for active health probes; <see langword="null"/> probes <paramref name="address"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty or an address is not an absolute http(s) address without query or fragment.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="weight"/> is outside the allowed range.</exception>
-    public Destination(string id, Uri address, int weight = DefaultWeight, IReadOnlyDictionary<string, string>? metadata = null)
+    public Destination(string id, Uri address, int weight = DefaultWeight, IReadOnlyDictionary<string, string>? metadata = null, Uri? healthAddress = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentNullException.ThrowIfNull(address);
         if (ValidateAddress(address) is { } error)
         {
             throw new ArgumentException($"Destination '{id}': {error}", nameof(address));
+        }
+
+        if (healthAddress is not null && ValidateAddress(healthAddress) is { } healthError)
+        {
+            throw new ArgumentException($"Destination '{id}': health {healthError}", nameof(healthAddress));
         }
 
         if (weight is < MinWeight or > MaxWeight)
@@ -52,6 +58,7 @@ public sealed class Destination : IEquatable<Destination>
 
         Id = id;
         Address = address;
+        HealthAddress = healthAddress;
         Weight = weight;
         Metadata = metadata is null || metadata.Count == 0
             ? s_noMetadata
@@ -73,6 +80,9 @@ public sealed class Destination : IEquatable<Destination>
 
     /// <summary>The absolute address requests are sent to.</summary>
     public Uri Address { get; }
+
+    /// <summary>The address active health probes go to; <see langword="null"/> when probes go to <see cref="Address"/>.</summary>
+    public Uri? HealthAddress { get; }
 
     /// <summary>The relative share of traffic for weighted strategies.</summary>
     public int Weight { get; }
@@ -122,6 +132,7 @@ public sealed class Destination : IEquatable<Destination>
         && (ReferenceEquals(this, other)
             || (Id == other.Id
                 && Address == other.Address
+                && HealthAddress == other.HealthAddress
                 && Weight == other.Weight
                 && Metadata.Count == other.Metadata.Count
                 && Metadata.All(kv => other.Metadata.TryGetValue(kv.Key, out var v) && v == kv.Value)));

@@ -18,7 +18,15 @@ public sealed class DestinationState
     private long _totalRequests;
     private long _totalFailures;
     private int _consecutiveFailures;
-    private int _health;
+    private int _activeHealth;
+    private long _ejectedUntil;
+    private int _ejectionMultiplier;
+    private int _ejectionCount;
+    private int _consecutive5xx;
+    private int _consecutiveGatewayFailures;
+    private int _consecutiveProbeSuccesses;
+    private int _consecutiveProbeFailures;
+    private long _slowStartBegan;
 
     // Peak EWMA of latency, in TimeProvider timestamp units, stored as double bits so it can be
     // updated with a compare-and-swap; and the timestamp of its last update.
@@ -52,8 +60,44 @@ public sealed class DestinationState
     /// <summary>Failures in a row since the last success.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
-    /// <summary>What is known of the destination's health.</summary>
-    public DestinationHealth Health => (DestinationHealth)Volatile.Read(ref _health);
+    /// <summary>
+    /// What is known of the destination's health, active and passive combined: <see cref="DestinationHealth.Unhealthy"/>
+    /// while it is ejected or its active health is unhealthy; otherwise its active health.
+    /// </summary>
+    public DestinationHealth Health => IsEjected ? DestinationHealth.Unhealthy : ActiveHealth;
+
+    /// <summary>Health as set by active probes (or by <see cref="Cluster.SetHealth"/>); <see cref="DestinationHealth.Unknown"/> until then.</summary>
+    public DestinationHealth ActiveHealth => (DestinationHealth)Volatile.Read(ref _activeHealth);
+
+    /// <summary>Whether outlier detection has ejected the destination (it returns when its ejection time ends).</summary>
+    public bool IsEjected => Volatile.Read(ref _ejectedUntil) != 0;
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> at which the current ejection ends; 0 when not ejected.</summary>
+    public long EjectedUntil => Volatile.Read(ref _ejectedUntil);
+
+    /// <summary>How many times outlier detection has ejected the destination since it joined.</summary>
+    public int EjectionCount => Volatile.Read(ref _ejectionCount);
+
+    /// <summary>The current ejection-time multiplier: raised by each ejection, lowered each interval without one.</summary>
+    public int EjectionMultiplier => Volatile.Read(ref _ejectionMultiplier);
+
+    /// <summary>5xx responses and transport failures in a row.</summary>
+    public int Consecutive5xx => Volatile.Read(ref _consecutive5xx);
+
+    /// <summary>Gateway failures (502, 503, 504, connection failures, resets, timeouts) in a row.</summary>
+    public int ConsecutiveGatewayFailures => Volatile.Read(ref _consecutiveGatewayFailures);
+
+    /// <summary>Active probes passed in a row.</summary>
+    public int ConsecutiveProbeSuccesses => Volatile.Read(ref _consecutiveProbeSuccesses);
+
+    /// <summary>Active probes failed in a row.</summary>
+    public int ConsecutiveProbeFailures => Volatile.Read(ref _consecutiveProbeFailures);
+
+    /// <summary>When the destination's slow start began (a timestamp); 0 when it is not ramping up.</summary>
+    internal long SlowStartBegan => Volatile.Read(ref _slowStartBegan);
+
+    /// <summary>Receives this destination's failures for outlier detection; set by its cluster.</summary>
+    internal Health.OutlierDetector? OutlierDetector { get; set; }
 
     /// <summary>
     /// The peak-sensitive moving average of latency as of <paramref name="timestamp"/> (a
@@ -90,9 +134,52 @@ public sealed class DestinationState
 
     internal void SetDecay(double decayTicks) => Volatile.Write(ref _decayTicks, decayTicks);
 
-    /// <summary>Sets the health; returns whether it changed.</summary>
-    internal bool SetHealth(DestinationHealth health) =>
-        Interlocked.Exchange(ref _health, (int)health) != (int)health;
+    /// <summary>Sets the active health; returns whether it changed.</summary>
+    internal bool SetActiveHealth(DestinationHealth health) =>
+        Interlocked.Exchange(ref _activeHealth, (int)health) != (int)health;
+
+    /// <summary>Counts a probe result; returns the run length of that result.</summary>
+    internal int RecordProbe(bool passed)
+    {
+        if (passed)
+        {
+            Volatile.Write(ref _consecutiveProbeFailures, 0);
+            return Interlocked.Increment(ref _consecutiveProbeSuccesses);
+        }
+
+        Volatile.Write(ref _consecutiveProbeSuccesses, 0);
+        return Interlocked.Increment(ref _consecutiveProbeFailures);
+    }
+
+    /// <summary>Marks the destination ejected until <paramref name="until"/> and raises the multiplier (called under the cluster's lock).</summary>
+    internal void Eject(long until)
+    {
+        Volatile.Write(ref _ejectedUntil, until);
+        Interlocked.Increment(ref _ejectionMultiplier);
+        Interlocked.Increment(ref _ejectionCount);
+    }
+
+    /// <summary>Ends an ejection and forgets the failures that caused it (called under the cluster's lock).</summary>
+    internal void Readmit()
+    {
+        Volatile.Write(ref _ejectedUntil, 0);
+        Volatile.Write(ref _consecutive5xx, 0);
+        Volatile.Write(ref _consecutiveGatewayFailures, 0);
+    }
+
+    /// <summary>Lowers the ejection multiplier by one (not below zero).</summary>
+    internal void DecayEjectionMultiplier()
+    {
+        int current = Volatile.Read(ref _ejectionMultiplier);
+        if (current > 0)
+        {
+            Interlocked.CompareExchange(ref _ejectionMultiplier, current - 1, current);
+        }
+    }
+
+    internal void BeginSlowStart(long now) => Volatile.Write(ref _slowStartBegan, now == 0 ? 1 : now);
+
+    internal void EndSlowStart() => Volatile.Write(ref _slowStartBegan, 0);
 
     internal void BeginRequest() => Interlocked.Increment(ref _inFlight);
 
@@ -100,7 +187,8 @@ public sealed class DestinationState
     /// <param name="now">The completion timestamp.</param>
     /// <param name="elapsedTicks">How long the request took, in timestamp units.</param>
     /// <param name="outcome">How it ended.</param>
-    internal void EndRequest(long now, long elapsedTicks, RequestOutcome outcome)
+    /// <param name="statusCode">The response status, or 0 when there was no response (a transport failure or timeout).</param>
+    internal void EndRequest(long now, long elapsedTicks, RequestOutcome outcome, int statusCode = 0)
     {
         Interlocked.Decrement(ref _inFlight);
         if (outcome == RequestOutcome.Cancelled)
@@ -114,10 +202,36 @@ public sealed class DestinationState
         {
             Interlocked.Increment(ref _totalFailures);
             Interlocked.Increment(ref _consecutiveFailures);
+            int in5xxRow = Interlocked.Increment(ref _consecutive5xx);
+            int gatewayInRow;
+            if (statusCode == 0 || statusCode is 502 or 503 or 504)
+            {
+                gatewayInRow = Interlocked.Increment(ref _consecutiveGatewayFailures);
+            }
+            else
+            {
+                gatewayInRow = 0;
+                Volatile.Write(ref _consecutiveGatewayFailures, 0);
+            }
+
+            ObserveLatency(now, elapsedTicks);
+            OutlierDetector?.OnFailure(this, in5xxRow, gatewayInRow);
+            return;
         }
-        else if (Volatile.Read(ref _consecutiveFailures) != 0)
+
+        if (Volatile.Read(ref _consecutiveFailures) != 0)
         {
             Volatile.Write(ref _consecutiveFailures, 0);
+        }
+
+        if (Volatile.Read(ref _consecutive5xx) != 0)
+        {
+            Volatile.Write(ref _consecutive5xx, 0);
+        }
+
+        if (Volatile.Read(ref _consecutiveGatewayFailures) != 0)
+        {
+            Volatile.Write(ref _consecutiveGatewayFailures, 0);
         }
 
         ObserveLatency(now, elapsedTicks);

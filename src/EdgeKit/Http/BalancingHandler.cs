@@ -185,7 +185,7 @@ public sealed class BalancingHandler : DelegatingHandler
             attemptFailed = status >= 500 || status == 408 || status == 429;
         }
 
-        destination.EndRequest(now, elapsed, outcome);
+        destination.EndRequest(now, elapsed, outcome, status);
 
         if (exception is not null || status >= 400)
         {

@@ -7,8 +7,20 @@ namespace EdgeKit.Telemetry;
 internal static partial class EdgeKitLog
 {
     [LoggerMessage(EventId = 1001, EventName = "DestinationHealthChanged", Level = LogLevel.Information,
-        Message = "Cluster '{Cluster}': destination '{Destination}' went from {Before} to {After}.")]
-    public static partial void DestinationHealthChanged(ILogger logger, string cluster, string destination, DestinationHealth before, DestinationHealth after);
+        Message = "Cluster '{Cluster}': destination '{Destination}' went from {Before} to {After} ({Reason}).")]
+    public static partial void DestinationHealthChanged(ILogger logger, string cluster, string destination, DestinationHealth before, DestinationHealth after, string reason);
+
+    [LoggerMessage(EventId = 1020, EventName = "DestinationEjected", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': destination '{Destination}' ejected for {Duration} ({Reason}); ejection number {Count}.")]
+    public static partial void DestinationEjected(ILogger logger, string cluster, string destination, string reason, TimeSpan duration, int count);
+
+    [LoggerMessage(EventId = 1021, EventName = "DestinationReadmitted", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}': destination '{Destination}' readmitted ({Reason}).")]
+    public static partial void DestinationReadmitted(ILogger logger, string cluster, string destination, string reason);
+
+    [LoggerMessage(EventId = 1022, EventName = "ClusterPanicChanged", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}' panic: {InPanic} ({Healthy} of {Total} destinations healthy).")]
+    public static partial void ClusterPanicChanged(ILogger logger, string cluster, bool inPanic, int healthy, int total);
 
     [LoggerMessage(EventId = 1002, EventName = "NoAvailableDestination", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}' has no available destination ({Total} configured).")]

@@ -37,6 +37,44 @@ internal static class EdgeKitMetrics
     public static readonly Counter<long> NoDestination = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.balancer.no_destination", "{request}", "Requests that found no available destination in their cluster.");
 
+    public static readonly Counter<long> HealthTransitions = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.health.transitions", "{transition}", "Changes of a destination's health (active and passive combined).");
+
+    public static readonly Counter<long> Ejections = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.health.ejections", "{ejection}", "Destinations ejected by outlier detection.");
+
+    /// <summary>Tag: the destination's new health (<c>healthy</c>, <c>unknown</c>, <c>unhealthy</c>).</summary>
+    public const string HealthStateTag = "edgekit.health.state";
+
+    /// <summary>Tag: why the health changed or the destination was ejected.</summary>
+    public const string HealthReasonTag = "edgekit.health.reason";
+
+    public static void RecordHealthTransition(string cluster, string destination, Destinations.DestinationHealth health, string reason)
+    {
+        if (HealthTransitions.Enabled)
+        {
+            var tags = DestinationTags(cluster, destination);
+            tags.Add(HealthStateTag, health switch
+            {
+                Destinations.DestinationHealth.Healthy => "healthy",
+                Destinations.DestinationHealth.Unhealthy => "unhealthy",
+                _ => "unknown",
+            });
+            tags.Add(HealthReasonTag, reason);
+            HealthTransitions.Add(1, tags);
+        }
+    }
+
+    public static void RecordEjection(string cluster, string destination, string reason)
+    {
+        if (Ejections.Enabled)
+        {
+            var tags = DestinationTags(cluster, destination);
+            tags.Add(HealthReasonTag, reason);
+            Ejections.Add(1, tags);
+        }
+    }
+
     private static readonly object[] s_statusCodes = CreateStatusCodes();
 
     /// <summary>A boxed status code without allocating (cached for 100-599).</summary>

@@ -132,7 +132,7 @@ public class BalancingHandlerInFlightTests
     private static ServiceProvider CreateServices(TestBackend backend)
     {
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin().WithoutOutlierDetection()));
         services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress).AddEdgeKitBalancing(Cluster);
         return services.BuildServiceProvider();
     }

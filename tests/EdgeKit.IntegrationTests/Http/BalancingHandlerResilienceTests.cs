@@ -32,7 +32,7 @@ public class BalancingHandlerResilienceTests
         // Random choices that always fall on the first destination, b0: without the handler's memory of
         // the failed attempt, every retry would go to b0 again.
         services.AddSingleton(new ClusterEnvironment(random: new FirstChoiceRandom()));
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRandom()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection().UseRandom()));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         client.AddResilienceHandler("retry", pipeline => pipeline.AddRetry(ImmediateRetries(2)));
         client.AddEdgeKitBalancing(Cluster);
@@ -59,7 +59,7 @@ public class BalancingHandlerResilienceTests
         await using var backend = await TestBackend.StartAsync(3);
         await backend[0].FailAsync(failure);
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection().UseRoundRobin()));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         client.AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.Zero);
         client.AddEdgeKitBalancing(Cluster);
@@ -94,7 +94,7 @@ public class BalancingHandlerResilienceTests
             var time = new FakeTimeProvider();
             var services = new ServiceCollection();
             services.AddSingleton(new ClusterEnvironment(random: new FirstChoiceRandom()));
-            services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRandom()));
+            services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection().UseRandom()));
             var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
             client.AddResilienceHandler("retry", pipeline =>
             {
@@ -140,7 +140,7 @@ public class BalancingHandlerResilienceTests
         }
 
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend)));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection()));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         client.AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.Zero);
         client.AddEdgeKitBalancing(Cluster);
@@ -170,7 +170,7 @@ public class BalancingHandlerResilienceTests
         await using var backend = await TestBackend.StartAsync(3);
         backend[0].Behavior = BackendBehavior.Fail500;
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection().UseRoundRobin()));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         // Wrong order: the balancing handler is outside the retries, so it picks once per request and
         // the retries resend the already rewritten request to the same destination.
@@ -197,7 +197,7 @@ public class BalancingHandlerResilienceTests
         backend[0].Behavior = BackendBehavior.Fail500;
         var services = new ServiceCollection();
         services.AddSingleton(new ClusterEnvironment(random: new FirstChoiceRandom()));
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRandom()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection().UseRandom()));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         client.AddStandardHedgingHandler();
         client.AddEdgeKitBalancing(Cluster);
@@ -219,7 +219,7 @@ public class BalancingHandlerResilienceTests
         await using var backend = await TestBackend.StartAsync(3);
         backend[0].Behavior = BackendBehavior.Fail500;
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithoutOutlierDetection().UseRoundRobin()));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         client.AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.Zero);
         client.AddEdgeKitBalancing(Cluster);

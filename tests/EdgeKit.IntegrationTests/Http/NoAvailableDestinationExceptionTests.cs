@@ -16,7 +16,7 @@ public class NoAvailableDestinationExceptionTests
     {
         await using var backend = await TestBackend.StartAsync(3);
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin().WithPanicThreshold(0)));
         services.AddHttpClient<EchoClient>(c => c.BaseAddress = LogicalAddress).AddEdgeKitBalancing(Cluster);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<EchoClient>();
@@ -42,7 +42,7 @@ public class NoAvailableDestinationExceptionTests
     {
         await using var backend = await TestBackend.StartAsync(2);
         var services = new ServiceCollection();
-        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend)));
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).WithPanicThreshold(0)));
         var client = services.AddHttpClient("orders", c => c.BaseAddress = LogicalAddress);
         client.AddStandardResilienceHandler(o => o.Retry.Delay = TimeSpan.Zero);
         client.AddEdgeKitBalancing(Cluster);

@@ -1,3 +1,4 @@
+using EdgeKit.Health;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Xunit.Abstractions;
@@ -205,6 +206,7 @@ public class ConsistentHashStrategyTests(ITestOutputHelper output)
         CreateCluster(Strategy, 0).Pick(new PickContext(0, "k")).Should().BeNull();
 
         var cluster = CreateCluster(Strategy, 2);
+        cluster.UpdateHealth(new HealthOptions { PanicThreshold = 0 }); // no panic routing: unhealthy means unavailable
         foreach (var state in cluster.Snapshot.AllDestinations)
         {
             cluster.SetHealth(state, DestinationHealth.Unhealthy);

@@ -1,3 +1,4 @@
+using EdgeKit.Health;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Time.Testing;
@@ -294,6 +295,7 @@ public class SessionAffinityStrategyTests(ITestOutputHelper output)
     public void Returns_null_when_no_destination_is_available_and_keeps_the_binding()
     {
         var cluster = Create(2);
+        cluster.UpdateHealth(new HealthOptions { PanicThreshold = 0 }); // no panic routing: unhealthy means unavailable
         var bound = Pick(cluster, "k");
         foreach (var state in cluster.Snapshot.AllDestinations)
         {

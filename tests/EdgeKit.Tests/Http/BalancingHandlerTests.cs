@@ -1,3 +1,4 @@
+using EdgeKit.Health;
 using System.Net;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
@@ -167,6 +168,7 @@ public class BalancingHandlerTests
     public async Task No_destination_throws_a_clear_exception()
     {
         var (cluster, _, invoker) = Create(count: 2);
+        cluster.UpdateHealth(new HealthOptions { PanicThreshold = 0 }); // no panic routing: unhealthy means unavailable
         foreach (var d in cluster.Snapshot.AllDestinations)
         {
             cluster.SetHealth(d, DestinationHealth.Unhealthy);
