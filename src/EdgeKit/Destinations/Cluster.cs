@@ -265,6 +265,38 @@ public sealed class Cluster : IDisposable
         }
     }
 
+    /// <summary>Reads the cluster's live state: health, ejections, in-flight and latency of every destination.</summary>
+    /// <returns>A snapshot of the state, safe to keep and serialise.</returns>
+    public ClusterStatus GetStatus()
+    {
+        var snapshot = Snapshot;
+        var time = Environment.TimeProvider;
+        long now = time.GetTimestamp();
+        var available = snapshot.AvailableDestinations;
+        var destinations = new List<DestinationStatus>(snapshot.AllDestinations.Length);
+        foreach (var state in snapshot.AllDestinations)
+        {
+            int index = available.IndexOf(state);
+            long ejectedUntil = state.EjectedUntil;
+            destinations.Add(new DestinationStatus(
+                state.Id,
+                state.Destination.Address,
+                state.Destination.Weight,
+                index < 0 ? 0 : snapshot.EffectiveWeights[index],
+                state.Health,
+                state.ActiveHealth,
+                ejectedUntil != 0,
+                ejectedUntil == 0 ? TimeSpan.Zero : time.GetElapsedTime(now, Math.Max(now, ejectedUntil)),
+                state.EjectionCount,
+                state.InFlight,
+                state.GetLatencyEstimate(now, time.TimestampFrequency),
+                state.TotalRequests,
+                state.TotalFailures));
+        }
+
+        return new ClusterStatus(Name, snapshot.LoadBalancing.Strategy, snapshot.IsPanic, available.Length, destinations);
+    }
+
     /// <summary>Changes the health settings: outlier detection, panic threshold, slow start and probe thresholds.</summary>
     /// <param name="health">The new settings; copied.</param>
     /// <exception cref="ArgumentException">The settings are invalid; the message lists every problem.</exception>

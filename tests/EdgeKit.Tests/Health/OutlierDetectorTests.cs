@@ -274,4 +274,32 @@ public class OutlierDetectorTests
             "Cluster 'svc': destination 'd7' went from Unknown to Unhealthy (consecutive-5xx).",
             "Cluster 'svc': destination 'd7' went from Unhealthy to Unknown (ejection-ended).");
     }
+
+    [Fact]
+    public void The_status_shows_ejections_in_flight_and_latency()
+    {
+        using var t = new HealthTestCluster(10);
+        t.Complete("d4", 500, 5);
+        t["d1"].BeginRequest();
+        t.Time.Advance(TimeSpan.FromSeconds(10));
+
+        var status = t.Cluster.GetStatus();
+
+        status.Name.Should().Be("svc");
+        status.Strategy.Should().Be("RoundRobin");
+        status.IsPanic.Should().BeFalse();
+        status.Available.Should().Be(9);
+        var d4 = status.Destinations.Single(d => d.Id == "d4");
+        d4.IsEjected.Should().BeTrue();
+        d4.EjectedFor.Should().Be(TimeSpan.FromSeconds(20));
+        d4.EjectionCount.Should().Be(1);
+        d4.Health.Should().Be(DestinationHealth.Unhealthy);
+        d4.EffectiveWeight.Should().Be(0);
+        d4.TotalFailures.Should().Be(5);
+        d4.Latency.Should().BeGreaterThan(TimeSpan.Zero);
+        var d1 = status.Destinations.Single(d => d.Id == "d1");
+        d1.InFlight.Should().Be(1);
+        d1.EffectiveWeight.Should().Be(100);
+        d1.Address.Should().Be(new Uri("http://10.0.0.2:8080"));
+    }
 }
