@@ -9,6 +9,9 @@ internal enum BackendBehavior
     /// <summary>500 with a <see cref="BackendEcho"/> body.</summary>
     Fail500,
 
+    /// <summary>503 with a <see cref="BackendEcho"/> body.</summary>
+    Fail503,
+
     /// <summary>Aborts the connection without answering.</summary>
     Abort,
 

@@ -129,6 +129,9 @@ internal sealed class BackendInstance : IAsyncDisposable
             case BackendBehavior.Fail500:
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
                 break;
+            case BackendBehavior.Fail503:
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                break;
             case BackendBehavior.Hold:
                 try
                 {

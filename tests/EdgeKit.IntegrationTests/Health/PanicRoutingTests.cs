@@ -1,0 +1,48 @@
+using System.Net;
+using EdgeKit.Destinations;
+using EdgeKit.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
+
+namespace EdgeKit.IntegrationTests.Health;
+
+/// <summary>When too few destinations are healthy, the cluster routes across all of them.</summary>
+public class PanicRoutingTests
+{
+    private const string Cluster = "orders";
+
+    [Fact]
+    public async Task Below_the_panic_threshold_traffic_spreads_over_every_backend_healthy_or_not()
+    {
+        await using var backend = await TestBackend.StartAsync(3);
+        var services = new ServiceCollection();
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddHttpClient(Cluster, c => c.BaseAddress = LogicalAddress).AddEdgeKitBalancing(Cluster);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.CreateClient(Cluster);
+        var cluster = provider.GetCluster(Cluster);
+
+        // Probes say two of three are down (their servers still answer: the probes were wrong, or too strict).
+        cluster.SetHealth(provider.GetDestination(Cluster, "b0"), DestinationHealth.Unhealthy);
+        cluster.SetHealth(provider.GetDestination(Cluster, "b1"), DestinationHealth.Unhealthy);
+        cluster.Snapshot.IsPanic.Should().BeTrue("1 of 3 healthy is below the default 50%");
+
+        for (int i = 0; i < 90; i++)
+        {
+            using var response = await client.GetAsync("/");
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        backend.RequestCounts.Should().Equal(new Dictionary<string, int> { ["b0"] = 30, ["b1"] = 30, ["b2"] = 30 });
+
+        // One recovers: 2 of 3 healthy, no panic, the unhealthy one gets nothing.
+        cluster.SetHealth(provider.GetDestination(Cluster, "b0"), DestinationHealth.Healthy);
+        for (int i = 0; i < 40; i++)
+        {
+            using var response = await client.GetAsync("/");
+        }
+
+        backend.RequestCounts["b1"].Should().Be(30);
+        cluster.Snapshot.IsPanic.Should().BeFalse();
+    }
+}
