@@ -1,6 +1,7 @@
 using EdgeKit.Balancing;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
+using EdgeKit.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,8 +13,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ServiceCollectionEdgeKitExtensions
 {
     /// <summary>
-    /// Adds EdgeKit's core services: the built-in load-balancing strategies and the cluster registry,
-    /// validated when the host starts. Calling it again is harmless and returns a builder over the same services.
+    /// Adds EdgeKit's core services: the built-in load-balancing strategies, the cluster registry (validated when
+    /// the host starts) and the hosted service that runs the active health checks of clusters that enable them.
+    /// Calling it again is harmless and returns a builder over the same services.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>A builder to add clusters and features to.</returns>
@@ -36,6 +38,9 @@ public static class ServiceCollectionEdgeKitExtensions
         services.TryAddSingleton<ClusterRegistryHost>();
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusterRegistryHost>().Registry);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EdgeKitStartupValidator>());
+        services.TryAddSingleton(sp => new ActiveHealthProber(sp.GetRequiredService<ClusterRegistry>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActiveHealthProber>(
+            sp => sp.GetRequiredService<ActiveHealthProber>()));
         return new EdgeKitBuilder(services);
     }
 

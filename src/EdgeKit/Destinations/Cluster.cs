@@ -297,6 +297,36 @@ public sealed class Cluster : IDisposable
         return new ClusterStatus(Name, snapshot.LoadBalancing.Strategy, snapshot.IsPanic, available.Length, destinations);
     }
 
+    /// <summary>
+    /// Forgets what active probes said, once they stop (active checks turned off): every destination's active health
+    /// goes back to <see cref="DestinationHealth.Unknown"/> and its runs of probe results to zero, so a destination
+    /// that probes had marked unhealthy does not stay out of rotation with nothing left to bring it back.
+    /// Builds at most one new snapshot.
+    /// </summary>
+    /// <param name="reason">Why, for the health-change log and metric.</param>
+    internal void ResetActiveHealth(string reason)
+    {
+        lock (_updateLock)
+        {
+            bool changed = false;
+            foreach (var destination in _snapshot.AllDestinations)
+            {
+                destination.ResetProbeRuns();
+                var before = destination.Health;
+                if (destination.SetActiveHealth(DestinationHealth.Unknown))
+                {
+                    changed = true;
+                    Transitioned(destination, before, reason);
+                }
+            }
+
+            if (changed)
+            {
+                Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+            }
+        }
+    }
+
     /// <summary>Changes the health settings: outlier detection, panic threshold, slow start and probe thresholds.</summary>
     /// <param name="health">The new settings; copied.</param>
     /// <exception cref="ArgumentException">The settings are invalid; the message lists every problem.</exception>

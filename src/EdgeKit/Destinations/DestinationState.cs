@@ -151,6 +151,13 @@ public sealed class DestinationState
         return Interlocked.Increment(ref _consecutiveProbeFailures);
     }
 
+    /// <summary>Forgets the runs of probe results (active checks were turned off).</summary>
+    internal void ResetProbeRuns()
+    {
+        Volatile.Write(ref _consecutiveProbeSuccesses, 0);
+        Volatile.Write(ref _consecutiveProbeFailures, 0);
+    }
+
     /// <summary>Marks the destination ejected until <paramref name="until"/> and raises the multiplier (called under the cluster's lock).</summary>
     internal void Eject(long until)
     {

@@ -69,4 +69,12 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1013, EventName = "ServiceDiscoveryNotEnabled", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}' names service '{Service}', but service discovery is not enabled, so no destination is resolved for it. Call AddServiceDiscovery() on the EdgeKit builder.")]
     public static partial void ServiceDiscoveryNotEnabled(ILogger logger, string cluster, string service);
+
+    [LoggerMessage(EventId = 1030, EventName = "HealthProbeFailed", Level = LogLevel.Debug,
+        Message = "Cluster '{Cluster}': health probe of destination '{Destination}' ({Uri}) failed: {Reason}.")]
+    public static partial void HealthProbeFailed(ILogger logger, string cluster, string destination, Uri? uri, string reason);
+
+    [LoggerMessage(EventId = 1031, EventName = "HealthProbeLoopFailed", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': a round of active health probes failed unexpectedly; the next round runs as scheduled.")]
+    public static partial void HealthProbeLoopFailed(ILogger logger, string cluster, Exception exception);
 }

@@ -18,7 +18,7 @@ internal static class EdgeKitMetrics
     /// <summary>Tag: what went wrong (absent on success): an exception type, or the status code as text.</summary>
     public const string ErrorTypeTag = "error.type";
 
-    /// <summary>Tag: <c>success</c>, <c>failure</c> or <c>cancelled</c>.</summary>
+    /// <summary>Tag: <c>success</c>, <c>failure</c> or <c>cancelled</c> for requests; <c>passed</c> or <c>failed</c> for health probes.</summary>
     public const string OutcomeTag = "edgekit.outcome";
 
     public static readonly Counter<long> Requests = EdgeKitTelemetry.Meter.CreateCounter<long>(
@@ -43,6 +43,9 @@ internal static class EdgeKitMetrics
     public static readonly Counter<long> Ejections = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.health.ejections", "{ejection}", "Destinations ejected by outlier detection.");
 
+    public static readonly Counter<long> Probes = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.health.probes", "{probe}", "Active health probes sent to a destination, by outcome (passed or failed).");
+
     /// <summary>Tag: the destination's new health (<c>healthy</c>, <c>unknown</c>, <c>unhealthy</c>).</summary>
     public const string HealthStateTag = "edgekit.health.state";
 
@@ -62,6 +65,17 @@ internal static class EdgeKitMetrics
             });
             tags.Add(HealthReasonTag, reason);
             HealthTransitions.Add(1, tags);
+        }
+    }
+
+    /// <summary>Counts one active health probe; <c>edgekit.outcome</c> is <c>passed</c> or <c>failed</c>.</summary>
+    public static void RecordProbe(string cluster, string destination, bool passed)
+    {
+        if (Probes.Enabled)
+        {
+            var tags = DestinationTags(cluster, destination);
+            tags.Add(OutcomeTag, passed ? "passed" : "failed");
+            Probes.Add(1, tags);
         }
     }
 

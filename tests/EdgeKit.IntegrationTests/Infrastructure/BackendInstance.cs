@@ -14,17 +14,24 @@ namespace EdgeKit.IntegrationTests.Infrastructure;
 /// One real Kestrel server on 127.0.0.1 (port chosen by the OS) that answers every request with a
 /// <see cref="BackendEcho"/>: its own name and the request's target and Host header as received.
 /// It counts what it receives, and can be switched to fail, abort, hold requests, or stop.
+/// A GET of a path ending in <see cref="HealthPath"/> is a health check instead: answered with
+/// <see cref="HealthStatus"/> and counted apart, in <see cref="HealthChecks"/>, not in <see cref="Requests"/>.
 /// </summary>
 internal sealed class BackendInstance : IAsyncDisposable
 {
     /// <summary>The request header whose value <see cref="RequestIds"/> records.</summary>
     public const string RequestIdHeader = "X-Request-Id";
 
+    /// <summary>The path (after any prefix) of the health endpoint.</summary>
+    public const string HealthPath = "/healthz";
+
     private readonly WebApplication _app;
     private readonly Action _onArrival;
     private readonly ConcurrentQueue<string> _requestIds = new();
     private TaskCompletionSource _release = NewRelease();
+    private readonly ConcurrentQueue<string> _healthCheckPaths = new();
     private int _requests;
+    private int _healthStatus = StatusCodes.Status200OK;
     private int _behavior;
     private int _stopped;
 
@@ -47,6 +54,19 @@ internal sealed class BackendInstance : IAsyncDisposable
 
     /// <summary>The <see cref="RequestIdHeader"/> values of the requests received, in order of arrival.</summary>
     public IReadOnlyCollection<string> RequestIds => _requestIds;
+
+    /// <summary>The status the health endpoint answers from now on; default 200. Set 503 to make the instance's health fail.</summary>
+    public int HealthStatus
+    {
+        get => Volatile.Read(ref _healthStatus);
+        set => Volatile.Write(ref _healthStatus, value);
+    }
+
+    /// <summary>Health checks received (GETs of <see cref="HealthPath"/>), whatever the answer.</summary>
+    public int HealthChecks => _healthCheckPaths.Count;
+
+    /// <summary>The paths of the health checks received, in order of arrival.</summary>
+    public IReadOnlyCollection<string> HealthCheckPaths => _healthCheckPaths;
 
     /// <summary>How the instance answers from now on.</summary>
     public BackendBehavior Behavior
@@ -110,6 +130,15 @@ internal sealed class BackendInstance : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (HttpMethods.IsGet(context.Request.Method)
+            && context.Request.Path.Value?.EndsWith(HealthPath, StringComparison.Ordinal) == true)
+        {
+            // Not a request of the test's traffic: neither counted in Requests nor signalled as an arrival.
+            _healthCheckPaths.Enqueue(context.Request.Path.Value);
+            context.Response.StatusCode = HealthStatus;
+            return;
+        }
+
         Interlocked.Increment(ref _requests);
         if (context.Request.Headers.TryGetValue(RequestIdHeader, out var id))
         {

@@ -15,7 +15,7 @@ public class EdgeKitBuilderServiceDiscoveryExtensionsTests
         services.AddEdgeKit().AddServiceDiscovery(o => o.RetryDelay = TimeSpan.FromSeconds(2));
         services.AddEdgeKit().AddServiceDiscovery(o => o.MaxRetryDelay = TimeSpan.FromSeconds(20));
 
-        services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(2, "EdgeKit's start validator and the discovery source");
+        services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(3, "EdgeKit's start validator, the active health prober and the discovery source");
         // Microsoft.Extensions.ServiceDiscovery's resolver is only IAsyncDisposable.
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         provider.GetServices<IHostedService>().OfType<ServiceDiscoveryDestinationSource>().Should().ContainSingle()

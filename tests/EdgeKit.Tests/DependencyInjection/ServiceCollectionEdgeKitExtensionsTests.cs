@@ -1,6 +1,7 @@
 using EdgeKit.Balancing;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
+using EdgeKit.Health;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -17,12 +18,22 @@ public class ServiceCollectionEdgeKitExtensionsTests
 
         second.Services.Should().BeSameAs(first.Services);
         services.Count(d => d.ServiceType == typeof(ILoadBalancingStrategy)).Should().Be(LoadBalancingStrategyCollection.BuiltIn.Names.Count);
-        services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(2, "the startup validator and the active health prober");
+        services.Count(d => d.ServiceType == typeof(ActiveHealthProber)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(ClusterRegistry)).Should().Be(1);
 
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         provider.GetServices<ILoadBalancingStrategy>().Select(s => s.Name).Should().OnlyHaveUniqueItems().And.HaveCount(LoadBalancingStrategyCollection.BuiltIn.Names.Count);
         provider.GetRequiredService<ClusterRegistry>().GetCluster("orders").Snapshot.AllDestinations.Should().ContainSingle();
+    }
+
+    [Fact]
+    public void The_active_health_prober_is_one_hosted_service_resolvable_by_its_type()
+    {
+        using var provider = new ServiceCollection().AddEdgeKit().Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        var prober = provider.GetRequiredService<ActiveHealthProber>();
+        provider.GetServices<IHostedService>().OfType<ActiveHealthProber>().Should().ContainSingle().Which.Should().BeSameAs(prober);
     }
 
     [Fact]
