@@ -108,6 +108,11 @@ internal static class SimulateCommand
             $"RoundRobin {Percent(roundRobin.SuccessRate)}).");
         text.AppendLine($"- PeakEwma p99 ≤ 0.1 × RoundRobin's: **{(p99Met ? "met" : "not met")}** " +
             $"({Ms(peakEwma.P99)} vs {Ms(roundRobin.P99)}, ratio {p99Ratio.ToString("0.00", CultureInfo.InvariantCulture)}).");
+        if (!successMet || !p99Met)
+        {
+            text.AppendLine("- Why, and what would close the gap: `README.md` in this folder.");
+        }
+
         text.AppendLine();
 
         text.AppendLine($"What {slow} (the slow backend) saw:");

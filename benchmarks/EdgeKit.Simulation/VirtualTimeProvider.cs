@@ -37,8 +37,10 @@ public sealed class VirtualTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         throw new NotSupportedException("The simulation's virtual clock has no timers; schedule work as simulation events instead.");
 
-    /// <summary>Moves the clock to <paramref name="ticks"/>; it never goes back.</summary>
-    internal void MoveTo(long ticks)
+    /// <summary>Moves the clock to <paramref name="ticks"/> (<see cref="TimeSpan"/> ticks since the start); it never goes back.</summary>
+    /// <param name="ticks">The new time.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="ticks"/> is earlier than the current time.</exception>
+    public void MoveTo(long ticks)
     {
         if (ticks < _now)
         {
