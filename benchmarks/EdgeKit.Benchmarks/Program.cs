@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+using EdgeKit.Benchmarks;
+
+// `simulate [options]` runs the balancing-quality simulation; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && string.Equals(args[0], "simulate", StringComparison.OrdinalIgnoreCase))
+{
+    return SimulateCommand.Run(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(SimulateCommand).Assembly).Run(args);
+return 0;
