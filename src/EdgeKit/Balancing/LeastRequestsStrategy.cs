@@ -28,30 +28,30 @@ internal sealed class LeastRequestsStrategy : ILoadBalancingStrategy
                 return all.Length == 0 ? null : all[0];
             }
 
+            // Scan from a random start so that ties are shared; two plain loops rather than a wrap-around branch.
             int start = random.Next(all.Length);
-            var best = all[start];
-            int bestInFlight = best.InFlight;
+            int best = start;
+            int bestInFlight = all[start].InFlight;
             int bestWeight = weights[start];
-            for (int i = 1; i < all.Length; i++)
+            for (int i = start + 1; i < all.Length; i++)
             {
-                int index = start + i;
-                if (index >= all.Length)
+                int inFlight = all[i].InFlight;
+                if (LoadComparison.IsLessLoaded(inFlight, weights[i], bestInFlight, bestWeight))
                 {
-                    index -= all.Length;
-                }
-
-                var candidate = all[index];
-                int inFlight = candidate.InFlight;
-                int weight = weights[index];
-                if (LoadComparison.IsLessLoaded(inFlight, weight, bestInFlight, bestWeight))
-                {
-                    best = candidate;
-                    bestInFlight = inFlight;
-                    bestWeight = weight;
+                    (best, bestInFlight, bestWeight) = (i, inFlight, weights[i]);
                 }
             }
 
-            return best;
+            for (int i = 0; i < start; i++)
+            {
+                int inFlight = all[i].InFlight;
+                if (LoadComparison.IsLessLoaded(inFlight, weights[i], bestInFlight, bestWeight))
+                {
+                    (best, bestInFlight, bestWeight) = (i, inFlight, weights[i]);
+                }
+            }
+
+            return all[best];
         }
     }
 }

@@ -33,11 +33,36 @@ internal sealed class WeightedRandomStrategy : ILoadBalancingStrategy
                 return null;
             }
 
-            // The first destination whose cumulative weight exceeds the draw.
+            // The first destination whose cumulative weight exceeds the draw: a linear scan for small sets,
+            // a binary search for large ones.
             long draw = random.NextInt64(total);
-            int index = Array.BinarySearch(cumulative, draw);
-            index = index >= 0 ? index + 1 : ~index;
-            return destinations[index];
+            var sums = cumulative;
+            if (sums.Length <= 16)
+            {
+                int i = 0;
+                while (sums[i] <= draw)
+                {
+                    i++;
+                }
+
+                return destinations[i];
+            }
+
+            int low = 0, high = sums.Length - 1;
+            while (low < high)
+            {
+                int mid = (low + high) >>> 1;
+                if (sums[mid] <= draw)
+                {
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid;
+                }
+            }
+
+            return destinations[low];
         }
     }
 }

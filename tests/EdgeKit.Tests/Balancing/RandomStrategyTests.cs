@@ -43,6 +43,20 @@ public class WeightedRandomStrategyTests
     }
 
     [Fact]
+    public void Spreads_in_proportion_to_weight_over_many_destinations_too()
+    {
+        // 20 destinations (the binary-search path), weights 1..20, 210,000 picks: destination i expects 1,000 × (i + 1).
+        var cluster = CreateCluster(LoadBalancingStrategyNames.WeightedRandom, 20, weight: i => i + 1);
+        var counts = Distribution(cluster, 210_000);
+
+        for (int i = 0; i < 20; i++)
+        {
+            int expected = (i + 1) * 1_000;
+            counts[$"d{i}"].Should().BeCloseTo(expected, (uint)Math.Max(200, expected * 0.05), $"d{i} has weight {i + 1}");
+        }
+    }
+
+    [Fact]
     public void Never_picks_outside_the_available_set()
     {
         var cluster = CreateCluster(LoadBalancingStrategyNames.WeightedRandom, 3, weight: i => 100);
