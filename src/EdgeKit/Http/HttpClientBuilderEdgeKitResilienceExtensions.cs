@@ -66,7 +66,7 @@ public static class HttpClientBuilderEdgeKitResilienceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeKitResilienceOptions>, EdgeKitResilienceOptionsValidator>());
         var options = services.AddOptions<EdgeKitResilienceOptions>(builder.Name);
         string name = builder.Name;
-        if (!services.Any(d => d.ServiceType == typeof(ResilientClient) && d.ImplementationInstance is ResilientClient client && client.Name == name))
+        if (!services.Any(d => d.ServiceType == typeof(ResilientClient) && !d.IsKeyedService && d.ImplementationInstance is ResilientClient client && client.Name == name))
         {
             services.AddSingleton(new ResilientClient(name));
             options.ValidateOnStart();

@@ -174,7 +174,9 @@ public class EdgeKitResilienceHandlerTests(ITestOutputHelper output)
         output.WriteLine($"latency: {Latency(results)}; b0 failures counted: {b0.TotalFailures}");
 
         results.Should().OnlyContain(r => r.Succeeded);
-        results.Should().OnlyContain(r => r.Milliseconds < 4000, "no request waited for its attempt timeout");
+        // Not a latency bound: in this process (Kestrel and client on two cores) a request now and then stalls for up to
+        // about a second while the thread pool grows, with Microsoft.Extensions.Http.Resilience's hedging handler too.
+        results.Should().OnlyContain(r => r.Milliseconds < 4000, "no request waited for its attempt timeout (5 s)");
         hedges.Should().BeGreaterThanOrEqualTo(backend[0].Requests - warm[0], "every attempt b0 held was hedged");
         (backend[0].Requests - warm[0]).Should().BeGreaterThan(0);
         b0.TotalFailures.Should().Be(0, "a held attempt that lost to its hedge was cancelled, which says nothing about b0");
