@@ -15,18 +15,24 @@ namespace EdgeKit.Http;
 /// </summary>
 /// <remarks>
 /// <para>Place it <em>inside</em> any retry or hedging handler (added after it in the
-/// <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>, i.e. closer to the network) so that every attempt picks again. An
-/// attempt that failed (transport error, 5xx, 408 or 429) or was cancelled (for example by a per-attempt
-/// timeout) is remembered for the request, and the next attempt of the same <see cref="HttpRequestMessage"/>
-/// (a retry) avoids that destination while another is available; a hedging handler sends copies of the
-/// request, which do not share that memory. A cancelled attempt is not counted as a failure of the destination.</para>
+/// <see cref="Microsoft.Extensions.DependencyInjection.IHttpClientBuilder"/>, i.e. closer to the network) so that every attempt picks again.
+/// EdgeKit's own resilience handler (<c>AddEdgeKitResilience()</c>) always sits directly outside it, whatever the
+/// order of the calls. An attempt that failed (transport error, 5xx, 408 or 429) is remembered for the request,
+/// and the next attempt of the same request avoids that destination while another is available.</para>
+/// <para>Under EdgeKit's resilience handler the memory is shared by every attempt of the request, hedged copies
+/// included, and hedged copies also avoid the destinations the others are in flight on; an attempt cut off by its
+/// per-attempt timeout counts as a failure of the destination (a gateway failure, for outlier detection), while a
+/// cancellation by the caller, the total timeout or a winning hedged copy counts for nothing. Under other resilience
+/// handlers (Microsoft.Extensions.Http.Resilience) a cancelled attempt cannot be told from a timeout: it is not counted
+/// against the destination, but it is remembered so that a retry avoids it; and a hedged copy, being a different
+/// <see cref="HttpRequestMessage"/>, knows nothing of the other attempts.</para>
 /// <para>After a failed or rejected attempt (an exception or a status of 400 and above) the request's
 /// URI is set back to the logical one (for example <c>http://orders/items</c>); after a success it keeps
 /// the destination's address, so <c>response.RequestMessage.RequestUri</c> tells which destination served.</para>
 /// </remarks>
 public sealed class BalancingHandler : DelegatingHandler
 {
-    private static readonly ConditionalWeakTable<HttpRequestMessage, AttemptRecord> s_attempts = new();
+    private static readonly ConditionalWeakTable<HttpRequestMessage, RequestAttempts> s_attempts = new();
 
     private readonly ILogger _logger;
 
@@ -54,7 +60,28 @@ public sealed class BalancingHandler : DelegatingHandler
     /// <inheritdoc/>
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var attempt = Begin(request);
+        ArgumentNullException.ThrowIfNull(request);
+        return SendCoreAsync(request, lane: null, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendCore(request, lane: null, cancellationToken);
+    }
+
+    /// <summary>Sends one attempt of a request for EdgeKit's resilience handler, which sits directly outside this handler.</summary>
+    internal Task<HttpResponseMessage> SendAttemptAsync(AttemptLane lane, CancellationToken cancellationToken) =>
+        SendCoreAsync(lane.Request, lane, cancellationToken);
+
+    /// <summary>The synchronous counterpart of <see cref="SendAttemptAsync"/>.</summary>
+    internal HttpResponseMessage SendAttempt(AttemptLane lane, CancellationToken cancellationToken) =>
+        SendCore(lane.Request, lane, cancellationToken);
+
+    private Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, AttemptLane? lane, CancellationToken cancellationToken)
+    {
+        var attempt = Begin(request, lane);
         Task<HttpResponseMessage> task;
         try
         {
@@ -75,10 +102,9 @@ public sealed class BalancingHandler : DelegatingHandler
         return AwaitCompletion(task, attempt, request, cancellationToken);
     }
 
-    /// <inheritdoc/>
-    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    private HttpResponseMessage SendCore(HttpRequestMessage request, AttemptLane? lane, CancellationToken cancellationToken)
     {
-        var attempt = Begin(request);
+        var attempt = Begin(request, lane);
         HttpResponseMessage response;
         try
         {
@@ -111,11 +137,15 @@ public sealed class BalancingHandler : DelegatingHandler
         return response;
     }
 
-    private Attempt Begin(HttpRequestMessage request)
+    private Attempt Begin(HttpRequestMessage request, AttemptLane? lane)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var cluster = Cluster;
-        s_attempts.TryGetValue(request, out var record);
+        var record = lane?.Attempts;
+        if (record is null)
+        {
+            s_attempts.TryGetValue(request, out record);
+        }
+
         var logical = record?.LogicalUri ?? request.RequestUri
             ?? throw new InvalidOperationException(
                 $"EdgeKit cluster '{cluster.Name}': the request has no URI. Set HttpClient.BaseAddress (for example http://{cluster.Name}/) or an absolute request URI.");
@@ -129,7 +159,7 @@ public sealed class BalancingHandler : DelegatingHandler
         var time = cluster.Environment.TimeProvider;
         long start = time.GetTimestamp();
         string? key = snapshot.UsesRequestKey ? RequestKeyReader.Read(request, snapshot.LoadBalancing.RequestKey) : null;
-        var context = new PickContext(start, key, record?.Failed);
+        var context = new PickContext(start, key, record?.Excluded);
         var destination = cluster.Pick(in context);
         if (destination is null)
         {
@@ -140,6 +170,11 @@ public sealed class BalancingHandler : DelegatingHandler
 
         request.RequestUri = destination.Rewrite(logical);
         destination.BeginRequest();
+        if (record is { TracksInFlight: true })
+        {
+            record.AddInFlight(destination);
+        }
+
         // Remembered so that the attempt's -1 goes out only if its +1 did: a listener that starts (or
         // stops) while requests are in flight must not see the count drift.
         bool countedActive = EdgeKitMetrics.ActiveRequests.Enabled;
@@ -156,7 +191,7 @@ public sealed class BalancingHandler : DelegatingHandler
             activity?.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
         }
 
-        return new Attempt(destination, logical, start, activity, countedActive);
+        return new Attempt(destination, logical, start, activity, countedActive, lane);
     }
 
     private void Complete(in Attempt attempt, HttpRequestMessage request, HttpResponseMessage? response, Exception? exception, CancellationToken cancellationToken)
@@ -168,16 +203,26 @@ public sealed class BalancingHandler : DelegatingHandler
 
         RequestOutcome outcome;
         bool attemptFailed;
+        bool timedOut = false;
         int status = response is null ? 0 : (int)response.StatusCode;
+        var lane = attempt.Lane;
         if (exception is not null)
         {
-            outcome = exception is OperationCanceledException && cancellationToken.IsCancellationRequested
-                ? RequestOutcome.Cancelled
-                : RequestOutcome.Failure;
-            // A cancelled attempt is remembered too. From here a resilience handler's per-attempt timeout
-            // looks exactly like the caller's cancellation; only the former is followed by a retry, and
-            // that retry must not go back to the destination that did not answer in time.
-            attemptFailed = true;
+            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                timedOut = lane is not null && lane.IsAttemptTimeout(cancellationToken);
+                outcome = timedOut ? RequestOutcome.Failure : RequestOutcome.Cancelled;
+                // Without EdgeKit's resilience handler a per-attempt timeout of an outer handler looks exactly like
+                // the caller's cancellation; only the former is followed by a retry, and that retry must not go back
+                // to the destination that did not answer in time, so the attempt is remembered. With it, a
+                // cancellation that is not the attempt timeout ends the request (or a hedged copy that lost).
+                attemptFailed = timedOut || lane is null;
+            }
+            else
+            {
+                outcome = RequestOutcome.Failure;
+                attemptFailed = true;
+            }
         }
         else
         {
@@ -185,7 +230,18 @@ public sealed class BalancingHandler : DelegatingHandler
             attemptFailed = status >= 500 || status == 408 || status == 429;
         }
 
+        // Status 0: a transport failure or a timeout, both gateway failures for outlier detection.
         destination.EndRequest(now, elapsed, outcome, status);
+        var shared = lane?.Attempts;
+        if (shared is { TracksInFlight: true })
+        {
+            shared.RemoveInFlight(destination);
+        }
+
+        if (timedOut)
+        {
+            RecordAttemptTimeout(destination, elapsed, time.TimestampFrequency);
+        }
 
         if (exception is not null || status >= 400)
         {
@@ -193,19 +249,32 @@ public sealed class BalancingHandler : DelegatingHandler
             request.RequestUri = attempt.Logical;
             if (attemptFailed)
             {
-                if (!s_attempts.TryGetValue(request, out var record))
+                if (shared is null && !s_attempts.TryGetValue(request, out shared))
                 {
-                    record = s_attempts.GetOrAdd(request, new AttemptRecord(attempt.Logical));
+                    shared = s_attempts.GetOrAdd(request, new RequestAttempts(attempt.Logical));
                 }
 
-                record.AddFailed(destination);
+                shared.AddFailed(destination);
             }
         }
 
-        Record(in attempt, outcome, status, exception, elapsed, time.TimestampFrequency);
+        Record(in attempt, outcome, status, timedOut ? TimeoutErrorType : null, exception, elapsed, time.TimestampFrequency);
     }
 
-    private void Record(in Attempt attempt, RequestOutcome outcome, int status, Exception? exception, long elapsed, long frequency)
+    private void RecordAttemptTimeout(DestinationState destination, long elapsed, long frequency)
+    {
+        if (EdgeKitMetrics.AttemptTimeouts.Enabled)
+        {
+            EdgeKitMetrics.AttemptTimeouts.Add(1, EdgeKitMetrics.DestinationTags(Cluster.Name, destination.Id));
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.AttemptTimedOut(_logger, Cluster.Name, destination.Id, TimeSpan.FromSeconds((double)elapsed / frequency));
+        }
+    }
+
+    private void Record(in Attempt attempt, RequestOutcome outcome, int status, string? errorType, Exception? exception, long elapsed, long frequency)
     {
         string cluster = Cluster.Name;
         string destination = attempt.Destination.Id;
@@ -225,7 +294,7 @@ public sealed class BalancingHandler : DelegatingHandler
 
             if (outcome == RequestOutcome.Failure)
             {
-                tags.Add(EdgeKitMetrics.ErrorTypeTag, exception?.GetType().FullName ?? StatusText(status));
+                tags.Add(EdgeKitMetrics.ErrorTypeTag, errorType ?? exception?.GetType().FullName ?? StatusText(status));
             }
 
             EdgeKitMetrics.Requests.Add(1, tags);
@@ -240,7 +309,7 @@ public sealed class BalancingHandler : DelegatingHandler
 
                 if (outcome == RequestOutcome.Failure)
                 {
-                    activity.SetStatus(ActivityStatusCode.Error, exception?.Message ?? StatusText(status));
+                    activity.SetStatus(ActivityStatusCode.Error, errorType ?? exception?.Message ?? StatusText(status));
                 }
 
                 activity.Dispose();
@@ -264,40 +333,8 @@ public sealed class BalancingHandler : DelegatingHandler
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private readonly record struct Attempt(DestinationState Destination, Uri Logical, long Start, Activity? Activity, bool CountedActive);
+    /// <summary>The <c>error.type</c> of an attempt cut off by its per-attempt timeout (OpenTelemetry's conventional value).</summary>
+    private const string TimeoutErrorType = "timeout";
 
-    /// <summary>What earlier attempts of one request left behind: its logical URI and the destinations that failed it.</summary>
-    private sealed class AttemptRecord(Uri logicalUri)
-    {
-        private DestinationState[] _failed = [];
-
-        public Uri LogicalUri { get; } = logicalUri;
-
-        public IReadOnlyList<DestinationState>? Failed
-        {
-            get
-            {
-                var failed = Volatile.Read(ref _failed);
-                return failed.Length == 0 ? null : failed;
-            }
-        }
-
-        public void AddFailed(DestinationState destination)
-        {
-            while (true)
-            {
-                var current = Volatile.Read(ref _failed);
-                if (Array.IndexOf(current, destination) >= 0)
-                {
-                    return;
-                }
-
-                DestinationState[] next = [.. current, destination];
-                if (Interlocked.CompareExchange(ref _failed, next, current) == current)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private readonly record struct Attempt(DestinationState Destination, Uri Logical, long Start, Activity? Activity, bool CountedActive, AttemptLane? Lane);
 }

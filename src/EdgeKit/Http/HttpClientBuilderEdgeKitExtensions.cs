@@ -11,12 +11,14 @@ public static class HttpClientBuilderEdgeKitExtensions
     /// and port are replaced by a destination's, picked by the cluster's strategy.
     /// </summary>
     /// <remarks>
-    /// Call it <em>after</em> adding a resilience handler (for example <c>AddStandardResilienceHandler()</c>)
-    /// so the balancing handler sits inside it and every retry or hedged attempt picks a destination again.
-    /// A retry resends the same request and so avoids the destinations its earlier attempts failed on; a
-    /// hedged attempt is a copy of the request and does not know them. The client's
-    /// <see cref="System.Net.Http.HttpClient.BaseAddress"/> is logical, e.g. <c>http://orders/</c>; only its
-    /// path and query reach the destination.
+    /// <para>For retries, timeouts and hedging that know about destinations, add <c>AddEdgeKitResilience()</c> to the same
+    /// client (before or after this call: its handler is always put directly in front of the balancing handler).</para>
+    /// <para>With Microsoft.Extensions.Http.Resilience instead, call this <em>after</em> adding its handler (for example
+    /// <c>AddStandardResilienceHandler()</c>) so the balancing handler sits inside it and every retry or hedged attempt
+    /// picks a destination again. A retry resends the same request and so avoids the destinations its earlier attempts
+    /// failed on; a hedged attempt is a copy of the request and does not know them. See docs/resilience.md.</para>
+    /// <para>The client's <see cref="System.Net.Http.HttpClient.BaseAddress"/> is logical, e.g. <c>http://orders/</c>; only its
+    /// path and query reach the destination.</para>
     /// </remarks>
     /// <param name="builder">The HttpClient builder.</param>
     /// <param name="clusterName">The cluster, as named in <c>AddCluster</c> or configuration.</param>

@@ -77,4 +77,23 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1031, EventName = "HealthProbeLoopFailed", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}': a round of active health probes failed unexpectedly; the next round runs as scheduled.")]
     public static partial void HealthProbeLoopFailed(ILogger logger, string cluster, Exception exception);
+    [LoggerMessage(EventId = 1040, EventName = "RetryScheduled", Level = LogLevel.Debug,
+        Message = "Cluster '{Cluster}': {Method} request retried (retry {Retry} of {MaxRetries}) in {Delay} after {Trigger}.")]
+    public static partial void RetryScheduled(ILogger logger, string cluster, string method, int retry, int maxRetries, TimeSpan delay, string trigger);
+
+    [LoggerMessage(EventId = 1041, EventName = "RetryNotAttempted", Level = LogLevel.Debug,
+        Message = "Cluster '{Cluster}': {Method} request not retried after {Trigger}: {Reason}.")]
+    public static partial void RetryNotAttempted(ILogger logger, string cluster, string method, string trigger, string reason);
+
+    [LoggerMessage(EventId = 1042, EventName = "RetryBudgetExhausted", Level = LogLevel.Warning,
+        Message = "Cluster '{Cluster}': retry budget exhausted ({ActiveRetries} retries in flight for {ActiveRequests} requests, limit {Limit}); {Denied} retries and hedged attempts not sent since the last report.")]
+    public static partial void RetryBudgetExhausted(ILogger logger, string cluster, int activeRetries, int activeRequests, int limit, long denied);
+
+    [LoggerMessage(EventId = 1043, EventName = "AttemptTimedOut", Level = LogLevel.Debug,
+        Message = "Cluster '{Cluster}': an attempt on destination '{Destination}' timed out after {Elapsed}; counted as a gateway failure.")]
+    public static partial void AttemptTimedOut(ILogger logger, string cluster, string destination, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 1044, EventName = "HedgeSent", Level = LogLevel.Debug,
+        Message = "Cluster '{Cluster}': hedged attempt {Attempt} of a {Method} request sent.")]
+    public static partial void HedgeSent(ILogger logger, string cluster, string method, int attempt);
 }

@@ -46,6 +46,51 @@ internal static class EdgeKitMetrics
     public static readonly Counter<long> Probes = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.health.probes", "{probe}", "Active health probes sent to a destination, by outcome (passed or failed).");
 
+    public static readonly Counter<long> Retries = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.resilience.retries", "{retry}", "Retries sent by EdgeKit's resilience handler, by the outcome of the retry.");
+
+    public static readonly Counter<long> NotRetried = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.resilience.not_retried", "{request}", "Attempts that failed in a retryable way but were not retried, by reason.");
+
+    public static readonly Counter<long> BudgetExhausted = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.resilience.budget_exhausted", "{attempt}", "Retries and hedged attempts not sent because the cluster's retry budget was spent.");
+
+    public static readonly Counter<long> Hedges = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.resilience.hedges", "{attempt}", "Hedged attempts sent by EdgeKit's resilience handler.");
+
+    public static readonly Counter<long> AttemptTimeouts = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.resilience.attempt_timeouts", "{attempt}", "Attempts cut off by EdgeKit's per-attempt timeout, counted against their destination.");
+
+    /// <summary>Tag: why an attempt was not retried (<c>not-idempotent</c>, <c>opted-out</c>, ...).</summary>
+    public const string ReasonTag = "edgekit.resilience.reason";
+
+    /// <summary>Tag: <c>retry</c> or <c>hedge</c>.</summary>
+    public const string AttemptKindTag = "edgekit.resilience.attempt_kind";
+
+    public static void RecordRetry(string cluster, string outcome)
+    {
+        if (Retries.Enabled)
+        {
+            Retries.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster), new KeyValuePair<string, object?>(OutcomeTag, outcome));
+        }
+    }
+
+    public static void RecordNotRetried(string cluster, string reason)
+    {
+        if (NotRetried.Enabled)
+        {
+            NotRetried.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster), new KeyValuePair<string, object?>(ReasonTag, reason));
+        }
+    }
+
+    public static void RecordBudgetExhausted(string cluster, string kind)
+    {
+        if (BudgetExhausted.Enabled)
+        {
+            BudgetExhausted.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster), new KeyValuePair<string, object?>(AttemptKindTag, kind));
+        }
+    }
+
     /// <summary>Tag: the destination's new health (<c>healthy</c>, <c>unknown</c>, <c>unhealthy</c>).</summary>
     public const string HealthStateTag = "edgekit.health.state";
 
