@@ -75,6 +75,7 @@ internal sealed class EdgeKitResiliencePipeline
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(s_sendAttemptAsync, context, balancing).ConfigureAwait(false);
+            ThrowIfNoDestinationAnswered(outcome, state);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -92,13 +93,43 @@ internal sealed class EdgeKitResiliencePipeline
         _budget.RequestStarted();
         try
         {
-            return _pipeline.Execute(s_sendAttempt, context, balancing);
+            try
+            {
+                return _pipeline.Execute(s_sendAttempt, context, balancing);
+            }
+            catch (HttpRequestException failure) when (NoDestinationAnswered(failure, state) is { } wrapped)
+            {
+                throw wrapped;
+            }
         }
         finally
         {
             End(state, context);
         }
     }
+
+    /// <summary>
+    /// When the request ends in a transport failure after trying destinations, says which cluster and destinations:
+    /// the bare socket error alone names neither.
+    /// </summary>
+    private void ThrowIfNoDestinationAnswered(Outcome<HttpResponseMessage> outcome, ResilientRequest state)
+    {
+        if (outcome.Exception is HttpRequestException failure && NoDestinationAnswered(failure, state) is { } wrapped)
+        {
+            throw wrapped;
+        }
+    }
+
+    /// <summary>
+    /// When the request ends in a transport failure after trying destinations, an exception that says which cluster
+    /// and destinations (the bare socket error names neither); otherwise <see langword="null"/>.
+    /// </summary>
+    private ClusterRequestFailedException? NoDestinationAnswered(HttpRequestException failure, ResilientRequest state) =>
+        failure is not NoAvailableDestinationException and not ClusterRequestFailedException
+            && failure.StatusCode is null
+            && state.Failed is { Count: > 0 } failed
+            ? new ClusterRequestFailedException(_cluster.Name, failed.Select(d => d.Id).ToArray(), failure)
+            : null;
 
     private static ResilienceContext Rent(ResilientRequest state, CancellationToken cancellationToken)
     {

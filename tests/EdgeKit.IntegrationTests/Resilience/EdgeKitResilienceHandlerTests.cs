@@ -83,7 +83,7 @@ public class EdgeKitResilienceHandlerTests(ITestOutputHelper output)
         getsFailed.Should().Be(0, "every GET that met the stopped backend was retried on another");
         postsFailed.Should().BeGreaterThan(0, "POSTs met the stopped backend too");
         postsNotRetried.Should().Be(postsFailed, "every failed POST was reported, none retried");
-        posts.Where(p => !p.Succeeded).Should().OnlyContain(p => p.Error == nameof(HttpRequestException));
+        posts.Where(p => !p.Succeeded).Should().OnlyContain(p => p.Error == nameof(ClusterRequestFailedException));
         postIdsReceived.Should().OnlyHaveUniqueItems("no POST reached a backend twice");
         retriesSucceeded.Should().Be(retried);
         b0.TotalFailures.Should().Be((long)(retried + postsFailed), "each failed attempt on b0 was either retried (GET) or reported (POST)");

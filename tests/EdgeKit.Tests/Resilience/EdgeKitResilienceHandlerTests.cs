@@ -131,7 +131,11 @@ public class EdgeKitResilienceHandlerTests
 
         var act = () => f.SendAsync(HttpMethod.Post, new StringContent("{}"));
 
-        await act.Should().ThrowAsync<HttpRequestException>().WithMessage("Connection refused");
+        var thrown = await act.Should().ThrowAsync<ClusterRequestFailedException>()
+            .WithMessage("Cluster 'orders*': no destination answered; tried 'd0'. Last error: Connection refused");
+        thrown.Which.HttpRequestError.Should().Be(HttpRequestError.ConnectionError);
+        thrown.Which.InnerException.Should().BeOfType<HttpRequestException>().Which.Message.Should().Be("Connection refused");
+        thrown.Which.FailedDestinations.Should().Equal("d0");
         f.Terminal.Sent.Should().ContainSingle();
         f["d0"].TotalFailures.Should().Be(1);
     }
@@ -345,10 +349,12 @@ public class EdgeKitResilienceHandlerTests
 
         var sending = f.GetAsync();
         await f.Terminal.WaitForRequestsAsync(1);
+        await f.Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)); // the backoff's timer: never advance before it exists
         f.Time.Advance(TimeSpan.FromMilliseconds(99));
         f.Terminal.Sent.Should().HaveCount(1);
         f.Time.Advance(TimeSpan.FromMilliseconds(1));
         await f.Terminal.WaitForRequestsAsync(1);
+        await f.Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(200));
         f.Time.Advance(TimeSpan.FromMilliseconds(199));
         f.Terminal.Sent.Should().HaveCount(2, "the second backoff is twice the first");
         f.Time.Advance(TimeSpan.FromMilliseconds(1));
@@ -627,8 +633,10 @@ public class EdgeKitResilienceHandlerTests
 
         var sending = f.SendAsync(HttpMethod.Get, configure: r => r.Headers.Add("X-Request-Id", "42"));
         await f.Terminal.WaitForRequestsAsync(1);
+        await f.Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100)); // the hedging delay: never advance before it exists
         f.Time.Advance(TimeSpan.FromMilliseconds(100));
         await f.Terminal.WaitForRequestsAsync(1);
+        await f.Time.WaitForTimerAsync(TimeSpan.FromMilliseconds(100), occurrence: 2);
         f.Time.Advance(TimeSpan.FromMilliseconds(100));
         using var response = await sending.WaitAsync(FakeTerminalHandler.WaitLimit);
 

@@ -19,7 +19,7 @@ namespace EdgeKit.Tests.Resilience;
 /// </summary>
 internal sealed class ResilienceFixture : IDisposable
 {
-    private ResilienceFixture(Cluster cluster, FakeTerminalHandler terminal, EdgeKitResilienceHandler handler, FakeTimeProvider time, CapturingLoggerProvider logs)
+    private ResilienceFixture(Cluster cluster, FakeTerminalHandler terminal, EdgeKitResilienceHandler handler, TimerWatchingTimeProvider time, CapturingLoggerProvider logs)
     {
         Cluster = cluster;
         Terminal = terminal;
@@ -38,7 +38,7 @@ internal sealed class ResilienceFixture : IDisposable
 
     public HttpMessageInvoker Invoker { get; }
 
-    public FakeTimeProvider Time { get; }
+    public TimerWatchingTimeProvider Time { get; }
 
     public MeasurementRecorder Metrics { get; }
 
@@ -56,7 +56,7 @@ internal sealed class ResilienceFixture : IDisposable
         string strategy = LoadBalancingStrategyNames.Random,
         Random? random = null)
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var time = new TimerWatchingTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var logs = new CapturingLoggerProvider();
         var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         var healthOptions = new HealthOptions();
