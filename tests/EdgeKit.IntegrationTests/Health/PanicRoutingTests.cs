@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeKit.Destinations;
+using EdgeKit.Http;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
@@ -44,5 +45,30 @@ public class PanicRoutingTests
 
         backend.RequestCounts["b1"].Should().Be(30);
         cluster.Snapshot.IsPanic.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task When_no_backend_answers_the_caller_gets_an_exception_naming_the_cluster_and_what_was_tried()
+    {
+        await using var backend = await TestBackend.StartAsync(3);
+        var services = new ServiceCollection();
+        services.AddEdgeKit(edge => edge.AddCluster(Cluster, c => c.AddInstances(backend).UseRoundRobin()));
+        services.AddHttpClient(Cluster, c => c.BaseAddress = LogicalAddress)
+            .AddEdgeKitBalancing(Cluster)
+            .AddEdgeKitResilience();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.CreateClient(Cluster);
+        foreach (var instance in backend.Instances)
+        {
+            await instance.StopAsync();
+        }
+
+        var thrown = await client.Invoking(c => c.GetAsync("/")).Should().ThrowExactlyAsync<ClusterRequestFailedException>();
+
+        thrown.Which.ClusterName.Should().Be(Cluster);
+        thrown.Which.FailedDestinations.Should().HaveCount(3, "the default two retries each go to a destination not yet tried")
+            .And.OnlyHaveUniqueItems();
+        thrown.Which.Message.Should().StartWith("Cluster 'orders': no destination answered; tried 'b");
+        thrown.Which.HttpRequestError.Should().Be(HttpRequestError.ConnectionError);
     }
 }
