@@ -47,8 +47,19 @@ internal sealed class ClusterRegistryHost : IDisposable
 
     public ClusterRegistry Registry { get; }
 
+    /// <summary>
+    /// Set by a component that validates cluster changes together with its own (the gateway: a cluster that a route
+    /// still uses may not disappear); it then applies both or neither, and this host stops applying changes alone.
+    /// </summary>
+    internal bool ReloadsAppliedElsewhere { get; set; }
+
     private void Reload()
     {
+        if (ReloadsAppliedElsewhere)
+        {
+            return;
+        }
+
         try
         {
             if (!TryCreateOptions(out var options, out var errors, out _))

@@ -87,6 +87,15 @@ internal static class EdgeKitOptionsValidator
             {
                 Health.HealthOptionsValidator.Validate(cluster.Health, path, errors);
             }
+
+            if (cluster.HttpClient is null)
+            {
+                errors.Add($"{path}: HttpClient is null.");
+            }
+            else
+            {
+                ClusterHttpClientOptionsValidator.Validate(cluster.HttpClient, path, errors);
+            }
         }
 
         return errors;

@@ -30,6 +30,9 @@ public sealed class ClusterOptions
 
     /// <summary>Active probes, outlier detection, panic threshold and slow start.</summary>
     public Health.HealthOptions Health { get; set; } = new();
+
+    /// <summary>How the gateway's forwarder connects to this cluster's destinations (HTTP version, TLS, connection pool).</summary>
+    public ClusterHttpClientOptions HttpClient { get; set; } = new();
 }
 
 /// <summary>The configuration of one destination.</summary>

@@ -35,6 +35,7 @@ public sealed class DestinationState
     private double _decayTicks;
 
     private RewriteEntry? _lastRewrite;
+    private object? _forwarderUriCache;
 
     internal DestinationState(Destination destination, double decayTicks)
     {
@@ -129,6 +130,13 @@ public sealed class DestinationState
 
     /// <summary>Whether a latency has ever been observed.</summary>
     internal bool HasLatency => Volatile.Read(ref _latencyCostBits) != 0;
+
+    /// <summary>The gateway forwarder's last outgoing URI for this destination, reused while path and query repeat.</summary>
+    internal object? ForwarderUriCache
+    {
+        get => Volatile.Read(ref _forwarderUriCache);
+        set => Volatile.Write(ref _forwarderUriCache, value);
+    }
 
     internal void SetDestination(Destination destination) => Volatile.Write(ref _destination, destination);
 

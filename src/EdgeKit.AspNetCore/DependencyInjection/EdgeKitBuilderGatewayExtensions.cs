@@ -1,0 +1,87 @@
+using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Turns an ASP.NET Core app into an EdgeKit API gateway.</summary>
+public static class EdgeKitBuilderGatewayExtensions
+{
+    /// <summary>
+    /// Adds the gateway with routes and clusters read from <paramref name="section"/> (usually <c>EdgeKit</c>):
+    /// <c>Routes</c>, <c>Clusters</c> and <c>Forwarder</c>. Both reload with the configuration; a reload that does not
+    /// validate is logged and ignored. Map the routes with <c>app.MapEdgeKit()</c>.
+    /// </summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <param name="section">The configuration section.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static IEdgeKitBuilder AddGateway(this IEdgeKitBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        builder.AddConfiguration(section);
+        builder.Services.Configure<GatewayOptions>(section);
+        return builder.AddGateway();
+    }
+
+    /// <summary>Adds the gateway; routes come from code (<see cref="AddRoute"/>, <see cref="ConfigureGateway"/>) or a later <c>AddGateway(section)</c>.</summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    public static IEdgeKitBuilder AddGateway(this IEdgeKitBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>();
+        services.AddRouting();
+        services.TryAddSingleton<IRouteTransformBuilder, RouteTransformBuilder>();
+        services.TryAddSingleton<ForwarderClusters>();
+        services.TryAddSingleton<HttpForwarder>();
+        services.TryAddSingleton<GatewayConfiguration>();
+        services.TryAddSingleton<GatewayEndpointDataSource>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
+        return builder;
+    }
+
+    /// <summary>Changes the gateway's options from code, after configuration is bound (so code wins).</summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static IEdgeKitBuilder ConfigureGateway(this IEdgeKitBuilder builder, Action<GatewayOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.AddGateway();
+        builder.Services.PostConfigure(configure);
+        return builder;
+    }
+
+    /// <summary>Adds (or changes) a route from code: the same model as <c>EdgeKit:Routes:&lt;id&gt;</c> in configuration.</summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <param name="id">The route id.</param>
+    /// <param name="path">The route template, e.g. <c>/user/orders/{**rest}</c>.</param>
+    /// <param name="cluster">The cluster requests are forwarded to.</param>
+    /// <param name="configure">Sets the route's other options (methods, hosts, policies, transforms...); optional.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/>, <paramref name="path"/> or <paramref name="cluster"/> is null or blank.</exception>
+    public static IEdgeKitBuilder AddRoute(this IEdgeKitBuilder builder, string id, string path, string cluster, Action<GatewayRouteOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cluster);
+        return builder.ConfigureGateway(options =>
+        {
+            var route = options.GetOrAddRoute(id);
+            route.Match.Path = path;
+            route.Cluster = cluster;
+            configure?.Invoke(route);
+        });
+    }
+}

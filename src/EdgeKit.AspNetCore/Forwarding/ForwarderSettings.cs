@@ -1,0 +1,49 @@
+using EdgeKit.AspNetCore.Gateway;
+
+namespace EdgeKit.AspNetCore.Forwarding;
+
+/// <summary><see cref="ForwarderOptions"/> turned into what the request path needs, once per configuration.</summary>
+internal sealed class ForwarderSettings
+{
+    public ForwarderSettings(ForwarderOptions options)
+    {
+        DefaultTimeout = options.DefaultTimeout;
+        if (options.Via is { Length: > 0 } pseudonym)
+        {
+            RequestVia = new ViaValues(pseudonym);
+            ResponseVia = RequestVia;
+        }
+    }
+
+    public TimeSpan DefaultTimeout { get; }
+
+    public ViaValues? RequestVia { get; }
+
+    public ViaValues? ResponseVia { get; }
+}
+
+/// <summary>Precomputed <c>Via</c> values (RFC 9110 §7.6.3: received protocol version, then the pseudonym).</summary>
+internal sealed class ViaValues(string pseudonym)
+{
+    private readonly string _http10 = "1.0 " + pseudonym;
+    private readonly string _http11 = "1.1 " + pseudonym;
+    private readonly string _http2 = "2 " + pseudonym;
+    private readonly string _http3 = "3 " + pseudonym;
+
+    /// <summary>For a request received with <paramref name="protocol"/> (e.g. <c>HTTP/1.1</c>).</summary>
+    public string For(string protocol) => protocol switch
+    {
+        "HTTP/2" => _http2,
+        "HTTP/3" => _http3,
+        "HTTP/1.0" => _http10,
+        _ => _http11,
+    };
+
+    /// <summary>For a response received with <paramref name="version"/>.</summary>
+    public string For(Version version) => version.Major switch
+    {
+        2 => _http2,
+        3 => _http3,
+        _ => version.Minor == 0 ? _http10 : _http11,
+    };
+}

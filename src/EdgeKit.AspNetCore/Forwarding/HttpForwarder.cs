@@ -1,0 +1,524 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using EdgeKit.AspNetCore.Balancing;
+using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.Balancing;
+using EdgeKit.Destinations;
+using EdgeKit.Telemetry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeKit.AspNetCore.Forwarding;
+
+/// <summary>
+/// Forwards one request to a destination of the route's cluster and streams the answer back. Bodies are streamed in
+/// both directions (never buffered), headers follow RFC 9110's proxy rules, and every failure becomes a clear status
+/// with a problem+json body that names no backend.
+/// </summary>
+internal sealed class HttpForwarder
+{
+    private readonly ForwarderClusters _clusters;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public HttpForwarder(ForwarderClusters clusters, TimeProvider time, ILogger<HttpForwarder> logger)
+    {
+        _clusters = clusters;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task ForwardAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings)
+    {
+        string clusterName = route.Options.Cluster!;
+        if (!_clusters.TryGet(clusterName, out var forwarderCluster))
+        {
+            GatewayLog.ClusterNotFound(_logger, route.Id, clusterName);
+            await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.ClusterNotFound,
+                "Service unavailable", "The route's service is not configured.").ConfigureAwait(false);
+            return;
+        }
+
+        if (route.Options.MaxRequestBodySize is { } maxBody)
+        {
+            if (context.Request.ContentLength > maxBody)
+            {
+                await GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
+                    "Request body too large", $"The request body may be at most {maxBody} bytes.").ConfigureAwait(false);
+                return;
+            }
+
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            {
+                sizeFeature.MaxRequestBodySize = maxBody;
+            }
+        }
+
+        var cluster = forwarderCluster.Cluster;
+        var snapshot = cluster.Snapshot;
+        long start = _time.GetTimestamp();
+        string? key = snapshot.UsesRequestKey ? HttpContextPickContext.ReadKey(context.Request, snapshot.LoadBalancing.RequestKey) : null;
+        var pick = new PickContext(start, key);
+        var destination = cluster.Pick(in pick);
+        if (destination is null)
+        {
+            if (EdgeKitMetrics.NoDestination.Enabled)
+            {
+                EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, cluster.Name));
+            }
+
+            GatewayLog.NoAvailableDestination(_logger, route.Id, cluster.Name, snapshot.AllDestinations.Length);
+            await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.NoAvailableDestination,
+                "Service unavailable", "No instance of the route's service is available.").ConfigureAwait(false);
+            return;
+        }
+
+        await ForwardToAsync(context, route, settings, forwarderCluster, destination, start).ConfigureAwait(false);
+    }
+
+    private async Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start)
+    {
+        var cluster = forwarderCluster.Cluster;
+        var activity = ActivityTimeout.Rent(_time, route.Timeout, context.RequestAborted);
+        destination.BeginRequest();
+        bool countedActive = EdgeKitMetrics.ActiveRequests.Enabled;
+        if (countedActive)
+        {
+            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, destination.Id));
+        }
+
+        RequestOutcome outcome = RequestOutcome.Success;
+        int status = 0;
+        string? errorType = null;
+        HttpRequestMessage? request = null;
+        HttpResponseMessage? response = null;
+        StreamCopyHttpContent? content = null;
+        try
+        {
+            (request, content) = CreateRequest(context, forwarderCluster, destination.Destination, activity, settings);
+            if (route.Transforms.RequestTransforms.Count > 0)
+            {
+                await ApplyRequestTransformsAsync(context, route, destination.Destination, request).ConfigureAwait(false);
+            }
+            else
+            {
+                request.RequestUri = BuildUri(destination, context.Request.Path, context.Request.QueryString);
+            }
+
+            try
+            {
+                response = await forwarderCluster.Invoker.SendAsync(request, activity.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                (outcome, status, errorType) = await HandleSendFailureAsync(context, route, cluster.Name, destination.Id, activity, content, ex).ConfigureAwait(false);
+                return;
+            }
+
+            activity.Touch();
+            status = (int)response.StatusCode;
+            outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            // A backend may answer before reading the whole body (e.g. 413, or 401 after Expect: 100-continue): the
+            // answer is passed on as it is.
+            (outcome, errorType) = await CopyResponseAsync(context, route, settings, forwarderCluster, destination.Id, request, response, activity, outcome).ConfigureAwait(false);
+        }
+        finally
+        {
+            long now = _time.GetTimestamp();
+            destination.EndRequest(now, now - start, outcome, status);
+            Record(route, cluster.Name, destination.Id, outcome, status, errorType, now - start, countedActive);
+            response?.Dispose();
+            request?.Dispose();
+            activity.Dispose();
+        }
+    }
+
+    private async ValueTask ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, Destination destination, HttpRequestMessage request)
+    {
+        var transformContext = new RequestTransformContext(context, request, destination.Authority + destination.PathPrefix);
+        foreach (var transform in route.Transforms.RequestTransforms)
+        {
+            await transform.ApplyAsync(transformContext).ConfigureAwait(false);
+        }
+
+        string path = PathEncoding.Encode(transformContext.Path.Value ?? string.Empty);
+        request.RequestUri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, path, transformContext.Query.Value), UriKind.Absolute);
+    }
+
+    /// <summary>The destination's address joined with the client's path and query; the last one is reused while it stays the same.</summary>
+    private static Uri BuildUri(DestinationState state, PathString path, QueryString query)
+    {
+        var destination = state.Destination;
+        string pathValue = path.Value ?? string.Empty;
+        string? queryValue = query.Value;
+        if (state.ForwarderUriCache is ForwarderUri cached
+            && ReferenceEquals(cached.Destination, destination)
+            && string.Equals(cached.Path, pathValue, StringComparison.Ordinal)
+            && string.Equals(cached.Query, queryValue, StringComparison.Ordinal))
+        {
+            return cached.Uri;
+        }
+
+        var uri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, PathEncoding.Encode(pathValue), queryValue), UriKind.Absolute);
+        state.ForwarderUriCache = new ForwarderUri(destination, pathValue, queryValue, uri);
+        return uri;
+    }
+
+    private sealed record ForwarderUri(Destination Destination, string Path, string? Query, Uri Uri);
+
+    private static (HttpRequestMessage Request, StreamCopyHttpContent? Content) CreateRequest(
+        HttpContext context, ForwarderCluster cluster, Destination destination, ActivityTimeout activity, ForwarderSettings settings)
+    {
+        var incoming = context.Request;
+        var request = new HttpRequestMessage
+        {
+            Method = HttpMethod.Parse(incoming.Method),
+            Version = cluster.Version,
+            VersionPolicy = cluster.VersionPolicy,
+        };
+
+        StreamCopyHttpContent? content = null;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0)
+        {
+            content = new StreamCopyHttpContent(incoming.Body, activity);
+            request.Content = content;
+        }
+
+        var headers = incoming.Headers;
+        string? connection = headers.Connection.Count == 0 ? null : headers.Connection.ToString();
+        bool hasTransferEncoding = headers.TransferEncoding.Count > 0;
+        bool dropTraceHeaders = Activity.Current is not null;
+        foreach (var header in headers)
+        {
+            string name = header.Key;
+            if (HeaderRules.IsNeverForwardedRequestHeader(name) || HeaderRules.IsListedIn(name, connection))
+            {
+                continue;
+            }
+
+            if (dropTraceHeaders && IsTraceContextHeader(name))
+            {
+                // The outgoing request carries the gateway's own span as parent (injected by the handler).
+                continue;
+            }
+
+            var values = header.Value;
+            if (HeaderRules.IsContentHeader(name))
+            {
+                if (content is null || (hasTransferEncoding && name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)))
+                {
+                    continue;
+                }
+
+                AddHeader(content.Headers, name, values);
+                continue;
+            }
+
+            AddHeader(request.Headers, name, values);
+        }
+
+        if (request.Version.Major >= 2 && HeaderRules.AsksForTrailers(headers.TE.ToString()))
+        {
+            request.Headers.TryAddWithoutValidation(HeaderNames.TE, "trailers");
+        }
+
+        if (settings.RequestVia is { } via)
+        {
+            request.Headers.TryAddWithoutValidation(HeaderNames.Via, via.For(incoming.Protocol));
+        }
+
+        return (request, content);
+    }
+
+    private static bool IsTraceContextHeader(string name) =>
+        name.Equals("traceparent", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("tracestate", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("baggage", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Request-Id", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Correlation-Context", StringComparison.OrdinalIgnoreCase);
+
+    private static void AddHeader(HttpHeaders target, string name, StringValues values)
+    {
+        if (values.Count == 1)
+        {
+            string? value = values.ToString();
+            if (!HeaderRules.IsUnsafeValue(value))
+            {
+                target.TryAddWithoutValidation(name, value);
+            }
+
+            return;
+        }
+
+        foreach (var value in values)
+        {
+            if (!HeaderRules.IsUnsafeValue(value))
+            {
+                target.TryAddWithoutValidation(name, value);
+            }
+        }
+    }
+
+    private async Task<(RequestOutcome Outcome, int Status, string? ErrorType)> HandleSendFailureAsync(
+        HttpContext context, GatewayRoute route, string cluster, string destination, ActivityTimeout activity, StreamCopyHttpContent? content, Exception exception)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            GatewayLog.ClientAborted(_logger, route.Id);
+            return (RequestOutcome.Cancelled, 0, null);
+        }
+
+        if (content is { Result: StreamCopyResult.InputError })
+        {
+            GatewayLog.ClientBodyFailed(_logger, route.Id, content.Error ?? exception);
+            if (FindBadRequest(content.Error) is { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                await GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
+                    "Request body too large", "The request body is larger than the route allows.").ConfigureAwait(false);
+            }
+            else
+            {
+                await GatewayProblem.WriteAsync(context, StatusCodes.Status400BadRequest, GatewayProblem.BadRequestBody,
+                    "Bad request body", "The request body could not be read.").ConfigureAwait(false);
+            }
+
+            return (RequestOutcome.Cancelled, 0, null);
+        }
+
+        if (activity.TimedOut)
+        {
+            GatewayLog.Timeout(_logger, route.Id, cluster, destination, route.Timeout);
+            await GatewayProblem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, GatewayProblem.Timeout,
+                "Gateway timeout", "The service did not answer in time.").ConfigureAwait(false);
+            return (RequestOutcome.Failure, 0, "timeout");
+        }
+
+        if (IsConnectFailure(exception))
+        {
+            GatewayLog.BackendUnreachable(_logger, route.Id, cluster, destination, exception);
+            await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BackendUnreachable,
+                "Bad gateway", "The service could not be reached.").ConfigureAwait(false);
+            return (RequestOutcome.Failure, 0, "connection_error");
+        }
+
+        GatewayLog.BackendFailed(_logger, route.Id, cluster, destination, exception);
+        await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
+            "Bad gateway", "The service failed to answer.").ConfigureAwait(false);
+        return (RequestOutcome.Failure, 0, exception is HttpRequestException { HttpRequestError: var error } ? ErrorName(error) : exception.GetType().Name);
+    }
+
+    private static BadHttpRequestException? FindBadRequest(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is BadHttpRequestException bad)
+            {
+                return bad;
+            }
+        }
+
+        return null;
+    }
+
+    internal static bool IsConnectFailure(Exception exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError };
+
+    private static string ErrorName(HttpRequestError error) => error switch
+    {
+        HttpRequestError.ResponseEnded => "response_ended",
+        HttpRequestError.InvalidResponse => "invalid_response",
+        HttpRequestError.HttpProtocolError => "http_protocol_error",
+        HttpRequestError.VersionNegotiationError => "version_negotiation_error",
+        HttpRequestError.ConfigurationLimitExceeded => "configuration_limit_exceeded",
+        _ => "transport_error",
+    };
+
+    private async Task<(RequestOutcome Outcome, string? ErrorType)> CopyResponseAsync(
+        HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster cluster, string destination,
+        HttpRequestMessage request, HttpResponseMessage response, ActivityTimeout activity, RequestOutcome outcome)
+    {
+        var outgoing = context.Response;
+        outgoing.StatusCode = (int)response.StatusCode;
+        if (context.Features.Get<IHttpResponseFeature>() is { } responseFeature && response.ReasonPhrase is { } reason
+            && !string.Equals(reason, ReasonPhrases.GetReasonPhrase(outgoing.StatusCode), StringComparison.Ordinal)
+            && !HeaderRules.IsUnsafeValue(reason))
+        {
+            responseFeature.ReasonPhrase = reason;
+        }
+
+        var target = outgoing.Headers;
+        string? connection = response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connectionValues) ? connectionValues.ToString() : null;
+        CopyResponseHeaders(response.Headers.NonValidated, target, connection);
+        CopyResponseHeaders(response.Content.Headers.NonValidated, target, connection);
+        if (response.Headers.NonValidated.Contains(HeaderNames.TransferEncoding))
+        {
+            // Kestrel frames the body itself; a length from a chunked response is not to be trusted (RFC 9112 §6.3).
+            target.ContentLength = null;
+        }
+
+        if (settings.ResponseVia is { } via)
+        {
+            target.Append(HeaderNames.Via, via.For(response.Version));
+        }
+
+        if (route.Transforms.ResponseTransforms.Count > 0)
+        {
+            var transformContext = new ResponseTransformContext(context, response);
+            foreach (var transform in route.Transforms.ResponseTransforms)
+            {
+                await transform.ApplyAsync(transformContext).ConfigureAwait(false);
+            }
+        }
+
+        var source = await response.Content.ReadAsStreamAsync(activity.Token).ConfigureAwait(false);
+        // Send the headers now if the backend has not sent body bytes yet (a stream that starts slowly, or an empty body).
+        var firstRead = source.ReadAsync(Memory<byte>.Empty, activity.Token);
+        if (!firstRead.IsCompleted)
+        {
+            await outgoing.StartAsync(activity.Token).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await firstRead.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return BodyFailed(context, route, cluster.Cluster.Name, destination, activity, ex);
+        }
+        catch (Exception)
+        {
+            return (RequestOutcome.Cancelled, null);
+        }
+
+        var (result, error, _) = await StreamCopier.CopyAsync(source, outgoing.Body, activity, activity.Token).ConfigureAwait(false);
+        switch (result)
+        {
+            case StreamCopyResult.Success:
+                break;
+            case StreamCopyResult.InputError:
+                return BodyFailed(context, route, cluster.Cluster.Name, destination, activity, error!);
+            case StreamCopyResult.Canceled when activity.TimedOut && !context.RequestAborted.IsCancellationRequested:
+                return BodyFailed(context, route, cluster.Cluster.Name, destination, activity, error!);
+            default:
+                // The client went away: nothing more to send.
+                GatewayLog.ClientAborted(_logger, route.Id);
+                return (RequestOutcome.Cancelled, null);
+        }
+
+        if (response.TrailingHeaders.NonValidated.Count > 0 && outgoing.SupportsTrailers())
+        {
+            foreach (var trailer in response.TrailingHeaders.NonValidated)
+            {
+                if (!HeaderRules.IsNeverForwardedResponseHeader(trailer.Key))
+                {
+                    outgoing.AppendTrailer(trailer.Key, ToStringValues(trailer.Value));
+                }
+            }
+        }
+
+        return (outcome, null);
+    }
+
+    private (RequestOutcome, string?) BodyFailed(HttpContext context, GatewayRoute route, string cluster, string destination, ActivityTimeout activity, Exception exception)
+    {
+        if (activity.TimedOut)
+        {
+            GatewayLog.Timeout(_logger, route.Id, cluster, destination, route.Timeout);
+        }
+        else
+        {
+            GatewayLog.ResponseBodyFailed(_logger, route.Id, cluster, destination, exception);
+        }
+
+        // The status line is gone: the only honest signal left is to cut the connection (or reset the stream).
+        context.Abort();
+        return (RequestOutcome.Failure, activity.TimedOut ? "timeout" : "response_body_error");
+    }
+
+    private static void CopyResponseHeaders(HttpHeadersNonValidated source, IHeaderDictionary target, string? connection)
+    {
+        foreach (var header in source)
+        {
+            string name = header.Key;
+            if (HeaderRules.IsNeverForwardedResponseHeader(name) || HeaderRules.IsListedIn(name, connection))
+            {
+                continue;
+            }
+
+            var values = ToStringValues(header.Value);
+            if (values.Count == 0)
+            {
+                continue;
+            }
+
+            target[name] = values;
+        }
+    }
+
+    private static StringValues ToStringValues(HeaderStringValues values)
+    {
+        if (values.Count == 1)
+        {
+            string value = values.ToString();
+            return HeaderRules.IsUnsafeValue(value) ? StringValues.Empty : new StringValues(value);
+        }
+
+        var array = new string[values.Count];
+        int count = 0;
+        foreach (var value in values)
+        {
+            if (!HeaderRules.IsUnsafeValue(value))
+            {
+                array[count++] = value;
+            }
+        }
+
+        if (count != array.Length)
+        {
+            Array.Resize(ref array, count);
+        }
+
+        return new StringValues(array);
+    }
+
+    private void Record(GatewayRoute route, string cluster, string destination, RequestOutcome outcome, int status, string? errorType, long elapsed, bool countedActive)
+    {
+        if (countedActive)
+        {
+            EdgeKitMetrics.ActiveRequests.Add(-1, EdgeKitMetrics.DestinationTags(cluster, destination));
+        }
+
+        if (!EdgeKitMetrics.Requests.Enabled && !EdgeKitMetrics.RequestDuration.Enabled)
+        {
+            return;
+        }
+
+        var tags = EdgeKitMetrics.DestinationTags(cluster, destination);
+        tags.Add(GatewayMetrics.RouteTag, route.Id);
+        tags.Add(EdgeKitMetrics.OutcomeTag, outcome switch
+        {
+            RequestOutcome.Success => "success",
+            RequestOutcome.Failure => "failure",
+            _ => "cancelled",
+        });
+        if (status != 0)
+        {
+            tags.Add(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
+        }
+
+        if (outcome == RequestOutcome.Failure)
+        {
+            tags.Add(EdgeKitMetrics.ErrorTypeTag, errorType ?? status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        EdgeKitMetrics.Requests.Add(1, tags);
+        EdgeKitMetrics.RequestDuration.Record(elapsed / (double)_time.TimestampFrequency, tags);
+    }
+}

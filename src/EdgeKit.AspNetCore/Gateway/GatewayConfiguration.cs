@@ -1,0 +1,152 @@
+using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.DependencyInjection;
+using EdgeKit.Destinations;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeKit.AspNetCore.Gateway;
+
+/// <summary>
+/// The routes in force. Built from <see cref="GatewayOptions"/> at start (invalid options fail the start with every
+/// problem listed) and rebuilt whenever the options or the clusters' options change; a change that does not validate is
+/// logged, problem by problem, and the routes in force stay. Like the cluster registry, it listens to the options'
+/// change tokens itself, so no exception is ever thrown on the configuration's reload thread.
+/// </summary>
+internal sealed class GatewayConfiguration : IDisposable
+{
+    private readonly IOptionsFactory<GatewayOptions> _factory;
+    private readonly IOptionsFactory<EdgeKitOptions> _clusterFactory;
+    private readonly ClusterRegistry _registry;
+    private readonly IRouteTransformBuilder _transforms;
+    private readonly ILogger _logger;
+    private readonly List<IDisposable> _registrations = [];
+    private readonly object _lock = new();
+    private State _state;
+    private CancellationTokenSource _changed = new();
+
+    public GatewayConfiguration(
+        IOptionsFactory<GatewayOptions> factory,
+        IEnumerable<IOptionsChangeTokenSource<GatewayOptions>> changeSources,
+        IOptionsFactory<EdgeKitOptions> clusterFactory,
+        IEnumerable<IOptionsChangeTokenSource<EdgeKitOptions>> clusterChangeSources,
+        ClusterRegistryHost registryHost,
+        IRouteTransformBuilder transforms,
+        ILogger<GatewayConfiguration> logger)
+    {
+        _factory = factory;
+        _clusterFactory = clusterFactory;
+        _registry = registryHost.Registry;
+        _transforms = transforms;
+        _logger = logger;
+        if (!TryBuild(out var state, out var errors, out var exception))
+        {
+            throw new EdgeKitConfigurationException(errors, exception);
+        }
+
+        _state = state;
+        GatewayLog.RoutesApplied(_logger, state.Routes.Count);
+        // Clusters and routes change together: a reload applies both or neither, so a route never loses its cluster.
+        registryHost.ReloadsAppliedElsewhere = true;
+        foreach (var source in changeSources)
+        {
+            if (source.Name is null || source.Name == Options.DefaultName)
+            {
+                _registrations.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
+            }
+        }
+
+        foreach (var source in clusterChangeSources)
+        {
+            if (source.Name is null || source.Name == Options.DefaultName)
+            {
+                _registrations.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
+            }
+        }
+    }
+
+    /// <summary>The routes in force and the forwarding settings they use.</summary>
+    public State Current => Volatile.Read(ref _state);
+
+    /// <summary>Fires once when the routes change.</summary>
+    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
+
+    private void Reload()
+    {
+        try
+        {
+            lock (_lock)
+            {
+                if (!TryBuild(out var state, out var errors, out _))
+                {
+                    foreach (var error in errors)
+                    {
+                        GatewayLog.ConfigurationRejected(_logger, error);
+                    }
+
+                    return;
+                }
+
+                // Clusters first, so a new route never finds its cluster missing; if the registry rejects them (it logs
+                // why), the routes stay as they are too.
+                if (!_registry.TryUpdate(state.Clusters))
+                {
+                    return;
+                }
+
+                Volatile.Write(ref _state, state);
+                GatewayLog.RoutesApplied(_logger, state.Routes.Count);
+                var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+                previous.Cancel();
+                previous.Dispose();
+            }
+        }
+        catch (Exception ex)
+        {
+            GatewayLog.ConfigurationRejected(_logger, ex.Message);
+        }
+    }
+
+    private bool TryBuild(out State state, out List<string> errors, out Exception? exception)
+    {
+        errors = [];
+        exception = null;
+        state = null!;
+        GatewayOptions options;
+        EdgeKitOptions clusters;
+        try
+        {
+            options = _factory.Create(Options.DefaultName);
+            clusters = _clusterFactory.Create(Options.DefaultName);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OptionsValidationException)
+        {
+            exception = ex;
+            errors.Add($"EdgeKit: the gateway configuration does not bind: {ex.Message}");
+            return false;
+        }
+
+        var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors);
+        if (errors.Count > 0)
+        {
+            return false;
+        }
+
+        state = new State(routes, new ForwarderSettings(options.Forwarder), clusters);
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations)
+        {
+            registration.Dispose();
+        }
+
+        _changed.Dispose();
+    }
+
+    /// <summary>One generation of routes.</summary>
+    internal sealed record State(IReadOnlyList<GatewayRoute> Routes, ForwarderSettings Forwarder, EdgeKitOptions Clusters);
+}

@@ -1,0 +1,166 @@
+using EdgeKit.AspNetCore.Forwarding;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Cors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeKit.AspNetCore.Gateway;
+
+/// <summary>
+/// The gateway's routes as ASP.NET endpoints, so authentication, authorization, rate limiting, CORS and the rest of
+/// ASP.NET's endpoint-aware middleware apply to them. Rebuilt when the routes change.
+/// </summary>
+internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointConventionBuilder
+{
+    /// <summary>The catch-all used for a route without a path.</summary>
+    public const string CatchAllTemplate = "/{**edgekit-catch-all}";
+
+    private readonly GatewayConfiguration _configuration;
+    private readonly HttpForwarder _forwarder;
+    private readonly List<Action<EndpointBuilder>> _conventions = [];
+    private readonly List<Action<EndpointBuilder>> _finallyConventions = [];
+    private readonly object _lock = new();
+    private GatewayConfiguration.State? _builtFrom;
+    private IReadOnlyList<Endpoint> _endpoints = [];
+
+    public GatewayEndpointDataSource(GatewayConfiguration configuration, HttpForwarder forwarder)
+    {
+        _configuration = configuration;
+        _forwarder = forwarder;
+    }
+
+    public override IReadOnlyList<Endpoint> Endpoints
+    {
+        get
+        {
+            var state = _configuration.Current;
+            if (!ReferenceEquals(Volatile.Read(ref _builtFrom), state))
+            {
+                lock (_lock)
+                {
+                    if (!ReferenceEquals(_builtFrom, state))
+                    {
+                        _endpoints = BuildEndpoints(state);
+                        Volatile.Write(ref _builtFrom, state);
+                    }
+                }
+            }
+
+            return _endpoints;
+        }
+    }
+
+    public override IChangeToken GetChangeToken() => _configuration.GetChangeToken();
+
+    public void Add(Action<EndpointBuilder> convention)
+    {
+        ArgumentNullException.ThrowIfNull(convention);
+        lock (_lock)
+        {
+            _conventions.Add(convention);
+            _builtFrom = null;
+        }
+    }
+
+    public void Finally(Action<EndpointBuilder> finallyConvention)
+    {
+        ArgumentNullException.ThrowIfNull(finallyConvention);
+        lock (_lock)
+        {
+            _finallyConventions.Add(finallyConvention);
+            _builtFrom = null;
+        }
+    }
+
+    private List<Endpoint> BuildEndpoints(GatewayConfiguration.State state)
+    {
+        var endpoints = new List<Endpoint>(state.Routes.Count);
+        foreach (var route in state.Routes)
+        {
+            endpoints.Add(BuildEndpoint(route, state.Forwarder));
+        }
+
+        return endpoints;
+    }
+
+    private Endpoint BuildEndpoint(GatewayRoute route, ForwarderSettings settings)
+    {
+        var options = route.Options;
+        var forwarder = _forwarder;
+        RequestDelegate handler = context => forwarder.ForwardAsync(context, route, settings);
+        var pattern = RoutePatternFactory.Parse(options.Match.Path ?? CatchAllTemplate);
+        var builder = new RouteEndpointBuilder(handler, pattern, options.Order)
+        {
+            DisplayName = $"EdgeKit route '{route.Id}'",
+        };
+
+        builder.Metadata.Add(route.Metadata);
+        if (options.Match.Methods.Count > 0)
+        {
+            builder.Metadata.Add(new HttpMethodMetadata(options.Match.Methods.Select(m => m.ToUpperInvariant()).ToArray(), acceptCorsPreflight: options.CorsPolicy is not null));
+        }
+
+        if (options.Match.Hosts.Count > 0)
+        {
+            builder.Metadata.Add(new HostAttribute(options.Match.Hosts.ToArray()));
+        }
+
+        switch (options.AuthorizationPolicy)
+        {
+            case null:
+                break;
+            case var name when name.Equals("anonymous", StringComparison.OrdinalIgnoreCase):
+                builder.Metadata.Add(new AllowAnonymousAttribute());
+                break;
+            case var name when name.Equals("default", StringComparison.OrdinalIgnoreCase):
+                builder.Metadata.Add(new AuthorizeAttribute());
+                break;
+            case var name:
+                builder.Metadata.Add(new AuthorizeAttribute(name));
+                break;
+        }
+
+        switch (options.RateLimiterPolicy)
+        {
+            case null:
+                break;
+            case var name when name.Equals("disable", StringComparison.OrdinalIgnoreCase):
+                builder.Metadata.Add(new DisableRateLimitingAttribute());
+                break;
+            case var name:
+                builder.Metadata.Add(new EnableRateLimitingAttribute(name));
+                break;
+        }
+
+        switch (options.CorsPolicy)
+        {
+            case null:
+                break;
+            case var name when name.Equals("disable", StringComparison.OrdinalIgnoreCase):
+                builder.Metadata.Add(new DisableCorsAttribute());
+                break;
+            case var name when name.Equals("default", StringComparison.OrdinalIgnoreCase):
+                builder.Metadata.Add(new EnableCorsAttribute());
+                break;
+            case var name:
+                builder.Metadata.Add(new EnableCorsAttribute(name));
+                break;
+        }
+
+        foreach (var convention in _conventions)
+        {
+            convention(builder);
+        }
+
+        foreach (var convention in _finallyConventions)
+        {
+            convention(builder);
+        }
+
+        return builder.Build();
+    }
+}

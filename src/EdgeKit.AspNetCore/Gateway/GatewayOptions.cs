@@ -1,0 +1,31 @@
+namespace EdgeKit.AspNetCore.Gateway;
+
+/// <summary>
+/// The gateway's configuration, bound from the same section as the clusters (by default <c>EdgeKit</c>):
+/// <c>EdgeKit:Routes:&lt;id&gt;</c> beside <c>EdgeKit:Clusters:&lt;name&gt;</c>. Reloads with its configuration;
+/// a reload that does not validate is logged (every problem) and the routes in force stay.
+/// </summary>
+public sealed class GatewayOptions
+{
+    /// <summary>Routes by id (compared case-insensitively).</summary>
+    public Dictionary<string, GatewayRouteOptions> Routes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Forwarding settings shared by every route.</summary>
+    public ForwarderOptions Forwarder { get; set; } = new();
+
+    /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
+    /// <param name="id">The route id.</param>
+    /// <returns>The route's options.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null or blank.</exception>
+    public GatewayRouteOptions GetOrAddRoute(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        if (!Routes.TryGetValue(id, out var route))
+        {
+            route = new GatewayRouteOptions();
+            Routes[id] = route;
+        }
+
+        return route;
+    }
+}

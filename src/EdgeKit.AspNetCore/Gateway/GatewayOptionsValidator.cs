@@ -1,0 +1,225 @@
+using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Routing.Patterns;
+
+namespace EdgeKit.AspNetCore.Gateway;
+
+/// <summary>Checks gateway options, gathering every problem, and builds the routes when there are none.</summary>
+internal static class GatewayOptionsValidator
+{
+    public static List<GatewayRoute> Build(GatewayOptions options, EdgeKitOptions clusters, IRouteTransformBuilder transforms, List<string> errors)
+    {
+        var routes = new List<GatewayRoute>();
+        if (options.Routes is null)
+        {
+            errors.Add("EdgeKit: Routes is null.");
+            return routes;
+        }
+
+        if (options.Forwarder is null)
+        {
+            errors.Add("EdgeKit:Forwarder is null.");
+        }
+        else
+        {
+            if (options.Forwarder.DefaultTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"EdgeKit:Forwarder: DefaultTimeout must be positive, was {options.Forwarder.DefaultTimeout}.");
+            }
+
+            if (options.Forwarder.Via is { } via && (via.Length == 0 || via.AsSpan().IndexOfAny(" \t\r\n,") >= 0))
+            {
+                errors.Add($"EdgeKit:Forwarder: Via '{via}' must be a single token (letters, digits, '.', '-'), e.g. 'edgekit'.");
+            }
+        }
+
+        var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (id, route) in options.Routes)
+        {
+            string path = $"EdgeKit:Routes:{id}";
+            if (string.IsNullOrWhiteSpace(id))
+            {
+                errors.Add("EdgeKit:Routes: a route has an empty id.");
+                continue;
+            }
+
+            if (!ids.TryAdd(id, id))
+            {
+                errors.Add($"{path}: route ids '{ids[id]}' and '{id}' differ only in case; ids are compared case-insensitively, so rename one.");
+            }
+
+            if (route is null)
+            {
+                errors.Add($"{path}: has no settings; give it a Match and a Cluster.");
+                continue;
+            }
+
+            int before = errors.Count;
+            ValidateTarget(path, route, clusters, errors);
+            ValidateMatch(path, route.Match, errors);
+            if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{path}: Timeout must be positive, was {timeout}.");
+            }
+
+            if (route.MaxRequestBodySize is < 0)
+            {
+                errors.Add($"{path}: MaxRequestBodySize must be 0 or more, was {route.MaxRequestBodySize}.");
+            }
+
+            if (route.Transforms is null)
+            {
+                errors.Add($"{path}: Transforms is null.");
+            }
+
+            if (route.Metadata is null)
+            {
+                errors.Add($"{path}: Metadata is null.");
+            }
+
+            if (errors.Count != before)
+            {
+                continue;
+            }
+
+            var built = transforms.Build(id, route, errors);
+            routes.Add(new GatewayRoute(id, route, built, route.Timeout ?? options.Forwarder?.DefaultTimeout ?? TimeSpan.FromSeconds(100)));
+        }
+
+        return routes;
+    }
+
+    private static void ValidateTarget(string path, GatewayRouteOptions route, EdgeKitOptions clusters, List<string> errors)
+    {
+        bool hasCluster = !string.IsNullOrWhiteSpace(route.Cluster);
+        bool hasAggregate = !string.IsNullOrWhiteSpace(route.Aggregate);
+        if (hasCluster == hasAggregate)
+        {
+            errors.Add(hasCluster
+                ? $"{path}: sets both Cluster '{route.Cluster}' and Aggregate '{route.Aggregate}'; a route targets one of them."
+                : $"{path}: has no target; set Cluster (or Aggregate).");
+            return;
+        }
+
+        if (hasCluster && !clusters.Clusters.ContainsKey(route.Cluster!))
+        {
+            string known = clusters.Clusters.Count == 0 ? "none are configured" : "known clusters: " + string.Join(", ", clusters.Clusters.Keys.Order(StringComparer.OrdinalIgnoreCase));
+            errors.Add($"{path}: Cluster '{route.Cluster}' does not exist ({known}).");
+        }
+
+        if (hasAggregate)
+        {
+            errors.Add($"{path}: Aggregate '{route.Aggregate}': aggregate routes are not available in this version; target a Cluster.");
+        }
+    }
+
+    private static void ValidateMatch(string path, RouteMatchOptions? match, List<string> errors)
+    {
+        if (match is null)
+        {
+            errors.Add($"{path}: Match is null.");
+            return;
+        }
+
+        if (match.Path is { } template)
+        {
+            if (string.IsNullOrWhiteSpace(template))
+            {
+                errors.Add($"{path}:Match: Path is blank; give a template such as '/orders/{{**rest}}', or remove it to match every path.");
+            }
+            else
+            {
+                try
+                {
+                    RoutePatternFactory.Parse(template);
+                }
+                catch (RoutePatternException ex)
+                {
+                    errors.Add($"{path}:Match: Path '{template}' is not a valid route template: {ex.Message}");
+                }
+            }
+        }
+
+        if (match.Methods is null || match.Hosts is null || match.Headers is null || match.QueryParameters is null)
+        {
+            errors.Add($"{path}:Match: Methods, Hosts, Headers and QueryParameters may be empty but not null.");
+            return;
+        }
+
+        foreach (var method in match.Methods)
+        {
+            if (string.IsNullOrWhiteSpace(method) || !IsToken(method))
+            {
+                errors.Add($"{path}:Match: method '{method}' is not an HTTP method token.");
+            }
+        }
+
+        foreach (var host in match.Hosts)
+        {
+            if (string.IsNullOrWhiteSpace(host) || host.Contains('/', StringComparison.Ordinal))
+            {
+                errors.Add($"{path}:Match: host '{host}' is not a host name (with optional port), e.g. 'api.example.com' or '*.example.com:8443'.");
+            }
+        }
+
+        for (int i = 0; i < match.Headers.Count; i++)
+        {
+            var header = match.Headers[i];
+            ValidateValueMatch($"{path}:Match:Headers:{i}", header?.Name, header?.Values, header?.Mode, isHeader: true, errors);
+        }
+
+        for (int i = 0; i < match.QueryParameters.Count; i++)
+        {
+            var query = match.QueryParameters[i];
+            ValidateValueMatch($"{path}:Match:QueryParameters:{i}", query?.Name, query?.Values, query?.Mode, isHeader: false, errors);
+        }
+    }
+
+    private static void ValidateValueMatch(string path, string? name, List<string>? values, RouteValueMatchMode? mode, bool isHeader, List<string> errors)
+    {
+        if (mode is null)
+        {
+            errors.Add($"{path}: has no settings.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(name) || (isHeader && !IsToken(name)))
+        {
+            errors.Add($"{path}: Name '{name}' is not a valid {(isHeader ? "header" : "query parameter")} name.");
+        }
+
+        if (!Enum.IsDefined(mode.Value))
+        {
+            errors.Add($"{path}: Mode '{mode}' is unknown; use Exact, Prefix, Contains, Exists or NotExists.");
+            return;
+        }
+
+        bool needsValues = mode is not (RouteValueMatchMode.Exists or RouteValueMatchMode.NotExists);
+        int count = values?.Count ?? 0;
+        if (needsValues && count == 0)
+        {
+            errors.Add($"{path}: Mode {mode} needs at least one value in Values.");
+        }
+        else if (!needsValues && count > 0)
+        {
+            errors.Add($"{path}: Mode {mode} takes no Values; remove them.");
+        }
+        else if (values is not null && values.Any(string.IsNullOrEmpty))
+        {
+            errors.Add($"{path}: Values contains an empty value.");
+        }
+    }
+
+    private static bool IsToken(string value)
+    {
+        foreach (char c in value)
+        {
+            if (c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".Contains(c, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

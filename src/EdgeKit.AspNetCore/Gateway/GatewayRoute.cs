@@ -1,0 +1,30 @@
+using EdgeKit.AspNetCore.Transforms;
+
+namespace EdgeKit.AspNetCore.Gateway;
+
+/// <summary>A validated route, ready for requests. Immutable; a reload builds new ones.</summary>
+internal sealed class GatewayRoute
+{
+    public GatewayRoute(string id, GatewayRouteOptions options, RouteTransforms transforms, TimeSpan timeout)
+    {
+        Id = id;
+        Options = options;
+        Transforms = transforms;
+        Timeout = timeout;
+        Matcher = new RouteValueMatcher(options.Match);
+        Metadata = new GatewayRouteMetadata(this);
+    }
+
+    public RouteValueMatcher Matcher { get; }
+
+    public string Id { get; }
+
+    public GatewayRouteOptions Options { get; }
+
+    public RouteTransforms Transforms { get; }
+
+    /// <summary>How long the backend may go without progress (response headers, or body bytes) before the request answers 504.</summary>
+    public TimeSpan Timeout { get; }
+
+    public GatewayRouteMetadata Metadata { get; }
+}

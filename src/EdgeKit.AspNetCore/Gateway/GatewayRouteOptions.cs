@@ -1,0 +1,50 @@
+namespace EdgeKit.AspNetCore.Gateway;
+
+/// <summary>One gateway route: what it matches, where it goes, and the policies applied on the way.</summary>
+public sealed class GatewayRouteOptions
+{
+    /// <summary>What a request must look like to take this route.</summary>
+    public RouteMatchOptions Match { get; set; } = new();
+
+    /// <summary>
+    /// The route's place among routes that match the same request: lower first. Routes with equal order are ranked
+    /// by ASP.NET routing's rules (literal segments before parameters before catch-alls). Default 0.
+    /// </summary>
+    public int Order { get; set; }
+
+    /// <summary>The cluster requests are forwarded to. Exactly one of <see cref="Cluster"/> and <see cref="Aggregate"/> is required.</summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>The aggregate that answers the route (several backend calls combined).</summary>
+    public string? Aggregate { get; set; }
+
+    /// <summary>
+    /// The ASP.NET authorization policy required; <c>default</c> for the default policy (an authenticated user),
+    /// <c>anonymous</c> to allow anonymous access even under a fallback policy; <see langword="null"/> for none.
+    /// </summary>
+    public string? AuthorizationPolicy { get; set; }
+
+    /// <summary>The rate limiter policy (ASP.NET's rate limiting middleware); <c>disable</c> to opt out of a global limiter.</summary>
+    public string? RateLimiterPolicy { get; set; }
+
+    /// <summary>The EdgeKit cache policy; <see langword="null"/> for no caching.</summary>
+    public string? CachePolicy { get; set; }
+
+    /// <summary>The CORS policy (ASP.NET's CORS middleware); <c>default</c> for the default policy, <c>disable</c> to turn CORS off.</summary>
+    public string? CorsPolicy { get; set; }
+
+    /// <summary>
+    /// How long the backend may take to send its response headers; <see langword="null"/> for
+    /// <see cref="ForwarderOptions.DefaultTimeout"/>. A request that runs out answers 504.
+    /// </summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>The largest request body accepted, in bytes; larger ones answer 413. <see langword="null"/> keeps the server's limit.</summary>
+    public long? MaxRequestBodySize { get; set; }
+
+    /// <summary>Request and response transforms, applied in order. Each is a set of key/value pairs naming one transform.</summary>
+    public List<Dictionary<string, string>> Transforms { get; set; } = [];
+
+    /// <summary>Free-form metadata, visible to middleware through the endpoint's <see cref="GatewayRouteMetadata"/>.</summary>
+    public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
