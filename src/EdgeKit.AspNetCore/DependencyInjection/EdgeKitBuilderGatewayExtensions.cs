@@ -39,6 +39,7 @@ public static class EdgeKitBuilderGatewayExtensions
         var services = builder.Services;
         services.AddOptions<GatewayOptions>();
         services.AddRouting();
+        services.AddDataProtection();
         services.TryAddSingleton<IRouteTransformBuilder, RouteTransformBuilder>();
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();

@@ -5,9 +5,10 @@ namespace EdgeKit.AspNetCore.Forwarding;
 /// <summary><see cref="ForwarderOptions"/> turned into what the request path needs, once per configuration.</summary>
 internal sealed class ForwarderSettings
 {
-    public ForwarderSettings(ForwarderOptions options)
+    public ForwarderSettings(ForwarderOptions options, IReadOnlyDictionary<string, Affinity.ClusterAffinity>? affinity = null)
     {
         DefaultTimeout = options.DefaultTimeout;
+        Affinity = affinity is { Count: > 0 } ? System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(affinity, StringComparer.OrdinalIgnoreCase) : null;
         if (options.Via is { Length: > 0 } pseudonym)
         {
             RequestVia = new ViaValues(pseudonym);
@@ -16,6 +17,9 @@ internal sealed class ForwarderSettings
     }
 
     public TimeSpan DefaultTimeout { get; }
+
+    /// <summary>Session affinity by cluster; <see langword="null"/> when no cluster has any.</summary>
+    public System.Collections.Frozen.FrozenDictionary<string, Affinity.ClusterAffinity>? Affinity { get; }
 
     public ViaValues? RequestVia { get; }
 

@@ -20,6 +20,9 @@ public static class GatewayProblem
     /// <summary>Problem type: the route's cluster does not exist (503).</summary>
     public const string ClusterNotFound = "urn:edgekit:problem:cluster-not-found";
 
+    /// <summary>Problem type: the instance a session is bound to is unavailable and the affinity policy forbids moving it (503).</summary>
+    public const string AffinityDestinationUnavailable = "urn:edgekit:problem:affinity-destination-unavailable";
+
     /// <summary>Problem type: the backend could not be reached (502).</summary>
     public const string BackendUnreachable = "urn:edgekit:problem:backend-unreachable";
 

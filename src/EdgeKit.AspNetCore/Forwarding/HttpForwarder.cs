@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Balancing;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
@@ -63,9 +64,31 @@ internal sealed class HttpForwarder
         var cluster = forwarderCluster.Cluster;
         var snapshot = cluster.Snapshot;
         long start = _time.GetTimestamp();
-        string? key = snapshot.UsesRequestKey ? HttpContextPickContext.ReadKey(context.Request, snapshot.LoadBalancing.RequestKey) : null;
-        var pick = new PickContext(start, key);
-        var destination = cluster.Pick(in pick);
+        DestinationState? destination = null;
+        ClusterAffinity? rebind = null;
+        if (settings.Affinity is { } affinities && affinities.TryGetValue(clusterName, out var affinity))
+        {
+            var lookup = affinity.Find(context, snapshot, out destination);
+            if (lookup == AffinityLookup.Unavailable && affinity.Options.FailurePolicy == SessionAffinityFailurePolicy.Return503)
+            {
+                await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.AffinityDestinationUnavailable,
+                    "Service unavailable", "The instance this session is bound to is unavailable.").ConfigureAwait(false);
+                return;
+            }
+
+            if (lookup != AffinityLookup.Found)
+            {
+                rebind = affinity;
+            }
+        }
+
+        if (destination is null)
+        {
+            string? key = snapshot.UsesRequestKey ? HttpContextPickContext.ReadKey(context.Request, snapshot.LoadBalancing.RequestKey) : null;
+            var pick = new PickContext(start, key);
+            destination = cluster.Pick(in pick);
+        }
+
         if (destination is null)
         {
             if (EdgeKitMetrics.NoDestination.Enabled)
@@ -79,10 +102,10 @@ internal sealed class HttpForwarder
             return;
         }
 
-        await ForwardToAsync(context, route, settings, forwarderCluster, destination, start).ConfigureAwait(false);
+        await ForwardToAsync(context, route, settings, forwarderCluster, destination, start, rebind).ConfigureAwait(false);
     }
 
-    private async Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start)
+    private async Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start, ClusterAffinity? rebind)
     {
         var cluster = forwarderCluster.Cluster;
         var activity = ActivityTimeout.Rent(_time, route.Timeout, context.RequestAborted);
@@ -126,7 +149,7 @@ internal sealed class HttpForwarder
             outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
             // A backend may answer before reading the whole body (e.g. 413, or 401 after Expect: 100-continue): the
             // answer is passed on as it is.
-            (outcome, errorType) = await CopyResponseAsync(context, route, settings, forwarderCluster, destination.Id, request, response, activity, outcome).ConfigureAwait(false);
+            (outcome, errorType) = await CopyResponseAsync(context, route, settings, forwarderCluster, destination, request, response, activity, outcome, rebind).ConfigureAwait(false);
         }
         finally
         {
@@ -340,9 +363,10 @@ internal sealed class HttpForwarder
     };
 
     private async Task<(RequestOutcome Outcome, string? ErrorType)> CopyResponseAsync(
-        HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster cluster, string destination,
-        HttpRequestMessage request, HttpResponseMessage response, ActivityTimeout activity, RequestOutcome outcome)
+        HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster cluster, DestinationState destinationState,
+        HttpRequestMessage request, HttpResponseMessage response, ActivityTimeout activity, RequestOutcome outcome, ClusterAffinity? rebind)
     {
+        string destination = destinationState.Id;
         var outgoing = context.Response;
         outgoing.StatusCode = (int)response.StatusCode;
         if (context.Features.Get<IHttpResponseFeature>() is { } responseFeature && response.ReasonPhrase is { } reason
@@ -366,6 +390,9 @@ internal sealed class HttpForwarder
         {
             target.Append(HeaderNames.Via, via.For(response.Version));
         }
+
+        // After the backend's headers, so its own Set-Cookie values are kept beside the gateway's.
+        rebind?.Bind(context, destinationState);
 
         if (route.Transforms.ResponseTransforms.Count > 0)
         {

@@ -1,4 +1,6 @@
+using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Forwarding;
+using Microsoft.AspNetCore.DataProtection;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
@@ -21,6 +23,7 @@ internal sealed class GatewayConfiguration : IDisposable
     private readonly ClusterRegistry _registry;
     private readonly IRouteTransformBuilder _transforms;
     private readonly ILogger _logger;
+    private readonly IDataProtectionProvider? _dataProtection;
     private readonly List<IDisposable> _registrations = [];
     private readonly object _lock = new();
     private State _state;
@@ -33,8 +36,10 @@ internal sealed class GatewayConfiguration : IDisposable
         IEnumerable<IOptionsChangeTokenSource<EdgeKitOptions>> clusterChangeSources,
         ClusterRegistryHost registryHost,
         IRouteTransformBuilder transforms,
-        ILogger<GatewayConfiguration> logger)
+        ILogger<GatewayConfiguration> logger,
+        IDataProtectionProvider? dataProtection = null)
     {
+        _dataProtection = dataProtection;
         _factory = factory;
         _clusterFactory = clusterFactory;
         _registry = registryHost.Registry;
@@ -133,7 +138,20 @@ internal sealed class GatewayConfiguration : IDisposable
             return false;
         }
 
-        state = new State(routes, new ForwarderSettings(options.Forwarder), clusters);
+        var affinity = new Dictionary<string, ClusterAffinity>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (cluster, affinityOptions) in options.SessionAffinity)
+        {
+            var keys = affinityOptions.Keys.Select(k => GatewayOptionsValidator.DecodeKey(k)!).ToArray();
+            if (keys.Length == 0 && _dataProtection is null)
+            {
+                errors.Add($"EdgeKit:SessionAffinity:{cluster}: has no Keys and ASP.NET Core Data Protection is not registered; add Keys or call services.AddDataProtection().");
+                return false;
+            }
+
+            affinity[cluster] = new ClusterAffinity(affinityOptions, new AffinityValueProtector(cluster, keys, _dataProtection));
+        }
+
+        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity), clusters);
         return true;
     }
 

@@ -13,6 +13,9 @@ public sealed class GatewayOptions
     /// <summary>Forwarding settings shared by every route.</summary>
     public ForwarderOptions Forwarder { get; set; } = new();
 
+    /// <summary>Stateless session affinity by cluster name (<c>EdgeKit:SessionAffinity:&lt;cluster&gt;</c>); clusters not listed have none.</summary>
+    public Dictionary<string, Affinity.SessionAffinityOptions> SessionAffinity { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
     /// <param name="id">The route id.</param>
     /// <returns>The route's options.</returns>

@@ -33,6 +33,7 @@ internal static class GatewayOptionsValidator
             }
         }
 
+        ValidateAffinity(options, clusters, errors);
         var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (id, route) in options.Routes)
         {
@@ -87,6 +88,81 @@ internal static class GatewayOptionsValidator
         }
 
         return routes;
+    }
+
+    private static void ValidateAffinity(GatewayOptions options, EdgeKitOptions clusters, List<string> errors)
+    {
+        if (options.SessionAffinity is null)
+        {
+            errors.Add("EdgeKit: SessionAffinity is null.");
+            return;
+        }
+
+        foreach (var (cluster, affinity) in options.SessionAffinity)
+        {
+            string path = $"EdgeKit:SessionAffinity:{cluster}";
+            if (affinity is null)
+            {
+                errors.Add($"{path}: has no settings.");
+                continue;
+            }
+
+            if (!clusters.Clusters.ContainsKey(cluster))
+            {
+                errors.Add($"{path}: cluster '{cluster}' does not exist.");
+            }
+
+            if (!Enum.IsDefined(affinity.Mode))
+            {
+                errors.Add($"{path}: Mode '{affinity.Mode}' is unknown; use Cookie or Header.");
+            }
+
+            if (!Enum.IsDefined(affinity.FailurePolicy))
+            {
+                errors.Add($"{path}: FailurePolicy '{affinity.FailurePolicy}' is unknown; use Redistribute or Return503.");
+            }
+
+            if (affinity.Name is { } name && (name.Length == 0 || !IsToken(name)))
+            {
+                errors.Add($"{path}: Name '{name}' is not a valid {(affinity.Mode == Affinity.SessionAffinityMode.Cookie ? "cookie" : "header")} name.");
+            }
+
+            if (affinity.CookieLifetime is { } lifetime && lifetime <= TimeSpan.Zero)
+            {
+                errors.Add($"{path}: CookieLifetime must be positive, was {lifetime}.");
+            }
+
+            if (string.IsNullOrEmpty(affinity.CookiePath) || affinity.CookiePath[0] != '/')
+            {
+                errors.Add($"{path}: CookiePath '{affinity.CookiePath}' must start with '/'.");
+            }
+
+            for (int i = 0; i < (affinity.Keys?.Count ?? 0); i++)
+            {
+                if (DecodeKey(affinity.Keys![i]) is null)
+                {
+                    errors.Add($"{path}:Keys:{i}: is not a base64 key of at least 32 bytes.");
+                }
+            }
+        }
+    }
+
+    internal static byte[]? DecodeKey(string? key)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            return null;
+        }
+
+        try
+        {
+            var bytes = Convert.FromBase64String(key);
+            return bytes.Length >= 32 ? bytes : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static void ValidateTarget(string path, GatewayRouteOptions route, EdgeKitOptions clusters, List<string> errors)

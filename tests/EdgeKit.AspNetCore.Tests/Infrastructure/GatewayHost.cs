@@ -25,7 +25,8 @@ public sealed class GatewayHost : IAsyncDisposable
         _app = app;
         _source = source;
         Address = address;
-        Client = new HttpClient { BaseAddress = new Uri(address) };
+        // No cookie container: tests send and read cookies themselves.
+        Client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
     }
 
     public string Address { get; }
