@@ -1,0 +1,93 @@
+using System.Text.Json;
+using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.Destinations;
+
+namespace EdgeKit.AspNetCore.Status;
+
+/// <summary>Writes the gateway's status document: routes, clusters and destinations with their live state.</summary>
+internal static class GatewayStatusWriter
+{
+    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("generatedAt", time.GetUtcNow());
+        writer.WriteStartArray("routes");
+        foreach (var route in state.Routes.OrderBy(r => r.Options.Order).ThenBy(r => r.Id, StringComparer.OrdinalIgnoreCase))
+        {
+            var options = route.Options;
+            writer.WriteStartObject();
+            writer.WriteString("id", route.Id);
+            writer.WriteString("path", options.Match.Path ?? GatewayEndpointDataSource.CatchAllTemplate);
+            WriteStrings(writer, "methods", options.Match.Methods);
+            WriteStrings(writer, "hosts", options.Match.Hosts);
+            writer.WriteNumber("order", options.Order);
+            WriteOptional(writer, "cluster", options.Cluster);
+            WriteOptional(writer, "aggregate", options.Aggregate);
+            WriteOptional(writer, "authorizationPolicy", options.AuthorizationPolicy);
+            WriteOptional(writer, "rateLimiterPolicy", options.RateLimiterPolicy);
+            WriteOptional(writer, "cachePolicy", options.CachePolicy);
+            writer.WriteNumber("timeoutSeconds", route.Timeout.TotalSeconds);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("clusters");
+        foreach (var cluster in registry.Clusters.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase))
+        {
+            var status = cluster.GetStatus();
+            writer.WriteStartObject();
+            writer.WriteString("name", status.Name);
+            writer.WriteString("strategy", status.Strategy);
+            writer.WriteBoolean("isPanic", status.IsPanic);
+            writer.WriteNumber("available", status.Available);
+            writer.WriteStartArray("destinations");
+            foreach (var destination in status.Destinations)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", destination.Id);
+                writer.WriteString("address", destination.Address.ToString());
+                writer.WriteNumber("weight", destination.Weight);
+                writer.WriteNumber("effectiveWeight", destination.EffectiveWeight);
+                writer.WriteString("health", destination.Health.ToString());
+                writer.WriteString("activeHealth", destination.ActiveHealth.ToString());
+                writer.WriteBoolean("isEjected", destination.IsEjected);
+                writer.WriteNumber("ejectedForSeconds", destination.EjectedFor.TotalSeconds);
+                writer.WriteNumber("ejectionCount", destination.EjectionCount);
+                writer.WriteNumber("inFlight", destination.InFlight);
+                writer.WriteNumber("latencyMilliseconds", destination.Latency.TotalMilliseconds);
+                writer.WriteNumber("totalRequests", destination.TotalRequests);
+                writer.WriteNumber("totalFailures", destination.TotalFailures);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}

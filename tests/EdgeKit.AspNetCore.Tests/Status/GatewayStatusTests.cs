@@ -1,0 +1,101 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json.Nodes;
+using EdgeKit.AspNetCore.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.AspNetCore.Tests.Status;
+
+public sealed class GatewayStatusTests
+{
+    [Fact]
+    public async Task The_status_document_lists_routes_clusters_and_live_destination_state_behind_its_policy()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Clusters:orders:Destinations:o1:Address"] = backend.Address,
+                ["Clusters:orders:Destinations:o2:Address"] = "http://127.0.0.1:1",
+                ["Clusters:orders:Destinations:o2:Weight"] = "3",
+                ["Clusters:orders:LoadBalancing:Strategy"] = "RoundRobin",
+                ["Routes:orders:Match:Path"] = "/user/orders/{**rest}",
+                ["Routes:orders:Match:Methods:0"] = "GET",
+                ["Routes:orders:Cluster"] = "orders",
+                ["Routes:orders:AuthorizationPolicy"] = "anonymous",
+            },
+            builder =>
+            {
+                builder.Services.AddAuthentication("test").AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>("test", null);
+                builder.Services.AddAuthorization(o => o.AddPolicy("ops", p => p.RequireRole("ops")));
+            },
+            app =>
+            {
+                app.UseAuthentication();
+                app.UseAuthorization();
+                app.MapEdgeKitStatus("ops");
+            });
+        (await gateway.Client.GetAsync("/user/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        (await gateway.Client.GetAsync("/edgekit/status")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        using var notOps = new HttpRequestMessage(HttpMethod.Get, "/edgekit/status");
+        notOps.Headers.Add("X-Test-Roles", "dev");
+        (await gateway.Client.SendAsync(notOps)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+
+        using var ops = new HttpRequestMessage(HttpMethod.Get, "/edgekit/status");
+        ops.Headers.Add("X-Test-Roles", "ops");
+        using var response = await gateway.Client.SendAsync(ops);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.CacheControl!.NoStore.Should().BeTrue();
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        var route = status["routes"]!.AsArray().Single()!;
+        route["id"]!.GetValue<string>().Should().Be("orders");
+        route["path"]!.GetValue<string>().Should().Be("/user/orders/{**rest}");
+        route["methods"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal("GET");
+        route["cluster"]!.GetValue<string>().Should().Be("orders");
+        route["authorizationPolicy"]!.GetValue<string>().Should().Be("anonymous");
+        route["timeoutSeconds"]!.GetValue<double>().Should().Be(100);
+
+        var cluster = status["clusters"]!.AsArray().Single()!;
+        cluster["name"]!.GetValue<string>().Should().Be("orders");
+        cluster["strategy"]!.GetValue<string>().Should().Be("RoundRobin");
+        var destinations = cluster["destinations"]!.AsArray();
+        destinations.Select(d => d!["id"]!.GetValue<string>()).Should().Equal("o1", "o2");
+        destinations[1]!["weight"]!.GetValue<int>().Should().Be(3);
+        int served = destinations.Sum(d => d!["totalRequests"]!.GetValue<int>());
+        served.Should().Be(1, "one request went through the gateway");
+    }
+
+    [Fact]
+    public void The_status_endpoint_needs_an_explicit_policy()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddEdgeKit().AddGateway();
+        var app = builder.Build();
+
+        var act = () => app.MapEdgeKitStatus(" ");
+
+        act.Should().Throw<ArgumentException>().WithParameterName("authorizationPolicy");
+    }
+
+    private sealed class HeaderAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (!Request.Headers.TryGetValue("X-Test-Roles", out var roles))
+            {
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
+
+            var identity = new ClaimsIdentity(roles.ToString().Split(',').Select(r => new Claim(ClaimTypes.Role, r)).Append(new Claim(ClaimTypes.Name, "tester")), "test");
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), "test")));
+        }
+    }
+}
