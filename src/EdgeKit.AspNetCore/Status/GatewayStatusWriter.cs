@@ -31,6 +31,7 @@ internal static class GatewayStatusWriter
         }
 
         writer.WriteEndArray();
+        Span<long> counts = stackalloc long[LatencyHistogram.BucketCount];
         writer.WriteStartArray("clusters");
         foreach (var cluster in registry.Clusters.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase))
         {
@@ -57,6 +58,11 @@ internal static class GatewayStatusWriter
                 writer.WriteNumber("latencyMilliseconds", destination.Latency.TotalMilliseconds);
                 writer.WriteNumber("totalRequests", destination.TotalRequests);
                 writer.WriteNumber("totalFailures", destination.TotalFailures);
+                if (cluster.Snapshot.TryGetDestination(destination.Id, out var destinationState))
+                {
+                    WriteLatencyBuckets(writer, destinationState.Latencies, counts);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -66,6 +72,23 @@ internal static class GatewayStatusWriter
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Cumulative latency counts per bucket (see <see cref="LatencyHistogram"/>), trailing empty buckets left out;
+    /// a reader compares two documents to get a window's percentiles.
+    /// </summary>
+    private static void WriteLatencyBuckets(Utf8JsonWriter writer, LatencyHistogram histogram, Span<long> counts)
+    {
+        histogram.CopyCounts(counts);
+        int last = counts.LastIndexOfAnyExcept(0L);
+        writer.WriteStartArray("latencyBuckets");
+        for (int i = 0; i <= last; i++)
+        {
+            writer.WriteNumberValue(counts[i]);
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)

@@ -562,7 +562,7 @@ public sealed class Cluster : IDisposable
 
             if (state is null)
             {
-                state = new DestinationState(destination, decayTicks);
+                state = new DestinationState(destination, decayTicks, Environment.TimeProvider.TimestampFrequency);
                 if (previous is not null && health.SlowStart.Window > TimeSpan.Zero)
                 {
                     // A destination joining a running cluster ramps up.

@@ -37,11 +37,15 @@ public sealed class DestinationState
     private RewriteEntry? _lastRewrite;
     private object? _forwarderUriCache;
 
-    internal DestinationState(Destination destination, double decayTicks)
+    internal DestinationState(Destination destination, double decayTicks, long timestampFrequency = TimeSpan.TicksPerSecond)
     {
         _destination = destination;
         _decayTicks = decayTicks;
+        Latencies = new LatencyHistogram(timestampFrequency);
     }
+
+    /// <summary>Every completed request's latency (not cancelled ones), for percentiles over a window.</summary>
+    public LatencyHistogram Latencies { get; }
 
     /// <summary>The destination's id (stable for the life of this state).</summary>
     public string Id => _destination.Id;
@@ -213,6 +217,7 @@ public sealed class DestinationState
         }
 
         Interlocked.Increment(ref _totalRequests);
+        Latencies.Record(elapsedTicks);
         if (outcome == RequestOutcome.Failure)
         {
             Interlocked.Increment(ref _totalFailures);

@@ -1,0 +1,92 @@
+using System.Net;
+using EdgeKit.AspNetCore.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+
+namespace EdgeKit.AspNetCore.Tests.Dashboard;
+
+public sealed class DashboardTests
+{
+    private static Dictionary<string, string?> Settings(EchoBackend a, EchoBackend b) => new()
+    {
+        ["Clusters:shop:Destinations:alpha:Address"] = a.Address,
+        ["Clusters:shop:Destinations:bravo:Address"] = b.Address,
+        ["Clusters:shop:LoadBalancing:Strategy"] = "RoundRobin",
+        ["Clusters:shop:Health:Active:Enabled"] = "true",
+        ["Clusters:shop:Health:Active:Interval"] = "00:00:00.200",
+        ["Clusters:shop:Health:Active:Timeout"] = "00:00:00.200",
+        ["Clusters:shop:Health:Active:UnhealthyThreshold"] = "1",
+        ["Clusters:shop:Health:Active:HealthyThreshold"] = "1",
+        ["Routes:shop:Match:Path"] = "/shop/{**rest}",
+        ["Routes:shop:Cluster"] = "shop",
+    };
+
+    [Fact]
+    public async Task The_page_loads_in_headless_Chromium_and_a_stopped_backend_turns_unhealthy_on_it()
+    {
+        await using var alpha = await EchoBackend.StartAsync("alpha");
+        await using var bravo = await EchoBackend.StartAsync("bravo");
+        await using var gateway = await GatewayHost.StartAsync(Settings(alpha, bravo), configureApp: app => app.MapEdgeKitDashboard("anonymous"));
+        for (int i = 0; i < 20; i++)
+        {
+            (await gateway.Client.GetAsync("/shop/item")).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.NavigateAsync(gateway.Address + "/edgekit/dashboard");
+
+        await browser.WaitForAsync("document.querySelector('#state').dataset.state === 'live'", TimeSpan.FromSeconds(15));
+        (await browser.EvaluateAsync("document.title"))!.GetValue<string>().Should().Be("EdgeKit gateway");
+        (await browser.EvaluateAsync("document.querySelectorAll('tr[data-destination]').length"))!.GetValue<int>().Should().Be(2);
+        (await browser.EvaluateAsync("document.querySelector('tr[data-route=\"shop\"] td:nth-child(2)').textContent"))!.GetValue<string>().Should().Be("/shop/{**rest}");
+        await browser.WaitForAsync("document.querySelector('tr[data-destination=\"shop/alpha\"]').dataset.health === 'Healthy'", TimeSpan.FromSeconds(15));
+        await browser.WaitForAsync("document.querySelector('tr[data-destination=\"shop/bravo\"]').dataset.health === 'Healthy'", TimeSpan.FromSeconds(15));
+
+        await bravo.StopAsync();
+
+        // The page updates itself (no reload): bravo turns red, alpha stays green.
+        await browser.WaitForAsync("document.querySelector('tr[data-destination=\"shop/bravo\"]').dataset.health === 'Unhealthy'", TimeSpan.FromSeconds(20));
+        (await browser.EvaluateAsync("getComputedStyle(document.querySelector('tr[data-destination=\"shop/bravo\"] .dot')).backgroundColor"))!
+            .GetValue<string>().Should().Be("rgb(207, 34, 46)");
+        (await browser.EvaluateAsync("document.querySelector('tr[data-destination=\"shop/alpha\"]').dataset.health"))!.GetValue<string>().Should().Be("Healthy");
+        (await browser.EvaluateAsync("performance.getEntriesByType('navigation').length"))!.GetValue<int>().Should().Be(1, "the page was never reloaded");
+    }
+
+    [Fact]
+    public async Task Assets_are_served_from_the_package_with_a_strict_content_security_policy_and_the_same_protection()
+    {
+        await using var alpha = await EchoBackend.StartAsync("alpha");
+        await using var bravo = await EchoBackend.StartAsync("bravo");
+        await using var gateway = await GatewayHost.StartAsync(Settings(alpha, bravo),
+            builder => Microsoft.Extensions.DependencyInjection.PolicyServiceCollectionExtensions.AddAuthorization(builder.Services,
+                o => o.AddPolicy("ops", p => p.RequireAssertion(c => false))),
+            app =>
+            {
+                app.UseAuthorization();
+                app.MapEdgeKitDashboard("anonymous", "/open/dashboard");
+                app.MapEdgeKitDashboard("ops", "/closed/dashboard");
+            });
+
+        using var redirect = await gateway.Client.GetAsync("/open/dashboard");
+        redirect.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        redirect.Headers.Location!.ToString().Should().Be("/open/dashboard/");
+
+        using var page = await gateway.Client.GetAsync("/open/dashboard/");
+        page.StatusCode.Should().Be(HttpStatusCode.OK);
+        page.Content.Headers.ContentType!.ToString().Should().Be("text/html; charset=utf-8");
+        page.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("default-src 'none'; script-src 'self'");
+        string html = await page.Content.ReadAsStringAsync();
+        html.Should().NotContain("http://").And.NotContain("https://", "every asset ships in the package");
+
+        foreach (var asset in new[] { "dashboard.js", "dashboard.css", "status.json" })
+        {
+            (await gateway.Client.GetAsync("/open/dashboard/" + asset)).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, "/open/dashboard/dashboard.js");
+        conditional.Headers.TryAddWithoutValidation("If-None-Match", page.RequestMessage is null ? "" : (await gateway.Client.GetAsync("/open/dashboard/dashboard.js")).Headers.ETag!.Tag);
+        (await gateway.Client.SendAsync(conditional)).StatusCode.Should().Be(HttpStatusCode.NotModified);
+
+        (await gateway.Client.GetAsync("/closed/dashboard/")).StatusCode.Should().NotBe(HttpStatusCode.OK);
+        (await gateway.Client.GetAsync("/closed/dashboard/status.json")).StatusCode.Should().NotBe(HttpStatusCode.OK);
+    }
+}
