@@ -23,6 +23,10 @@ public sealed class AggregateResult : IDisposable
     private const string JsonContentType = "application/json; charset=utf-8";
     private const string ProblemContentType = "application/problem+json; charset=utf-8";
 
+    // The legs' JSON is copied as it is; what EdgeKit writes itself (property names, problem details naming legs in
+    // quotes) is escaped only where JSON requires, not for HTML: the body is never served as HTML.
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly Aggregator _aggregator;
     private readonly LegState[]? _legs;
     private readonly string? _problemDetail;
@@ -102,7 +106,7 @@ public sealed class AggregateResult : IDisposable
     public async Task WriteToAsync(PipeWriter writer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        using var json = new Utf8JsonWriter((IBufferWriter<byte>)writer);
+        using var json = new Utf8JsonWriter((IBufferWriter<byte>)writer, s_writerOptions);
         int parts = PartCount;
         for (int part = 0; part < parts; part++)
         {
@@ -119,7 +123,7 @@ public sealed class AggregateResult : IDisposable
     public async Task WriteToAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var json = new Utf8JsonWriter(stream);
+        var json = new Utf8JsonWriter(stream, s_writerOptions);
         await using (json.ConfigureAwait(false))
         {
             int parts = PartCount;
@@ -136,7 +140,7 @@ public sealed class AggregateResult : IDisposable
     public void WriteTo(IBufferWriter<byte> writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        using var json = new Utf8JsonWriter(writer);
+        using var json = new Utf8JsonWriter(writer, s_writerOptions);
         int parts = PartCount;
         for (int part = 0; part < parts; part++)
         {
