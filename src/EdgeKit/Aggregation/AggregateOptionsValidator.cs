@@ -46,6 +46,7 @@ internal static class AggregateOptionsValidator
 
         CheckHeaders(options.ForwardedRequestHeaders, $"{where}: ForwardedRequestHeaders", errors);
 
+        int beforeNames = errors.Count;
         var indexes = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < options.Legs.Count; i++)
         {
@@ -70,9 +71,9 @@ internal static class AggregateOptionsValidator
             }
         }
 
-        if (errors.Count > before)
+        if (errors.Count > beforeNames)
         {
-            return null;
+            return null; // placeholders cannot be resolved against legs without sound names
         }
 
         var legs = new CompiledLeg[options.Legs.Count];
@@ -231,7 +232,7 @@ internal static class AggregateOptionsValidator
 
         templates.AddRange(headers.Select(h => h.Value));
         var placeholders = templates.SelectMany(t => t.Placeholders).ToList();
-        if (forEach is null && placeholders.FirstOrDefault(p => p.Kind == PlaceholderKind.Item) is { } item)
+        if (leg.ForEach is null && placeholders.FirstOrDefault(p => p.Kind == PlaceholderKind.Item) is { } item)
         {
             errors.Add($"{where}: placeholder '{{{item.Text}}}' names the element of a fan-out, but the leg has no ForEach.");
         }
