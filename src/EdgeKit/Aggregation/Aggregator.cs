@@ -50,6 +50,7 @@ public sealed class Aggregator
         Order = order;
         Legs = [.. order.OrderBy(l => l.Index)];
         Arguments = Legs.SelectMany(l => l.Arguments).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        ForwardedHeaderNames = Legs.SelectMany(l => l.ForwardedHeaders).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
     }
 
     /// <summary>Creates an aggregator whose legs use the clients of a dictionary, by the leg's cluster or client name.</summary>
@@ -83,6 +84,9 @@ public sealed class Aggregator
 
     /// <summary>The legs ordered so that each comes after those it depends on.</summary>
     internal CompiledLeg[] Order { get; }
+
+    /// <summary>Every request header some leg forwards: the only ones a caller needs to copy into an <see cref="AggregateRequest"/>.</summary>
+    internal string[] ForwardedHeaderNames { get; }
 
     /// <summary>Every argument some leg needs.</summary>
     internal string[] Arguments { get; }
