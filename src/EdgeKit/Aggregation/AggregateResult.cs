@@ -11,7 +11,7 @@ namespace EdgeKit.Aggregation;
 /// </summary>
 /// <remarks>
 /// <para><b>Status.</b> 200 when every required leg succeeded (whatever the legs' own 2xx statuses); 400 when the request
-/// lacks an argument a leg needs; 504 when required legs failed and all of them by timing out; otherwise 502 (a required
+/// lacks an argument a leg needs; 504 when the first required leg to fail timed out; otherwise 502 (a required
 /// leg answered a non-2xx status, sent no JSON, was too large, could not be sent, or the legs crossed the total bound).
 /// A failure's body is <c>application/problem+json</c> naming the aggregate and the leg.</para>
 /// <para><b>Body.</b> One JSON object: each leg under its property (or merged into the object), in declaration order; a

@@ -75,9 +75,8 @@ internal sealed class AggregateRun
         if (_failedLeg >= 0)
         {
             var failed = _legs[_failedLeg];
-            bool timeout = _legs.Where(l => l.Leg.Required && l.Outcome is not (AggregateLegOutcome.Success or AggregateLegOutcome.Cancelled))
-                .All(l => l.Outcome == AggregateLegOutcome.Timeout);
-            int status = timeout ? 504 : 502;
+            // The first required failure is the cause: it cancelled the other legs.
+            int status = failed.Outcome == AggregateLegOutcome.Timeout ? 504 : 502;
             string detail = failed.TotalExceeded
                 ? $"The legs of aggregate '{_aggregator.Name}' together returned more than its bound of {_aggregator.Options.MaxResponseBytes} bytes (crossed by leg '{failed.Leg.Name}')."
                 : $"The required leg '{failed.Leg.Name}' of aggregate '{_aggregator.Name}' failed: {failed.Detail}.";
@@ -129,6 +128,7 @@ internal sealed class AggregateRun
         CancellationTokenSource? linked = null;
         try
         {
+            _abort.Token.ThrowIfCancellationRequested();
             foreach (int dependency in leg.Dependencies)
             {
                 if (_legs[dependency].Outcome != AggregateLegOutcome.Success)
@@ -137,7 +137,6 @@ internal sealed class AggregateRun
                 }
             }
 
-            _abort.Token.ThrowIfCancellationRequested();
             var token = _abort.Token;
             if (leg.Options.Timeout != Timeout.InfiniteTimeSpan)
             {
@@ -193,7 +192,8 @@ internal sealed class AggregateRun
             if (state.Outcome != AggregateLegOutcome.Cancelled)
             {
                 EdgeKitLog.LegFailed(_aggregator.Logger, _aggregator.Name, leg.Name, leg.Required ? "required" : "optional", state.Outcome, state.Detail!);
-                if (leg.Required && Interlocked.CompareExchange(ref _failedLeg, leg.Index, -1) == -1)
+                // Crossing the aggregate's total bound fails it whichever leg crosses it.
+                if ((leg.Required || state.TotalExceeded) && Interlocked.CompareExchange(ref _failedLeg, leg.Index, -1) == -1)
                 {
                     _abort.Cancel();
                 }

@@ -197,6 +197,22 @@ public class AggregatorTests
     }
 
     [Fact]
+    public async Task A_timed_out_required_leg_is_a_504_even_when_a_leg_depending_on_it_cannot_run()
+    {
+        _fixture.Backend.On("/orders/7", async (_, token) => await FakeTerminalHandler.Hang(token));
+        var options = AggregatorFixture.Options(("order", "/orders/7"), ("customer", "/customers/{order.customerId}"));
+        options.Legs[0].Timeout = TimeSpan.FromSeconds(1);
+
+        var run = _fixture.RunAsync(_fixture.Create(options));
+        await _fixture.Backend.WaitForRequestsAsync(1);
+        _fixture.Time.Advance(TimeSpan.FromSeconds(1));
+        var (result, _) = await run;
+
+        result.StatusCode.Should().Be(504);
+        result.Legs.Select(l => l.Outcome).Should().Equal(AggregateLegOutcome.Timeout, AggregateLegOutcome.Cancelled);
+    }
+
+    [Fact]
     public async Task An_optional_leg_past_its_timeout_is_missing_and_the_rest_is_served()
     {
         _fixture.Backend.OnJson("/orders/7", """{"id":7}""").On("/slow", async (_, token) => await FakeTerminalHandler.Hang(token));
@@ -250,7 +266,7 @@ public class AggregatorTests
         var options = AggregatorFixture.Options(("a", "/a"));
         options.Legs.Add(new AggregateLegOptions { Name = "b", Cluster = "backend", Path = "/b", ForEach = null });
         options.Legs[1].Path = "/b?after={a}"; // runs after a, so the bound is crossed by b
-        options.Legs[0].Output = AggregateLegOutput.Property;
+        options.Legs[1].Required = false; // even an optional leg crossing the total fails the aggregate
         options.MaxResponseBytes = 100;
 
         var (result, body) = await _fixture.RunAsync(_fixture.Create(options));
