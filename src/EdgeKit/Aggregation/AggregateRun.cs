@@ -298,7 +298,8 @@ internal sealed class AggregateRun
         var client = _aggregator.GetClient(leg);
         string path = leg.Path.Render(Resolver(item));
         var baseAddress = client.BaseAddress ?? BaseFor(leg);
-        using var message = new HttpRequestMessage(leg.Method, new Uri(baseAddress, path.AsSpan(1).ToString()));
+        // Relative to the base address and its path; "./" keeps a first segment with a colon from reading as a scheme.
+        using var message = new HttpRequestMessage(leg.Method, new Uri(baseAddress, "./" + path.AsSpan(1).ToString()));
         foreach (var name in leg.ForwardedHeaders)
         {
             if (_request.Headers.TryGetValue(name, out var values))

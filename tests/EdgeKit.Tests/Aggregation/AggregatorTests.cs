@@ -31,6 +31,19 @@ public class AggregatorTests
     }
 
     [Fact]
+    public async Task Leg_paths_are_relative_to_the_clients_base_address_including_its_path()
+    {
+        _fixture.Backend.OnJson("/api/urn:x", "1");
+        var client = new HttpClient(_fixture.Backend) { BaseAddress = new Uri("http://backend/api/") };
+        var aggregator = new Aggregator("agg", AggregatorFixture.Options(("a", "/urn:x")), _ => client, _fixture.Time);
+
+        var (result, _) = await _fixture.RunAsync(aggregator);
+
+        result.StatusCode.Should().Be(200);
+        _fixture.Backend.Received.Single().Uri.Should().Be("http://backend/api/urn:x");
+    }
+
+    [Fact]
     public async Task Independent_legs_are_in_flight_at_the_same_time()
     {
         var release = new TaskCompletionSource();
