@@ -96,4 +96,16 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1044, EventName = "HedgeSent", Level = LogLevel.Debug,
         Message = "Cluster '{Cluster}': hedged attempt {Attempt} of a {Method} request sent.")]
     public static partial void HedgeSent(ILogger logger, string cluster, string method, int attempt);
+
+    [LoggerMessage(EventId = 1250, EventName = "AggregateLegFailed", Level = LogLevel.Warning,
+        Message = "Aggregate '{Aggregate}': {Requirement} leg '{Leg}' failed ({Outcome}): {Detail}.")]
+    public static partial void LegFailed(ILogger logger, string aggregate, string leg, string requirement, Aggregation.AggregateLegOutcome outcome, string detail);
+
+    [LoggerMessage(EventId = 1251, EventName = "AggregateFailed", Level = LogLevel.Warning,
+        Message = "Aggregate '{Aggregate}' answered {Status}: {Detail}")]
+    public static partial void AggregateFailed(ILogger logger, string aggregate, int status, string detail);
+
+    [LoggerMessage(EventId = 1252, EventName = "AggregationConfigurationRejected", Level = LogLevel.Error,
+        Message = "EdgeKit aggregates reload rejected; the previous aggregates stay in force. {Error}")]
+    public static partial void AggregationConfigurationRejected(ILogger logger, string error);
 }

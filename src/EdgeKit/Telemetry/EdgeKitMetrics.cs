@@ -156,4 +156,58 @@ internal static class EdgeKitMetrics
         { ClusterTag, cluster },
         { DestinationTag, destination },
     };
+
+    /// <summary>Tag: the aggregate's name.</summary>
+    public const string AggregateTag = "edgekit.aggregate";
+
+    /// <summary>Tag: the leg's name within its aggregate.</summary>
+    public const string LegTag = "edgekit.aggregation.leg";
+
+    public static readonly Counter<long> AggregationLegs = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.aggregation.legs", "{leg}", "Legs of aggregates run, by outcome (success, bad_status, timeout, too_large, invalid_json, dependency_failed, request_failed, cancelled).");
+
+    public static readonly Histogram<double> AggregationLegDuration = EdgeKitTelemetry.Meter.CreateHistogram<double>(
+        "edgekit.aggregation.leg.duration", "s", "Time a leg of an aggregate took, from its start (after the legs it depends on) to its last response read.",
+        advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+        });
+
+    public static readonly Counter<long> AggregationRequests = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.aggregation.requests", "{request}", "Executions of aggregates, by the status answered.");
+
+    public static string OutcomeName(Aggregation.AggregateLegOutcome outcome) => outcome switch
+    {
+        Aggregation.AggregateLegOutcome.Success => "success",
+        Aggregation.AggregateLegOutcome.BadStatus => "bad_status",
+        Aggregation.AggregateLegOutcome.Timeout => "timeout",
+        Aggregation.AggregateLegOutcome.TooLarge => "too_large",
+        Aggregation.AggregateLegOutcome.InvalidJson => "invalid_json",
+        Aggregation.AggregateLegOutcome.DependencyFailed => "dependency_failed",
+        Aggregation.AggregateLegOutcome.RequestFailed => "request_failed",
+        _ => "cancelled",
+    };
+
+    public static void RecordLeg(string aggregate, string leg, Aggregation.AggregateLegOutcome outcome, TimeSpan duration)
+    {
+        if (AggregationLegs.Enabled || AggregationLegDuration.Enabled)
+        {
+            var tags = new TagList
+            {
+                { AggregateTag, aggregate },
+                { LegTag, leg },
+                { OutcomeTag, OutcomeName(outcome) },
+            };
+            AggregationLegs.Add(1, tags);
+            AggregationLegDuration.Record(duration.TotalSeconds, tags);
+        }
+    }
+
+    public static void RecordRequest(string aggregate, int statusCode)
+    {
+        if (AggregationRequests.Enabled)
+        {
+            AggregationRequests.Add(1, new KeyValuePair<string, object?>(AggregateTag, aggregate), new KeyValuePair<string, object?>(StatusCodeTag, BoxedStatus(statusCode)));
+        }
+    }
 }

@@ -1,0 +1,39 @@
+using EdgeKit.Destinations;
+using EdgeKit.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.Aggregation;
+
+/// <summary>
+/// Gives each client named <see cref="AggregateHttpClientNames.ForCluster"/> its cluster's balancing handler and a
+/// logical base address, unless the application already added a balancing handler to it.
+/// </summary>
+/// <remarks>
+/// An <see cref="IConfigureNamedOptions{TOptions}"/> runs before the post-configuration that places EdgeKit's resilience
+/// handler, so <c>AddEdgeKitResilience()</c> on the same name finds the balancing handler.
+/// </remarks>
+internal sealed class AggregateClusterClientConfigurator : IConfigureNamedOptions<HttpClientFactoryOptions>
+{
+    public void Configure(HttpClientFactoryOptions options) => Configure(Options.DefaultName, options);
+
+    public void Configure(string? name, HttpClientFactoryOptions options)
+    {
+        if (name is null || !name.StartsWith(AggregateHttpClientNames.Prefix, StringComparison.Ordinal) || name.Length == AggregateHttpClientNames.Prefix.Length)
+        {
+            return;
+        }
+
+        string cluster = name[AggregateHttpClientNames.Prefix.Length..];
+        var baseAddress = new Uri(Uri.CheckHostName(cluster) == UriHostNameType.Dns ? $"http://{cluster}/" : "http://edgekit-aggregate/");
+        options.HttpClientActions.Add(client => client.BaseAddress ??= baseAddress);
+        options.HttpMessageHandlerBuilderActions.Add(builder =>
+        {
+            if (!builder.AdditionalHandlers.Any(h => h is BalancingHandler))
+            {
+                builder.AdditionalHandlers.Add(new BalancingHandler(builder.Services.GetRequiredService<ClusterRegistry>().GetCluster(cluster)));
+            }
+        });
+    }
+}
