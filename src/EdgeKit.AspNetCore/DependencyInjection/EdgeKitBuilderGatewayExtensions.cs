@@ -26,6 +26,8 @@ public static class EdgeKitBuilderGatewayExtensions
         ArgumentNullException.ThrowIfNull(section);
         builder.AddConfiguration(section);
         builder.Services.Configure<GatewayOptions>(section);
+        // Aggregates (EdgeKit:Aggregates:<name>) are route targets too.
+        builder.AddAggregates(section);
         return builder.AddGateway();
     }
 
@@ -40,6 +42,7 @@ public static class EdgeKitBuilderGatewayExtensions
         services.AddOptions<GatewayOptions>();
         services.AddRouting();
         services.AddDataProtection();
+        builder.AddAggregateEndpoints();
         services.TryAddSingleton<IRouteTransformBuilder, RouteTransformBuilder>();
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();

@@ -1,3 +1,4 @@
+using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.DataProtection;
@@ -24,6 +25,7 @@ internal sealed class GatewayConfiguration : IDisposable
     private readonly IRouteTransformBuilder _transforms;
     private readonly ILogger _logger;
     private readonly IDataProtectionProvider? _dataProtection;
+    private readonly IOptionsFactory<AggregationOptions>? _aggregates;
     private readonly List<IDisposable> _registrations = [];
     private readonly object _lock = new();
     private State _state;
@@ -37,8 +39,13 @@ internal sealed class GatewayConfiguration : IDisposable
         ClusterRegistryHost registryHost,
         IRouteTransformBuilder transforms,
         ILogger<GatewayConfiguration> logger,
-        IDataProtectionProvider? dataProtection = null)
+        IDataProtectionProvider? dataProtection = null,
+        IOptionsFactory<AggregationOptions>? aggregates = null,
+        IEnumerable<IOptionsChangeTokenSource<AggregationOptions>>? aggregateChangeSources = null)
     {
+        // Routes are checked against the aggregates' configuration as bound now (not the aggregator registry, which
+        // reloads on its own and may not have seen the same change yet); requests look aggregates up when they run.
+        _aggregates = aggregates;
         _dataProtection = dataProtection;
         _factory = factory;
         _clusterFactory = clusterFactory;
@@ -55,6 +62,14 @@ internal sealed class GatewayConfiguration : IDisposable
         // Clusters and routes change together: a reload applies both or neither, so a route never loses its cluster.
         registryHost.ReloadsAppliedElsewhere = true;
         foreach (var source in changeSources)
+        {
+            if (source.Name is null || source.Name == Options.DefaultName)
+            {
+                _registrations.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
+            }
+        }
+
+        foreach (var source in aggregateChangeSources ?? [])
         {
             if (source.Name is null || source.Name == Options.DefaultName)
             {
@@ -120,10 +135,12 @@ internal sealed class GatewayConfiguration : IDisposable
         state = null!;
         GatewayOptions options;
         EdgeKitOptions clusters;
+        AggregationOptions? aggregation;
         try
         {
             options = _factory.Create(Options.DefaultName);
             clusters = _clusterFactory.Create(Options.DefaultName);
+            aggregation = _aggregates?.Create(Options.DefaultName);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OptionsValidationException)
         {
@@ -132,7 +149,7 @@ internal sealed class GatewayConfiguration : IDisposable
             return false;
         }
 
-        var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors);
+        var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors, aggregation);
         if (errors.Count > 0)
         {
             return false;

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Aggregation;
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -27,10 +28,13 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
     private GatewayConfiguration.State? _builtFrom;
     private IReadOnlyList<Endpoint> _endpoints = [];
 
-    public GatewayEndpointDataSource(GatewayConfiguration configuration, HttpForwarder forwarder)
+    private readonly IAggregateEndpointFactory? _aggregates;
+
+    public GatewayEndpointDataSource(GatewayConfiguration configuration, HttpForwarder forwarder, IAggregateEndpointFactory? aggregates = null)
     {
         _configuration = configuration;
         _forwarder = forwarder;
+        _aggregates = aggregates;
     }
 
     public override IReadOnlyList<Endpoint> Endpoints
@@ -91,7 +95,9 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
     {
         var options = route.Options;
         var forwarder = _forwarder;
-        RequestDelegate handler = context => forwarder.ForwardAsync(context, route, settings);
+        RequestDelegate handler = options.Aggregate is { } aggregate
+            ? (_aggregates ?? throw new InvalidOperationException($"Route '{route.Id}' targets aggregate '{aggregate}' but aggregate endpoints are not registered.")).Create(aggregate)
+            : context => forwarder.ForwardAsync(context, route, settings);
         var pattern = RoutePatternFactory.Parse(options.Match.Path ?? CatchAllTemplate);
         var builder = new RouteEndpointBuilder(handler, pattern, options.Order)
         {

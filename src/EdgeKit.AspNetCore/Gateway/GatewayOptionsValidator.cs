@@ -1,3 +1,4 @@
+using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -7,7 +8,7 @@ namespace EdgeKit.AspNetCore.Gateway;
 /// <summary>Checks gateway options, gathering every problem, and builds the routes when there are none.</summary>
 internal static class GatewayOptionsValidator
 {
-    public static List<GatewayRoute> Build(GatewayOptions options, EdgeKitOptions clusters, IRouteTransformBuilder transforms, List<string> errors)
+    public static List<GatewayRoute> Build(GatewayOptions options, EdgeKitOptions clusters, IRouteTransformBuilder transforms, List<string> errors, AggregationOptions? aggregates = null)
     {
         var routes = new List<GatewayRoute>();
         if (options.Routes is null)
@@ -56,7 +57,7 @@ internal static class GatewayOptionsValidator
             }
 
             int before = errors.Count;
-            ValidateTarget(path, route, clusters, errors);
+            ValidateTarget(path, route, clusters, aggregates, errors);
             ValidateMatch(path, route.Match, errors);
             if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
@@ -165,7 +166,7 @@ internal static class GatewayOptionsValidator
         }
     }
 
-    private static void ValidateTarget(string path, GatewayRouteOptions route, EdgeKitOptions clusters, List<string> errors)
+    private static void ValidateTarget(string path, GatewayRouteOptions route, EdgeKitOptions clusters, AggregationOptions? aggregates, List<string> errors)
     {
         bool hasCluster = !string.IsNullOrWhiteSpace(route.Cluster);
         bool hasAggregate = !string.IsNullOrWhiteSpace(route.Aggregate);
@@ -185,7 +186,15 @@ internal static class GatewayOptionsValidator
 
         if (hasAggregate)
         {
-            errors.Add($"{path}: Aggregate '{route.Aggregate}': aggregate routes are not available in this version; target a Cluster.");
+            if (aggregates is null)
+            {
+                errors.Add($"{path}: Aggregate '{route.Aggregate}' needs aggregation; define aggregates under EdgeKit:Aggregates (AddGateway(section) reads them) or call AddAggregate(...).");
+            }
+            else if (!aggregates.Aggregates.ContainsKey(route.Aggregate!))
+            {
+                string known = aggregates.Aggregates.Count == 0 ? "none are configured" : "known aggregates: " + string.Join(", ", aggregates.Aggregates.Keys.Order(StringComparer.OrdinalIgnoreCase));
+                errors.Add($"{path}: Aggregate '{route.Aggregate}' does not exist ({known}).");
+            }
         }
     }
 

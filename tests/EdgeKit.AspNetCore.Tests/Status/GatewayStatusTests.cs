@@ -17,11 +17,12 @@ public sealed class GatewayStatusTests
     public async Task The_status_document_lists_routes_clusters_and_live_destination_state_behind_its_policy()
     {
         await using var backend = await EchoBackend.StartAsync();
+        await using var second = await EchoBackend.StartAsync("second");
         await using var gateway = await GatewayHost.StartAsync(
             new Dictionary<string, string?>
             {
                 ["Clusters:orders:Destinations:o1:Address"] = backend.Address,
-                ["Clusters:orders:Destinations:o2:Address"] = "http://127.0.0.1:1",
+                ["Clusters:orders:Destinations:o2:Address"] = second.Address,
                 ["Clusters:orders:Destinations:o2:Weight"] = "3",
                 ["Clusters:orders:LoadBalancing:Strategy"] = "RoundRobin",
                 ["Routes:orders:Match:Path"] = "/user/orders/{**rest}",

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeKit.AspNetCore.Tests.Gateway;
+
+public sealed class GatewayAggregateRouteTests
+{
+    [Fact]
+    public async Task A_route_can_answer_with_an_aggregate_of_several_clusters()
+    {
+        await using var orders = await EchoBackend.StartAsync("orders");
+        orders.Override = context => context.Response.WriteAsJsonAsync(new { id = 1001, customerId = 7 });
+        await using var users = await EchoBackend.StartAsync("users");
+        users.Override = context => context.Response.WriteAsJsonAsync(new { id = int.Parse(context.Request.Path.Value!.Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture), name = "Ada" });
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = orders.Address,
+            ["Clusters:users:Destinations:u1:Address"] = users.Address,
+            ["Aggregates:summary:Legs:0:Name"] = "order",
+            ["Aggregates:summary:Legs:0:Cluster"] = "orders",
+            ["Aggregates:summary:Legs:0:Path"] = "/orders/{orderId}",
+            ["Aggregates:summary:Legs:1:Name"] = "customer",
+            ["Aggregates:summary:Legs:1:Cluster"] = "users",
+            ["Aggregates:summary:Legs:1:Path"] = "/users/{order.customerId}",
+            ["Routes:summary:Match:Path"] = "/user/summary/{orderId}",
+            ["Routes:summary:Aggregate"] = "summary",
+            ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+            ["Routes:orders:Cluster"] = "orders",
+        });
+
+        using var response = await gateway.Client.GetAsync("/user/summary/1001");
+        string body = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        var json = JsonNode.Parse(body)!;
+        json["order"]!["customerId"]!.GetValue<int>().Should().Be(7);
+        json["customer"]!["id"]!.GetValue<int>().Should().Be(7);
+        json["customer"]!["name"]!.GetValue<string>().Should().Be("Ada");
+        users.Requests.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_route_naming_an_unknown_aggregate_is_a_configuration_error()
+    {
+        var act = () => GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Clusters:c:Destinations:d:Address"] = "http://127.0.0.1:1",
+            ["Aggregates:known:Legs:0:Name"] = "a",
+            ["Aggregates:known:Legs:0:Cluster"] = "c",
+            ["Aggregates:known:Legs:0:Path"] = "/a",
+            ["Routes:r:Match:Path"] = "/r",
+            ["Routes:r:Aggregate"] = "unknown",
+        });
+
+        var error = (await act.Should().ThrowAsync<EdgeKitConfigurationException>()).Which;
+        error.Errors.Should().Equal("EdgeKit:Routes:r: Aggregate 'unknown' does not exist (known aggregates: known).");
+    }
+}
