@@ -13,6 +13,8 @@ namespace EdgeKit.Benchmarks.Gateway;
 /// <c>GET /__alloc</c> with the process's GC counters as <c>name value</c> lines. Being a separate app, it adds no
 /// endpoint, middleware or matcher policy to the gateway's pipeline, so the measured request path is untouched;
 /// the script reads it twice per round (before and after), which costs a few KB against millions of bytes.
+/// <c>GET /__alloc/types</c> (add <c>?reset</c> to start over) shows allocated bytes by type when
+/// <see cref="AllocationSampler"/> is on.
 /// </summary>
 internal static class AdminServer
 {
@@ -24,6 +26,12 @@ internal static class AdminServer
         var app = builder.Build();
         app.Run(static context =>
         {
+            if (context.Request.Path.Equals("/__alloc/types", StringComparison.Ordinal))
+            {
+                context.Response.ContentType = "text/plain";
+                return context.Response.WriteAsync(AllocationSampler.Report(reset: context.Request.Query.ContainsKey("reset")));
+            }
+
             if (!context.Request.Path.Equals("/__alloc", StringComparison.Ordinal))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;

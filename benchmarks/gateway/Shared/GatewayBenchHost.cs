@@ -24,6 +24,7 @@ internal static class GatewayBenchHost
 
     public static async Task RunAsync(WebApplication app, GatewayBenchSettings settings, string name)
     {
+        AllocationSampler.StartIfEnabled();
         await using var admin = await AdminServer.StartAsync(settings.AdminPort).ConfigureAwait(false);
         await app.StartAsync().ConfigureAwait(false);
         Console.WriteLine($"{name} pid {Environment.ProcessId} listening on 127.0.0.1:{settings.Port} (admin 127.0.0.1:{settings.AdminPort}/__alloc) -> {string.Join(", ", settings.BackendAddresses)}");
