@@ -191,8 +191,10 @@ warm_up() { # target
     fi
     (( flat >= 2 && chunk >= WARMUP_MIN_CHUNKS )) && break
   done
-  log "warm-up ${NAME[$1]}: $progression req/s ($chunk × ${WARMUP_CHUNK}s)"
-  WARMUP_NOTES+=("- ${NAME[$1]}: $progression req/s ($chunk chunks of ${WARMUP_CHUNK} s)")
+  local note=""
+  (( flat < 2 )) && note=", **still rising when the warm-up limit was reached**"
+  log "warm-up ${NAME[$1]}: $progression req/s ($chunk × ${WARMUP_CHUNK}s)${note:+ (still rising)}"
+  WARMUP_NOTES+=("- ${NAME[$1]}: $progression req/s ($chunk chunks of ${WARMUP_CHUNK} s$note)")
 }
 
 TARGETS=(edgekit yarp direct)
@@ -258,6 +260,7 @@ MACHINE="$(lscpu | awk -F: '/^Model name/ && !seen++ { gsub(/^ +/, "", $2); prin
 rps_ratio_yarp="$(ratio "$(median edgekit $C_RPS)" "$(median yarp $C_RPS)")"
 p99_ratio_yarp="$(ratio "$(median edgekit $C_P99)" "$(median yarp $C_P99)")"
 alloc_ratio_yarp="$(ratio "$(median edgekit $C_ALLOC)" "$(median yarp $C_ALLOC)")"
+noise_floor="$(median direct $C_CPU0)"
 total_errors="$(awk -F'\t' '{ n += $7 } END { print n + 0 }' "$RAW")"
 
 {
@@ -297,6 +300,11 @@ total_errors="$(awk -F'\t' '{ n += $7 } END { print n + 0 }' "$RAW")"
   echo "Issue 4's targets: req/s ≥ 1.2 × YARP: $rps_ratio_yarp, $(verdict "$rps_ratio_yarp" '>=' 1.2); p99 ≤ YARP's: $p99_ratio_yarp, $(verdict "$p99_ratio_yarp" '<=' 1.0);"
   echo "allocated bytes ≤ 0.5 × YARP's: $alloc_ratio_yarp, $(verdict "$alloc_ratio_yarp" '<=' 0.5). Failed requests (non-2xx and socket errors, all rounds): $total_errors."
   if (( SMOKE )); then echo; echo "(Verdicts on timings from a smoke run mean nothing; see the note at the top.)"; fi
+  if awk -v n="$noise_floor" 'BEGIN { exit !(n != "n/a" && n > 10) }'; then
+    echo
+    echo "**Warning: the proxy's core was not quiet.** CPU 0 was ${noise_floor} % busy while no gateway was loaded (direct"
+    echo "rounds): other processes shared the proxy's core, so req/s, latency and CPU/request are understated or noisy."
+  fi
   echo
   echo "CPU-0 µs/request is CPU 0's busy time (user, nice, system, irq, softirq, steal from \`/proc/stat\`) during the round"
   echo "divided by the requests served; allocated B/request is the gateway's \`GC.GetTotalAllocatedBytes(true)\` delta over"
