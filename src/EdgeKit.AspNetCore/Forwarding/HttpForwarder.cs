@@ -35,24 +35,24 @@ internal sealed class HttpForwarder
         _logger = logger;
     }
 
-    public async Task ForwardAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings)
+    // Not async: the usual path hands back ForwardToAsync's task and the error paths GatewayProblem's, so no state
+    // machine is allocated for this frame (measured: about 220 bytes per request, see benchmarks/gateway).
+    public Task ForwardAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings)
     {
         string clusterName = route.Options.Cluster!;
         if (!_clusters.TryGet(clusterName, out var forwarderCluster))
         {
             GatewayLog.ClusterNotFound(_logger, route.Id, clusterName);
-            await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.ClusterNotFound,
-                "Service unavailable", "The route's service is not configured.").ConfigureAwait(false);
-            return;
+            return GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.ClusterNotFound,
+                "Service unavailable", "The route's service is not configured.");
         }
 
         if (route.Options.MaxRequestBodySize is { } maxBody)
         {
             if (context.Request.ContentLength > maxBody)
             {
-                await GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
-                    "Request body too large", $"The request body may be at most {maxBody} bytes.").ConfigureAwait(false);
-                return;
+                return GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
+                    "Request body too large", $"The request body may be at most {maxBody} bytes.");
             }
 
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -71,9 +71,8 @@ internal sealed class HttpForwarder
             var lookup = affinity.Find(context, snapshot, out destination);
             if (lookup == AffinityLookup.Unavailable && affinity.Options.FailurePolicy == SessionAffinityFailurePolicy.Return503)
             {
-                await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.AffinityDestinationUnavailable,
-                    "Service unavailable", "The instance this session is bound to is unavailable.").ConfigureAwait(false);
-                return;
+                return GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.AffinityDestinationUnavailable,
+                    "Service unavailable", "The instance this session is bound to is unavailable.");
             }
 
             if (lookup != AffinityLookup.Found)
@@ -97,12 +96,11 @@ internal sealed class HttpForwarder
             }
 
             GatewayLog.NoAvailableDestination(_logger, route.Id, cluster.Name, snapshot.AllDestinations.Length);
-            await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.NoAvailableDestination,
-                "Service unavailable", "No instance of the route's service is available.").ConfigureAwait(false);
-            return;
+            return GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.NoAvailableDestination,
+                "Service unavailable", "No instance of the route's service is available.");
         }
 
-        await ForwardToAsync(context, route, settings, forwarderCluster, destination, start, rebind).ConfigureAwait(false);
+        return ForwardToAsync(context, route, settings, forwarderCluster, destination, start, rebind);
     }
 
     private async Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start, ClusterAffinity? rebind)
@@ -362,7 +360,9 @@ internal sealed class HttpForwarder
         _ => "transport_error",
     };
 
-    private async Task<(RequestOutcome Outcome, string? ErrorType)> CopyResponseAsync(
+    // ValueTask: with a small response already buffered this completes synchronously, and a Task<(…)> for the
+    // result would be allocated on every such request.
+    private async ValueTask<(RequestOutcome Outcome, string? ErrorType)> CopyResponseAsync(
         HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster cluster, DestinationState destinationState,
         HttpRequestMessage request, HttpResponseMessage response, ActivityTimeout activity, RequestOutcome outcome, ClusterAffinity? rebind)
     {

@@ -1,0 +1,27 @@
+using EdgeKit.Benchmarks.Gateway;
+using Microsoft.Extensions.Configuration;
+
+// The EdgeKit side of the gateway benchmark (../run.sh): `/{**catch-all}` to the cluster "backends", round robin,
+// HTTP/1.1 to the backends, no transforms, no logging. The YARP side (../YarpGateway) is configured the same way.
+var settings = GatewayBenchSettings.Parse(args);
+var builder = GatewayBenchHost.CreateBuilder(settings);
+
+var gateway = new Dictionary<string, string?>
+{
+    ["EdgeKit:Routes:all:Match:Path"] = "/{**catch-all}",
+    ["EdgeKit:Routes:all:Cluster"] = "backends",
+    ["EdgeKit:Clusters:backends:LoadBalancing:Strategy"] = "RoundRobin",
+    ["EdgeKit:Clusters:backends:HttpClient:RequestVersion"] = "1.1",
+};
+int index = 0;
+foreach (string address in settings.BackendAddresses)
+{
+    gateway[$"EdgeKit:Clusters:backends:Destinations:d{++index}:Address"] = address;
+}
+
+builder.Configuration.AddInMemoryCollection(gateway);
+builder.Services.AddEdgeKit().AddGateway(builder.Configuration.GetSection("EdgeKit"));
+
+var app = builder.Build();
+app.MapEdgeKit();
+await GatewayBenchHost.RunAsync(app, settings, "EdgeKitGateway");

@@ -1,0 +1,33 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeKit.Benchmarks.Gateway;
+
+/// <summary>
+/// The host both benchmark gateways share, so that only the proxy differs: the slim builder with every configuration
+/// source and every logging provider removed, Kestrel on 127.0.0.1 with HTTP/1.1 only (what wrk speaks) and its
+/// defaults otherwise; the admin app beside it; the process id printed once it listens.
+/// </summary>
+internal static class GatewayBenchHost
+{
+    public static WebApplicationBuilder CreateBuilder(GatewayBenchSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions());
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, settings.Port, o => o.Protocols = HttpProtocols.Http1));
+        return builder;
+    }
+
+    public static async Task RunAsync(WebApplication app, GatewayBenchSettings settings, string name)
+    {
+        AllocationSampler.StartIfEnabled();
+        await using var admin = await AdminServer.StartAsync(settings.AdminPort).ConfigureAwait(false);
+        await app.StartAsync().ConfigureAwait(false);
+        Console.WriteLine($"{name} pid {Environment.ProcessId} listening on 127.0.0.1:{settings.Port} (admin 127.0.0.1:{settings.AdminPort}/__alloc) -> {string.Join(", ", settings.BackendAddresses)}");
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Net;
+using EdgeKit.Benchmarks.Gateway;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.LoadBalancing;
+
+// The YARP side of the gateway benchmark (../run.sh): `/{**catch-all}` to the cluster "backends", round robin,
+// HTTP/1.1 to the backends, no logging. YARP adds X-Forwarded-* headers by default; EdgeKit's forwarder adds none
+// without a transform, so they are turned off here to compare the same work.
+var settings = GatewayBenchSettings.Parse(args);
+var builder = GatewayBenchHost.CreateBuilder(settings);
+
+var route = new RouteConfig
+{
+    RouteId = "all",
+    ClusterId = "backends",
+    Match = new RouteMatch { Path = "/{**catch-all}" },
+    Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
+};
+int index = 0;
+var cluster = new ClusterConfig
+{
+    ClusterId = "backends",
+    LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+    HttpRequest = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower },
+    Destinations = settings.BackendAddresses.ToDictionary(_ => $"d{++index}", address => new DestinationConfig { Address = address }),
+};
+builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster]);
+
+var app = builder.Build();
+app.MapReverseProxy();
+await GatewayBenchHost.RunAsync(app, settings, "YarpGateway");
