@@ -13,6 +13,9 @@ internal static class CacheSemantics
     {
         "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
         "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Authentication-Info",
+
+        // Each cache adds its own Cache-Status member when it answers; an upstream's, stored, would describe the past.
+        "Cache-Status",
     };
 
     /// <summary>Header fields a 304 does not update in the stored response (RFC 9111 §3.2, RFC 9110 §15.4.5).</summary>
@@ -51,7 +54,7 @@ internal static class CacheSemantics
 
         if (request.CacheControl.NoStore)
         {
-            return StoreDecision.No("request no-store");
+            return StoreDecision.No("request-no-store");
         }
 
         if (response.StatusCode is < 200 or 206 or 304)
@@ -81,7 +84,7 @@ internal static class CacheSemantics
             varyFields = ParseVary(response.Vary);
             if (Array.IndexOf(varyFields, "*") >= 0)
             {
-                return StoreDecision.No("vary *");
+                return StoreDecision.No("vary-star");
             }
         }
 
@@ -98,7 +101,7 @@ internal static class CacheSemantics
 
         if (response.ContentLength > options.MaximumEntrySize)
         {
-            return StoreDecision.No("too large");
+            return StoreDecision.No("too-large");
         }
 
         var analysis = Analyze(response, cc, options, requestTime, responseTime);
@@ -109,13 +112,13 @@ internal static class CacheSemantics
             analysis.HasValidator ? options.StaleRetention : TimeSpan.Zero);
         if (analysis.NoCache && !analysis.HasValidator)
         {
-            return StoreDecision.No("no-cache without validator");
+            return StoreDecision.No("no-cache-without-validator");
         }
 
         var timeToLive = keep + staleWindow;
         if (timeToLive <= TimeSpan.Zero)
         {
-            return StoreDecision.No("stale without validator");
+            return StoreDecision.No("stale-without-validator");
         }
 
         return new StoreDecision(true, null, timeToLive, varyFields, analysis);
