@@ -107,15 +107,20 @@ internal static class CacheSemantics
         var analysis = Analyze(response, cc, options, requestTime, responseTime);
         var left = analysis.FreshnessLifetime - analysis.CorrectedInitialAge;
         var keep = Max(left, TimeSpan.Zero);
-        var staleWindow = Max(
-            analysis.MustRevalidate ? TimeSpan.Zero : Max(analysis.StaleWhileRevalidate ?? TimeSpan.Zero, analysis.StaleIfError ?? TimeSpan.Zero),
-            analysis.HasValidator ? options.StaleRetention : TimeSpan.Zero);
+        var staleWindow = analysis.MustRevalidate ? TimeSpan.Zero : Max(analysis.StaleWhileRevalidate ?? TimeSpan.Zero, analysis.StaleIfError ?? TimeSpan.Zero);
         if (analysis.NoCache && !analysis.HasValidator)
         {
             return StoreDecision.No("no-cache-without-validator");
         }
 
-        var timeToLive = keep + staleWindow;
+        if (keep <= TimeSpan.Zero && staleWindow <= TimeSpan.Zero && !analysis.HasValidator)
+        {
+            // Stale on arrival, and nothing could ever make it usable but a client's max-stale: not worth storing.
+            return StoreDecision.No("stale-without-validator");
+        }
+
+        // Kept past its stale windows for revalidation (with a validator) and for requests with max-stale/stale-if-error.
+        var timeToLive = keep + Max(staleWindow, options.StaleRetention);
         if (timeToLive <= TimeSpan.Zero)
         {
             return StoreDecision.No("stale-without-validator");

@@ -35,9 +35,10 @@ public sealed class HttpCacheOptions
     public TimeSpan MaximumHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// How long a response with a validator (<c>ETag</c> or <c>Last-Modified</c>) is kept after it becomes stale,
-    /// so a later request can revalidate it with a cheap conditional request instead of fetching it again
-    /// (default 10 minutes). Zero drops entries as soon as no directive lets them be served.
+    /// How long a response is kept after it becomes stale (and after its <c>stale-while-revalidate</c>/<c>stale-if-error</c>
+    /// windows): a response with a validator (<c>ETag</c> or <c>Last-Modified</c>) can then be revalidated with a cheap
+    /// conditional request, and any response can answer a request with <c>max-stale</c> or <c>stale-if-error</c>
+    /// (default 10 minutes). Zero drops entries as soon as no response directive lets them be served.
     /// </summary>
     public TimeSpan StaleRetention { get; set; } = TimeSpan.FromMinutes(10);
 
