@@ -16,6 +16,9 @@ internal sealed class RequestCoalescer
     /// <summary>Requests waiting or leading now, by key (for tests).</summary>
     public int FlightCount => _flights.Count;
 
+    /// <summary>How many requests wait for the flight of <paramref name="key"/> now (0 when none leads).</summary>
+    public int Waiting(string key) => _flights.TryGetValue(key, out var flight) ? flight.Followers : 0;
+
     /// <summary>Returns true when the caller leads (and must complete <paramref name="flight"/>); false to follow it.</summary>
     public bool TryLead(string key, out Flight flight)
     {
