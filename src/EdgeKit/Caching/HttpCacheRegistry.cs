@@ -43,7 +43,7 @@ internal sealed class HttpCacheRegistry : IDisposable
     /// <exception cref="KeyNotFoundException">No policy has that name.</exception>
     public HttpCache Get(string name)
     {
-        if (_caches.TryGetValue(name, out var cache))
+        if (_caches.TryGetValue(OptionsName(name), out var cache))
         {
             return cache;
         }
@@ -54,8 +54,12 @@ internal sealed class HttpCacheRegistry : IDisposable
                 $"No EdgeKit cache policy is named '{name}'. Define it with AddCachePolicy(\"{name}\", ...) or in configuration under EdgeKit:Caching:Policies:{name}.");
         }
 
-        return _caches.GetOrAdd(name, n => new HttpCache(n, _options.Get(n), _store, _timeProvider, _logger));
+        _names.TryGetValue(name, out string? defined);
+        return _caches.GetOrAdd(OptionsName(name), n => new HttpCache(defined!, _options.Get(n), _store, _timeProvider, _logger));
     }
+
+    /// <summary>Policy names are case-insensitive; named options are not, so every policy's options go by its lower-case name.</summary>
+    public static string OptionsName(string policyName) => policyName.ToLowerInvariant();
 
     public void Dispose() => _subscription?.Dispose();
 }

@@ -56,7 +56,7 @@ public static class EdgeKitBuilderCachingExtensions
         foreach (var policy in section.GetSection("Policies").GetChildren())
         {
             AddPolicyName(builder.Services, policy.Key);
-            builder.Services.Configure<HttpCacheOptions>(policy.Key, policy);
+            builder.Services.Configure<HttpCacheOptions>(HttpCacheRegistry.OptionsName(policy.Key), policy);
         }
 
         return builder;
@@ -78,7 +78,7 @@ public static class EdgeKitBuilderCachingExtensions
         AddPolicyName(builder.Services, name);
         if (configure is not null)
         {
-            builder.Services.PostConfigure(name, configure);
+            builder.Services.PostConfigure(HttpCacheRegistry.OptionsName(name), configure);
         }
 
         return builder;
@@ -121,6 +121,6 @@ public static class EdgeKitBuilderCachingExtensions
     private static void AddPolicyName(IServiceCollection services, string name)
     {
         services.Configure<HttpCachePolicyNames>(n => n.Names.Add(name));
-        services.AddOptions<HttpCacheOptions>(name).ValidateOnStart();
+        services.AddOptions<HttpCacheOptions>(HttpCacheRegistry.OptionsName(name)).ValidateOnStart();
     }
 }
