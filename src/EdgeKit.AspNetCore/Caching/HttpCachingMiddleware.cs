@@ -87,7 +87,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
         if (!cache.Options.CoalesceRequests)
         {
-            cache.Record(await ForwardAsync(context, next, cache, request, key, lookup));
+            cache.Record((await ForwardAsync(context, next, cache, request, key, lookup)).Result);
             return;
         }
 
@@ -97,8 +97,8 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             try
             {
                 var result = await ForwardAsync(context, next, cache, request, key, lookup);
-                stored = result is "miss-stored" or "revalidated-stored";
-                cache.Record(result.Split('-')[0]);
+                stored = result.Stored;
+                cache.Record(result.Result);
             }
             catch (Exception e) when (flight.Followers > 0 && LogLeaderFailure(cache, key, e))
             {
@@ -126,7 +126,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             lookup = again;
         }
 
-        cache.Record((await ForwardAsync(context, next, cache, request, key, lookup)).Split('-')[0]);
+        cache.Record((await ForwardAsync(context, next, cache, request, key, lookup)).Result);
     }
 
     private static bool LogLeaderFailure(HttpCache cache, string key, Exception e)
@@ -138,9 +138,9 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
     /// <summary>
     /// Runs the endpoint (conditionally when revalidating), stores what may be stored, and answers from the cache
     /// instead when the endpoint's answer is a 304 to the cache's own conditional request or an error that
-    /// stale-if-error covers. Returns the metric result, with <c>-stored</c> when it stored a response.
+    /// stale-if-error covers. Returns the metric result and whether a response was stored.
     /// </summary>
-    private static async Task<string> ForwardAsync(HttpContext context, RequestDelegate next, HttpCache cache, CacheRequest request, string key, CacheLookup lookup)
+    private static async Task<(string Result, bool Stored)> ForwardAsync(HttpContext context, RequestDelegate next, HttpCache cache, CacheRequest request, string key, CacheLookup lookup)
     {
         var stale = lookup.Entry;
         var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, cache.Options);
@@ -190,7 +190,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, e.GetType().Name);
             response.Clear();
             await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
-            return "stale";
+            return ("stale", false);
         }
         finally
         {
@@ -213,7 +213,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             response.Clear();
             var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, cache.Options), cache.TimeProvider.GetUtcNow());
             await WriteEntryAsync(context, cache, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
-            return freshenedDecision.Storable ? "revalidated-stored" : "revalidated";
+            return ("revalidated", freshenedDecision.Storable);
         }
 
         if (mode == CaptureMode.Discard)
@@ -221,17 +221,17 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, finalStatus.ToString(CultureInfo.InvariantCulture));
             response.Clear();
             await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
-            return "stale";
+            return ("stale", false);
         }
 
         if (mode == CaptureMode.PassThroughAndBuffer && capture.Body is { } body)
         {
             var entry = new HttpCacheEntry(finalStatus, HeadersOf(response.Headers), body, requestTime, responseTime);
             await cache.StoreAsync(key, request, entry, decision, context.RequestAborted);
-            return "miss-stored";
+            return ("miss", true);
         }
 
-        return "miss";
+        return ("miss", false);
     }
 
     private void StartBackgroundRevalidation(HttpContext context, Endpoint endpoint, HttpCache cache, string key, CacheLookup lookup)

@@ -25,8 +25,10 @@ internal sealed class CachingGateway : IAsyncDisposable
     private static readonly string[] s_forwardedRequestHeaders = ["If-None-Match", "If-Modified-Since", "Accept-Language", "Authorization", "Cache-Control"];
     private static readonly HashSet<string> s_notCopied = new(StringComparer.OrdinalIgnoreCase) { "Transfer-Encoding", "Connection", "Keep-Alive", "Server" };
 
+    private readonly List<WebApplication> _moreGateways = [];
     private WebApplication _backend = null!;
     private WebApplication _gateway = null!;
+    private Action<IServiceCollection>? _configureServices;
     private HttpClient _toBackend = null!;
     private int _backendCalls;
 
@@ -43,12 +45,22 @@ internal sealed class CachingGateway : IAsyncDisposable
 
     public IServiceProvider Services => _gateway.Services;
 
-    public static async Task<CachingGateway> StartAsync(Action<HttpCacheOptions>? configure = null, Dictionary<string, string?>? configuration = null)
+    public static async Task<CachingGateway> StartAsync(Action<HttpCacheOptions>? configure = null, Dictionary<string, string?>? configuration = null,
+        Action<IServiceCollection>? configureServices = null)
     {
-        var gateway = new CachingGateway();
+        var gateway = new CachingGateway { _configureServices = configureServices };
         await gateway.StartBackendAsync();
-        await gateway.StartGatewayAsync(configure, configuration);
+        (gateway._gateway, gateway.Client) = await gateway.StartGatewayAsync(configure, configuration);
+        gateway.GatewayAddress = gateway.Client.BaseAddress!;
         return gateway;
+    }
+
+    /// <summary>Another gateway instance (same policy, same services setup) in front of the same backend.</summary>
+    public async Task<HttpClient> StartAnotherGatewayAsync(Action<HttpCacheOptions>? configure = null)
+    {
+        var (app, client) = await StartGatewayAsync(configure, null);
+        _moreGateways.Add(app);
+        return client;
     }
 
     /// <summary>The backend answers with <paramref name="headers"/> and the body "v{call}".</summary>
@@ -101,7 +113,7 @@ internal sealed class CachingGateway : IAsyncDisposable
         _toBackend = new HttpClient { BaseAddress = new Uri(Address(_backend)) };
     }
 
-    private async Task StartGatewayAsync(Action<HttpCacheOptions>? configure, Dictionary<string, string?>? configuration)
+    private async Task<(WebApplication App, HttpClient Client)> StartGatewayAsync(Action<HttpCacheOptions>? configure, Dictionary<string, string?>? configuration)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -118,15 +130,15 @@ internal sealed class CachingGateway : IAsyncDisposable
             edge.AddCachePolicy("api", configure);
         }
 
-        _gateway = builder.Build();
-        _gateway.UseEdgeKitCaching();
-        _gateway.MapGet("/items/{id}", ForwardAsync).CacheWithEdgeKit("api");
-        _gateway.MapPost("/items/{id}", ForwardAsync).CacheWithEdgeKit("api");
-        _gateway.MapGet("/plain", ForwardAsync);
-        _gateway.MapGet("/unknown", ForwardAsync).CacheWithEdgeKit("nope");
-        await _gateway.StartAsync();
-        GatewayAddress = new Uri(Address(_gateway));
-        Client = new HttpClient { BaseAddress = GatewayAddress };
+        _configureServices?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.UseEdgeKitCaching();
+        app.MapGet("/items/{id}", ForwardAsync).CacheWithEdgeKit("api");
+        app.MapPost("/items/{id}", ForwardAsync).CacheWithEdgeKit("api");
+        app.MapGet("/plain", ForwardAsync);
+        app.MapGet("/unknown", ForwardAsync).CacheWithEdgeKit("nope");
+        await app.StartAsync();
+        return (app, new HttpClient { BaseAddress = new Uri(Address(app)) });
     }
 
     /// <summary>A minimal forwarder: what a gateway route does, in a dozen lines.</summary>
@@ -161,10 +173,10 @@ internal sealed class CachingGateway : IAsyncDisposable
     {
         Client?.Dispose();
         _toBackend?.Dispose();
-        if (_gateway is not null)
+        foreach (var app in _moreGateways.Append(_gateway).Where(a => a is not null))
         {
-            await _gateway.StopAsync();
-            await _gateway.DisposeAsync();
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
 
         await _backend.StopAsync();
