@@ -108,4 +108,23 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1252, EventName = "AggregationConfigurationRejected", Level = LogLevel.Error,
         Message = "EdgeKit aggregates reload rejected; the previous aggregates stay in force. {Error}")]
     public static partial void AggregationConfigurationRejected(ILogger logger, string error);
+    [LoggerMessage(EventId = 1200, EventName = "CacheCoalescedRequestFailed", Level = LogLevel.Debug,
+        Message = "Cache '{Cache}': the request the others waited on for '{Key}' failed; they go to the backend on their own.")]
+    public static partial void CacheCoalescedRequestFailed(ILogger logger, string cache, string key, Exception exception);
+
+    [LoggerMessage(EventId = 1201, EventName = "CacheStoreReadFailed", Level = LogLevel.Warning,
+        Message = "Cache '{Cache}': reading '{Key}' from the store failed; the request goes to the backend.")]
+    public static partial void CacheStoreReadFailed(ILogger logger, string cache, string key, Exception exception);
+
+    [LoggerMessage(EventId = 1202, EventName = "CacheStoreWriteFailed", Level = LogLevel.Warning,
+        Message = "Cache '{Cache}': writing '{Key}' to the store failed; the response is served but not stored.")]
+    public static partial void CacheStoreWriteFailed(ILogger logger, string cache, string key, Exception exception);
+
+    [LoggerMessage(EventId = 1203, EventName = "CacheBackgroundRevalidationFailed", Level = LogLevel.Warning,
+        Message = "Cache '{Cache}': revalidating '{Key}' in the background (stale-while-revalidate) failed; the stale entry stays until it expires.")]
+    public static partial void CacheBackgroundRevalidationFailed(ILogger logger, string cache, string key, Exception exception);
+
+    [LoggerMessage(EventId = 1204, EventName = "CacheServedStaleOnError", Level = LogLevel.Information,
+        Message = "Cache '{Cache}': the backend failed ({Failure}) for '{Key}'; a stale response was served (stale-if-error).")]
+    public static partial void CacheServedStaleOnError(ILogger logger, string cache, string key, string failure);
 }

@@ -134,6 +134,23 @@ internal static class EdgeKitMetrics
         }
     }
 
+    /// <summary>Tag: the name of the HTTP cache (gateway cache policy or HttpClient name).</summary>
+    public const string CachePolicyTag = "edgekit.cache.policy";
+
+    /// <summary>Tag: how the cache answered: <c>hit</c>, <c>stale</c>, <c>revalidated</c>, <c>collapsed</c>, <c>miss</c>, <c>bypass</c> or <c>only-if-cached</c>.</summary>
+    public const string CacheResultTag = "edgekit.cache.result";
+
+    public static readonly Counter<long> CacheRequests = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.cache.requests", "{request}", "Requests answered through an EdgeKit HTTP cache, by result.");
+
+    public static void RecordCacheRequest(string policy, string result)
+    {
+        if (CacheRequests.Enabled)
+        {
+            CacheRequests.Add(1, new KeyValuePair<string, object?>(CachePolicyTag, policy), new KeyValuePair<string, object?>(CacheResultTag, result));
+        }
+    }
+
     private static readonly object[] s_statusCodes = CreateStatusCodes();
 
     /// <summary>A boxed status code without allocating (cached for 100-599).</summary>

@@ -1,0 +1,378 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeKit.Caching;
+using EdgeKit.Telemetry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeKit.AspNetCore.Caching;
+
+/// <summary>
+/// Caches the responses of endpoints that carry <see cref="EdgeKitCachePolicyMetadata"/>, whatever produces them
+/// (a gateway route, a minimal API, a controller): the RFC 9111 engine of the HttpClient handler, adapted to
+/// <see cref="HttpContext"/>. Runs after routing, so the endpoint and its metadata are known.
+/// </summary>
+internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegistry registry, IServiceScopeFactory scopes)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        var metadata = endpoint?.Metadata.GetMetadata<EdgeKitCachePolicyMetadata>();
+        if (metadata is null)
+        {
+            await next(context);
+            return;
+        }
+
+        HttpCache cache;
+        try
+        {
+            cache = registry.Get(metadata.PolicyName);
+        }
+        catch (KeyNotFoundException e)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status500InternalServerError, "Unknown cache policy", e.Message);
+            return;
+        }
+
+        var request = new HttpContextCacheRequest(context.Request);
+        if (!CacheSemantics.IsCacheableMethod(request.Method))
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var (ctx, c) = ((HttpContext, HttpCache))state;
+                AddStatus(ctx, c, c.ForwardStatus(CacheForwardReason.Method, ctx.Response.StatusCode, stored: false));
+                return Task.CompletedTask;
+            }, (context, cache));
+            await next(context);
+            if (!CacheSemantics.IsSafeMethod(request.Method) && context.Response.StatusCode is >= 200 and < 400)
+            {
+                await cache.InvalidateAsync(new Uri(request.AbsoluteUri), Header(context.Response.Headers, "Location"),
+                    Header(context.Response.Headers, "Content-Location"), context.RequestAborted);
+            }
+
+            cache.Record("bypass");
+            return;
+        }
+
+        string key = cache.PrimaryKey(request);
+        var cancellationToken = context.RequestAborted;
+        var lookup = await cache.LookupAsync(key, request, cancellationToken);
+        switch (lookup.Action)
+        {
+            case CacheAction.Serve:
+                cache.Record("hit");
+                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                return;
+            case CacheAction.ServeStale:
+                cache.Record("stale");
+                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                return;
+            case CacheAction.ServeStaleWhileRevalidate:
+                StartBackgroundRevalidation(context, endpoint!, cache, key, lookup);
+                cache.Record("stale");
+                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                return;
+        }
+
+        if (request.CacheControl.OnlyIfCached)
+        {
+            cache.Record("only-if-cached");
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+            AddStatus(context, cache, cache.ForwardStatus(CacheForwardReason.None, null, stored: false, "only-if-cached"));
+            return;
+        }
+
+        if (!cache.Options.CoalesceRequests)
+        {
+            cache.Record((await ForwardAsync(context, next, cache, request, key, lookup)).Result);
+            return;
+        }
+
+        if (cache.Coalescer.TryLead(key, out var flight))
+        {
+            bool stored = false;
+            try
+            {
+                var result = await ForwardAsync(context, next, cache, request, key, lookup);
+                stored = result.Stored;
+                cache.Record(result.Result);
+            }
+            catch (Exception e) when (flight.Followers > 0 && LogLeaderFailure(cache, key, e))
+            {
+                throw;
+            }
+            finally
+            {
+                flight.Complete(stored);
+            }
+
+            return;
+        }
+
+        if (await flight.FollowAsync(cancellationToken))
+        {
+            var again = await cache.LookupAsync(key, request, cancellationToken);
+            if (again.Action == CacheAction.Serve)
+            {
+                cache.Record("collapsed");
+                await WriteEntryAsync(context, cache, again.Entry!, again.Age,
+                    cache.ForwardStatus(lookup.ForwardReason, again.Entry!.StatusCode, stored: false, collapsed: true));
+                return;
+            }
+
+            lookup = again;
+        }
+
+        cache.Record((await ForwardAsync(context, next, cache, request, key, lookup)).Result);
+    }
+
+    private static bool LogLeaderFailure(HttpCache cache, string key, Exception e)
+    {
+        EdgeKitLog.CacheCoalescedRequestFailed(cache.Logger, cache.Name, key, e);
+        return false;
+    }
+
+    /// <summary>
+    /// Runs the endpoint (conditionally when revalidating), stores what may be stored, and answers from the cache
+    /// instead when the endpoint's answer is a 304 to the cache's own conditional request or an error that
+    /// stale-if-error covers. Returns the metric result and whether a response was stored.
+    /// </summary>
+    private static async Task<(string Result, bool Stored)> ForwardAsync(HttpContext context, RequestDelegate next, HttpCache cache, CacheRequest request, string key, CacheLookup lookup)
+    {
+        var stale = lookup.Entry;
+        var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, cache.Options);
+        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !request.IsConditional;
+        var headers = context.Request.Headers;
+        if (conditional)
+        {
+            if (analysis!.ETag is { } etag)
+            {
+                headers.IfNoneMatch = etag;
+            }
+
+            if (analysis.LastModified is { } lastModified)
+            {
+                headers.IfModifiedSince = lastModified;
+            }
+        }
+
+        var requestTime = cache.TimeProvider.GetUtcNow();
+        var responseTime = requestTime;
+        StoreDecision decision = default;
+        var response = context.Response;
+        var originalBody = response.Body;
+        var capture = new ResponseCaptureStream(originalBody, () =>
+        {
+            int status = response.StatusCode;
+            responseTime = cache.TimeProvider.GetUtcNow();
+            if ((conditional && status == StatusCodes.Status304NotModified) || (lookup.StaleIfErrorAllowed && status >= 500))
+            {
+                return CaptureMode.Discard;
+            }
+
+            decision = cache.DecideStore(request, FactsOf(response), requestTime, responseTime);
+            AddStatus(context, cache, cache.ForwardStatus(lookup.ForwardReason, status, decision.Storable, decision.Storable ? null : decision.Reason));
+            return decision.Storable ? CaptureMode.PassThroughAndBuffer : CaptureMode.PassThrough;
+        }, cache.Options.MaximumEntrySize);
+
+        response.Body = capture;
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (lookup.StaleIfErrorAllowed && !response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            response.Body = originalBody;
+            RemoveConditionals(headers, conditional);
+            EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, e.GetType().Name);
+            response.Clear();
+            await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
+            return ("stale", false);
+        }
+        finally
+        {
+            response.Body = originalBody;
+            RemoveConditionals(headers, conditional);
+        }
+
+        var mode = capture.Decide();
+        int finalStatus = response.StatusCode;
+        if (mode == CaptureMode.Discard && finalStatus == StatusCodes.Status304NotModified)
+        {
+            var notModified = HeadersOf(response.Headers);
+            var freshened = CacheSemantics.Freshen(stale!, notModified, requestTime, responseTime);
+            var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened), requestTime, responseTime);
+            if (freshenedDecision.Storable)
+            {
+                await cache.StoreAsync(key, request, freshened, freshenedDecision, context.RequestAborted);
+            }
+
+            response.Clear();
+            var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, cache.Options), cache.TimeProvider.GetUtcNow());
+            await WriteEntryAsync(context, cache, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
+            return ("revalidated", freshenedDecision.Storable);
+        }
+
+        if (mode == CaptureMode.Discard)
+        {
+            EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, finalStatus.ToString(CultureInfo.InvariantCulture));
+            response.Clear();
+            await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
+            return ("stale", false);
+        }
+
+        if (mode == CaptureMode.PassThroughAndBuffer && capture.Body is { } body)
+        {
+            var entry = new HttpCacheEntry(finalStatus, HeadersOf(response.Headers), body, requestTime, responseTime);
+            await cache.StoreAsync(key, request, entry, decision, context.RequestAborted);
+            return ("miss", true);
+        }
+
+        return ("miss", false);
+    }
+
+    private void StartBackgroundRevalidation(HttpContext context, Endpoint endpoint, HttpCache cache, string key, CacheLookup lookup)
+    {
+        if (endpoint.RequestDelegate is null || !cache.Coalescer.TryBeginBackgroundRevalidation(key))
+        {
+            return;
+        }
+
+        // A detached copy of the request, run through the endpoint alone after this request has its stale answer.
+        var source = context.Request;
+        var method = source.Method;
+        var scheme = source.Scheme;
+        var host = source.Host;
+        var pathBase = source.PathBase;
+        var path = source.Path;
+        var query = source.QueryString;
+        var protocol = source.Protocol;
+        var requestHeaders = source.Headers
+            .Where(h => !h.Key.StartsWith("If-", StringComparison.OrdinalIgnoreCase))
+            .Select(h => new KeyValuePair<string, StringValues>(h.Key, h.Value))
+            .ToArray();
+
+        _ = Task.Run(async () =>
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            using var timeout = new CancellationTokenSource(cache.Options.BackgroundRevalidationTimeout, cache.TimeProvider);
+            var detached = new DefaultHttpContext { RequestServices = scope.ServiceProvider, RequestAborted = timeout.Token };
+            detached.Request.Method = method;
+            detached.Request.Scheme = scheme;
+            detached.Request.Host = host;
+            detached.Request.PathBase = pathBase;
+            detached.Request.Path = path;
+            detached.Request.QueryString = query;
+            detached.Request.Protocol = protocol;
+            foreach (var header in requestHeaders)
+            {
+                detached.Request.Headers[header.Key] = header.Value;
+            }
+
+            detached.SetEndpoint(endpoint);
+            try
+            {
+                var revalidate = lookup with { Action = CacheAction.Revalidate, StaleIfErrorAllowed = false };
+                await ForwardAsync(detached, endpoint.RequestDelegate, cache, new HttpContextCacheRequest(detached.Request), key, revalidate);
+            }
+            catch (Exception e)
+            {
+                EdgeKitLog.CacheBackgroundRevalidationFailed(cache.Logger, cache.Name, key, e);
+            }
+            finally
+            {
+                cache.Coalescer.EndBackgroundRevalidation(key);
+            }
+        });
+    }
+
+    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, HttpCacheEntry entry, TimeSpan age, string cacheStatus)
+    {
+        var response = context.Response;
+        response.StatusCode = entry.StatusCode;
+        foreach (var header in entry.Headers)
+        {
+            if (!header.Key.Equals("Age", StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers.Append(header.Key, new StringValues(header.Value));
+            }
+        }
+
+        response.Headers.Age = HttpCache.AgeValue(age);
+        AddStatus(context, cache, cacheStatus);
+        if (!HttpMethods.IsHead(context.Request.Method) && !entry.Body.IsEmpty)
+        {
+            await response.Body.WriteAsync(entry.Body, context.RequestAborted);
+        }
+    }
+
+    private static void AddStatus(HttpContext context, HttpCache cache, string value)
+    {
+        if (cache.Options.AddCacheStatusHeader)
+        {
+            context.Response.Headers.Append("Cache-Status", value);
+        }
+    }
+
+    private static void RemoveConditionals(IHeaderDictionary headers, bool added)
+    {
+        if (added)
+        {
+            headers.Remove("If-None-Match");
+            headers.Remove("If-Modified-Since");
+        }
+    }
+
+    private static List<KeyValuePair<string, string[]>> HeadersOf(IHeaderDictionary headers)
+    {
+        var list = new List<KeyValuePair<string, string[]>>(headers.Count);
+        foreach (var header in headers)
+        {
+            if (CacheSemantics.IsStoredHeader(header.Key))
+            {
+                list.Add(new(header.Key, header.Value.ToArray()!));
+            }
+        }
+
+        return list;
+    }
+
+    private static ResponseFacts FactsOf(HttpResponse response)
+    {
+        var headers = response.Headers;
+        return new ResponseFacts(
+            response.StatusCode,
+            Header(headers, "Cache-Control"),
+            Header(headers, "Expires"),
+            Header(headers, "Date"),
+            Header(headers, "Last-Modified"),
+            Header(headers, "ETag"),
+            Header(headers, "Vary"),
+            Header(headers, "Age"),
+            headers.ContainsKey("Set-Cookie"),
+            response.ContentLength);
+    }
+
+    private static string? Header(IHeaderDictionary headers, string name) =>
+        headers.TryGetValue(name, out var values) && values.Count > 0
+            ? values.Count == 1 ? values[0] : string.Join(", ", values.ToArray())
+            : null;
+
+    private static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("type", "https://tools.ietf.org/html/rfc9110#section-15.6.1");
+        writer.WriteString("title", title);
+        writer.WriteNumber("status", status);
+        writer.WriteString("detail", detail);
+        writer.WriteString("instance", context.Request.GetEncodedPathAndQuery());
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+}

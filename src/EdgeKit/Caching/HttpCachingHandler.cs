@@ -1,0 +1,392 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using EdgeKit.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeKit.Caching;
+
+/// <summary>
+/// An RFC 9111 HTTP cache for an <see cref="HttpClient"/>: answers GET and HEAD requests from stored responses while
+/// they are fresh, revalidates them with conditional requests, coalesces concurrent misses, serves stale responses where
+/// <c>stale-while-revalidate</c>/<c>stale-if-error</c> allow, invalidates after unsafe methods and adds a
+/// <c>Cache-Status</c> header (RFC 9211) to every response.
+/// </summary>
+/// <remarks>
+/// Put it outermost (add it before balancing and resilience) so a hit never reaches them and keys use the logical URI.
+/// </remarks>
+public sealed class HttpCachingHandler : DelegatingHandler
+{
+    private readonly HttpCache _cache;
+
+    /// <summary>Creates a handler with its own in-memory store (64 MiB), the system clock and no logging.</summary>
+    /// <param name="options">The cache's options; copied.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
+    public HttpCachingHandler(HttpCacheOptions options)
+        : this("default", options, new MemoryHttpCacheStore(), TimeProvider.System)
+    {
+    }
+
+    /// <summary>Creates a handler.</summary>
+    /// <param name="name">The cache's name: the start of its keys and its <c>edgekit.cache.policy</c> metric tag.</param>
+    /// <param name="options">The cache's options; copied.</param>
+    /// <param name="store">Where entries are kept; may be shared with other caches (keys start with the name).</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="loggerFactory">For the cache's log events (ids 1200-1249); none when null.</param>
+    /// <exception cref="ArgumentNullException">An argument other than <paramref name="loggerFactory"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem).</exception>
+    public HttpCachingHandler(string name, HttpCacheOptions options, IHttpCacheStore store, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+        : this(new HttpCache(name, options, store, timeProvider,
+            (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeKit.Caching.HttpCachingHandler")))
+    {
+    }
+
+    internal HttpCachingHandler(HttpCache cache) => _cache = cache;
+
+    internal HttpCache Cache => _cache;
+
+    /// <inheritdoc />
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var cacheRequest = new HttpRequestMessageCacheRequest(request);
+        if (!CacheSemantics.IsCacheableMethod(cacheRequest.Method))
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (!CacheSemantics.IsSafeMethod(cacheRequest.Method) && (int)response.StatusCode is >= 200 and < 400)
+            {
+                await _cache.InvalidateAsync(request.RequestUri!, Header(response, "Location"), Header(response, "Content-Location"), cancellationToken).ConfigureAwait(false);
+            }
+
+            _cache.Record("bypass");
+            AddStatus(response, _cache.ForwardStatus(CacheForwardReason.Method, (int)response.StatusCode, stored: false));
+            return response;
+        }
+
+        string key = _cache.PrimaryKey(cacheRequest);
+        var lookup = await _cache.LookupAsync(key, cacheRequest, cancellationToken).ConfigureAwait(false);
+        switch (lookup.Action)
+        {
+            case CacheAction.Serve:
+                _cache.Record("hit");
+                return ToResponse(lookup.Entry!, request, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+            case CacheAction.ServeStale:
+                _cache.Record("stale");
+                return ToResponse(lookup.Entry!, request, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+            case CacheAction.ServeStaleWhileRevalidate:
+                StartBackgroundRevalidation(request, key, lookup);
+                _cache.Record("stale");
+                return ToResponse(lookup.Entry!, request, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+        }
+
+        if (cacheRequest.CacheControl.OnlyIfCached)
+        {
+            // RFC 9111 §5.2.1.7: nothing usable is stored, and the client forbids going to the backend.
+            _cache.Record("only-if-cached");
+            var gatewayTimeout = new HttpResponseMessage(HttpStatusCode.GatewayTimeout) { RequestMessage = request, Content = new ByteArrayContent([]) };
+            AddStatus(gatewayTimeout, _cache.ForwardStatus(CacheForwardReason.None, null, stored: false, "only-if-cached"));
+            return gatewayTimeout;
+        }
+
+        if (!_cache.Options.CoalesceRequests)
+        {
+            return await ForwardAndRecordAsync(request, cacheRequest, key, lookup, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_cache.Coalescer.TryLead(key, out var flight))
+        {
+            bool stored = false;
+            try
+            {
+                var result = await ForwardAsync(request, cacheRequest, key, lookup, cancellationToken).ConfigureAwait(false);
+                stored = result.Stored;
+                _cache.Record(result.Result);
+                return result.Response;
+            }
+            catch (Exception e) when (flight.Followers > 0 && Log(e, key))
+            {
+                throw;
+            }
+            finally
+            {
+                flight.Complete(stored);
+            }
+        }
+
+        if (await flight.FollowAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var again = await _cache.LookupAsync(key, cacheRequest, cancellationToken).ConfigureAwait(false);
+            if (again.Action == CacheAction.Serve)
+            {
+                _cache.Record("collapsed");
+                return ToResponse(again.Entry!, request, again.Age,
+                    _cache.ForwardStatus(lookup.ForwardReason, again.Entry!.StatusCode, stored: false, collapsed: true));
+            }
+
+            lookup = again;
+        }
+
+        // The leader stored nothing this request may use (not storable, a different variant, or the leader failed): go on our own.
+        return await ForwardAndRecordAsync(request, cacheRequest, key, lookup, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool Log(Exception e, string key)
+    {
+        EdgeKitLog.CacheCoalescedRequestFailed(_cache.Logger, _cache.Name, key, e);
+        return false;
+    }
+
+    private async Task<HttpResponseMessage> ForwardAndRecordAsync(HttpRequestMessage request, CacheRequest cacheRequest, string key, CacheLookup lookup, CancellationToken cancellationToken)
+    {
+        var result = await ForwardAsync(request, cacheRequest, key, lookup, cancellationToken).ConfigureAwait(false);
+        _cache.Record(result.Result);
+        return result.Response;
+    }
+
+    private async Task<ForwardResult> ForwardAsync(HttpRequestMessage request, CacheRequest cacheRequest, string key, CacheLookup lookup, CancellationToken cancellationToken)
+    {
+        var stale = lookup.Entry;
+        var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, _cache.Options);
+        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !cacheRequest.IsConditional;
+        if (conditional)
+        {
+            if (analysis!.ETag is { } etag)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            }
+
+            if (analysis.LastModified is { } lastModified)
+            {
+                request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
+            }
+        }
+
+        var requestTime = _cache.TimeProvider.GetUtcNow();
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (lookup.StaleIfErrorAllowed && !cancellationToken.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
+        {
+            RemoveConditionals(request, conditional);
+            EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, e.GetType().Name);
+            return new(ToResponse(stale!, request, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error")), false, "stale");
+        }
+
+        RemoveConditionals(request, conditional);
+        var responseTime = _cache.TimeProvider.GetUtcNow();
+        int status = (int)response.StatusCode;
+
+        if (conditional && status == 304)
+        {
+            var freshened = CacheSemantics.Freshen(stale!, HeadersOf(response), requestTime, responseTime);
+            var freshenedDecision = _cache.DecideStore(cacheRequest, ResponseFacts.From(freshened), requestTime, responseTime);
+            if (freshenedDecision.Storable)
+            {
+                await _cache.StoreAsync(key, cacheRequest, freshened, freshenedDecision, cancellationToken).ConfigureAwait(false);
+            }
+
+            response.Dispose();
+            var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, _cache.Options), _cache.TimeProvider.GetUtcNow());
+            return new(ToResponse(freshened, request, age, _cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable)),
+                freshenedDecision.Storable, "revalidated");
+        }
+
+        if (lookup.StaleIfErrorAllowed && status >= 500)
+        {
+            EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            response.Dispose();
+            return new(ToResponse(stale!, request, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, "stale");
+        }
+
+        var facts = FactsOf(response);
+        var decision = _cache.DecideStore(cacheRequest, facts, requestTime, responseTime);
+        byte[]? body = null;
+        if (decision.Storable)
+        {
+            body = await BufferAsync(response, cancellationToken).ConfigureAwait(false);
+            decision = body is null ? decision with { Storable = false, Reason = "too-large" } : decision;
+        }
+
+        if (!decision.Storable)
+        {
+            AddStatus(response, _cache.ForwardStatus(lookup.ForwardReason, status, stored: false, decision.Reason));
+            return new(response, false, "miss");
+        }
+
+        var entry = new HttpCacheEntry(status, HeadersOf(response), body, requestTime, responseTime);
+        await _cache.StoreAsync(key, cacheRequest, entry, decision, cancellationToken).ConfigureAwait(false);
+        AddStatus(response, _cache.ForwardStatus(lookup.ForwardReason, status, stored: true));
+        return new(response, true, "miss");
+    }
+
+    /// <summary>
+    /// Reads the body into an array when it fits <see cref="HttpCacheOptions.MaximumEntrySize"/> and replaces the content
+    /// with one over that array; otherwise returns null and leaves the response readable from its start.
+    /// </summary>
+    private async Task<byte[]?> BufferAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var content = response.Content;
+        long max = _cache.Options.MaximumEntrySize;
+        if (content.Headers.ContentLength is { } length && length > max)
+        {
+            return null;
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = new MemoryStream(content.Headers.ContentLength is { } known ? (int)known : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > max)
+            {
+                // Too large to store: pass on what was read followed by the rest, unbuffered.
+                response.Content = CopyHeaders(content, new StreamContent(new PrefixedStream(buffer.ToArray(), stream)));
+                return null;
+            }
+        }
+
+        byte[] body = buffer.ToArray();
+        response.Content = CopyHeaders(content, new ByteArrayContent(body));
+        content.Dispose();
+        return body;
+    }
+
+    private static HttpContent CopyHeaders(HttpContent from, HttpContent to)
+    {
+        foreach (var header in from.Headers.NonValidated)
+        {
+            to.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        return to;
+    }
+
+    private void StartBackgroundRevalidation(HttpRequestMessage original, string key, CacheLookup lookup)
+    {
+        if (!_cache.Coalescer.TryBeginBackgroundRevalidation(key))
+        {
+            return;
+        }
+
+        var copy = new HttpRequestMessage(original.Method, original.RequestUri) { Version = original.Version, VersionPolicy = original.VersionPolicy };
+        foreach (var header in original.Headers.NonValidated)
+        {
+            if (!header.Key.StartsWith("If-", StringComparison.OrdinalIgnoreCase))
+            {
+                copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        _ = Task.Run(async () =>
+        {
+            using var timeout = new CancellationTokenSource(_cache.Options.BackgroundRevalidationTimeout, _cache.TimeProvider);
+            try
+            {
+                var revalidate = lookup with { Action = CacheAction.Revalidate, StaleIfErrorAllowed = false };
+                var result = await ForwardAsync(copy, new HttpRequestMessageCacheRequest(copy), key, revalidate, timeout.Token).ConfigureAwait(false);
+                result.Response.Dispose();
+            }
+            catch (Exception e)
+            {
+                EdgeKitLog.CacheBackgroundRevalidationFailed(_cache.Logger, _cache.Name, key, e);
+            }
+            finally
+            {
+                copy.Dispose();
+                _cache.Coalescer.EndBackgroundRevalidation(key);
+            }
+        });
+    }
+
+    private static void RemoveConditionals(HttpRequestMessage request, bool added)
+    {
+        if (added)
+        {
+            request.Headers.Remove("If-None-Match");
+            request.Headers.Remove("If-Modified-Since");
+        }
+    }
+
+    private HttpResponseMessage ToResponse(HttpCacheEntry entry, HttpRequestMessage request, TimeSpan age, string cacheStatus) =>
+        CreateResponse(entry, request, age, _cache.Options.AddCacheStatusHeader ? cacheStatus : null);
+
+    internal static HttpResponseMessage CreateResponse(HttpCacheEntry entry, HttpRequestMessage request, TimeSpan age, string? cacheStatus)
+    {
+        var content = MemoryMarshal.TryGetArray(entry.Body, out var segment)
+            ? new ByteArrayContent(segment.Array!, segment.Offset, segment.Count)
+            : new ByteArrayContent(entry.Body.ToArray());
+        var response = new HttpResponseMessage((HttpStatusCode)entry.StatusCode) { RequestMessage = request, Content = content };
+        foreach (var header in entry.Headers)
+        {
+            if (header.Key.Equals("Age", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!response.Headers.TryAddWithoutValidation(header.Key, header.Value))
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        response.Headers.TryAddWithoutValidation("Age", HttpCache.AgeValue(age));
+        if (cacheStatus is not null)
+        {
+            response.Headers.TryAddWithoutValidation("Cache-Status", cacheStatus);
+        }
+
+        return response;
+    }
+
+    private void AddStatus(HttpResponseMessage response, string value)
+    {
+        if (_cache.Options.AddCacheStatusHeader)
+        {
+            response.Headers.TryAddWithoutValidation("Cache-Status", value);
+        }
+    }
+
+    private static List<KeyValuePair<string, string[]>> HeadersOf(HttpResponseMessage response)
+    {
+        var headers = new List<KeyValuePair<string, string[]>>();
+        foreach (var header in response.Headers.NonValidated)
+        {
+            if (CacheSemantics.IsStoredHeader(header.Key))
+            {
+                headers.Add(new(header.Key, [.. header.Value]));
+            }
+        }
+
+        foreach (var header in response.Content.Headers.NonValidated)
+        {
+            if (CacheSemantics.IsStoredHeader(header.Key))
+            {
+                headers.Add(new(header.Key, [.. header.Value]));
+            }
+        }
+
+        return headers;
+    }
+
+    private static ResponseFacts FactsOf(HttpResponseMessage response) => new(
+        (int)response.StatusCode,
+        Header(response, "Cache-Control"),
+        Header(response, "Expires"),
+        Header(response, "Date"),
+        Header(response, "Last-Modified"),
+        Header(response, "ETag"),
+        Header(response, "Vary"),
+        Header(response, "Age"),
+        response.Headers.NonValidated.Contains("Set-Cookie"),
+        response.Content.Headers.ContentLength);
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        HttpRequestMessageCacheRequest.Join(response.Headers, name) ?? HttpRequestMessageCacheRequest.Join(response.Content.Headers, name);
+
+    private readonly record struct ForwardResult(HttpResponseMessage Response, bool Stored, string Result);
+}
