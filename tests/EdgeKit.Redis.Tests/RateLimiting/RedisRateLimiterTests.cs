@@ -1,0 +1,335 @@
+using System.Diagnostics;
+using System.Threading.RateLimiting;
+using EdgeKit.RateLimiting;
+using EdgeKit.Redis.RateLimiting;
+using EdgeKit.Redis.Tests.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeKit.Redis.Tests.RateLimiting;
+
+public sealed class RedisRateLimiterTests(RedisServerFixture fixture) : IClassFixture<RedisServerFixture>
+{
+    private readonly RedisServer _server = fixture.Server;
+
+    private static RedisRateLimiterOptions Options(int permitLimit, TimeSpan window, string? policy = null, int burst = 0) => new()
+    {
+        PolicyName = policy ?? "p" + Guid.NewGuid().ToString("N")[..8],
+        PermitLimit = permitLimit,
+        Window = window,
+        Burst = burst,
+    };
+
+    private RedisRateLimiter Limiter(RedisRateLimiterOptions options, string key = "client-1", TimeProvider? time = null) =>
+        new(fixture.Connection, key, options, time);
+
+    [Fact]
+    public async Task Accepts_exactly_the_burst_then_rejects_with_remaining_counting_down()
+    {
+        using var limiter = Limiter(Options(10, TimeSpan.FromHours(1)));
+        var remaining = new List<long>();
+        int accepted = 0, rejected = 0;
+        for (int i = 0; i < 15; i++)
+        {
+            using var lease = await limiter.AcquireAsync();
+            lease.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota).Should().BeTrue();
+            if (lease.IsAcquired)
+            {
+                accepted++;
+                remaining.Add(quota.Remaining);
+            }
+            else
+            {
+                rejected++;
+                quota.Remaining.Should().Be(0);
+            }
+        }
+
+        accepted.Should().Be(10);
+        rejected.Should().Be(5);
+        remaining.Should().Equal(9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        var stats = limiter.GetStatistics()!;
+        stats.TotalSuccessfulLeases.Should().Be(10);
+        stats.TotalFailedLeases.Should().Be(5);
+        stats.CurrentAvailablePermits.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Retry_after_is_exact_to_the_microsecond_not_rounded_to_periods()
+    {
+        // 3 permits per second: one permit every 333,333.3 µs.
+        using var limiter = Limiter(Options(3, TimeSpan.FromSeconds(1)));
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 3; i++)
+        {
+            (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        }
+
+        using var rejected = await limiter.AcquireAsync();
+        var elapsed = clock.Elapsed;
+        rejected.IsAcquired.Should().BeFalse();
+        rejected.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter).Should().BeTrue();
+        retryAfter.Should().BeLessThanOrEqualTo(TimeSpan.FromTicks(333_334 * TimeSpan.TicksPerMicrosecond));
+        retryAfter.Should().BeGreaterThan(TimeSpan.FromTicks(333_334 * TimeSpan.TicksPerMicrosecond) - elapsed);
+        rejected.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota).Should().BeTrue();
+        quota.Should().Match<RateLimitQuota>(q => q.Limit == 3 && q.Window == TimeSpan.FromSeconds(1) && q.Remaining == 0);
+        quota.ResetAfter.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(1)).And.BeGreaterThan(TimeSpan.FromSeconds(1) - elapsed);
+    }
+
+    [Fact]
+    public async Task An_accepted_lease_carries_the_quota_and_the_wait_for_the_next_permit()
+    {
+        var options = Options(10, TimeSpan.FromSeconds(10), policy: "per-client");
+        using var limiter = Limiter(options, key: Guid.NewGuid().ToString("N"));
+
+        using var first = await limiter.AcquireAsync();
+        first.IsAcquired.Should().BeTrue();
+        first.MetadataNames.Should().BeEquivalentTo(MetadataName.RetryAfter.Name, RateLimitMetadataNames.Quota.Name);
+        first.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter).Should().BeTrue();
+        retryAfter.Should().Be(TimeSpan.Zero);
+        first.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota).Should().BeTrue();
+        // One permit short of a full bucket: it refills in exactly Window / PermitLimit.
+        quota.Should().Be(new RateLimitQuota("per-client", 10, TimeSpan.FromSeconds(10), 9, TimeSpan.FromSeconds(1)));
+
+        using var all = await limiter.AcquireAsync(9);
+        all.IsAcquired.Should().BeTrue();
+        all.TryGetMetadata(MetadataName.RetryAfter, out retryAfter).Should().BeTrue();
+        all.TryGetMetadata(RateLimitMetadataNames.Quota, out quota).Should().BeTrue();
+        quota.Remaining.Should().Be(0);
+        retryAfter.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(1)).And.BeGreaterThan(TimeSpan.FromSeconds(0.9));
+        quota.ResetAfter.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(10)).And.BeGreaterThan(TimeSpan.FromSeconds(9.9));
+    }
+
+    [Fact]
+    public async Task The_key_expires_when_the_bucket_would_be_full_again()
+    {
+        using var limiter = Limiter(Options(10, TimeSpan.FromSeconds(10)));
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        var ttl = await _server.AdminDatabase.KeyTimeToLiveAsync(limiter.RedisKey);
+        ttl.Should().NotBeNull();
+        ttl!.Value.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(1)).And.BeGreaterThan(TimeSpan.FromSeconds(0.8));
+
+        (await limiter.AcquireAsync(9)).IsAcquired.Should().BeTrue();
+        ttl = await _server.AdminDatabase.KeyTimeToLiveAsync(limiter.RedisKey);
+        ttl!.Value.Should().BeLessThanOrEqualTo(TimeSpan.FromSeconds(10)).And.BeGreaterThan(TimeSpan.FromSeconds(9.8));
+    }
+
+    [Fact]
+    public async Task Keys_carry_the_partition_key_as_a_cluster_hash_tag()
+    {
+        var options = Options(5, TimeSpan.FromMinutes(1), policy: "per-route");
+        options.KeyPrefix = "app:rl:";
+        using var limiter = Limiter(options, key: "203.0.113.7");
+        limiter.RedisKey.Should().Be("app:rl:per-route:{203.0.113.7}");
+
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        var db = _server.AdminDatabase;
+        (await db.KeyTypeAsync("app:rl:per-route:{203.0.113.7}")).Should().Be(StackExchange.Redis.RedisType.Hash);
+        var fields = await db.HashGetAllAsync("app:rl:per-route:{203.0.113.7}");
+        fields.Select(f => f.Name.ToString()).Should().BeEquivalentTo("level", "time");
+        // 5 permits per minute: one permit is 60,000,000 units (µs of the window); 4 left.
+        ((long)fields.Single(f => f.Name == "level").Value).Should().Be(4 * 60_000_000L);
+    }
+
+    [Fact]
+    public async Task The_script_is_loaded_once_and_every_decision_is_one_evalsha()
+    {
+        await _server.Admin.ScriptFlushAsync();
+        _server.ResetStats();
+        using var limiter = Limiter(Options(1000, TimeSpan.FromMinutes(1)));
+        for (int i = 0; i < 20; i++)
+        {
+            (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        }
+
+        _server.Calls("script|load").Should().Be(1);
+        // The first EVALSHA met NOSCRIPT (fresh script cache) and was sent again after the load: 21 in all.
+        _server.Calls("evalsha").Should().Be(21);
+        _server.Calls("eval").Should().Be(0);
+
+        _server.ResetStats();
+        for (int i = 0; i < 20; i++)
+        {
+            (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        }
+
+        _server.Calls("script|load").Should().Be(0);
+        _server.Calls("evalsha").Should().Be(20);
+    }
+
+    [Fact]
+    public async Task Noscript_after_a_script_flush_reloads_and_decides()
+    {
+        using var limiter = Limiter(Options(100, TimeSpan.FromMinutes(1)));
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        await _server.Admin.ScriptFlushAsync();
+        _server.ResetStats();
+
+        using var lease = await limiter.AcquireAsync();
+        lease.IsAcquired.Should().BeTrue();
+        lease.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota).Should().BeTrue();
+        quota.Remaining.Should().Be(98, "the bucket state survived the flush; only the script was reloaded");
+        _server.Calls("script|load").Should().Be(1);
+        _server.Calls("evalsha").Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Rejected_keys_are_answered_from_the_over_limit_cache_until_their_retry_after()
+    {
+        var time = new FakeTimeProvider();
+        using var limiter = Limiter(Options(2, TimeSpan.FromHours(1)), time: time);
+        (await limiter.AcquireAsync(2)).IsAcquired.Should().BeTrue();
+        using var first = await limiter.AcquireAsync();
+        first.IsAcquired.Should().BeFalse();
+        first.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter).Should().BeTrue();
+        retryAfter.Should().BeGreaterThan(TimeSpan.FromMinutes(29)).And.BeLessThanOrEqualTo(TimeSpan.FromMinutes(30));
+
+        _server.ResetStats();
+        time.Advance(TimeSpan.FromMinutes(10));
+        using var cached = await limiter.AcquireAsync();
+        cached.IsAcquired.Should().BeFalse();
+        cached.TryGetMetadata(MetadataName.RetryAfter, out var cachedRetryAfter).Should().BeTrue();
+        cachedRetryAfter.Should().Be(retryAfter - TimeSpan.FromMinutes(10));
+        cached.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota).Should().BeTrue();
+        quota.Remaining.Should().Be(0);
+
+        using var synchronous = limiter.AttemptAcquire();
+        synchronous.IsAcquired.Should().BeFalse();
+        synchronous.TryGetMetadata(MetadataName.RetryAfter, out var syncRetryAfter).Should().BeTrue();
+        syncRetryAfter.Should().Be(cachedRetryAfter);
+        _server.Calls("evalsha").Should().Be(0, "the cache answered");
+
+        time.Advance(retryAfter);
+        using var again = await limiter.AcquireAsync();
+        again.IsAcquired.Should().BeFalse("Redis's clock has not moved");
+        _server.Calls("evalsha").Should().Be(1, "past the cached retry-after Redis is asked again");
+    }
+
+    [Fact]
+    public async Task Without_a_cached_answer_attempt_acquire_defers_to_acquire_async_without_calling_redis()
+    {
+        using var limiter = Limiter(Options(5, TimeSpan.FromMinutes(1)));
+        _server.ResetStats();
+        using var lease = limiter.AttemptAcquire();
+        lease.IsAcquired.Should().BeFalse();
+        lease.MetadataNames.Should().Equal(MetadataName.ReasonPhrase.Name);
+        lease.TryGetMetadata(MetadataName.ReasonPhrase, out var reason).Should().BeTrue();
+        reason.Should().Be("The Redis rate limiter decides asynchronously: AttemptAcquire only answers from its over-limit cache or its failure mode; call AcquireAsync.");
+        lease.TryGetMetadata(MetadataName.RetryAfter, out _).Should().BeFalse();
+        _server.Calls("evalsha").Should().Be(0);
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Zero_permits_checks_availability_without_taking()
+    {
+        using var limiter = Limiter(Options(2, TimeSpan.FromHours(1)));
+        (await limiter.AcquireAsync(0)).IsAcquired.Should().BeTrue();
+        (await limiter.AcquireAsync(0)).IsAcquired.Should().BeTrue();
+        (await limiter.AcquireAsync(2)).IsAcquired.Should().BeTrue("zero-permit checks took nothing");
+        (await limiter.AcquireAsync(0)).IsAcquired.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Bad_arguments_throw()
+    {
+        using var limiter = Limiter(Options(5, TimeSpan.FromMinutes(1), policy: "small"));
+        var tooMany = async () => await limiter.AcquireAsync(6);
+        (await tooMany.Should().ThrowAsync<ArgumentOutOfRangeException>())
+            .WithMessage("Redis rate limiter policy 'small': 6 permits exceed the bucket's capacity of 5 (Burst), so they could never be granted.*")
+            .Which.ParamName.Should().Be("permitCount");
+        limiter.Invoking(l => l.AttemptAcquire(-1)).Should().Throw<ArgumentOutOfRangeException>();
+
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        var cancelled = async () => await limiter.AcquireAsync(1, cts.Token);
+        await cancelled.Should().ThrowAsync<OperationCanceledException>();
+
+        var noKey = () => new RedisRateLimiter(fixture.Connection, "", Options(1, TimeSpan.FromSeconds(1)));
+        noKey.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("key");
+
+        limiter.Dispose();
+        var disposed = async () => await limiter.AcquireAsync();
+        await disposed.Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public async Task Invalid_options_throw_every_problem_at_once()
+    {
+        var create = () => new RedisRateLimiter(fixture.Connection, "k", new RedisRateLimiterOptions { PermitLimit = 0, Window = TimeSpan.Zero });
+        var error = create.Should().Throw<EdgeKit.DependencyInjection.EdgeKitConfigurationException>().Which;
+        error.Errors.Should().Equal(
+            "Redis rate limiter: PermitLimit must be at least 1, was 0.",
+            "Redis rate limiter: Window must be between 1 ms and 1 day, was 00:00:00.");
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Three_instances_with_their_own_connections_accept_within_one_percent_of_the_quota_together()
+    {
+        // 500 permits per second, burst 500, for about 2 s of Redis time: the quota over the run is burst + rate × time.
+        // Every permit the quota granted is either taken by one of the instances or still in the bucket at the end
+        // (this busy machine may not always keep up with the rate): taken + left is the quota within 1%, and taken
+        // never exceeds it.
+        var options = Options(500, TimeSpan.FromSeconds(1));
+        string key = Guid.NewGuid().ToString("N");
+        var connections = Enumerable.Range(0, 3).Select(_ => _server.Connect()).ToArray();
+        var limiters = connections.Select(c => new RedisRateLimiter(c, key, options)).ToArray();
+        try
+        {
+            foreach (var limiter in limiters)
+            {
+                (await limiter.AcquireAsync(0)).IsAcquired.Should().BeTrue("warm up: script loaded, connection up");
+            }
+
+            var t0 = await _server.Admin.TimeAsync();
+            var run = Stopwatch.StartNew();
+            long accepted = 0;
+            var loops = limiters.SelectMany(limiter => Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+            {
+                while (run.Elapsed < TimeSpan.FromSeconds(2))
+                {
+                    using var lease = await limiter.AcquireAsync();
+                    if (lease.IsAcquired)
+                    {
+                        Interlocked.Increment(ref accepted);
+                    }
+                    else
+                    {
+                        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait);
+                        await Task.Delay(wait < TimeSpan.FromMilliseconds(5) ? wait : TimeSpan.FromMilliseconds(5));
+                    }
+                }
+            }))).ToArray();
+            await Task.WhenAll(loops);
+            using var probe = new RedisRateLimiter(connections[0], key, new RedisRateLimiterOptions
+            {
+                PolicyName = options.PolicyName,
+                PermitLimit = options.PermitLimit,
+                Window = options.Window,
+                MaxOverLimitCacheEntries = 0,
+            });
+            using var check = await probe.AcquireAsync(0);
+            check.TryGetMetadata(RateLimitMetadataNames.Quota, out var end).Should().BeTrue();
+            var t1 = await _server.Admin.TimeAsync();
+
+            double seconds = (t1 - t0).TotalSeconds;
+            double quota = 500 + (500 * seconds);
+            accepted.Should().BeLessThanOrEqualTo((long)Math.Ceiling(quota), $"the quota over {seconds:F3} s of Redis time is {quota:F1}");
+            (accepted + end.Remaining).Should().BeGreaterThanOrEqualTo((long)Math.Floor(quota * 0.99),
+                $"the quota over {seconds:F3} s of Redis time is {quota:F1}; {accepted} taken, {end.Remaining} left");
+            accepted.Should().BeGreaterThan(500, "the instances took the burst and kept taking refills");
+        }
+        finally
+        {
+            foreach (var limiter in limiters)
+            {
+                limiter.Dispose();
+            }
+
+            foreach (var connection in connections)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+}
