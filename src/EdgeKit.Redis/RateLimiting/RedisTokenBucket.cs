@@ -103,7 +103,7 @@ internal sealed class RedisTokenBucket
     public RateLimitLease AttemptAcquire(string key, int permitCount)
     {
         ValidatePermitCount(permitCount);
-        if (TryAnswerLocally(key, out var lease, out _, out _))
+        if (TryAnswerLocally(key, claimProbe: false, out var lease, out _, out _))
         {
             return lease;
         }
@@ -120,7 +120,7 @@ internal sealed class RedisTokenBucket
             return ValueTask.FromCanceled<RateLimitLease>(cancellationToken);
         }
 
-        if (TryAnswerLocally(key, out var lease, out var database, out var redisKey))
+        if (TryAnswerLocally(key, claimProbe: true, out var lease, out var database, out var redisKey))
         {
             return new ValueTask<RateLimitLease>(lease);
         }
@@ -137,7 +137,12 @@ internal sealed class RedisTokenBucket
         }
     }
 
-    private bool TryAnswerLocally(string key, out RateLimitLease lease, out IDatabase? database, out string? redisKey)
+    /// <summary>
+    /// Answers without Redis when it can: the over-limit cache, then the failure mode when Redis is not connected or
+    /// the break is open. When the break has ended, <paramref name="claimProbe"/> lets this caller be the one call that
+    /// probes Redis; the synchronous path never claims it (it cannot probe) and defers to the asynchronous one.
+    /// </summary>
+    private bool TryAnswerLocally(string key, bool claimProbe, out RateLimitLease lease, out IDatabase? database, out string? redisKey)
     {
         Volatile.Write(ref _lastActivity, _timeProvider.GetTimestamp());
         database = null;
@@ -163,11 +168,15 @@ internal sealed class RedisTokenBucket
         }
 
         long breakUntil = Volatile.Read(ref _breakUntil);
-        if (breakUntil != 0 && (_timeProvider.GetTimestamp() < breakUntil || Interlocked.CompareExchange(ref _probing, 1, 0) != 0))
+        if (breakUntil != 0
+            && (_timeProvider.GetTimestamp() < breakUntil || (claimProbe && Interlocked.CompareExchange(ref _probing, 1, 0) != 0)))
         {
             lease = Fail(BreakOpenReason, exception: null, openBreak: false);
             return true;
         }
+
+        // The break has ended (or there is none): the asynchronous path decides in Redis (and, after a break, probes);
+        // the synchronous path defers to it, so under ASP.NET's middleware a fail-open break still ends.
 
         lease = null!;
         return false;

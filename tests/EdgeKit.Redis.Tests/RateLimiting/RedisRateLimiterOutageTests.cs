@@ -163,7 +163,14 @@ public sealed class RedisRateLimiterOutageTests
             during.IsAcquired.Should().BeFalse("the break is still open, although Redis is back");
         }
 
+        closed.AttemptAcquire().IsAcquired.Should().BeFalse("during the break the synchronous path answers the failure mode");
         time.Advance(TimeSpan.FromSeconds(1));
+        using (var deferred = closed.AttemptAcquire())
+        {
+            deferred.TryGetMetadata(MetadataName.ReasonPhrase, out var reason).Should().BeTrue();
+            reason.Should().StartWith("The Redis rate limiter decides asynchronously", "after the break the synchronous path defers to AcquireAsync, which probes");
+        }
+
         using var probe = await closed.AcquireAsync();
         probe.IsAcquired.Should().BeTrue("the break ended: one call probed Redis, which decided");
         probe.TryGetMetadata(MetadataName.ReasonPhrase, out _).Should().BeFalse();
