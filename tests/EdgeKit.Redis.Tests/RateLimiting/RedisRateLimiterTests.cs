@@ -273,6 +273,55 @@ public sealed class RedisRateLimiterTests(RedisServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Round_trips_and_decisions_are_counted_on_the_edgekit_meter()
+    {
+        var options = Options(1, TimeSpan.FromHours(1));
+        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "EdgeKit" && instrument.Name.StartsWith("edgekit.ratelimit.redis.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var map = new Dictionary<string, object?>();
+            foreach (var tag in tags)
+            {
+                map[tag.Key] = tag.Value;
+            }
+
+            if (Equals(map.GetValueOrDefault("edgekit.ratelimit.policy"), options.PolicyName))
+            {
+                measurements.Enqueue((instrument.Name, value, map));
+            }
+        });
+        using (var warmUp = Limiter(Options(1, TimeSpan.FromHours(1))))
+        {
+            (await warmUp.AcquireAsync(0)).IsAcquired.Should().BeTrue("the script is loaded in this Redis");
+        }
+
+        listener.Start();
+
+        using var limiter = Limiter(options);
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeFalse();
+        (await limiter.AcquireAsync()).IsAcquired.Should().BeFalse();
+
+        var roundTrips = measurements.Where(m => m.Instrument == "edgekit.ratelimit.redis.round_trips").ToArray();
+        roundTrips.Should().HaveCount(2, "two decisions went to Redis; the third came from the over-limit cache");
+        roundTrips.Should().OnlyContain(m => m.Value == 1
+            && Equals(m.Tags["edgekit.ratelimit.redis.command"], "evalsha") && Equals(m.Tags["edgekit.outcome"], "success"));
+        measurements.Where(m => m.Instrument == "edgekit.ratelimit.redis.decisions")
+            .Select(m => $"{m.Tags["edgekit.ratelimit.decision"]}/{m.Tags["edgekit.ratelimit.source"]}")
+            .Should().Equal("accepted/redis", "rejected/redis", "rejected/over_limit_cache");
+    }
+
+    [Fact]
     public async Task Three_instances_with_their_own_connections_accept_within_one_percent_of_the_quota_together()
     {
         // 500 permits per second with a burst of 5,000, for about 2 s. The quota of a run is the burst plus the refill
