@@ -49,6 +49,7 @@ internal sealed class RedisTokenBucket
     private long _failed;
     private long _lastRemaining;
     private long _lastActivity;
+    private long _lastCacheFullLog;
 
     public RedisTokenBucket(RedisConnection connection, RedisRateLimiterOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -223,9 +224,9 @@ internal sealed class RedisTokenBucket
                 return Count(RedisRateLimitLease.Decision(true, retryAfter, quota), "redis");
             }
 
-            if (!_cache.Add(key, retryAfter, resetAfter) && _cache.Count >= _options.MaxOverLimitCacheEntries)
+            if (!_cache.Add(key, retryAfter, resetAfter))
             {
-                RedisRateLimitingLog.OverLimitCacheFull(_logger, _policy, _options.MaxOverLimitCacheEntries);
+                LogCacheFull();
             }
 
             return Count(RedisRateLimitLease.Decision(false, retryAfter, quota), "redis");
@@ -301,6 +302,18 @@ internal sealed class RedisTokenBucket
         {
             RedisRateLimitingMetrics.RecordRoundTrip(_policy, "script_load", "error");
             throw;
+        }
+    }
+
+    /// <summary>Logs that the over-limit cache is full, at most once per 10 s (a flood of distinct keys would otherwise flood the log).</summary>
+    private void LogCacheFull()
+    {
+        long now = _timeProvider.GetTimestamp();
+        long last = Volatile.Read(ref _lastCacheFullLog);
+        if ((last == 0 || _timeProvider.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(10))
+            && Interlocked.CompareExchange(ref _lastCacheFullLog, now, last) == last)
+        {
+            RedisRateLimitingLog.OverLimitCacheFull(_logger, _policy, _options.MaxOverLimitCacheEntries);
         }
     }
 

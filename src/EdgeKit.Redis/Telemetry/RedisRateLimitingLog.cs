@@ -22,6 +22,6 @@ internal static partial class RedisRateLimitingLog
     public static partial void UnexpectedReply(ILogger logger, string policy, string reply, string failureMode);
 
     [LoggerMessage(EventId = 1154, EventName = "RedisRateLimiterOverLimitCacheFull", Level = LogLevel.Warning,
-        Message = "Redis rate limiter policy '{Policy}': the over-limit cache holds its maximum of {Max} keys; further rejections are not cached until entries expire.")]
+        Message = "Redis rate limiter policy '{Policy}': the over-limit cache holds its maximum of {Max} keys; further rejections are not cached until entries expire (logged at most once per 10 s).")]
     public static partial void OverLimitCacheFull(ILogger logger, string policy, int max);
 }

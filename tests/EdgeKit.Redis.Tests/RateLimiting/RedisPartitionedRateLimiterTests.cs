@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using EdgeKit.RateLimiting;
 using EdgeKit.Redis.RateLimiting;
 using EdgeKit.Redis.Tests.TestSupport;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.Redis.Tests.RateLimiting;
 
@@ -61,5 +62,38 @@ public sealed class RedisPartitionedRateLimiterTests(RedisServerFixture fixture)
             "Redis rate limiter policy 'strict': the key selector returned null; every resource needs a non-empty key.");
         limiter.Invoking(l => l.AttemptAcquire(new Request(""))).Should().Throw<InvalidOperationException>().WithMessage(
             "Redis rate limiter policy 'strict': the key selector returned an empty string; every resource needs a non-empty key.");
+    }
+
+    [Fact]
+    public async Task A_full_over_limit_cache_stops_caching_and_says_so_at_most_every_ten_seconds()
+    {
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs));
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        string policy = "tiny-" + Guid.NewGuid().ToString("N")[..8];
+        using var limiter = new RedisPartitionedRateLimiter<Request>(
+            fixture.Connection,
+            request => request.Client,
+            new RedisRateLimiterOptions { PolicyName = policy, PermitLimit = 1, Window = TimeSpan.FromHours(1), Timeout = TimeSpan.FromSeconds(10), MaxOverLimitCacheEntries = 1 },
+            time,
+            loggerFactory.CreateLogger("test"));
+
+        foreach (var client in new[] { "a", "b", "c" })
+        {
+            (await limiter.AcquireAsync(new Request(client))).IsAcquired.Should().BeTrue();
+            (await limiter.AcquireAsync(new Request(client))).IsAcquired.Should().BeFalse();
+        }
+
+        fixture.Server.ResetStats();
+        (await limiter.AcquireAsync(new Request("a"))).IsAcquired.Should().BeFalse();
+        fixture.Server.Calls("evalsha").Should().Be(0, "'a' is cached");
+        (await limiter.AcquireAsync(new Request("b"))).IsAcquired.Should().BeFalse();
+        fixture.Server.Calls("evalsha").Should().Be(1, "the full cache did not take 'b': Redis decided");
+
+        logs.WithEventId(1154).Select(e => e.Message).Should().Equal(
+            $"Redis rate limiter policy '{policy}': the over-limit cache holds its maximum of 1 keys; further rejections are not cached until entries expire (logged at most once per 10 s).");
+        time.Advance(TimeSpan.FromSeconds(10));
+        (await limiter.AcquireAsync(new Request("c"))).IsAcquired.Should().BeFalse();
+        logs.WithEventId(1154).Should().HaveCount(2);
     }
 }
