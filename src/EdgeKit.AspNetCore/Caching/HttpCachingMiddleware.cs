@@ -16,15 +16,22 @@ namespace EdgeKit.AspNetCore.Caching;
 /// </summary>
 internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegistry registry, IServiceScopeFactory scopes)
 {
+    /// <summary>Marks a request whose caching is already being handled.</summary>
+    internal static readonly object HandledKey = new();
+
     public async Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
         var metadata = endpoint?.Metadata.GetMetadata<EdgeKitCachePolicyMetadata>();
-        if (metadata is null)
+        if (metadata is null || context.Items.ContainsKey(HandledKey))
         {
             await next(context);
             return;
         }
+
+        // Gateway routes with a cache policy cache by themselves; when the app also runs this middleware, the
+        // first one to see the request does the caching and the other passes it on.
+        context.Items[HandledKey] = true;
 
         HttpCache cache;
         try

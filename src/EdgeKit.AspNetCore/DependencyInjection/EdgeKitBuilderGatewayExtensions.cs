@@ -28,6 +28,8 @@ public static class EdgeKitBuilderGatewayExtensions
         builder.Services.Configure<GatewayOptions>(section);
         // Aggregates (EdgeKit:Aggregates:<name>) are route targets too.
         builder.AddAggregates(section);
+        // Cache policies (EdgeKit:Caching:Policies:<name>) are what routes' CachePolicy names.
+        builder.AddCaching(section.GetSection("Caching"));
         return builder.AddGateway();
     }
 
@@ -43,6 +45,7 @@ public static class EdgeKitBuilderGatewayExtensions
         services.AddRouting();
         services.AddDataProtection();
         builder.AddAggregateEndpoints();
+        builder.AddCaching();
         services.TryAddSingleton<IRouteTransformBuilder, RouteTransformBuilder>();
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();

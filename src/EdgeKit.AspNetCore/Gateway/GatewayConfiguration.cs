@@ -26,6 +26,7 @@ internal sealed class GatewayConfiguration : IDisposable
     private readonly ILogger _logger;
     private readonly IDataProtectionProvider? _dataProtection;
     private readonly IOptionsFactory<AggregationOptions>? _aggregates;
+    private readonly IReadOnlyCollection<string>? _cachePolicies;
     private readonly List<IDisposable> _registrations = [];
     private readonly object _lock = new();
     private State _state;
@@ -41,8 +42,10 @@ internal sealed class GatewayConfiguration : IDisposable
         ILogger<GatewayConfiguration> logger,
         IDataProtectionProvider? dataProtection = null,
         IOptionsFactory<AggregationOptions>? aggregates = null,
-        IEnumerable<IOptionsChangeTokenSource<AggregationOptions>>? aggregateChangeSources = null)
+        IEnumerable<IOptionsChangeTokenSource<AggregationOptions>>? aggregateChangeSources = null,
+        EdgeKit.Caching.HttpCacheRegistry? caches = null)
     {
+        _cachePolicies = caches?.Names;
         // Routes are checked against the aggregates' configuration as bound now (not the aggregator registry, which
         // reloads on its own and may not have seen the same change yet); requests look aggregates up when they run.
         _aggregates = aggregates;
@@ -149,7 +152,7 @@ internal sealed class GatewayConfiguration : IDisposable
             return false;
         }
 
-        var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors, aggregation);
+        var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors, aggregation, _cachePolicies);
         if (errors.Count > 0)
         {
             return false;

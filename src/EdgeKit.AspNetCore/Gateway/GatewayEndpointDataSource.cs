@@ -1,4 +1,6 @@
 using EdgeKit.AspNetCore.Aggregation;
+using EdgeKit.AspNetCore.Caching;
+using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -30,10 +32,13 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
 
     private readonly IAggregateEndpointFactory? _aggregates;
 
-    public GatewayEndpointDataSource(GatewayConfiguration configuration, HttpForwarder forwarder, IAggregateEndpointFactory? aggregates = null)
+    private readonly IServiceProvider _services;
+
+    public GatewayEndpointDataSource(GatewayConfiguration configuration, HttpForwarder forwarder, IServiceProvider services, IAggregateEndpointFactory? aggregates = null)
     {
         _configuration = configuration;
         _forwarder = forwarder;
+        _services = services;
         _aggregates = aggregates;
     }
 
@@ -98,6 +103,13 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
         RequestDelegate handler = options.Aggregate is { } aggregate
             ? (_aggregates ?? throw new InvalidOperationException($"Route '{route.Id}' targets aggregate '{aggregate}' but aggregate endpoints are not registered.")).Create(aggregate)
             : context => forwarder.ForwardAsync(context, route, settings);
+        if (options.CachePolicy is { } cachePolicy)
+        {
+            // The route caches by itself (no app-level middleware needed): the cache sits in front of the forwarder.
+            var cache = new HttpCachingMiddleware(handler, _services.GetRequiredService<EdgeKit.Caching.HttpCacheRegistry>(), _services.GetRequiredService<IServiceScopeFactory>());
+            handler = cache.InvokeAsync;
+        }
+
         var pattern = RoutePatternFactory.Parse(options.Match.Path ?? CatchAllTemplate);
         var builder = new RouteEndpointBuilder(handler, pattern, options.Order)
         {
@@ -105,6 +117,11 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
         };
 
         builder.Metadata.Add(route.Metadata);
+        if (options.CachePolicy is { } policy)
+        {
+            builder.Metadata.Add(new EdgeKitCachePolicyMetadata(policy));
+        }
+
         if (options.Match.Methods.Count > 0)
         {
             builder.Metadata.Add(new HttpMethodMetadata(options.Match.Methods.Select(m => m.ToUpperInvariant()).ToArray(), acceptCorsPreflight: options.CorsPolicy is not null));

@@ -8,7 +8,7 @@ namespace EdgeKit.AspNetCore.Gateway;
 /// <summary>Checks gateway options, gathering every problem, and builds the routes when there are none.</summary>
 internal static class GatewayOptionsValidator
 {
-    public static List<GatewayRoute> Build(GatewayOptions options, EdgeKitOptions clusters, IRouteTransformBuilder transforms, List<string> errors, AggregationOptions? aggregates = null)
+    public static List<GatewayRoute> Build(GatewayOptions options, EdgeKitOptions clusters, IRouteTransformBuilder transforms, List<string> errors, AggregationOptions? aggregates = null, IReadOnlyCollection<string>? cachePolicies = null)
     {
         var routes = new List<GatewayRoute>();
         if (options.Routes is null)
@@ -59,6 +59,12 @@ internal static class GatewayOptionsValidator
             int before = errors.Count;
             ValidateTarget(path, route, clusters, aggregates, errors);
             ValidateMatch(path, route.Match, errors);
+            if (route.CachePolicy is { } cachePolicy && !(cachePolicies?.Contains(cachePolicy, StringComparer.OrdinalIgnoreCase) ?? false))
+            {
+                string known = cachePolicies is null or { Count: 0 } ? "none are configured under EdgeKit:Caching:Policies" : "known policies: " + string.Join(", ", cachePolicies.Order(StringComparer.OrdinalIgnoreCase));
+                errors.Add($"{path}: CachePolicy '{cachePolicy}' does not exist ({known}).");
+            }
+
             if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
                 errors.Add($"{path}: Timeout must be positive, was {timeout}.");
