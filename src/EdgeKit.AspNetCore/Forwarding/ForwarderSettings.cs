@@ -8,6 +8,7 @@ internal sealed class ForwarderSettings
     public ForwarderSettings(ForwarderOptions options)
     {
         DefaultTimeout = options.DefaultTimeout;
+        UpgradeIdleTimeout = options.UpgradeIdleTimeout;
         if (options.Via is { Length: > 0 } pseudonym)
         {
             RequestVia = new ViaValues(pseudonym);
@@ -16,6 +17,8 @@ internal sealed class ForwarderSettings
     }
 
     public TimeSpan DefaultTimeout { get; }
+
+    public TimeSpan UpgradeIdleTimeout { get; }
 
     public ViaValues? RequestVia { get; }
 

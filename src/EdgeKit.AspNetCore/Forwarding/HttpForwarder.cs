@@ -26,12 +26,14 @@ internal sealed class HttpForwarder
     private readonly ForwarderClusters _clusters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly UpgradeForwarder _upgrades;
 
     public HttpForwarder(ForwarderClusters clusters, TimeProvider time, ILogger<HttpForwarder> logger)
     {
         _clusters = clusters;
         _time = time;
         _logger = logger;
+        _upgrades = new UpgradeForwarder(logger);
     }
 
     public async Task ForwardAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings)
@@ -102,6 +104,7 @@ internal sealed class HttpForwarder
         try
         {
             (request, content) = CreateRequest(context, forwarderCluster, destination.Destination, activity, settings);
+            var upgrade = UpgradeForwarder.Prepare(context, request, forwarderCluster);
             if (route.Transforms.RequestTransforms.Count > 0)
             {
                 await ApplyRequestTransformsAsync(context, route, destination.Destination, request).ConfigureAwait(false);
@@ -124,6 +127,17 @@ internal sealed class HttpForwarder
             activity.Touch();
             status = (int)response.StatusCode;
             outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            if (upgrade != UpgradeMode.None)
+            {
+                if (UpgradeForwarder.IsAccepted(upgrade, response))
+                {
+                    (outcome, errorType) = await _upgrades.TunnelAsync(context, route, settings, upgrade, response, cluster.Name, destination.Id, activity).ConfigureAwait(false);
+                    return;
+                }
+
+                _upgrades.Declined(route, cluster.Name, destination.Id, response);
+            }
+
             // A backend may answer before reading the whole body (e.g. 413, or 401 after Expect: 100-continue): the
             // answer is passed on as it is.
             (outcome, errorType) = await CopyResponseAsync(context, route, settings, forwarderCluster, destination.Id, request, response, activity, outcome).ConfigureAwait(false);

@@ -27,6 +27,11 @@ internal static class GatewayOptionsValidator
                 errors.Add($"EdgeKit:Forwarder: DefaultTimeout must be positive, was {options.Forwarder.DefaultTimeout}.");
             }
 
+            if (options.Forwarder.UpgradeIdleTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"EdgeKit:Forwarder: UpgradeIdleTimeout must be positive, was {options.Forwarder.UpgradeIdleTimeout}.");
+            }
+
             if (options.Forwarder.Via is { } via && (via.Length == 0 || via.AsSpan().IndexOfAny(" \t\r\n,") >= 0))
             {
                 errors.Add($"EdgeKit:Forwarder: Via '{via}' must be a single token (letters, digits, '.', '-'), e.g. 'edgekit'.");
@@ -60,6 +65,11 @@ internal static class GatewayOptionsValidator
             if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
                 errors.Add($"{path}: Timeout must be positive, was {timeout}.");
+            }
+
+            if (route.UpgradeIdleTimeout is { } idle && idle <= TimeSpan.Zero)
+            {
+                errors.Add($"{path}: UpgradeIdleTimeout must be positive, was {idle}.");
             }
 
             if (route.MaxRequestBodySize is < 0)
