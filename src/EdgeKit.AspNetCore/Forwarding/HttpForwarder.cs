@@ -36,6 +36,9 @@ internal sealed class HttpForwarder
         _upgrades = new UpgradeForwarder(logger);
     }
 
+    /// <summary>The forwarder's logger, shared with the protocol translators that wrap it.</summary>
+    public ILogger Logger => _logger;
+
     public async Task ForwardAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings)
     {
         string clusterName = route.Options.Cluster!;

@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Protocols;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors;
@@ -91,7 +92,9 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
     {
         var options = route.Options;
         var forwarder = _forwarder;
-        RequestDelegate handler = context => forwarder.ForwardAsync(context, route, settings);
+        RequestDelegate handler = options.GrpcWeb
+            ? context => GrpcWebTranslator.ForwardAsync(context, route, settings, forwarder)
+            : context => forwarder.ForwardAsync(context, route, settings);
         var pattern = RoutePatternFactory.Parse(options.Match.Path ?? CatchAllTemplate);
         var builder = new RouteEndpointBuilder(handler, pattern, options.Order)
         {
