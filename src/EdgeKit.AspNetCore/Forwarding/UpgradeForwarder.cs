@@ -47,13 +47,15 @@ internal sealed class UpgradeForwarder
     /// Decides how the client's request is sent when it asks for an upgrade, and reshapes <paramref name="request"/>
     /// for it: HTTP/1.1 exactly with <c>Connection: Upgrade</c> and <c>Upgrade</c> kept, or HTTP/2 extended
     /// <c>CONNECT</c> when the client used it and the cluster speaks HTTP/2 only. An upgrade request carries no body.
+    /// An upgrade to <c>h2c</c> is never tunnelled: it would let a client speak HTTP/2 to the backend past the gateway's
+    /// routes and policies ("h2c smuggling"); such a request goes on as a normal one, its <c>Upgrade</c> removed.
     /// </summary>
     public static UpgradeMode Prepare(HttpContext context, HttpRequestMessage request, ForwarderCluster cluster)
     {
         if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true })
         {
             string upgrade = context.Request.Headers.Upgrade.ToString();
-            if (upgrade.Length == 0 || HeaderRules.IsUnsafeValue(upgrade))
+            if (upgrade.Length == 0 || HeaderRules.IsUnsafeValue(upgrade) || HeaderRules.IsListedIn("h2c", upgrade))
             {
                 return UpgradeMode.None;
             }
@@ -66,7 +68,8 @@ internal sealed class UpgradeForwarder
             return UpgradeMode.Http11;
         }
 
-        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: { Length: > 0 } protocol }
+        if (HttpMethods.IsConnect(context.Request.Method)
+            && context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true, Protocol: { Length: > 0 } protocol }
             && !HeaderRules.IsUnsafeValue(protocol))
         {
             request.Content = null;

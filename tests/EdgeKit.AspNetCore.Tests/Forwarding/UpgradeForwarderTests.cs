@@ -183,6 +183,25 @@ public sealed class UpgradeForwarderTests
     }
 
     [Fact]
+    public async Task An_upgrade_to_h2c_is_never_tunnelled_and_goes_on_as_a_normal_request_without_Upgrade()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(OneRoute(backend.Address));
+
+        var raw = await RawHttp.SendAsync(gateway.Address,
+            "GET /smuggle HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+            TimeSpan.FromSeconds(5));
+
+        raw.Status.Should().Be(200);
+        var echo = System.Text.Json.Nodes.JsonNode.Parse(raw.Body)!;
+        echo["path"]!.GetValue<string>().Should().Be("/smuggle");
+        var headers = echo["headers"]!.AsObject();
+        headers.ContainsKey("upgrade").Should().BeFalse();
+        headers.ContainsKey("connection").Should().BeFalse();
+        gateway.Logs.Entries.Should().NotContain(e => e.EventId == 1430);
+    }
+
+    [Fact]
     public async Task An_idle_tunnel_is_closed_after_the_route_idle_timeout_on_the_fake_clock_and_traffic_keeps_it_open()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
