@@ -61,6 +61,7 @@ internal static class GatewayOptionsValidator
 
             int before = errors.Count;
             ValidateTarget(path, route, clusters, errors);
+            Protocols.GrpcWebRouteValidator.Validate(path, route, clusters, errors);
             ValidateMatch(path, route.Match, errors);
             if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {

@@ -189,6 +189,27 @@ public sealed class GrpcWebTranslatorTests
         }
     }
 
+    [Fact]
+    public async Task A_GrpcWeb_route_whose_cluster_does_not_speak_HTTP2_fails_the_start()
+    {
+        var act = () => GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Clusters:old:Destinations:d:Address"] = "http://127.0.0.1:1",
+            ["Clusters:old:HttpClient:RequestVersion"] = "1.1",
+            ["Clusters:lax:Destinations:d:Address"] = "http://127.0.0.1:1",
+            ["Routes:a:Cluster"] = "old",
+            ["Routes:a:GrpcWeb"] = "true",
+            ["Routes:b:Cluster"] = "lax",
+            ["Routes:b:GrpcWeb"] = "true",
+            ["Routes:c:Cluster"] = "lax",
+        });
+
+        var error = (await act.Should().ThrowAsync<EdgeKit.DependencyInjection.EdgeKitConfigurationException>()).Which;
+        error.Errors.Should().BeEquivalentTo(
+            "EdgeKit:Routes:a: GrpcWeb needs a cluster that reaches its backends over HTTP/2, but cluster 'old' asks for HTTP/1.1; set its HttpClient:RequestVersion to 2.",
+            "EdgeKit:Routes:b: GrpcWeb needs a cluster that reaches its backends over HTTP/2, but cluster 'lax' has plain http destinations with VersionPolicy RequestVersionOrLower, which reach them over HTTP/1.1; set its HttpClient:VersionPolicy to RequestVersionExact (h2c).");
+    }
+
     private static byte[] DecodeFragments(string text)
     {
         var output = new List<byte>();
