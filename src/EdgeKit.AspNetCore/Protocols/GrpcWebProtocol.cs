@@ -74,11 +74,12 @@ internal static class GrpcWebProtocol
             }
         }
 
-        int length = Encoding.ASCII.GetByteCount(text.ToString());
+        string lines = text.ToString();
+        int length = Encoding.ASCII.GetByteCount(lines);
         var frame = new byte[5 + length];
         frame[0] = TrailerFrameFlag;
         BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1, 4), length);
-        Encoding.ASCII.GetBytes(text.ToString(), frame.AsSpan(5));
+        Encoding.ASCII.GetBytes(lines, frame.AsSpan(5));
         return frame;
     }
 

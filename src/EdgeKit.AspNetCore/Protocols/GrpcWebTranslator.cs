@@ -119,10 +119,8 @@ internal static class GrpcWebTranslator
             if (GrpcWebProtocol.ToGrpcWeb(response.ContentType, mode) is { } contentType)
             {
                 response.ContentType = contentType;
-                if (mode == GrpcWebMode.Text)
-                {
-                    response.ContentLength = null;
-                }
+                // The body grows by the trailer frame (and by base64 in text mode): a backend's length no longer holds.
+                response.ContentLength = null;
 
                 Translated = true;
             }
