@@ -228,6 +228,26 @@ public sealed class UpgradeForwarderTests
     }
 
     [Fact]
+    public async Task Once_upgraded_the_idle_timeout_replaces_the_route_timeout()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var backend = await WebSocketBackend.StartAsync();
+        var settings = OneRoute(backend.Address);
+        settings["Routes:r:Timeout"] = "00:00:05";
+        settings["Routes:r:UpgradeIdleTimeout"] = "00:01:00";
+        await using var gateway = await GatewayHost.StartAsync(settings, b => b.Services.AddSingleton<TimeProvider>(time));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(WebSocketUri(gateway), CancellationToken.None).WaitAsync(Wait);
+        await WaitForLogAsync(gateway, 1430);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        (await EchoAsync(socket, [9])).Data.Should().Equal([9], "a silent 30 s is over the route's 5 s Timeout but within the 60 s idle timeout");
+        backend.TunnelEnded.Task.IsCompleted.Should().BeFalse();
+        gateway.Logs.Entries.Should().NotContain(e => e.EventId == 1431 || e.EventId == 1406);
+    }
+
+    [Fact]
     public async Task The_forwarder_idle_timeout_applies_when_the_route_sets_none()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
