@@ -72,6 +72,17 @@ internal sealed class ActivityTimeout : IDisposable
     /// <summary>Records progress; the deadline becomes a full timeout from now.</summary>
     public void Touch() => Volatile.Write(ref _lastProgress, _time.GetTimestamp());
 
+    /// <summary>
+    /// Switches to another timeout counted from now, keeping <see cref="Token"/>: an upgraded connection moves from the
+    /// wait for the backend's answer to its idle timeout.
+    /// </summary>
+    public void Restart(TimeSpan timeout)
+    {
+        Volatile.Write(ref _timeoutTicks, (long)(timeout.TotalSeconds * _time.TimestampFrequency));
+        Touch();
+        _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+    }
+
     private void OnTimer()
     {
         if (Volatile.Read(ref _active) == 0)

@@ -9,6 +9,7 @@ internal sealed class ForwarderSettings
     {
         DefaultTimeout = options.DefaultTimeout;
         Affinity = affinity is { Count: > 0 } ? System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(affinity, StringComparer.OrdinalIgnoreCase) : null;
+        UpgradeIdleTimeout = options.UpgradeIdleTimeout;
         if (options.Via is { Length: > 0 } pseudonym)
         {
             RequestVia = new ViaValues(pseudonym);
@@ -20,6 +21,7 @@ internal sealed class ForwarderSettings
 
     /// <summary>Session affinity by cluster; <see langword="null"/> when no cluster has any.</summary>
     public System.Collections.Frozen.FrozenDictionary<string, Affinity.ClusterAffinity>? Affinity { get; }
+    public TimeSpan UpgradeIdleTimeout { get; }
 
     public ViaValues? RequestVia { get; }
 

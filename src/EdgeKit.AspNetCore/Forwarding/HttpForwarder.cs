@@ -27,13 +27,18 @@ internal sealed class HttpForwarder
     private readonly ForwarderClusters _clusters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly UpgradeForwarder _upgrades;
 
     public HttpForwarder(ForwarderClusters clusters, TimeProvider time, ILogger<HttpForwarder> logger)
     {
         _clusters = clusters;
         _time = time;
         _logger = logger;
+        _upgrades = new UpgradeForwarder(logger);
     }
+
+    /// <summary>The forwarder's logger, shared with the protocol translators that wrap it.</summary>
+    public ILogger Logger => _logger;
 
     // Not async: the usual path hands back ForwardToAsync's task and the error paths GatewayProblem's, so no state
     // machine is allocated for this frame (measured: about 220 bytes per request, see benchmarks/gateway).
@@ -123,6 +128,7 @@ internal sealed class HttpForwarder
         try
         {
             (request, content) = CreateRequest(context, forwarderCluster, destination.Destination, activity, settings);
+            var upgrade = UpgradeForwarder.Prepare(context, request, forwarderCluster);
             if (route.Transforms.RequestTransforms.Count > 0)
             {
                 await ApplyRequestTransformsAsync(context, route, destination.Destination, request).ConfigureAwait(false);
@@ -145,6 +151,17 @@ internal sealed class HttpForwarder
             activity.Touch();
             status = (int)response.StatusCode;
             outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            if (upgrade != UpgradeMode.None)
+            {
+                if (UpgradeForwarder.IsAccepted(upgrade, response))
+                {
+                    (outcome, errorType) = await _upgrades.TunnelAsync(context, route, settings, upgrade, response, cluster.Name, destination.Id, activity).ConfigureAwait(false);
+                    return;
+                }
+
+                _upgrades.Declined(route, cluster.Name, destination.Id, response);
+            }
+
             // A backend may answer before reading the whole body (e.g. 413, or 401 after Expect: 100-continue): the
             // answer is passed on as it is.
             (outcome, errorType) = await CopyResponseAsync(context, route, settings, forwarderCluster, destination, request, response, activity, outcome, rebind).ConfigureAwait(false);

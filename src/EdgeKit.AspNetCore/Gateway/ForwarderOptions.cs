@@ -21,4 +21,11 @@ public sealed class ForwarderOptions
     /// before sending the body anyway. Default 1 second.
     /// </summary>
     public TimeSpan ExpectContinueTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long an upgraded connection (a WebSocket, or any other HTTP/1.1 <c>Upgrade</c> or HTTP/2 extended
+    /// <c>CONNECT</c> tunnel) may go without a byte in either direction before the gateway closes both sides, when the
+    /// route sets no <see cref="GatewayRouteOptions.UpgradeIdleTimeout"/>. Default 5 minutes.
+    /// </summary>
+    public TimeSpan UpgradeIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

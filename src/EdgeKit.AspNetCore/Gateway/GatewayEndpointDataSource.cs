@@ -2,6 +2,7 @@ using EdgeKit.AspNetCore.Aggregation;
 using EdgeKit.AspNetCore.Caching;
 using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Protocols;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors;
@@ -102,7 +103,9 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
         var forwarder = _forwarder;
         RequestDelegate handler = options.Aggregate is { } aggregate
             ? (_aggregates ?? throw new InvalidOperationException($"Route '{route.Id}' targets aggregate '{aggregate}' but aggregate endpoints are not registered.")).Create(aggregate)
-            : context => forwarder.ForwardAsync(context, route, settings);
+            : options.GrpcWeb
+                ? context => GrpcWebTranslator.ForwardAsync(context, route, settings, forwarder)
+                : context => forwarder.ForwardAsync(context, route, settings);
         if (options.CachePolicy is { } cachePolicy)
         {
             // The route caches by itself (no app-level middleware needed): the cache sits in front of the forwarder.

@@ -28,6 +28,11 @@ internal static class GatewayOptionsValidator
                 errors.Add($"EdgeKit:Forwarder: DefaultTimeout must be positive, was {options.Forwarder.DefaultTimeout}.");
             }
 
+            if (options.Forwarder.UpgradeIdleTimeout <= TimeSpan.Zero)
+            {
+                errors.Add($"EdgeKit:Forwarder: UpgradeIdleTimeout must be positive, was {options.Forwarder.UpgradeIdleTimeout}.");
+            }
+
             if (options.Forwarder.Via is { } via && (via.Length == 0 || via.AsSpan().IndexOfAny(" \t\r\n,") >= 0))
             {
                 errors.Add($"EdgeKit:Forwarder: Via '{via}' must be a single token (letters, digits, '.', '-'), e.g. 'edgekit'.");
@@ -58,6 +63,7 @@ internal static class GatewayOptionsValidator
 
             int before = errors.Count;
             ValidateTarget(path, route, clusters, aggregates, errors);
+            Protocols.GrpcWebRouteValidator.Validate(path, route, clusters, errors);
             ValidateMatch(path, route.Match, errors);
             if (route.CachePolicy is { } cachePolicy && !(cachePolicies?.Contains(cachePolicy, StringComparer.OrdinalIgnoreCase) ?? false))
             {
@@ -68,6 +74,11 @@ internal static class GatewayOptionsValidator
             if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
                 errors.Add($"{path}: Timeout must be positive, was {timeout}.");
+            }
+
+            if (route.UpgradeIdleTimeout is { } idle && idle <= TimeSpan.Zero)
+            {
+                errors.Add($"{path}: UpgradeIdleTimeout must be positive, was {idle}.");
             }
 
             if (route.MaxRequestBodySize is < 0)

@@ -42,6 +42,20 @@ public sealed class GatewayRouteOptions
     /// <summary>The largest request body accepted, in bytes; larger ones answer 413. <see langword="null"/> keeps the server's limit.</summary>
     public long? MaxRequestBodySize { get; set; }
 
+    /// <summary>
+    /// How long an upgraded connection (WebSocket or other tunnel) on this route may stay idle in both directions before
+    /// the gateway closes it; <see langword="null"/> for <see cref="ForwarderOptions.UpgradeIdleTimeout"/>.
+    /// </summary>
+    public TimeSpan? UpgradeIdleTimeout { get; set; }
+
+    /// <summary>
+    /// Whether gRPC-Web requests (<c>application/grpc-web</c> and <c>application/grpc-web-text</c>, from browsers) are
+    /// translated to gRPC for the backend and their answers back to gRPC-Web. The route's cluster must reach its
+    /// backends over HTTP/2 (e.g. <c>RequestVersion</c> <c>2</c> with <c>RequestVersionExact</c> for h2c). Other
+    /// requests on the route are forwarded unchanged. Default <see langword="false"/>.
+    /// </summary>
+    public bool GrpcWeb { get; set; }
+
     /// <summary>Request and response transforms, applied in order. Each is a set of key/value pairs naming one transform.</summary>
     public List<Dictionary<string, string>> Transforms { get; set; } = [];
 
