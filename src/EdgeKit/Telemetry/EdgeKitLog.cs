@@ -129,6 +129,10 @@ internal static partial class EdgeKitLog
         Message = "Identity forwarding: incoming header '{Header}' removed; only the gateway sets it.")]
     public static partial void IncomingIdentityHeaderStripped(ILogger logger, string header);
 
+    [LoggerMessage(EventId = 1308, EventName = "AuthorizationConfigurationRejected", Level = LogLevel.Error,
+        Message = "EdgeKit authorization policies reload rejected; the previous policies stay in force. {Error}")]
+    public static partial void AuthorizationConfigurationRejected(ILogger logger, string error);
+
     [LoggerMessage(EventId = 1310, EventName = "ClientCredentialsTokenAcquired", Level = LogLevel.Debug,
         Message = "Client '{Client}': access token obtained, valid for {Lifetime}.")]
     public static partial void ClientCredentialsTokenAcquired(ILogger logger, string client, TimeSpan lifetime);
