@@ -35,7 +35,16 @@ internal sealed class TestApp : IAsyncDisposable
         configureServices(builder);
         var app = builder.Build();
         configureApp(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new TestApp(app, new Uri(address.TrimEnd('/') + "/"));
     }
