@@ -145,6 +145,18 @@ internal sealed class ClientCredentialsTokenSource
         return WaitForTokenAsync(cancellationToken);
     }
 
+    /// <summary>The refresh in progress or last completed, for tests to await.</summary>
+    internal Task? LastRefresh
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _refresh;
+            }
+        }
+    }
+
     /// <summary>Forgets the cached token, so that the next call fetches a new one (for example after the API answered 401).</summary>
     public void Invalidate() => _token = null;
 
