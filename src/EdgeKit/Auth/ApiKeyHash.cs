@@ -42,7 +42,7 @@ public static class ApiKeyHash
             return false;
         }
 
-        Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(key.Length)]; // at most 1,539 bytes
         int length = Encoding.UTF8.GetBytes(key, utf8);
         SHA256.HashData(utf8[..length], destination);
         CryptographicOperations.ZeroMemory(utf8[..length]);
