@@ -96,13 +96,3 @@ internal sealed class AuthenticationStartupCheck(
         }
     }
 }
-
-/// <summary>Which kind of EdgeKit scheme a <see cref="EdgeKitSchemeMarker"/> marks.</summary>
-internal enum EdgeKitSchemeKind
-{
-    ApiKey,
-    Hmac,
-}
-
-/// <summary>Marks a scheme added with <c>AddEdgeKitApiKeys</c> or <c>AddEdgeKitHmac</c>, so that it is checked at start.</summary>
-internal sealed record EdgeKitSchemeMarker(string Name, EdgeKitSchemeKind Kind);

@@ -176,6 +176,3 @@ internal sealed class EdgeKitJwtBearerSetup(
         _ => "invalid_token",
     };
 }
-
-/// <summary>Marks a scheme added with <c>AddEdgeKitJwt</c>.</summary>
-internal sealed record EdgeKitJwtScheme(string Name);

@@ -68,16 +68,3 @@ internal sealed class NonceCache(int capacity, TimeProvider timeProvider)
         }
     }
 }
-
-/// <summary>What <see cref="NonceCache.TryAdd"/> did.</summary>
-internal enum NonceResult
-{
-    /// <summary>The nonce is new and now remembered.</summary>
-    Added,
-
-    /// <summary>The nonce was seen within its lifetime: a replay.</summary>
-    Replayed,
-
-    /// <summary>The cache is full of live nonces; the request must be refused.</summary>
-    Full,
-}

@@ -50,13 +50,3 @@ public sealed class ClientCredentialsOptions
     /// <summary>Whether <see cref="TokenEndpoint"/> must use <c>https</c>. Default <see langword="true"/>; turn off only for loopback tests.</summary>
     public bool RequireHttps { get; set; } = true;
 }
-
-/// <summary>How a client authenticates to an OAuth 2.0 token endpoint.</summary>
-public enum ClientCredentialStyle
-{
-    /// <summary>HTTP Basic authentication with the form-encoded client id and secret (RFC 6749 §2.3.1).</summary>
-    BasicAuthentication,
-
-    /// <summary><c>client_id</c> and <c>client_secret</c> in the form body.</summary>
-    RequestBody,
-}
