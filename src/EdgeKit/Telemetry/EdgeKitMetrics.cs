@@ -227,4 +227,40 @@ internal static class EdgeKitMetrics
             AggregationRequests.Add(1, new KeyValuePair<string, object?>(AggregateTag, aggregate), new KeyValuePair<string, object?>(StatusCodeTag, BoxedStatus(statusCode)));
         }
     }
+
+    // Auth. Tags never carry tokens, keys or credentials: only scheme and client names and fixed reason words.
+
+    /// <summary>Tag: the authentication scheme's name.</summary>
+    public const string AuthSchemeTag = "edgekit.auth.scheme";
+
+    /// <summary>Tag: why authentication failed, one of a fixed set of words (<c>expired</c>, <c>unknown_key</c>, ...).</summary>
+    public const string AuthReasonTag = "edgekit.auth.reason";
+
+    /// <summary>Tag: the HttpClient's name.</summary>
+    public const string AuthClientTag = "edgekit.auth.client";
+
+    public static readonly Counter<long> AuthFailures = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.auth.failures", "{request}", "Requests whose credentials an EdgeKit scheme rejected, by scheme and reason.");
+
+    public static readonly Counter<long> TokenRequests = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.auth.token_requests", "{request}", "Client-credentials token requests sent to a token endpoint, by client and outcome.");
+
+    public static readonly Counter<long> IdentityHeadersStripped = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.auth.identity_headers_stripped", "{header}", "Incoming headers removed by identity forwarding because only the gateway may set them.");
+
+    public static void RecordAuthFailure(string scheme, string reason)
+    {
+        if (AuthFailures.Enabled)
+        {
+            AuthFailures.Add(1, new KeyValuePair<string, object?>(AuthSchemeTag, scheme), new KeyValuePair<string, object?>(AuthReasonTag, reason));
+        }
+    }
+
+    public static void RecordTokenRequest(string client, string outcome)
+    {
+        if (TokenRequests.Enabled)
+        {
+            TokenRequests.Add(1, new KeyValuePair<string, object?>(AuthClientTag, client), new KeyValuePair<string, object?>(OutcomeTag, outcome));
+        }
+    }
 }

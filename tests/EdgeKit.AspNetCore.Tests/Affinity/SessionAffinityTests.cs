@@ -96,9 +96,11 @@ public sealed class SessionAffinityTests : IAsyncLifetime
     public async Task A_tampered_or_foreign_value_falls_back_to_balancing_and_rebinds()
     {
         await using var gateway = await GatewayHost.StartAsync(Settings(("SessionAffinity:c:Keys:0", Key1)));
-        var (_, cookie) = await Send(gateway, null);
+        var (backend, cookie) = await Send(gateway, null);
         string tampered = cookie![..^2] + (cookie[^2] == 'A' ? "BB" : "AA");
-        string otherDestination = Convert.ToBase64String("d2"u8.ToArray()).TrimEnd('=') + cookie[cookie.IndexOf('.', StringComparison.Ordinal)..];
+        // The same signature moved onto another destination's id.
+        string other = backend == "b2" ? "d1" : "d2";
+        string otherDestination = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(other)).TrimEnd('=') + cookie[cookie.IndexOf('.', StringComparison.Ordinal)..];
 
         foreach (var bad in new[] { tampered, otherDestination, "garbage", "." + cookie, new string('x', 5000) })
         {

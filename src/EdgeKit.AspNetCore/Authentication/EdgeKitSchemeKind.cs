@@ -1,0 +1,8 @@
+namespace EdgeKit.AspNetCore.Authentication;
+
+/// <summary>Which kind of EdgeKit scheme a <see cref="EdgeKitSchemeMarker"/> marks.</summary>
+internal enum EdgeKitSchemeKind
+{
+    ApiKey,
+    Hmac,
+}
