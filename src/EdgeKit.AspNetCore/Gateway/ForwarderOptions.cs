@@ -21,4 +21,10 @@ public sealed class ForwarderOptions
     /// before sending the body anyway. Default 1 second.
     /// </summary>
     public TimeSpan ExpectContinueTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether the backend's <c>Server</c> and <c>X-Powered-By</c> response headers are removed, so the software and
+    /// versions behind the gateway are not advertised to clients. Default <see langword="true"/>.
+    /// </summary>
+    public bool RemoveServerHeaders { get; set; } = true;
 }

@@ -13,6 +13,9 @@ public sealed class GatewayOptions
     /// <summary>Forwarding settings shared by every route.</summary>
     public ForwarderOptions Forwarder { get; set; } = new();
 
+    /// <summary>The <c>X-Forwarded-*</c> and <c>Forwarded</c> headers every route sends, and the proxies trusted to send them.</summary>
+    public GatewayForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
+
     /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
     /// <param name="id">The route id.</param>
     /// <returns>The route's options.</returns>
