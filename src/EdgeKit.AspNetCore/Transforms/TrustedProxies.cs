@@ -32,7 +32,10 @@ internal sealed class TrustedProxies
             }
             else if (entry.Contains('/', StringComparison.Ordinal))
             {
-                if (IPNetwork.TryParse(entry, out var network))
+                // IPNetwork.TryParse masks stray host bits; a typo such as 10.0.0.1/8 is reported instead.
+                if (IPNetwork.TryParse(entry, out var network)
+                    && IPAddress.TryParse(entry.AsSpan(0, entry.IndexOf('/', StringComparison.Ordinal)), out var written)
+                    && written.Equals(network.BaseAddress))
                 {
                     networks.Add(network);
                 }
