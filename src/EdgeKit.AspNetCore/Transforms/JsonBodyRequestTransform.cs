@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeKit.AspNetCore.Transforms;
@@ -10,7 +11,7 @@ namespace EdgeKit.AspNetCore.Transforms;
 /// usual), and only up to the bound: a longer body answers 413, a body that is not JSON 400, both problem+json and
 /// neither reaching the backend.
 /// </summary>
-internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> operations, long maxBytes) : RequestTransform
+internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> operations, long maxBytes, string routeId, ILogger logger) : RequestTransform
 {
     public IReadOnlyList<JsonBodyOperation> Operations { get; } = operations;
 
@@ -43,6 +44,7 @@ internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> 
         }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException && !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
+            TransformLog.RequestJsonInvalid(logger, routeId);
             await GatewayProblem.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, GatewayProblem.BadRequestBody,
                 "Bad request body", "The request body could not be read.").ConfigureAwait(false);
             return;
@@ -56,6 +58,7 @@ internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> 
 
         if (JsonBody.Transform(body, Operations) is not { } transformed)
         {
+            TransformLog.RequestJsonInvalid(logger, routeId);
             await GatewayProblem.WriteAsync(context.HttpContext, StatusCodes.Status400BadRequest, GatewayProblem.BadRequestBody,
                 "Bad request body", "The request body is not valid JSON.").ConfigureAwait(false);
             return;
@@ -78,7 +81,10 @@ internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> 
         original.Dispose();
     }
 
-    private Task TooLargeAsync(HttpContext context) =>
-        GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
+    private Task TooLargeAsync(HttpContext context)
+    {
+        TransformLog.RequestJsonTooLarge(logger, routeId, MaxBytes);
+        return GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
             "Request body too large", $"A JSON request body on this route may be at most {MaxBytes} bytes.");
+    }
 }

@@ -1,5 +1,6 @@
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.AspNetCore.Transforms;
 
@@ -7,7 +8,7 @@ namespace EdgeKit.AspNetCore.Transforms;
 /// Changes properties of a JSON response body. Only responses with a JSON media type and no <c>Content-Encoding</c>
 /// are buffered, and only up to the bound: a longer body, or one that is not JSON, answers 502 problem+json.
 /// </summary>
-internal sealed class JsonBodyResponseTransform(IReadOnlyList<JsonBodyOperation> operations, long maxBytes) : ResponseTransform
+internal sealed class JsonBodyResponseTransform(IReadOnlyList<JsonBodyOperation> operations, long maxBytes, string routeId, ILogger logger) : ResponseTransform
 {
     public IReadOnlyList<JsonBodyOperation> Operations { get; } = operations;
 
@@ -31,6 +32,7 @@ internal sealed class JsonBodyResponseTransform(IReadOnlyList<JsonBodyOperation>
 
         if (body is null)
         {
+            TransformLog.ResponseJsonTooLarge(logger, routeId, MaxBytes);
             await GatewayProblem.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
                 "Bad gateway", "The service's response is larger than the gateway can transform.").ConfigureAwait(false);
             return;
@@ -38,6 +40,7 @@ internal sealed class JsonBodyResponseTransform(IReadOnlyList<JsonBodyOperation>
 
         if (JsonBody.Transform(body, Operations) is not { } transformed)
         {
+            TransformLog.ResponseJsonInvalid(logger, routeId);
             await GatewayProblem.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
                 "Bad gateway", "The service's response is not valid JSON.").ConfigureAwait(false);
             return;

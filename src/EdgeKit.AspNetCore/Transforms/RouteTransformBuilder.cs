@@ -5,6 +5,8 @@ using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static EdgeKit.AspNetCore.Transforms.TransformKeys;
 
 namespace EdgeKit.AspNetCore.Transforms;
@@ -43,10 +45,12 @@ internal sealed class RouteTransformBuilder : IRouteTransformBuilder
     private static readonly string s_known = string.Join(", ", s_settings.Keys);
 
     private readonly Action<RouteTransformsContext>[] _callbacks;
+    private readonly ILogger _logger;
 
-    public RouteTransformBuilder(IEnumerable<RouteTransformsCallback> callbacks)
+    public RouteTransformBuilder(IEnumerable<RouteTransformsCallback> callbacks, ILogger<RouteTransformBuilder>? logger = null)
     {
         _callbacks = callbacks.Select(c => c.Configure).ToArray();
+        _logger = logger ?? NullLogger<RouteTransformBuilder>.Instance;
     }
 
     public RouteTransforms Build(string routeId, GatewayRouteOptions route, RouteTransformDefaults defaults, List<string> errors)
@@ -236,12 +240,12 @@ internal sealed class RouteTransformBuilder : IRouteTransformBuilder
 
         if (requestJson.Operations.Count > 0)
         {
-            requests.Insert(requestJson.Position, new JsonBodyRequestTransform(requestJson.Operations, requestJson.MaxBytes ?? DefaultJsonMaxBytes));
+            requests.Insert(requestJson.Position, new JsonBodyRequestTransform(requestJson.Operations, requestJson.MaxBytes ?? DefaultJsonMaxBytes, routeId, _logger));
         }
 
         if (responseJson.Operations.Count > 0)
         {
-            responses.Insert(responseJson.Position, new JsonBodyResponseTransform(responseJson.Operations, responseJson.MaxBytes ?? DefaultJsonMaxBytes));
+            responses.Insert(responseJson.Position, new JsonBodyResponseTransform(responseJson.Operations, responseJson.MaxBytes ?? DefaultJsonMaxBytes, routeId, _logger));
         }
 
         if (_callbacks.Length > 0)

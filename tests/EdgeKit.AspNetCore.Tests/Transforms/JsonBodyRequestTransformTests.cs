@@ -71,6 +71,7 @@ public sealed class JsonBodyRequestTransformTests
         }
 
         backend.Requests.Should().Be(0);
+        gateway.Logs.Entries.Where(e => e.EventId == 1410).Should().HaveCount(2);
     }
 
     [Fact]
@@ -84,5 +85,6 @@ public sealed class JsonBodyRequestTransformTests
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>().Should().Be("The request body is not valid JSON.");
         backend.Requests.Should().Be(0);
+        gateway.Logs.Entries.Should().Contain(e => e.EventId == 1411 && e.Message == "Route 'r': the request body declared as JSON could not be read or parsed; answered 400.");
     }
 }

@@ -58,6 +58,7 @@ public sealed class JsonBodyResponseTransformTests
         response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>().Should().Be("The service's response is larger than the gateway can transform.");
+        gateway.Logs.Entries.Should().Contain(e => e.EventId == 1412 && e.Message == "Route 'r': the backend's JSON response is larger than the transform's bound of 100 bytes; answered 502.");
     }
 
     [Fact]
@@ -75,5 +76,6 @@ public sealed class JsonBodyResponseTransformTests
         bad.StatusCode.Should().Be(HttpStatusCode.BadGateway);
         (await bad.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>().Should().Be("The service's response is not valid JSON.");
         (await text.Content.ReadAsStringAsync()).Should().Be("{\"internalId\":42}");
+        gateway.Logs.Entries.Should().ContainSingle(e => e.EventId == 1413);
     }
 }
