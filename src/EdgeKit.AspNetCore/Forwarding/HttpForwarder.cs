@@ -398,8 +398,9 @@ internal sealed class HttpForwarder
                 await transform.ApplyAsync(transformContext).ConfigureAwait(false);
                 if (outgoing.HasStarted)
                 {
-                    // A transform answered the client itself (e.g. a JSON body over its bound): the backend's body is not sent.
-                    return (RequestOutcome.Failure, "response_transform");
+                    // A transform answered the client itself (e.g. a JSON body over its bound): the backend's body is not
+                    // sent. The backend did answer, so its own outcome is what health and metrics see.
+                    return (outcome, null);
                 }
             }
         }

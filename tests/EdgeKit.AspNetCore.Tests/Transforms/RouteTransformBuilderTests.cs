@@ -309,6 +309,42 @@ public sealed class RouteTransformBuilderTests
     }
 
     [Fact]
+    public async Task A_reload_applies_new_transforms_and_known_proxies_and_a_bad_one_keeps_the_old_and_logs_each_problem()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        var settings = Route(backend.Address, "/{**rest}", ("0:PathPrefix", "/v1"));
+        await using var gateway = await GatewayHost.StartAsync(settings);
+        async Task<(string Target, string For)> Send()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/x");
+            request.Headers.Add("X-Forwarded-For", "6.6.6.6");
+            var echo = await (await gateway.Client.SendAsync(request)).Content.ReadFromJsonAsync<JsonObject>();
+            return (echo!["rawTarget"]!.GetValue<string>(), echo["headers"]!["x-forwarded-for"]![0]!.GetValue<string>());
+        }
+
+        (await Send()).Should().Be(("/v1/x", "127.0.0.1"));
+
+        gateway.Reload(new Dictionary<string, string?>(settings)
+        {
+            ["Routes:r:Transforms:0:PathPrefix"] = "/v2",
+            ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
+        });
+        (await Send()).Should().Be(("/v2/x", "6.6.6.6, 127.0.0.1"));
+
+        gateway.Reload(new Dictionary<string, string?>(settings)
+        {
+            ["Routes:r:Transforms:0:PathPrefix"] = "v3",
+            ["Routes:r:Transforms:1:Nope"] = "x",
+            ["ForwardedHeaders:KnownProxies:0"] = "10.0.0.0/33",
+        });
+        (await Send()).Should().Be(("/v2/x", "6.6.6.6, 127.0.0.1"), "the transforms in force stay");
+        var rejected = gateway.Logs.Entries.Where(e => e.EventId == 1401).Select(e => e.Message).ToList();
+        rejected.Should().Contain(m => m.EndsWith("EdgeKit:Routes:r:Transforms:0: PathPrefix 'v3' must start with '/'.", StringComparison.Ordinal));
+        rejected.Should().Contain(m => m.Contains("EdgeKit:Routes:r:Transforms:1: unknown transform (Nope)", StringComparison.Ordinal));
+        rejected.Should().Contain(m => m.EndsWith("EdgeKit:ForwardedHeaders:KnownProxies:0: '10.0.0.0/33' is not a CIDR network such as 10.0.0.0/8 or fd00::/8 (the address must have no bits set beyond the prefix).", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_route_without_transforms_gets_the_defaults_only()
     {
         var errors = new List<string>();
