@@ -7,8 +7,8 @@ using Microsoft.Net.Http.Headers;
 namespace EdgeKit.AspNetCore.Transforms;
 
 /// <summary>
-/// Changes properties of a JSON request body. Only requests with a JSON media type are buffered (others stream as
-/// usual), and only up to the bound: a longer body answers 413, a body that is not JSON 400, both problem+json and
+/// Changes properties of a JSON request body. Only requests with a JSON media type and no <c>Content-Encoding</c> are
+/// buffered (others stream as usual), and only up to the bound: a longer body answers 413, a body that is not JSON 400, both problem+json and
 /// neither reaching the backend.
 /// </summary>
 internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> operations, long maxBytes, string routeId, ILogger logger) : RequestTransform
@@ -21,7 +21,7 @@ internal sealed class JsonBodyRequestTransform(IReadOnlyList<JsonBodyOperation> 
     {
         var request = context.HttpContext.Request;
         var original = context.ProxyRequest.Content;
-        if (original is null || !JsonBody.IsJson(request.ContentType) || request.ContentLength == 0)
+        if (original is null || !JsonBody.IsJson(request.ContentType) || request.ContentLength == 0 || request.Headers.ContentEncoding.Count > 0)
         {
             return;
         }

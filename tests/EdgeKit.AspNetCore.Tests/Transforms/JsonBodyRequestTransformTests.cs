@@ -48,6 +48,11 @@ public sealed class JsonBodyRequestTransformTests
         var echo = await (await gateway.Client.PostAsync("/x", new StringContent("{\"password\":\"pw\"} and more than four bytes"))).Content.ReadFromJsonAsync<JsonObject>();
 
         echo!["body"]!.GetValue<string>().Should().Be("{\"password\":\"pw\"} and more than four bytes");
+
+        var encoded = Json("{\"password\":\"pw\", \"padding\":\"more than four bytes\"}");
+        encoded.Headers.ContentEncoding.Add("identity");
+        var passed = await (await gateway.Client.PostAsync("/x", encoded)).Content.ReadFromJsonAsync<JsonObject>();
+        passed!["body"]!.GetValue<string>().Should().Contain("\"password\":\"pw\"", "an encoded body is not parsed");
     }
 
     [Fact]
