@@ -131,7 +131,13 @@ internal sealed class HttpForwarder
             var upgrade = UpgradeForwarder.Prepare(context, request, forwarderCluster);
             if (route.Transforms.RequestTransforms.Count > 0)
             {
-                await ApplyRequestTransformsAsync(context, route, destination.Destination, request).ConfigureAwait(false);
+                if (!await ApplyRequestTransformsAsync(context, route, destination, request, activity.Token).ConfigureAwait(false))
+                {
+                    // A transform answered the request itself (e.g. a JSON body over its bound): nothing is forwarded.
+                    status = context.Response.StatusCode;
+                    outcome = RequestOutcome.Cancelled;
+                    return;
+                }
             }
             else
             {
@@ -177,16 +183,33 @@ internal sealed class HttpForwarder
         }
     }
 
-    private async ValueTask ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, Destination destination, HttpRequestMessage request)
+    /// <summary>Runs the route's request transforms and sets the URI; false when a transform answered the request itself.</summary>
+    private static async ValueTask<bool> ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, DestinationState state, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var transformContext = new RequestTransformContext(context, request, destination.Authority + destination.PathPrefix);
+        var destination = state.Destination;
+        var transformContext = new RequestTransformContext(context, request, destination.Authority + destination.PathPrefix, cancellationToken);
         foreach (var transform in route.Transforms.RequestTransforms)
         {
             await transform.ApplyAsync(transformContext).ConfigureAwait(false);
+            if (context.Response.HasStarted)
+            {
+                return false;
+            }
         }
 
-        string path = PathEncoding.Encode(transformContext.Path.Value ?? string.Empty);
-        request.RequestUri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, path, transformContext.Query.Value), UriKind.Absolute);
+        var path = transformContext.Path;
+        var query = transformContext.Query;
+        if (string.Equals(path.Value, context.Request.Path.Value, StringComparison.Ordinal) && string.Equals(query.Value, context.Request.QueryString.Value, StringComparison.Ordinal))
+        {
+            // Headers-only transforms (the forwarded headers every route has): the cached URI serves.
+            request.RequestUri = BuildUri(state, path, query);
+        }
+        else
+        {
+            request.RequestUri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, PathEncoding.Encode(path.Value ?? string.Empty), query.Value), UriKind.Absolute);
+        }
+
+        return true;
     }
 
     /// <summary>The destination's address joined with the client's path and query; the last one is reused while it stays the same.</summary>
@@ -413,10 +436,16 @@ internal sealed class HttpForwarder
 
         if (route.Transforms.ResponseTransforms.Count > 0)
         {
-            var transformContext = new ResponseTransformContext(context, response);
+            var transformContext = new ResponseTransformContext(context, response, activity.Token);
             foreach (var transform in route.Transforms.ResponseTransforms)
             {
                 await transform.ApplyAsync(transformContext).ConfigureAwait(false);
+                if (outgoing.HasStarted)
+                {
+                    // A transform answered the client itself (e.g. a JSON body over its bound): the backend's body is not
+                    // sent. The backend did answer, so its own outcome is what health and metrics see.
+                    return (outcome, null);
+                }
             }
         }
 

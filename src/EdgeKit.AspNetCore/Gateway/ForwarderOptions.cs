@@ -28,4 +28,10 @@ public sealed class ForwarderOptions
     /// route sets no <see cref="GatewayRouteOptions.UpgradeIdleTimeout"/>. Default 5 minutes.
     /// </summary>
     public TimeSpan UpgradeIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Whether the backend's <c>Server</c> and <c>X-Powered-By</c> response headers are removed, so the software and
+    /// versions behind the gateway are not advertised to clients. Default <see langword="true"/>.
+    /// </summary>
+    public bool RemoveServerHeaders { get; set; } = true;
 }

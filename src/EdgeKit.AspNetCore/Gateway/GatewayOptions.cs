@@ -16,6 +16,9 @@ public sealed class GatewayOptions
     /// <summary>Stateless session affinity by cluster name (<c>EdgeKit:SessionAffinity:&lt;cluster&gt;</c>); clusters not listed have none.</summary>
     public Dictionary<string, Affinity.SessionAffinityOptions> SessionAffinity { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The <c>X-Forwarded-*</c> and <c>Forwarded</c> headers every route sends, and the proxies trusted to send them.</summary>
+    public GatewayForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
+
     /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
     /// <param name="id">The route id.</param>
     /// <returns>The route's options.</returns>

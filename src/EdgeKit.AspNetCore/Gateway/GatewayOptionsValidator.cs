@@ -40,6 +40,7 @@ internal static class GatewayOptionsValidator
         }
 
         ValidateAffinity(options, clusters, errors);
+        var transformDefaults = RouteTransformDefaults.Parse(options, errors);
         var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (id, route) in options.Routes)
         {
@@ -101,7 +102,7 @@ internal static class GatewayOptionsValidator
                 continue;
             }
 
-            var built = transforms.Build(id, route, errors);
+            var built = transforms.Build(id, route, transformDefaults, errors);
             routes.Add(new GatewayRoute(id, route, built, route.Timeout ?? options.Forwarder?.DefaultTimeout ?? TimeSpan.FromSeconds(100)));
         }
 

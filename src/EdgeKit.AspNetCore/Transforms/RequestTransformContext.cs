@@ -5,8 +5,9 @@ namespace EdgeKit.AspNetCore.Transforms;
 /// <summary>What a <see cref="RequestTransform"/> sees and may change.</summary>
 public sealed class RequestTransformContext
 {
-    internal RequestTransformContext(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix)
+    internal RequestTransformContext(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken = default)
     {
+        CancellationToken = cancellationToken.CanBeCanceled ? cancellationToken : httpContext.RequestAborted;
         HttpContext = httpContext;
         ProxyRequest = proxyRequest;
         DestinationPrefix = destinationPrefix;
@@ -14,7 +15,13 @@ public sealed class RequestTransformContext
         Query = httpContext.Request.QueryString;
     }
 
-    /// <summary>The client's request.</summary>
+    /// <summary>Cancelled when the client goes away or the route's timeout runs out.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// The client's request. A transform may answer it itself (e.g. with <see cref="Forwarding.GatewayProblem.WriteAsync"/>):
+    /// once the response has started, the request is not forwarded.
+    /// </summary>
     public HttpContext HttpContext { get; }
 
     /// <summary>The request that will be sent to the backend; its headers and method may be changed, its URI is set after every transform ran.</summary>

@@ -5,15 +5,23 @@ namespace EdgeKit.AspNetCore.Transforms;
 /// <summary>What a <see cref="ResponseTransform"/> sees and may change.</summary>
 public sealed class ResponseTransformContext
 {
-    internal ResponseTransformContext(HttpContext httpContext, HttpResponseMessage proxyResponse)
+    internal ResponseTransformContext(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken = default)
     {
+        CancellationToken = cancellationToken.CanBeCanceled ? cancellationToken : httpContext.RequestAborted;
         HttpContext = httpContext;
         ProxyResponse = proxyResponse;
     }
 
-    /// <summary>The client's exchange; <c>HttpContext.Response.Headers</c> already holds the backend's headers.</summary>
+    /// <summary>The client's exchange; <c>HttpContext.Response</c> already holds the backend's status and headers.</summary>
     public HttpContext HttpContext { get; }
 
-    /// <summary>The backend's response.</summary>
+    /// <summary>Cancelled when the client goes away or the route's timeout runs out.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// The backend's response. A transform may replace its <see cref="HttpResponseMessage.Content"/> (the body is copied
+    /// from it after every transform ran), or answer the client itself (once the response has started, nothing of the
+    /// backend's response is sent).
+    /// </summary>
     public HttpResponseMessage ProxyResponse { get; }
 }

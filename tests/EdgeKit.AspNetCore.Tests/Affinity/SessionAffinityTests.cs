@@ -99,8 +99,8 @@ public sealed class SessionAffinityTests : IAsyncLifetime
         var (backend, cookie) = await Send(gateway, null);
         string tampered = cookie![..^2] + (cookie[^2] == 'A' ? "BB" : "AA");
         // The same signature moved onto another destination's id.
-        string other = backend == "b2" ? "d1" : "d2";
-        string otherDestination = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(other)).TrimEnd('=') + cookie[cookie.IndexOf('.', StringComparison.Ordinal)..];
+        string otherId = backend == "b2" ? "d1" : "d2";
+        string otherDestination = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(otherId)).TrimEnd('=') + cookie[cookie.IndexOf('.', StringComparison.Ordinal)..];
 
         foreach (var bad in new[] { tampered, otherDestination, "garbage", "." + cookie, new string('x', 5000) })
         {
