@@ -75,39 +75,58 @@ internal sealed class TokenBucketRules
     /// <summary>Checks limits, queue limit and policy name; throws <see cref="ArgumentException"/> naming the first problem.</summary>
     public static void Validate(IList<TokenBucketLimit> limits, int queueLimit, string? policyName, string paramName)
     {
-        if (limits.Count == 0)
+        var problems = Problems(limits, queueLimit, policyName);
+        if (problems.Count > 0)
         {
-            throw new ArgumentException("At least one limit is required.", paramName);
+            throw new ArgumentException(problems[0], paramName);
+        }
+    }
+
+    /// <summary>Every problem of limits, queue limit and policy name (empty when valid).</summary>
+    public static List<string> Problems(IList<TokenBucketLimit>? limits, int queueLimit, string? policyName)
+    {
+        var problems = new List<string>();
+        if (limits is null || limits.Count == 0)
+        {
+            problems.Add("At least one limit is required.");
         }
 
-        for (int i = 0; i < limits.Count; i++)
+        for (int i = 0; i < (limits?.Count ?? 0); i++)
         {
-            var limit = limits[i] ?? throw new ArgumentException($"Limits[{i}] is null.", paramName);
+            var limit = limits![i];
+            if (limit is null)
+            {
+                problems.Add($"Limits[{i}] is null.");
+                continue;
+            }
+
             if (limit.PermitLimit < 1)
             {
-                throw new ArgumentException($"Limits[{i}].PermitLimit must be at least 1 (was {limit.PermitLimit}).", paramName);
+                problems.Add($"Limits[{i}].PermitLimit must be at least 1 (was {limit.PermitLimit}).");
             }
 
             if (limit.Window <= TimeSpan.Zero || limit.Window > TokenBucketLimit.MaxWindow)
             {
-                throw new ArgumentException($"Limits[{i}].Window must be positive and at most {TokenBucketLimit.MaxWindow} (was {limit.Window}).", paramName);
+                problems.Add($"Limits[{i}].Window must be positive and at most {TokenBucketLimit.MaxWindow} (was {limit.Window}).");
             }
 
             if (limit.Name is { Length: 0 })
             {
-                throw new ArgumentException($"Limits[{i}].Name must not be empty (leave it null for the default).", paramName);
+                problems.Add($"Limits[{i}].Name must not be empty (leave it null for the default).");
             }
         }
 
         if (queueLimit < 0)
         {
-            throw new ArgumentException($"QueueLimit must be 0 or more (was {queueLimit}).", paramName);
+            problems.Add($"QueueLimit must be 0 or more (was {queueLimit}).");
         }
 
         if (string.IsNullOrEmpty(policyName))
         {
-            throw new ArgumentException("PolicyName must not be empty.", paramName);
+            problems.Add("PolicyName must not be empty.");
         }
+
+        return problems;
     }
 
     /// <summary>A new state, full at <paramref name="now"/>.</summary>
