@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
@@ -8,13 +10,14 @@ internal sealed class EdgeKitRateLimitPolicies : IDisposable
 {
     private readonly Dictionary<string, EdgeKitRateLimiterPolicy> _policies = new(StringComparer.Ordinal);
 
-    public EdgeKitRateLimitPolicies(IOptions<EdgeKitRateLimitingOptions> options, TimeProvider timeProvider)
+    public EdgeKitRateLimitPolicies(IOptions<EdgeKitRateLimitingOptions> options, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
     {
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeKit.RateLimiting");
         var settings = options.Value;
         var clientIps = new ClientIpResolver(settings.TrustedProxies, settings.TrustedNetworks, settings.ForwardedForHeader);
         foreach (var (name, policy) in settings.Policies)
         {
-            _policies[name] = new EdgeKitRateLimiterPolicy(name, policy, clientIps, settings.EmitRateLimitHeaders, timeProvider);
+            _policies[name] = new EdgeKitRateLimiterPolicy(name, policy, clientIps, settings.EmitRateLimitHeaders, timeProvider, logger);
         }
     }
 

@@ -1,8 +1,11 @@
 using System.Threading.RateLimiting;
 using EdgeKit.RateLimiting;
+using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 
@@ -23,9 +26,11 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
     private readonly RateLimitPartition<string> _partition;
     private readonly string? _policyHeader;
+    private readonly ILogger _logger;
 
-    public EdgeKitRateLimiterPolicy(string name, EdgeKitRateLimitPolicyOptions options, ClientIpResolver clientIps, bool emitHeaders, TimeProvider timeProvider)
+    public EdgeKitRateLimiterPolicy(string name, EdgeKitRateLimitPolicyOptions options, ClientIpResolver clientIps, bool emitHeaders, TimeProvider timeProvider, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         Name = name;
         Limiter = new EdgeKitPartitionedRateLimiter<HttpContext, string>(new EdgeKitPartitionedRateLimiterOptions<HttpContext, string>
         {
@@ -93,6 +98,11 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
             {
                 RateLimitHeaders.Write(context.Response, lease, _policyHeader);
             }
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.RateLimitRejected(_logger, Name, context.Request.Path.Value ?? "/", violated, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null);
         }
 
         var problem = new ProblemDetails

@@ -1,7 +1,9 @@
 using System.Globalization;
 using EdgeKit.RateLimiting;
+using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 
@@ -15,9 +17,11 @@ internal sealed class LoadSheddingMiddleware
     private readonly RequestDelegate _next;
     private readonly AdaptiveConcurrencyLimiter _limiter;
     private readonly string _retryAfter;
+    private readonly ILogger _logger;
 
-    public LoadSheddingMiddleware(RequestDelegate next, LoadShedder shedder)
+    public LoadSheddingMiddleware(RequestDelegate next, LoadShedder shedder, ILoggerFactory loggerFactory)
     {
+        _logger = loggerFactory.CreateLogger("EdgeKit.LoadShedding");
         _next = next;
         _limiter = shedder.Limiter;
         _retryAfter = Math.Max(1, RateLimitHeaders.WholeSecondsUp(shedder.RetryAfter)).ToString(CultureInfo.InvariantCulture);
@@ -30,6 +34,11 @@ internal sealed class LoadSheddingMiddleware
         {
             await _next(context).ConfigureAwait(false);
             return;
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.RequestShed(_logger, context.Request.Path.Value ?? "/", _limiter.InFlight, _limiter.CurrentLimit);
         }
 
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -96,4 +96,12 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1044, EventName = "HedgeSent", Level = LogLevel.Debug,
         Message = "Cluster '{Cluster}': hedged attempt {Attempt} of a {Method} request sent.")]
     public static partial void HedgeSent(ILogger logger, string cluster, string method, int attempt);
+
+    [LoggerMessage(EventId = 1100, EventName = "RateLimitRejected", Level = LogLevel.Debug,
+        Message = "Rate-limit policy '{Policy}' rejected a request to {Path}: limit '{Limit}' exhausted, retry after {RetryAfter}.")]
+    public static partial void RateLimitRejected(ILogger logger, string policy, string path, string limit, TimeSpan? retryAfter);
+
+    [LoggerMessage(EventId = 1101, EventName = "RequestShed", Level = LogLevel.Debug,
+        Message = "Load shedding rejected a request to {Path}: {InFlight} in flight, limit {Limit}.")]
+    public static partial void RequestShed(ILogger logger, string path, int inFlight, int limit);
 }
