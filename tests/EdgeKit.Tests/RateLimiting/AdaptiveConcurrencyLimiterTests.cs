@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.Tests.RateLimiting;
 
+[Collection(AllocationCollection.Name)]
 public sealed class AdaptiveConcurrencyLimiterTests
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);

@@ -3,6 +3,7 @@ using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Tests.RateLimiting;
 
+[Collection(AllocationCollection.Name)]
 public sealed class EdgeKitPartitionedRateLimiterTests : RateLimiterContractTests
 {
     protected override bool ReportsIdleDuration => false;

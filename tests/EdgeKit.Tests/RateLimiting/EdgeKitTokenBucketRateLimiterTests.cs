@@ -3,6 +3,7 @@ using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Tests.RateLimiting;
 
+[Collection(AllocationCollection.Name)]
 public sealed class EdgeKitTokenBucketRateLimiterTests : RateLimiterContractTests
 {
     protected override RateLimiter Create(int permitLimit, TimeSpan window, int queueLimit = 0) =>
