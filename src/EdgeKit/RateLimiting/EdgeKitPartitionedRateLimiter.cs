@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using EdgeKit.Telemetry;
 
@@ -9,7 +8,8 @@ namespace EdgeKit.RateLimiting;
 /// algorithm and leases as <see cref="EdgeKitTokenBucketRateLimiter"/>), in bounded memory.
 /// </summary>
 /// <remarks>
-/// <para>A bucket that has refilled to full is equivalent to an absent one, so dropping it loses nothing. Keys are kept
+/// <para>A bucket that has refilled to full is equivalent to an absent one, so dropping it loses nothing. Keys live in a
+/// fixed-size hash table sized for the cap (lock-free lookups, no resizing), and are also kept
 /// in a ring of <see cref="EdgeKitPartitionedRateLimiterOptions{TResource, TPartitionKey}.MaxPartitions"/> slots, in the
 /// order they arrived. A new key takes a free slot; once the ring is full, it looks at the next few slots after a clock
 /// hand (at most 8) and takes the first whose bucket is full, evicting that key. There is no periodic scan: eviction
@@ -26,8 +26,8 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
 {
     private readonly Func<TResource, TPartitionKey> _keySelector;
     private readonly TokenBucketEngine _engine;
-    private readonly ConcurrentDictionary<TPartitionKey, Partition> _partitions;
-    private readonly Partition?[] _ring;
+    private readonly PartitionTable<TPartitionKey> _partitions;
+    private readonly PartitionTable<TPartitionKey>.Entry?[] _ring;
     private readonly TokenBucketState _overflow;
     private readonly bool _rejectOverflow;
     private readonly RateLimitLease _overflowRejected;
@@ -58,8 +58,8 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         timeProvider ??= TimeProvider.System;
         var rules = new TokenBucketRules(options.Limits, options.QueueLimit, options.PolicyName, timeProvider, nameof(options));
         _engine = new TokenBucketEngine(rules);
-        _partitions = new ConcurrentDictionary<TPartitionKey, Partition>(options.KeyComparer ?? EqualityComparer<TPartitionKey>.Default);
-        _ring = new Partition?[options.MaxPartitions];
+        _partitions = new PartitionTable<TPartitionKey>(options.MaxPartitions, options.KeyComparer ?? EqualityComparer<TPartitionKey>.Default);
+        _ring = new PartitionTable<TPartitionKey>.Entry?[options.MaxPartitions];
         _overflow = new TokenBucketState(rules, timeProvider.GetTimestamp());
         _rejectOverflow = options.OverflowBehavior == PartitionOverflowBehavior.Reject;
         long shortest = long.MaxValue;
@@ -87,7 +87,7 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
     {
         _engine.ThrowIfDisposed(this);
         var key = _keySelector(resource);
-        if (_partitions.TryGetValue(key, out var partition))
+        if (_partitions.Find(key, _partitions.Hash(key)) is { } partition)
         {
             return _engine.Statistics(partition);
         }
@@ -166,14 +166,17 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         return ValueTask.CompletedTask;
     }
 
-    private TokenBucketState? Find(TPartitionKey key) =>
-        _partitions.TryGetValue(key, out var partition) ? partition : Track(key);
+    private TokenBucketState? Find(TPartitionKey key)
+    {
+        int hash = _partitions.Hash(key);
+        return _partitions.Find(key, hash) ?? Track(key, hash);
+    }
 
-    private TokenBucketState? Track(TPartitionKey key)
+    private TokenBucketState? Track(TPartitionKey key, int hash)
     {
         lock (_gate)
         {
-            if (_partitions.TryGetValue(key, out var existing))
+            if (_partitions.Find(key, hash) is { } existing)
             {
                 return existing;
             }
@@ -191,9 +194,9 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
                 return _rejectOverflow ? null : _overflow;
             }
 
-            var partition = new Partition(_engine.Rules, now, key);
+            var partition = new PartitionTable<TPartitionKey>.Entry(_engine.Rules, now, key, hash);
             _ring[slot] = partition;
-            _partitions[key] = partition;
+            _partitions.Add(partition);
             return partition;
         }
     }
@@ -214,7 +217,7 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
             var victim = _ring[slot]!;
             if (TryEvict(victim, now))
             {
-                _partitions.TryRemove(new KeyValuePair<TPartitionKey, Partition>(victim.Key, victim));
+                _partitions.Remove(victim);
                 return slot;
             }
         }
@@ -224,7 +227,7 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
 
     // Marks the victim evicted only if it is full: its first TAT goes to the sentinel by CAS, so a concurrent acquire
     // either lands before (and the bucket is no longer full: the CAS fails) or sees the sentinel and looks the key up again.
-    private static bool TryEvict(Partition victim, long now)
+    private static bool TryEvict(PartitionTable<TPartitionKey>.Entry victim, long now)
     {
         long first = Volatile.Read(ref victim.Tats[0]);
         return first <= now
@@ -238,11 +241,6 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         {
             EdgeKitMetrics.RateLimitPartitions.Add(delta, new KeyValuePair<string, object?>(EdgeKitMetrics.RateLimitPolicyTag, _engine.Rules.PolicyName));
         }
-    }
-
-    private sealed class Partition(TokenBucketRules rules, long now, TPartitionKey key) : TokenBucketState(rules, now)
-    {
-        public TPartitionKey Key { get; } = key;
     }
 
     private sealed class OverflowLease(TimeSpan retryAfter) : RateLimitLease
