@@ -34,7 +34,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         Name = name;
         Limiter = new EdgeKitPartitionedRateLimiter<HttpContext, string>(new EdgeKitPartitionedRateLimiterOptions<HttpContext, string>
         {
-            PartitionKeySelector = PartitionKeySelector.Create(options.Partition, clientIps),
+            PartitionKeySelector = PartitionKeySelector.Create(options.Partition ?? new RateLimitPartitionOptions(), clientIps),
             KeyComparer = StringComparer.Ordinal,
             Limits = options.Limits,
             QueueLimit = options.QueueLimit,

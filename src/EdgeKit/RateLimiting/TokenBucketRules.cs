@@ -195,6 +195,14 @@ internal sealed class TokenBucketRules
             }
         }
 
+        // With several limits, a partition could be evicted between the first CAS and the last (only if this thread
+        // stalled for a whole emission interval): then give the permits back and let the caller look the key up again.
+        if (tats.Length > 1 && Volatile.Read(ref tats[0]) == Evicted)
+        {
+            GiveBack(tats, tats.Length, permits);
+            return AcquireResult.Evicted;
+        }
+
         return AcquireResult.Acquired;
     }
 

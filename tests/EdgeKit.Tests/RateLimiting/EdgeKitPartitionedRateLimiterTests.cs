@@ -120,6 +120,50 @@ public sealed class EdgeKitPartitionedRateLimiterTests : RateLimiterContractTest
     }
 
     [Fact]
+    public async Task Eviction_under_concurrency_never_gives_a_key_more_than_its_limits()
+    {
+        // 2 permits per 10 ms (one every 5 ms), 2 limits so the all-or-nothing path is exercised; 64 keys fight over 16
+        // slots while the clock moves. Whatever the interleaving, a key can never have been granted more than its burst
+        // plus what refilled during the run.
+        using var limiter = new EdgeKitPartitionedRateLimiter<string, string>(new EdgeKitPartitionedRateLimiterOptions<string, string>
+        {
+            PartitionKeySelector = key => key,
+            Limits = [new TokenBucketLimit(2, TimeSpan.FromMilliseconds(10)), new TokenBucketLimit(200, TimeSpan.FromSeconds(1))],
+            MaxPartitions = 16,
+            OverflowBehavior = PartitionOverflowBehavior.Reject,
+        }, Time);
+        var accepted = new int[64];
+        using var done = new CancellationTokenSource();
+        var clock = Task.Run(() =>
+        {
+            for (int i = 0; i < 2000 && !done.IsCancellationRequested; i++)
+            {
+                Time.Advance(TimeSpan.FromMilliseconds(0.25));
+                Thread.SpinWait(200);
+            }
+        });
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            var random = new Random(w);
+            while (!clock.IsCompleted)
+            {
+                int key = random.Next(64);
+                if (limiter.AttemptAcquire("k" + key).IsAcquired)
+                {
+                    Interlocked.Increment(ref accepted[key]);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        await clock;
+
+        // 2000 × 0.25 ms = 500 ms: at most 2 + 500 / 5 = 102 per key, and 200 (burst of the second limit) + 100 refilled.
+        accepted.Max().Should().BeLessThanOrEqualTo(102);
+        accepted.Sum().Should().BeGreaterThan(64, "keys were evicted and re-tracked, and granted permits");
+        limiter.TrackedPartitionCount.Should().BeLessThanOrEqualTo(16);
+    }
+
+    [Fact]
     public void Known_key_accept_and_reject_allocate_nothing()
     {
         using var limiter = CreatePartitioned(1000, TimeSpan.FromSeconds(1));
