@@ -29,7 +29,7 @@ public sealed class EdgeKitPartitionedRateLimiterOptions<TResource, TPartitionKe
 
     /// <summary>
     /// The most keys tracked at once (at least 1; default <see cref="DefaultMaxPartitions"/>). Memory is bounded by it:
-    /// about 200 bytes per key plus the key itself.
+    /// about 150 bytes per tracked key plus the key itself, and two arrays of this many references allocated up front.
     /// </summary>
     public int MaxPartitions { get; set; } = DefaultMaxPartitions;
 

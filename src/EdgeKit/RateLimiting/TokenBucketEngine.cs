@@ -9,8 +9,8 @@ namespace EdgeKit.RateLimiting;
 internal sealed class TokenBucketEngine : IDisposable
 {
     private readonly CancellationTokenSource _disposed = new();
-    private long _successful;
-    private long _failed;
+    private readonly StripedCounter _successful = new();
+    private readonly StripedCounter _failed = new();
     private long _queued;
 
     public TokenBucketEngine(TokenBucketRules rules) => Rules = rules;
@@ -92,8 +92,8 @@ internal sealed class TokenBucketEngine : IDisposable
     {
         CurrentAvailablePermits = Rules.Available(state.Tats, Rules.TimeProvider.GetTimestamp()),
         CurrentQueuedCount = Queued,
-        TotalFailedLeases = Volatile.Read(ref _failed),
-        TotalSuccessfulLeases = Volatile.Read(ref _successful),
+        TotalFailedLeases = _failed.Sum(),
+        TotalSuccessfulLeases = _successful.Sum(),
     };
 
     public void Dispose()
@@ -108,11 +108,11 @@ internal sealed class TokenBucketEngine : IDisposable
     {
         if (acquired)
         {
-            Interlocked.Increment(ref _successful);
+            _successful.Increment();
         }
         else
         {
-            Interlocked.Increment(ref _failed);
+            _failed.Increment();
         }
 
         Rules.RecordDecision(acquired);
@@ -142,7 +142,7 @@ internal sealed class TokenBucketEngine : IDisposable
                 throw;
             }
 
-            Interlocked.Increment(ref _failed);
+            _failed.Increment();
             Rules.RecordDecision(false);
             return TokenBucketLease.Failed;
         }
