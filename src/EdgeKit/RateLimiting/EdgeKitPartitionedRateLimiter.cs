@@ -12,7 +12,8 @@ namespace EdgeKit.RateLimiting;
 /// fixed-size hash table sized for the cap (lock-free lookups, no resizing), and are also kept
 /// in a ring of <see cref="EdgeKitPartitionedRateLimiterOptions{TResource, TPartitionKey}.MaxPartitions"/> slots, in the
 /// order they arrived. A new key takes a free slot; once the ring is full, it looks at the next few slots after a clock
-/// hand (at most 8) and takes the first whose bucket is full, evicting that key. There is no periodic scan: eviction
+/// hand (at most 8) and takes the first whose bucket is full, evicting that key and recycling its bucket (so a flood of
+/// new keys allocates nothing once the ring is full). There is no periodic scan: eviction
 /// costs O(1) per new key and nothing per known key. Known keys are looked up without a lock; only a new key takes a
 /// short lock.</para>
 /// <para>When the cap is reached and none of the probed buckets is full, the new key is not tracked and
@@ -87,7 +88,7 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
     {
         _engine.ThrowIfDisposed(this);
         var key = _keySelector(resource);
-        if (_partitions.Find(key, _partitions.Hash(key)) is { } partition)
+        if (_partitions.Find(key, _partitions.Hash(key), out _) is { } partition)
         {
             return _engine.Statistics(partition);
         }
@@ -112,13 +113,13 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         var key = _keySelector(resource);
         while (true)
         {
-            var state = Find(key);
+            var state = Find(key, out int generation);
             if (state is null)
             {
                 return _overflowRejected;
             }
 
-            var lease = _engine.Attempt(state, permitCount);
+            var lease = _engine.Attempt(state, permitCount, generation);
             if (lease is not null)
             {
                 return lease;
@@ -136,13 +137,13 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         var key = _keySelector(resource);
         while (true)
         {
-            var state = Find(key);
+            var state = Find(key, out int generation);
             if (state is null)
             {
                 return new(_overflowRejected);
             }
 
-            var lease = _engine.Acquire(state, permitCount, cancellationToken);
+            var lease = _engine.Acquire(state, permitCount, generation, cancellationToken);
             if (lease is not null)
             {
                 return lease.Value;
@@ -166,25 +167,33 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         return ValueTask.CompletedTask;
     }
 
-    private TokenBucketState? Find(TPartitionKey key)
+    private TokenBucketState? Find(TPartitionKey key, out int generation)
     {
         int hash = _partitions.Hash(key);
-        return _partitions.Find(key, hash) ?? Track(key, hash);
+        return _partitions.Find(key, hash, out generation) ?? Track(key, hash, out generation);
     }
 
-    private TokenBucketState? Track(TPartitionKey key, int hash)
+    private TokenBucketState? Track(TPartitionKey key, int hash, out int generation)
     {
         lock (_gate)
         {
-            if (_partitions.Find(key, hash) is { } existing)
+            if (_partitions.Find(key, hash, out generation) is { } existing)
             {
                 return existing;
             }
 
             long now = _engine.Rules.TimeProvider.GetTimestamp();
-            int slot = FreeSlot(now);
-            if (slot < 0)
+            var partition = Recycle(key, hash, now);
+            if (partition is null && _filled < _ring.Length)
             {
+                partition = new PartitionTable<TPartitionKey>.Entry(_engine.Rules, now, key, hash);
+                _ring[_filled++] = partition;
+                RecordPartitions(+1);
+            }
+
+            if (partition is null)
+            {
+                generation = 0;
                 Interlocked.Increment(ref _overflows);
                 if (EdgeKitMetrics.RateLimitOverflows.Enabled)
                 {
@@ -194,20 +203,19 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
                 return _rejectOverflow ? null : _overflow;
             }
 
-            var partition = new PartitionTable<TPartitionKey>.Entry(_engine.Rules, now, key, hash);
-            _ring[slot] = partition;
             _partitions.Add(partition);
+            generation = Volatile.Read(ref partition.Generation);
             return partition;
         }
     }
 
-    // Under _gate. A free slot while the ring fills; then the first of the next EvictionProbes slots whose bucket is full.
-    private int FreeSlot(long now)
+    // Under _gate. Once the ring is full: the first of the next EvictionProbes partitions after the hand whose bucket
+    // is full, evicted, unlinked and given to the new key (no allocation); null when none is full or the ring is not full.
+    private PartitionTable<TPartitionKey>.Entry? Recycle(TPartitionKey key, int hash, long now)
     {
         if (_filled < _ring.Length)
         {
-            RecordPartitions(+1);
-            return _filled++;
+            return null;
         }
 
         for (int probe = 0; probe < EdgeKitPartitionedRateLimiterOptions<TResource, TPartitionKey>.EvictionProbes; probe++)
@@ -218,11 +226,12 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
             if (TryEvict(victim, now))
             {
                 _partitions.Remove(victim);
-                return slot;
+                victim.Recycle(key, hash, now);
+                return victim;
             }
         }
 
-        return -1;
+        return null;
     }
 
     // Marks the victim evicted only if it is full: its first TAT goes to the sentinel by CAS, so a concurrent acquire

@@ -53,7 +53,7 @@ public sealed class EdgeKitTokenBucketRateLimiter : RateLimiter
     {
         _engine.ValidatePermits(permitCount);
         _engine.ThrowIfDisposed(this);
-        return _engine.Attempt(_state, permitCount)!;
+        return _engine.Attempt(_state, permitCount, generation: 0)!;
     }
 
     /// <inheritdoc />
@@ -63,7 +63,7 @@ public sealed class EdgeKitTokenBucketRateLimiter : RateLimiter
     {
         _engine.ValidatePermits(permitCount);
         _engine.ThrowIfDisposed(this);
-        return _engine.Acquire(_state, permitCount, cancellationToken)!.Value;
+        return _engine.Acquire(_state, permitCount, generation: 0, cancellationToken)!.Value;
     }
 
     /// <inheritdoc />

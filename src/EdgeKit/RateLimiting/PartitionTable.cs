@@ -28,17 +28,22 @@ internal sealed class PartitionTable<TKey>
 
     public int Hash(TKey key) => _comparer.GetHashCode(key) & int.MaxValue;
 
-    /// <summary>Finds the entry of <paramref name="key"/>; lock-free.</summary>
-    public Entry? Find(TKey key, int hash)
+    /// <summary>
+    /// Finds the entry of <paramref name="key"/>; lock-free. <paramref name="generation"/> is the entry's generation
+    /// while it held the key: the caller checks it again after acting on the entry, which may have been recycled since.
+    /// </summary>
+    public Entry? Find(TKey key, int hash, out int generation)
     {
-        for (var entry = Volatile.Read(ref _buckets[hash & _mask]); entry is not null; entry = entry.Next)
+        for (var entry = Volatile.Read(ref _buckets[hash & _mask]); entry is not null; entry = Volatile.Read(ref entry.Next))
         {
-            if (entry.HashCode == hash && _comparer.Equals(entry.Key, key))
+            generation = Volatile.Read(ref entry.Generation);
+            if (entry.HashCode == hash && _comparer.Equals(entry.Key, key) && Volatile.Read(ref entry.Generation) == generation)
             {
                 return entry;
             }
         }
 
+        generation = 0;
         return null;
     }
 
@@ -68,13 +73,31 @@ internal sealed class PartitionTable<TKey>
         }
     }
 
-    /// <summary>A partition: its bucket, key and place in its chain.</summary>
+    /// <summary>A partition: its bucket, key and place in its chain. Recycled for another key once evicted.</summary>
     internal sealed class Entry(TokenBucketRules rules, long now, TKey key, int hashCode) : TokenBucketState(rules, now)
     {
-        public TKey Key { get; } = key;
+        public TKey Key = key;
 
-        public int HashCode { get; } = hashCode;
+        public int HashCode = hashCode;
 
         public Entry? Next;
+
+        /// <summary>
+        /// Gives this evicted (and unlinked) entry to <paramref name="key"/>, full at <paramref name="now"/>. Under the
+        /// limiter's lock. The generation moves first, and the first TAT (the eviction sentinel until then) is written
+        /// last, so a caller that still holds the entry for its old key either sees the sentinel or a new generation.
+        /// </summary>
+        public void Recycle(TKey key, int hashCode, long now)
+        {
+            Interlocked.Increment(ref Generation);
+            Key = key;
+            HashCode = hashCode;
+            for (int i = 1; i < Tats.Length; i++)
+            {
+                Volatile.Write(ref Tats[i], now);
+            }
+
+            Volatile.Write(ref Tats[0], now);
+        }
     }
 }

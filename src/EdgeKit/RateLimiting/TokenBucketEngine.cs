@@ -32,31 +32,58 @@ internal sealed class TokenBucketEngine : IDisposable
         }
     }
 
-    /// <summary>Decides at once; <see langword="null"/> when the bucket was evicted (look it up again).</summary>
-    public RateLimitLease? Attempt(TokenBucketState state, int permitCount)
+    /// <summary>
+    /// Decides at once; <see langword="null"/> when the bucket was evicted or recycled for another key after the
+    /// caller found it in generation <paramref name="generation"/> (nothing is taken then: look the key up again).
+    /// </summary>
+    public RateLimitLease? Attempt(TokenBucketState state, int permitCount, int generation)
     {
         long now = Rules.TimeProvider.GetTimestamp();
         if (permitCount == 0)
         {
-            return Count(state, Rules.HasPermits(state.Tats, now, 0), 0);
+            bool available = Rules.HasPermits(state.Tats, now, 0);
+            return Recycled(state, generation, 0, false) ? null : Count(state, available, 0);
         }
 
-        return Rules.TryTake(state.Tats, now, permitCount, queue: false, out _) switch
+        var result = Rules.TryTake(state.Tats, now, permitCount, queue: false, out _);
+        if (result == AcquireResult.Evicted || Recycled(state, generation, permitCount, result == AcquireResult.Acquired))
         {
-            AcquireResult.Acquired => Count(state, true, permitCount),
-            AcquireResult.Rejected => Count(state, false, permitCount),
-            _ => null,
-        };
+            return null;
+        }
+
+        return Count(state, result == AcquireResult.Acquired, permitCount);
     }
 
-    /// <summary>Decides at once or reserves a place in the queue; <see langword="null"/> when the bucket was evicted.</summary>
-    public ValueTask<RateLimitLease>? Acquire(TokenBucketState state, int permitCount, CancellationToken cancellationToken)
+    // After the decision (the CAS is a full fence): if the bucket changed hands meanwhile, undo what was taken.
+    private bool Recycled(TokenBucketState state, int generation, int permitCount, bool taken)
+    {
+        if (Volatile.Read(ref state.Generation) == generation)
+        {
+            return false;
+        }
+
+        if (taken && permitCount > 0)
+        {
+            Rules.GiveBack(state.Tats, Rules.Count, permitCount);
+        }
+
+        return true;
+    }
+
+    /// <summary>Decides at once or reserves a place in the queue; <see langword="null"/> as for <see cref="Attempt"/>.</summary>
+    public ValueTask<RateLimitLease>? Acquire(TokenBucketState state, int permitCount, int generation, CancellationToken cancellationToken)
     {
         long now = Rules.TimeProvider.GetTimestamp();
         bool queue = Rules.QueueLimit > 0;
         if (permitCount == 0)
         {
-            if (Rules.HasPermits(state.Tats, now, 0))
+            bool available = Rules.HasPermits(state.Tats, now, 0);
+            if (Recycled(state, generation, 0, false))
+            {
+                return null;
+            }
+
+            if (available)
             {
                 return new(Count(state, true, 0));
             }
@@ -69,7 +96,13 @@ internal sealed class TokenBucketEngine : IDisposable
             return new(WaitAsync(state, 0, Rules.RetryAfter(state.Tats, now, 1), cancellationToken));
         }
 
-        switch (Rules.TryTake(state.Tats, now, permitCount, queue, out long wait))
+        var result = Rules.TryTake(state.Tats, now, permitCount, queue, out long wait);
+        if (result == AcquireResult.Evicted || Recycled(state, generation, permitCount, result == AcquireResult.Acquired))
+        {
+            return null;
+        }
+
+        switch (result)
         {
             case AcquireResult.Acquired when wait <= 0:
                 return new(Count(state, true, permitCount));

@@ -18,6 +18,9 @@ internal class TokenBucketState
 
     public long[] Tats { get; }
 
+    /// <summary>Bumped each time a partitioned limiter recycles this bucket for another key (0 otherwise).</summary>
+    public int Generation;
+
     /// <summary>An accepted lease for <paramref name="permits"/>; the cached one for 0 or 1.</summary>
     public RateLimitLease Accepted(int permits) =>
         permits <= 1 ? _accepted ??= new TokenBucketLease(Rules, Tats, acquired: true, 1) : new TokenBucketLease(Rules, Tats, acquired: true, permits);

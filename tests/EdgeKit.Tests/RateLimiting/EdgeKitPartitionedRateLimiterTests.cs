@@ -178,6 +178,33 @@ public sealed class EdgeKitPartitionedRateLimiterTests : RateLimiterContractTest
     }
 
     [Fact]
+    public void Once_the_cap_is_reached_new_keys_recycle_evicted_buckets_and_allocate_nothing()
+    {
+        using var limiter = CreatePartitioned(10, TimeSpan.FromSeconds(1), maxPartitions: 100);
+        var keys = Enumerable.Range(0, 2000).Select(i => $"client-{i}").ToArray();
+        for (int i = 0; i < 200; i++)
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(1));
+            limiter.AttemptAcquire(keys[i]).Dispose(); // fills the ring, then recycles; every bucket has made its leases
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int accepted = 0;
+        for (int i = 200; i < 2000; i++)
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(1)); // 100 ms later the hand is back: that bucket has refilled
+            using var lease = limiter.AttemptAcquire(keys[i]);
+            accepted += lease.IsAcquired ? 1 : 0;
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+        accepted.Should().Be(1800);
+        limiter.TrackedPartitionCount.Should().Be(100);
+        limiter.OverflowCount.Should().Be(0);
+        Drain(limiter, keys[1999], 20).Should().Be(9, "the recycled bucket belongs to its new key, which took 1 of 10");
+    }
+
+    [Fact]
     public void Statistics_of_an_untracked_key_show_a_full_bucket()
     {
         using var limiter = CreatePartitioned(7, TimeSpan.FromSeconds(1));
