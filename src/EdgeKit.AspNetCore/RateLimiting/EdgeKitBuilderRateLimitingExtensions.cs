@@ -1,5 +1,6 @@
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.DependencyInjection;
+using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
@@ -82,6 +83,7 @@ public static class EdgeKitBuilderRateLimitingExtensions
         {
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeKitRateLimitingOptions>, EdgeKitRateLimitingOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IRateLimiterStore, LocalRateLimiterStore>());
             services.AddSingleton<EdgeKitRateLimitPolicies>();
             options.ValidateOnStart();
             services.AddRateLimiter(_ => { });

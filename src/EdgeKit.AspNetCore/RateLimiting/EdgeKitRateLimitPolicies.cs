@@ -1,3 +1,4 @@
+using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,18 +11,40 @@ internal sealed class EdgeKitRateLimitPolicies : IDisposable
 {
     private readonly Dictionary<string, EdgeKitRateLimiterPolicy> _policies = new(StringComparer.Ordinal);
 
-    public EdgeKitRateLimitPolicies(IOptions<EdgeKitRateLimitingOptions> options, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+    public EdgeKitRateLimitPolicies(IOptions<EdgeKitRateLimitingOptions> options, IEnumerable<IRateLimiterStore> stores, TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
     {
+        var byName = StoresByName(stores);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeKit.RateLimiting");
         var settings = options.Value;
         var clientIps = new ClientIpResolver(settings.TrustedProxies, settings.TrustedNetworks, settings.ForwardedForHeader);
         foreach (var (name, policy) in settings.Policies)
         {
-            _policies[name] = new EdgeKitRateLimiterPolicy(name, policy, clientIps, settings.EmitRateLimitHeaders, timeProvider, logger);
+            if (!byName.TryGetValue(policy.Store ?? RateLimiterStoreNames.Local, out var store))
+            {
+                throw new InvalidOperationException(
+                    $"Rate-limit policy '{name}' uses store '{policy.Store}', which is not registered (registered: {string.Join(", ", byName.Keys.Order())}).");
+            }
+
+            _policies[name] = new EdgeKitRateLimiterPolicy(name, policy, store, clientIps, settings.EmitRateLimitHeaders, timeProvider, logger);
         }
     }
 
     public IReadOnlyDictionary<string, EdgeKitRateLimiterPolicy> Policies => _policies;
+
+    /// <summary>The registered stores by name (case-insensitive); two stores with one name are a configuration error.</summary>
+    internal static Dictionary<string, IRateLimiterStore> StoresByName(IEnumerable<IRateLimiterStore> stores)
+    {
+        var byName = new Dictionary<string, IRateLimiterStore>(StringComparer.OrdinalIgnoreCase);
+        foreach (var store in stores)
+        {
+            if (!byName.TryAdd(store.Name, store))
+            {
+                throw new InvalidOperationException($"Two rate-limiter stores are named '{store.Name}' ({byName[store.Name].GetType().Name} and {store.GetType().Name}).");
+            }
+        }
+
+        return byName;
+    }
 
     /// <summary>Registers every policy with ASP.NET Core's rate limiter under its name.</summary>
     public void AddTo(RateLimiterOptions options)

@@ -14,6 +14,12 @@ public sealed class EdgeKitRateLimitPolicyOptions
     /// <summary>What requests are counted by. Default: per client IP.</summary>
     public RateLimitPartitionOptions Partition { get; set; } = new();
 
+    /// <summary>
+    /// Where the counts are kept: <c>"local"</c> (this process, the default) or the name of another registered
+    /// <see cref="IRateLimiterStore"/> (for example a Redis store shared by every gateway instance).
+    /// </summary>
+    public string Store { get; set; } = RateLimiterStoreNames.Local;
+
     /// <summary>Permits a request may wait for, per key, instead of being rejected at once. Default 0 (no waiting).</summary>
     public int QueueLimit { get; set; }
 

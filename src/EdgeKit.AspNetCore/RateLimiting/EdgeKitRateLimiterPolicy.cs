@@ -15,7 +15,8 @@ namespace EdgeKit.AspNetCore.RateLimiting;
 /// <remarks>
 /// ASP.NET's middleware keeps one limiter per partition key in its own dictionary, scanned every 100 ms and without a
 /// cap. To keep EdgeKit's bounded, lock-free partitions, this policy gives the middleware a single partition, whose
-/// limiter forwards each acquire to the EdgeKit partitioned limiter with the request. The middleware always calls
+/// limiter forwards each acquire, with the request's partition key, to the policy's store (by default EdgeKit's bounded
+/// partitioned limiter). The middleware always calls
 /// <see cref="GetPartition"/> and then, synchronously on the same thread, the partition's limiter: the request is
 /// handed over in a thread-static field between the two calls.
 /// </remarks>
@@ -28,21 +29,21 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
     private readonly string? _policyHeader;
     private readonly ILogger _logger;
 
-    public EdgeKitRateLimiterPolicy(string name, EdgeKitRateLimitPolicyOptions options, ClientIpResolver clientIps, bool emitHeaders, TimeProvider timeProvider, ILogger? logger = null)
+    private readonly Func<HttpContext, string> _keySelector;
+
+    public EdgeKitRateLimiterPolicy(string name, EdgeKitRateLimitPolicyOptions options, IRateLimiterStore store, ClientIpResolver clientIps, bool emitHeaders, TimeProvider timeProvider, ILogger? logger = null)
     {
         _logger = logger ?? NullLogger.Instance;
         Name = name;
-        Limiter = new EdgeKitPartitionedRateLimiter<HttpContext, string>(new EdgeKitPartitionedRateLimiterOptions<HttpContext, string>
+        var limits = options.Limits.Select(l => new TokenBucketLimit(l.PermitLimit, l.Window, l.Name)).ToArray();
+        _keySelector = PartitionKeySelector.Create(options.Partition ?? new RateLimitPartitionOptions(), clientIps);
+        Limiter = store.CreateLimiter(new RateLimiterStoreSettings(name, limits, timeProvider)
         {
-            PartitionKeySelector = PartitionKeySelector.Create(options.Partition ?? new RateLimitPartitionOptions(), clientIps),
-            KeyComparer = StringComparer.Ordinal,
-            Limits = options.Limits,
             QueueLimit = options.QueueLimit,
             MaxPartitions = options.MaxPartitions,
             OverflowBehavior = options.OverflowBehavior,
-            PolicyName = name,
-        }, timeProvider);
-        _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(Limiter.Rules) : null;
+        });
+        _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(name, limits) : null;
         var limiter = new HttpContextLimiter(this);
         _partition = RateLimitPartition.Get(name, _ => limiter);
         OnRejected = RejectAsync;
@@ -50,7 +51,8 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
     public string Name { get; }
 
-    public EdgeKitPartitionedRateLimiter<HttpContext, string> Limiter { get; }
+    /// <summary>The store's limiter, keyed by the partition key of each request.</summary>
+    public PartitionedRateLimiter<string> Limiter { get; }
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; }
 
@@ -126,13 +128,13 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         protected override RateLimitLease AttemptAcquireCore(int permitCount)
         {
             var context = TakeContext();
-            return policy.Accepted(context, policy.Limiter.AttemptAcquire(context, permitCount));
+            return policy.Accepted(context, policy.Limiter.AttemptAcquire(policy._keySelector(context), permitCount));
         }
 
         protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
         {
             var context = TakeContext();
-            var pending = policy.Limiter.AcquireAsync(context, permitCount, cancellationToken);
+            var pending = policy.Limiter.AcquireAsync(policy._keySelector(context), permitCount, cancellationToken);
             return pending.IsCompletedSuccessfully ? new(policy.Accepted(context, pending.Result)) : AwaitAsync(context, pending);
         }
 

@@ -5,11 +5,12 @@ using Microsoft.Extensions.Options;
 namespace EdgeKit.AspNetCore.RateLimiting;
 
 /// <summary>Checks <see cref="EdgeKitRateLimitingOptions"/>, reporting every problem at once.</summary>
-internal sealed class EdgeKitRateLimitingOptionsValidator : IValidateOptions<EdgeKitRateLimitingOptions>
+internal sealed class EdgeKitRateLimitingOptionsValidator(IEnumerable<IRateLimiterStore> stores) : IValidateOptions<EdgeKitRateLimitingOptions>
 {
     public ValidateOptionsResult Validate(string? name, EdgeKitRateLimitingOptions options)
     {
         var errors = new List<string>();
+        var storeNames = new HashSet<string>(stores.Select(s => s.Name), StringComparer.OrdinalIgnoreCase);
         foreach (var (policyName, policy) in options.Policies)
         {
             string at = $"EdgeKit:RateLimiting:Policies:{policyName}";
@@ -52,6 +53,11 @@ internal sealed class EdgeKitRateLimitingOptionsValidator : IValidateOptions<Edg
                 {
                     errors.Add($"{at}:Limits:{i}:Name must be printable ASCII without '\"' or '\\'.");
                 }
+            }
+
+            if (!storeNames.Contains(policy.Store ?? string.Empty))
+            {
+                errors.Add($"{at}:Store '{policy.Store}' is not a registered rate-limiter store (registered: {string.Join(", ", storeNames.Order())}).");
             }
 
             if (policy.QueueLimit < 0)

@@ -17,13 +17,13 @@ internal static class RateLimitHeaders
     public const string RateLimitHeader = "RateLimit";
 
     /// <summary>Every limit of a policy: <c>"api-1s";q=10;w=1, "api-3600s";q=1000;w=3600</c>.</summary>
-    internal static string FormatPolicy(TokenBucketRules rules)
+    internal static string FormatPolicy(string policyName, IReadOnlyList<TokenBucketLimit> limits)
     {
-        var parts = new string[rules.Count];
+        var parts = new string[limits.Count];
         for (int i = 0; i < parts.Length; i++)
         {
             parts[i] = string.Create(CultureInfo.InvariantCulture,
-                $"\"{rules.Names[i]}\";q={rules.Limits[i].PermitLimit};w={WholeSecondsUp(rules.Limits[i].Window)}");
+                $"\"{TokenBucketRules.AdvertisedName(policyName, limits[i], limits.Count)}\";q={limits[i].PermitLimit};w={WholeSecondsUp(limits[i].Window)}");
         }
 
         return string.Join(", ", parts);

@@ -72,9 +72,6 @@ public sealed class EdgeKitPartitionedRateLimiter<TResource, TPartitionKey> : Pa
         _overflowRejected = new OverflowLease(TimeSpan.FromTicks(Math.Max(1, shortest)));
     }
 
-    /// <summary>The policy's arithmetic (limits, advertised names): for the gateway's headers.</summary>
-    internal TokenBucketRules Rules => _engine.Rules;
-
     /// <summary>The keys tracked now (at most <c>MaxPartitions</c>).</summary>
     public int TrackedPartitionCount => _partitions.Count;
 

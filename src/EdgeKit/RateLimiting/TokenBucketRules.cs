@@ -45,7 +45,7 @@ internal sealed class TokenBucketRules
             var limit = limits[i];
             var copy = new TokenBucketLimit(limit.PermitLimit, limit.Window, limit.Name);
             Limits[i] = copy;
-            Names[i] = limit.Name ?? (count == 1 ? policyName : $"{policyName}-{(long)Math.Ceiling(limit.Window.TotalSeconds)}s");
+            Names[i] = AdvertisedName(policyName, limit, count);
             Int128 window = (Int128)limit.Window.Ticks * _frequency;
             long interval = (long)((window + TimeSpan.TicksPerSecond * (Int128)limit.PermitLimit - 1) / (TimeSpan.TicksPerSecond * (Int128)limit.PermitLimit));
             _interval[i] = Math.Max(1, interval);
@@ -56,6 +56,10 @@ internal sealed class TokenBucketRules
     }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>The name a limit is advertised under: its own, else the policy's (one limit) or <c>"{policy}-{window}s"</c>.</summary>
+    public static string AdvertisedName(string policyName, TokenBucketLimit limit, int limitCount) =>
+        limit.Name ?? (limitCount == 1 ? policyName : $"{policyName}-{(long)Math.Ceiling(limit.Window.TotalSeconds)}s");
 
     public string PolicyName { get; }
 

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using EdgeKit.AspNetCore.RateLimiting;
+using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeKit.AspNetCore.Tests.RateLimiting;
@@ -156,6 +159,9 @@ public sealed class EdgeKitRateLimiterPolicyTests
             ["EdgeKit:RateLimiting:Policies:bad\"name:Limits:0:PermitLimit"] = "1",
             ["EdgeKit:RateLimiting:Policies:bad\"name:Limits:0:Window"] = "00:00:01",
             ["EdgeKit:RateLimiting:TrustedNetworks:0"] = "10.0.0.0/99",
+            ["EdgeKit:RateLimiting:Policies:elsewhere:Limits:0:PermitLimit"] = "1",
+            ["EdgeKit:RateLimiting:Policies:elsewhere:Limits:0:Window"] = "00:00:01",
+            ["EdgeKit:RateLimiting:Policies:elsewhere:Store"] = "redis",
         };
 
         var start = () => RateLimitedApp.StartAsync(settings);
@@ -166,7 +172,79 @@ public sealed class EdgeKitRateLimiterPolicyTests
             "EdgeKit:RateLimiting:Policies:per-client:Limits:0:Window must be positive and at most 366.00:00:00 (was 00:00:00).",
             "EdgeKit:RateLimiting:Policies:per-client:Partition:Name is required for kind Header (the header name).",
             "EdgeKit:RateLimiting:Policies:bad\"name: a policy name must be printable ASCII without '\"' or '\\' (it is advertised in RateLimit headers).",
+            "EdgeKit:RateLimiting:Policies:elsewhere:Store 'redis' is not a registered rate-limiter store (registered: local).",
             "EdgeKit:RateLimiting:TrustedNetworks: '10.0.0.0/99' is not a network in CIDR notation (for example 10.0.0.0/8).");
+    }
+
+    [Fact]
+    public async Task A_policy_can_keep_its_counts_in_another_store()
+    {
+        var settings = PerClient(5, "00:01:00");
+        settings["EdgeKit:RateLimiting:Policies:per-client:Store"] = "Shared";
+        var store = new RejectingStore();
+        await using var app = await RateLimitedApp.StartAsync(settings,
+            services => services.TryAddEnumerable(ServiceDescriptor.Singleton<IRateLimiterStore>(store)));
+
+        using var response = await app.GetAsync("/limited");
+
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(7));
+        Header(response, "RateLimit").Should().Be("\"per-client\";r=0;t=42");
+        store.Settings!.PolicyName.Should().Be("per-client");
+        store.Settings.Limits.Should().ContainSingle().Which.PermitLimit.Should().Be(5);
+        store.Keys.Should().NotBeEmpty().And.OnlyContain(k => k == "ip:127.0.0.1", "the middleware tries AttemptAcquire, then AcquireAsync: each with the request's key");
+    }
+
+    [Fact]
+    public void Two_stores_with_one_name_are_refused()
+    {
+        var stores = () => EdgeKitRateLimitPolicies.StoresByName([new RejectingStore(), new RejectingStore()]);
+        stores.Should().Throw<InvalidOperationException>().WithMessage("Two rate-limiter stores are named 'Shared' (RejectingStore and RejectingStore).");
+    }
+
+    private sealed class RejectingStore : IRateLimiterStore
+    {
+        public string Name => "shared";
+
+        public RateLimiterStoreSettings? Settings { get; private set; }
+
+        public List<string> Keys { get; } = [];
+
+        public PartitionedRateLimiter<string> CreateLimiter(RateLimiterStoreSettings settings)
+        {
+            Settings = settings;
+            return PartitionedRateLimiter.Create<string, string>(key =>
+            {
+                Keys.Add(key);
+                return RateLimitPartition.Get(key, _ => new Rejecting());
+            });
+        }
+
+        private sealed class Rejecting : RateLimiter
+        {
+            public override TimeSpan? IdleDuration => null;
+
+            public override RateLimiterStatistics? GetStatistics() => null;
+
+            protected override RateLimitLease AttemptAcquireCore(int permitCount) => new Lease();
+
+            protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) => new(new Lease());
+        }
+
+        private sealed class Lease : RateLimitLease
+        {
+            public override bool IsAcquired => false;
+
+            public override IEnumerable<string> MetadataNames => [MetadataName.RetryAfter.Name, RateLimitMetadataNames.Quota.Name];
+
+            public override bool TryGetMetadata(string metadataName, out object? metadata)
+            {
+                metadata = metadataName == MetadataName.RetryAfter.Name ? TimeSpan.FromSeconds(7)
+                    : metadataName == RateLimitMetadataNames.Quota.Name ? new RateLimitQuota("per-client", 5, TimeSpan.FromMinutes(1), 0, TimeSpan.FromSeconds(42))
+                    : null;
+                return metadata is not null;
+            }
+        }
     }
 
     [Fact]
