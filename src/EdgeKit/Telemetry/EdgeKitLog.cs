@@ -171,4 +171,12 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1311, EventName = "ClientCredentialsTokenFailed", Level = LogLevel.Warning,
         Message = "Client '{Client}': token request failed (status {Status}, error {Error}): {Reason}")]
     public static partial void ClientCredentialsTokenFailed(ILogger logger, string client, int? status, string? error, string reason);
+
+    [LoggerMessage(EventId = 1100, EventName = "RateLimitRejected", Level = LogLevel.Debug,
+        Message = "Rate-limit policy '{Policy}' rejected a request to {Path}: limit '{Limit}' exhausted, retry after {RetryAfter}.")]
+    public static partial void RateLimitRejected(ILogger logger, string policy, string path, string limit, TimeSpan? retryAfter);
+
+    [LoggerMessage(EventId = 1101, EventName = "RequestShed", Level = LogLevel.Debug,
+        Message = "Load shedding rejected a request to {Path}: {InFlight} in flight, limit {Limit}.")]
+    public static partial void RequestShed(ILogger logger, string path, int inFlight, int limit);
 }

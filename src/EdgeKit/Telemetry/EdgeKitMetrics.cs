@@ -151,6 +151,24 @@ internal static class EdgeKitMetrics
         }
     }
 
+    /// <summary>Tag: the rate-limit policy's name.</summary>
+    public const string RateLimitPolicyTag = "edgekit.ratelimit.policy";
+
+    /// <summary>Tag: <c>accepted</c> or <c>rejected</c>.</summary>
+    public const string RateLimitResultTag = "edgekit.ratelimit.result";
+
+    public static readonly Counter<long> RateLimitDecisions = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.ratelimit.decisions", "{decision}", "Rate-limit decisions of EdgeKit's limiters, by policy and result (accepted or rejected).");
+
+    public static readonly UpDownCounter<long> RateLimitPartitions = EdgeKitTelemetry.Meter.CreateUpDownCounter<long>(
+        "edgekit.ratelimit.partitions", "{partition}", "Partitions (client keys) tracked by EdgeKit's partitioned limiters, by policy.");
+
+    public static readonly Counter<long> RateLimitOverflows = EdgeKitTelemetry.Meter.CreateCounter<long>(
+        "edgekit.ratelimit.overflows", "{request}", "Requests whose key could not be tracked because the partition cap was reached, by policy.");
+
+    public static void RecordRateLimitDecision(string policy, bool accepted) =>
+        RateLimitDecisions.Add(1, new KeyValuePair<string, object?>(RateLimitPolicyTag, policy), new KeyValuePair<string, object?>(RateLimitResultTag, accepted ? "accepted" : "rejected"));
+
     private static readonly object[] s_statusCodes = CreateStatusCodes();
 
     /// <summary>A boxed status code without allocating (cached for 100-599).</summary>

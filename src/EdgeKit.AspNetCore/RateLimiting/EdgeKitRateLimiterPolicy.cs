@@ -1,0 +1,149 @@
+using System.Threading.RateLimiting;
+using EdgeKit.RateLimiting;
+using EdgeKit.Telemetry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeKit.AspNetCore.RateLimiting;
+
+/// <summary>
+/// Makes one named EdgeKit policy an ASP.NET Core rate-limiter policy, so <c>RequireRateLimiting(name)</c> uses it.
+/// </summary>
+/// <remarks>
+/// ASP.NET's middleware keeps one limiter per partition key in its own dictionary, scanned every 100 ms and without a
+/// cap. To keep EdgeKit's bounded, lock-free partitions, this policy gives the middleware a single partition, whose
+/// limiter forwards each acquire, with the request's partition key, to the policy's store (by default EdgeKit's bounded
+/// partitioned limiter). The middleware always calls
+/// <see cref="GetPartition"/> and then, synchronously on the same thread, the partition's limiter: the request is
+/// handed over in a thread-static field between the two calls.
+/// </remarks>
+internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDisposable
+{
+    [ThreadStatic]
+    private static HttpContext? t_context;
+
+    private readonly RateLimitPartition<string> _partition;
+    private readonly string? _policyHeader;
+    private readonly ILogger _logger;
+
+    private readonly Func<HttpContext, string> _keySelector;
+
+    public EdgeKitRateLimiterPolicy(string name, EdgeKitRateLimitPolicyOptions options, IRateLimiterStore store, ClientIpResolver clientIps, bool emitHeaders, TimeProvider timeProvider, ILogger? logger = null)
+    {
+        _logger = logger ?? NullLogger.Instance;
+        Name = name;
+        var limits = options.Limits.Select(l => new TokenBucketLimit(l.PermitLimit, l.Window, l.Name)).ToArray();
+        _keySelector = PartitionKeySelector.Create(options.Partition ?? new RateLimitPartitionOptions(), clientIps);
+        Limiter = store.CreateLimiter(new RateLimiterStoreSettings(name, limits, timeProvider)
+        {
+            QueueLimit = options.QueueLimit,
+            MaxPartitions = options.MaxPartitions,
+            OverflowBehavior = options.OverflowBehavior,
+        });
+        _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(name, limits) : null;
+        var limiter = new HttpContextLimiter(this);
+        _partition = RateLimitPartition.Get(name, _ => limiter);
+        OnRejected = RejectAsync;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The store's limiter, keyed by the partition key of each request.</summary>
+    public PartitionedRateLimiter<string> Limiter { get; }
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; }
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+    {
+        t_context = httpContext;
+        return _partition;
+    }
+
+    public void Dispose() => Limiter.Dispose();
+
+    private static HttpContext TakeContext()
+    {
+        var context = t_context ?? throw new InvalidOperationException(
+            "An EdgeKit rate-limit policy's limiter was called without a request; it is only usable through ASP.NET Core's rate-limiting middleware.");
+        t_context = null;
+        return context;
+    }
+
+    private RateLimitLease Accepted(HttpContext context, RateLimitLease lease)
+    {
+        if (lease.IsAcquired && _policyHeader is not null)
+        {
+            RateLimitHeaders.Write(context.Response, lease, _policyHeader);
+        }
+
+        return lease;
+    }
+
+    private async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var context = rejected.HttpContext;
+        var lease = rejected.Lease;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, RateLimitHeaders.WholeSecondsUp(retryAfter)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        string violated = Name;
+        if (lease.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota))
+        {
+            violated = quota.Policy;
+            if (_policyHeader is not null)
+            {
+                RateLimitHeaders.Write(context.Response, lease, _policyHeader);
+            }
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.RateLimitRejected(_logger, Name, context.Request.Path.Value ?? "/", violated, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null);
+        }
+
+        var problem = new ProblemDetails
+        {
+            Type = RateLimitProblemTypes.QuotaExceeded,
+            Title = "Request cannot be satisfied as assigned quota has been exceeded",
+            Status = StatusCodes.Status429TooManyRequests,
+            Detail = $"The quota of policy '{violated}' is exhausted; retry later.",
+        };
+        problem.Extensions["violated-policies"] = new[] { violated };
+        await TypedResults.Problem(problem).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>The one limiter ASP.NET's middleware holds for this policy; it never reports itself idle, so the middleware never disposes it.</summary>
+    private sealed class HttpContextLimiter(EdgeKitRateLimiterPolicy policy) : RateLimiter
+    {
+        public override TimeSpan? IdleDuration => null;
+
+        public override RateLimiterStatistics? GetStatistics() => null;
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount)
+        {
+            var context = TakeContext();
+            return policy.Accepted(context, policy.Limiter.AttemptAcquire(policy._keySelector(context), permitCount));
+        }
+
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+        {
+            var context = TakeContext();
+            var pending = policy.Limiter.AcquireAsync(policy._keySelector(context), permitCount, cancellationToken);
+            return pending.IsCompletedSuccessfully ? new(policy.Accepted(context, pending.Result)) : AwaitAsync(context, pending);
+        }
+
+        // The policy owns the EdgeKit limiter; the middleware disposing its partitions must not dispose it.
+        protected override void Dispose(bool disposing)
+        {
+        }
+
+        private async ValueTask<RateLimitLease> AwaitAsync(HttpContext context, ValueTask<RateLimitLease> pending) =>
+            policy.Accepted(context, await pending.ConfigureAwait(false));
+    }
+}

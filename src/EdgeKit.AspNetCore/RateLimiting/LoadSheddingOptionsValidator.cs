@@ -1,0 +1,23 @@
+using EdgeKit.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.AspNetCore.RateLimiting;
+
+/// <summary>Checks <see cref="LoadSheddingOptions"/>, every problem at once.</summary>
+internal sealed class LoadSheddingOptionsValidator : IValidateOptions<LoadSheddingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LoadSheddingOptions options)
+    {
+        var problems = options.Concurrency is null
+            ? ["Concurrency is required."]
+            : AdaptiveConcurrencyLimiter.Problems(options.Concurrency).Select(p => "Concurrency: " + p).ToList();
+        if (options.RetryAfter <= TimeSpan.Zero)
+        {
+            problems.Add($"RetryAfter must be positive (was {options.RetryAfter}).");
+        }
+
+        return problems.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(problems.Select(p => "EdgeKit load shedding: " + p));
+    }
+}
