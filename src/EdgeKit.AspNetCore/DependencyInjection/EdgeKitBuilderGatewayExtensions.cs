@@ -30,6 +30,9 @@ public static class EdgeKitBuilderGatewayExtensions
         builder.AddAggregates(section);
         // Cache policies (EdgeKit:Caching:Policies:<name>) are what routes' CachePolicy names.
         builder.AddCaching(section.GetSection("Caching"));
+        // Rate-limit policies (EdgeKit:RateLimiting:Policies:<name>) are what routes' RateLimiterPolicy names
+        // (with app.UseRateLimiter() in the pipeline).
+        builder.AddRateLimiting(section.GetSection("RateLimiting"));
         return builder.AddGateway();
     }
 

@@ -144,6 +144,9 @@ internal sealed class HttpForwarder
                 request.RequestUri = BuildUri(destination, context.Request.Path, context.Request.QueryString);
             }
 
+            // Last, so no transform can re-add a header that only the gateway may set.
+            route.IdentityForwarder?.Apply(context, request);
+
             try
             {
                 response = await forwarderCluster.Invoker.SendAsync(request, activity.Token).ConfigureAwait(false);

@@ -19,6 +19,12 @@ public sealed class GatewayOptions
     /// <summary>The <c>X-Forwarded-*</c> and <c>Forwarded</c> headers every route sends, and the proxies trusted to send them.</summary>
     public GatewayForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
 
+    /// <summary>
+    /// Identity forwarding settings by name (<c>EdgeKit:IdentityForwarding:&lt;name&gt;</c>), referred to by routes'
+    /// <see cref="GatewayRouteOptions.IdentityForwarding"/>.
+    /// </summary>
+    public Dictionary<string, IdentityForwarding.IdentityForwardingOptions> IdentityForwarding { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
     /// <param name="id">The route id.</param>
     /// <returns>The route's options.</returns>

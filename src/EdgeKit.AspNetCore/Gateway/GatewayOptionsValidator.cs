@@ -1,4 +1,5 @@
 using EdgeKit.Aggregation;
+using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -41,6 +42,7 @@ internal static class GatewayOptionsValidator
 
         ValidateAffinity(options, clusters, errors);
         var transformDefaults = RouteTransformDefaults.Parse(options, errors);
+        var identityForwarders = BuildIdentityForwarders(options, errors);
         var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (id, route) in options.Routes)
         {
@@ -70,6 +72,13 @@ internal static class GatewayOptionsValidator
             {
                 string known = cachePolicies is null or { Count: 0 } ? "none are configured under EdgeKit:Caching:Policies" : "known policies: " + string.Join(", ", cachePolicies.Order(StringComparer.OrdinalIgnoreCase));
                 errors.Add($"{path}: CachePolicy '{cachePolicy}' does not exist ({known}).");
+            }
+
+            IdentityForwarder? identityForwarder = null;
+            if (route.IdentityForwarding is { } forwarding && !identityForwarders.TryGetValue(forwarding, out identityForwarder))
+            {
+                string known = identityForwarders.Count == 0 ? "none are configured under EdgeKit:IdentityForwarding" : "known: " + string.Join(", ", identityForwarders.Keys.Order(StringComparer.OrdinalIgnoreCase));
+                errors.Add($"{path}: IdentityForwarding '{forwarding}' does not exist ({known}).");
             }
 
             if (route.Timeout is { } timeout && timeout <= TimeSpan.Zero)
@@ -103,10 +112,43 @@ internal static class GatewayOptionsValidator
             }
 
             var built = transforms.Build(id, route, transformDefaults, errors);
-            routes.Add(new GatewayRoute(id, route, built, route.Timeout ?? options.Forwarder?.DefaultTimeout ?? TimeSpan.FromSeconds(100)));
+            routes.Add(new GatewayRoute(id, route, built, route.Timeout ?? options.Forwarder?.DefaultTimeout ?? TimeSpan.FromSeconds(100))
+            {
+                IdentityForwarder = identityForwarder,
+            });
         }
 
         return routes;
+    }
+
+    private static Dictionary<string, IdentityForwarder> BuildIdentityForwarders(GatewayOptions options, List<string> errors)
+    {
+        var forwarders = new Dictionary<string, IdentityForwarder>(StringComparer.OrdinalIgnoreCase);
+        if (options.IdentityForwarding is null)
+        {
+            errors.Add("EdgeKit: IdentityForwarding is null.");
+            return forwarders;
+        }
+
+        foreach (var (name, forwarding) in options.IdentityForwarding)
+        {
+            if (forwarding is null)
+            {
+                errors.Add($"EdgeKit:IdentityForwarding:{name}: has no settings.");
+                continue;
+            }
+
+            var problems = IdentityForwarder.Validate(forwarding);
+            if (problems.Count > 0)
+            {
+                errors.AddRange(problems.Select(p => $"EdgeKit:IdentityForwarding:{name}: {p}"));
+                continue;
+            }
+
+            forwarders[name] = new IdentityForwarder(forwarding);
+        }
+
+        return forwarders;
     }
 
     private static void ValidateAffinity(GatewayOptions options, EdgeKitOptions clusters, List<string> errors)

@@ -17,6 +17,9 @@ internal sealed class GatewayRoute
 
     public RouteValueMatcher Matcher { get; }
 
+    /// <summary>Claims to headers for the backend, or <see langword="null"/>.</summary>
+    public IdentityForwarding.IdentityForwarder? IdentityForwarder { get; init; }
+
     public string Id { get; }
 
     public GatewayRouteOptions Options { get; }

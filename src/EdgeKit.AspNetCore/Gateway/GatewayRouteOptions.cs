@@ -39,6 +39,13 @@ public sealed class GatewayRouteOptions
     /// </summary>
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>
+    /// The identity forwarding (by name, from <see cref="GatewayOptions.IdentityForwarding"/>) that turns the caller's
+    /// claims into request headers for the backend, always removing any incoming header of the same names so a client
+    /// cannot forge them; <see langword="null"/> for none.
+    /// </summary>
+    public string? IdentityForwarding { get; set; }
+
     /// <summary>The largest request body accepted, in bytes; larger ones answer 413. <see langword="null"/> keeps the server's limit.</summary>
     public long? MaxRequestBodySize { get; set; }
 

@@ -1,3 +1,4 @@
+using EdgeKit.RateLimiting;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Redis.DependencyInjection;
 using EdgeKit.Redis.RateLimiting;
@@ -106,6 +107,8 @@ public static class EdgeKitBuilderRedisRateLimitingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<RedisRateLimitPolicies>();
         services.TryAddSingleton(create);
+        // The "redis" store for gateway rate-limit policies ("Store": "redis").
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRateLimiterStore, RedisRateLimiterStore>());
         services.TryAddSingleton(sp => new RedisRateLimiterFactory(
             sp.GetRequiredService<RedisConnection>(),
             sp.GetRequiredService<IOptionsMonitor<RedisRateLimiterOptions>>(),

@@ -12,6 +12,14 @@ public sealed class RedisRateLimiterOptions
     /// <summary>The default <see cref="PolicyName"/>: <c>default</c>.</summary>
     public const string DefaultPolicyName = "default";
 
+    /// <summary>
+    /// The name of the options the <c>redis</c> store uses for gateway policies with <c>"Store": "redis"</c>:
+    /// <see cref="Timeout"/>, <see cref="FailureMode"/>, <see cref="BreakDuration"/>, <see cref="KeyPrefix"/>,
+    /// <see cref="MaxOverLimitCacheEntries"/> and <see cref="Database"/> (the limit comes from each policy). Configure
+    /// them with <c>services.Configure&lt;RedisRateLimiterOptions&gt;(RedisRateLimiterOptions.StoreDefaultsName, o =&gt; ...)</c>.
+    /// </summary>
+    public const string StoreDefaultsName = "edgekit-redis-store";
+
     /// <summary>The default <see cref="Timeout"/>: 250 ms.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMilliseconds(250);
 

@@ -15,6 +15,12 @@ internal sealed class RedisRateLimiterOptionsValidator : IValidateOptions<RedisR
     public ValidateOptionsResult Validate(string? name, RedisRateLimiterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (name == RedisRateLimiterOptions.StoreDefaultsName)
+        {
+            // Only the settings beside the limit are used from these; the store validates what it builds.
+            return ValidateOptionsResult.Skip;
+        }
+
         var errors = new List<string>();
         Validate(options, string.IsNullOrEmpty(name) ? "Redis rate limiter" : $"Redis rate limiter policy '{name}'", errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
