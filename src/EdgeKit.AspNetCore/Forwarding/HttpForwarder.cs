@@ -190,9 +190,11 @@ internal sealed class HttpForwarder
     private static async ValueTask<bool> ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, DestinationState state, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var destination = state.Destination;
-        var transformContext = new RequestTransformContext(context, request, destination.Authority + destination.PathPrefix, cancellationToken);
-        foreach (var transform in route.Transforms.RequestTransforms)
+        var transformContext = new RequestTransformContext(context, request, destination.Prefix, cancellationToken);
+        var transforms = route.Transforms.RequestTransformArray;
+        for (int i = 0; i < transforms.Length; i++)
         {
+            var transform = transforms[i];
             await transform.ApplyAsync(transformContext).ConfigureAwait(false);
             if (context.Response.HasStarted)
             {
@@ -440,8 +442,10 @@ internal sealed class HttpForwarder
         if (route.Transforms.ResponseTransforms.Count > 0)
         {
             var transformContext = new ResponseTransformContext(context, response, activity.Token);
-            foreach (var transform in route.Transforms.ResponseTransforms)
+            var transforms = route.Transforms.ResponseTransformArray;
+            for (int i = 0; i < transforms.Length; i++)
             {
+                var transform = transforms[i];
                 await transform.ApplyAsync(transformContext).ConfigureAwait(false);
                 if (outgoing.HasStarted)
                 {
@@ -452,7 +456,8 @@ internal sealed class HttpForwarder
             }
         }
 
-        var source = await response.Content.ReadAsStreamAsync(activity.Token).ConfigureAwait(false);
+        // SocketsHttpHandler's content hands its stream over without waiting: the synchronous call saves a Task<Stream>.
+        var source = response.Content.ReadAsStream(activity.Token);
         // Send the headers now if the backend has not sent body bytes yet (a stream that starts slowly, or an empty body).
         var firstRead = source.ReadAsync(Memory<byte>.Empty, activity.Token);
         if (!firstRead.IsCompleted)

@@ -14,13 +14,18 @@ public sealed class RouteTransforms
     {
         ArgumentNullException.ThrowIfNull(requestTransforms);
         ArgumentNullException.ThrowIfNull(responseTransforms);
-        RequestTransforms = requestTransforms.ToArray();
-        ResponseTransforms = responseTransforms.ToArray();
+        RequestTransformArray = requestTransforms.ToArray();
+        ResponseTransformArray = responseTransforms.ToArray();
     }
 
     /// <summary>Applied in order to each request.</summary>
-    public IReadOnlyList<RequestTransform> RequestTransforms { get; }
+    public IReadOnlyList<RequestTransform> RequestTransforms => RequestTransformArray;
 
     /// <summary>Applied in order to each response.</summary>
-    public IReadOnlyList<ResponseTransform> ResponseTransforms { get; }
+    public IReadOnlyList<ResponseTransform> ResponseTransforms => ResponseTransformArray;
+
+    // Arrays for the request path: a for loop over them allocates no enumerator.
+    internal RequestTransform[] RequestTransformArray { get; }
+
+    internal ResponseTransform[] ResponseTransformArray { get; }
 }

@@ -65,6 +65,7 @@ public sealed class Destination : IEquatable<Destination>
             : metadata.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         PathPrefix = address.AbsolutePath.TrimEnd('/');
         Authority = address.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+        Prefix = Authority + PathPrefix;
     }
 
     /// <summary>Creates a destination whose id is its address.</summary>
@@ -98,6 +99,9 @@ public sealed class Destination : IEquatable<Destination>
 
     /// <summary>Scheme, host and port, e.g. <c>http://10.0.0.1:8080</c>.</summary>
     internal string Authority { get; }
+
+    /// <summary><see cref="Authority"/> then <see cref="PathPrefix"/>: where an outgoing request's path is appended.</summary>
+    internal string Prefix { get; }
 
     /// <summary>Checks that <paramref name="address"/> can be a destination address.</summary>
     /// <returns><see langword="null"/> when valid, otherwise a sentence saying what is wrong.</returns>
