@@ -19,6 +19,13 @@ foreach (string address in settings.BackendAddresses)
     gateway[$"EdgeKit:Clusters:backends:Destinations:d{++index}:Address"] = address;
 }
 
+// GWBENCH_CACHE=1 (cache-run.sh): the route caches through the EdgeKit cache policy "bench".
+if (Environment.GetEnvironmentVariable("GWBENCH_CACHE") == "1")
+{
+    gateway["EdgeKit:Routes:all:CachePolicy"] = "bench";
+    gateway["EdgeKit:Caching:Policies:bench:Mode"] = "Shared";
+}
+
 builder.Configuration.AddInMemoryCollection(gateway);
 builder.Services.AddEdgeKit().AddGateway(builder.Configuration.GetSection("EdgeKit"));
 
