@@ -119,6 +119,9 @@ internal sealed class HttpForwarder
             EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, destination.Id));
         }
 
+        // A span per forwarded request when someone listens; it is the parent of HttpClient's own span, so the
+        // backend's traceparent continues the client's trace through the gateway.
+        var span = EdgeKitTelemetry.ActivitySource.HasListeners() ? StartSpan(route, cluster.Name, destination.Id) : null;
         RequestOutcome outcome = RequestOutcome.Success;
         int status = 0;
         string? errorType = null;
@@ -180,11 +183,48 @@ internal sealed class HttpForwarder
             long now = _time.GetTimestamp();
             destination.EndRequest(now, now - start, outcome, status);
             Record(route, cluster.Name, destination.Id, outcome, status, errorType, now - start, countedActive);
+            if (span is not null)
+            {
+                EndSpan(span, outcome, status, errorType);
+            }
+
             response?.Dispose();
             request?.Dispose();
             activity.Dispose();
         }
     }
+
+    private static Activity? StartSpan(GatewayRoute route, string cluster, string destination)
+    {
+        var span = EdgeKitTelemetry.ActivitySource.StartActivity(ForwardSpanName, ActivityKind.Internal);
+        if (span is not null)
+        {
+            span.SetTag(GatewayMetrics.RouteTag, route.Id);
+            span.SetTag(EdgeKitMetrics.ClusterTag, cluster);
+            span.SetTag(EdgeKitMetrics.DestinationTag, destination);
+        }
+
+        return span;
+    }
+
+    private static void EndSpan(Activity span, RequestOutcome outcome, int status, string? errorType)
+    {
+        if (status != 0)
+        {
+            span.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
+        }
+
+        if (outcome == RequestOutcome.Failure)
+        {
+            span.SetTag(EdgeKitMetrics.ErrorTypeTag, errorType ?? status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            span.SetStatus(ActivityStatusCode.Error, errorType);
+        }
+
+        span.Dispose();
+    }
+
+    /// <summary>The name of the span around each forwarded request.</summary>
+    internal const string ForwardSpanName = "edgekit.forward";
 
     /// <summary>Runs the route's request transforms and sets the URI; false when a transform answered the request itself.</summary>
     private static async ValueTask<bool> ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, DestinationState state, HttpRequestMessage request, CancellationToken cancellationToken)
