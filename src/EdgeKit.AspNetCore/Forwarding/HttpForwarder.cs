@@ -108,89 +108,180 @@ internal sealed class HttpForwarder
         return ForwardToAsync(context, route, settings, forwarderCluster, destination, start, rebind);
     }
 
-    private async Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start, ClusterAffinity? rebind)
+    private Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start, ClusterAffinity? rebind)
     {
-        var cluster = forwarderCluster.Cluster;
-        var activity = ActivityTimeout.Rent(_time, route.Timeout, context.RequestAborted);
-        destination.BeginRequest();
-        bool countedActive = EdgeKitMetrics.ActiveRequests.Enabled;
-        if (countedActive)
+        var exchange = Exchange.Rent();
+        exchange.Context = context;
+        exchange.Route = route;
+        exchange.Settings = settings;
+        exchange.Cluster = forwarderCluster;
+        exchange.Destination = destination;
+        exchange.Start = start;
+        exchange.Rebind = rebind;
+        return ForwardToAsync(exchange);
+    }
+
+    // The request's state lives in one pooled object rather than in the async method's frame, which would otherwise be
+    // allocated (large) on every request that waits for its backend.
+    private async Task ForwardToAsync(Exchange x)
+    {
+        var cluster = x.Cluster.Cluster;
+        x.Activity = ActivityTimeout.Rent(_time, x.Route.Timeout, x.Context.RequestAborted);
+        x.Destination.BeginRequest();
+        x.CountedActive = EdgeKitMetrics.ActiveRequests.Enabled;
+        if (x.CountedActive)
         {
-            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, destination.Id));
+            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, x.Destination.Id));
         }
 
         // A span per forwarded request when someone listens; it is the parent of HttpClient's own span, so the
         // backend's traceparent continues the client's trace through the gateway.
-        var span = EdgeKitTelemetry.ActivitySource.HasListeners() ? StartSpan(route, cluster.Name, destination.Id) : null;
-        RequestOutcome outcome = RequestOutcome.Success;
-        int status = 0;
-        string? errorType = null;
-        HttpRequestMessage? request = null;
-        HttpResponseMessage? response = null;
-        StreamCopyHttpContent? content = null;
+        x.Span = EdgeKitTelemetry.ActivitySource.HasListeners() ? StartSpan(x.Route, cluster.Name, x.Destination.Id) : null;
+        x.Outcome = RequestOutcome.Success;
         try
         {
-            (request, content) = CreateRequest(context, forwarderCluster, destination.Destination, activity, settings);
-            var upgrade = UpgradeForwarder.Prepare(context, request, forwarderCluster);
-            if (route.Transforms.RequestTransforms.Count > 0)
+            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Destination.Destination, x.Activity, x.Settings);
+            x.Upgrade = UpgradeForwarder.Prepare(x.Context, x.Request, x.Cluster);
+            if (x.Route.Transforms.RequestTransformArray.Length > 0)
             {
-                if (!await ApplyRequestTransformsAsync(context, route, destination, request, activity.Token).ConfigureAwait(false))
+                if (!await ApplyRequestTransformsAsync(x.Context, x.Route, x.Destination, x.Request, x.Activity.Token, x.RequestTransformContext ??= new()).ConfigureAwait(false))
                 {
                     // A transform answered the request itself (e.g. a JSON body over its bound): nothing is forwarded.
-                    status = context.Response.StatusCode;
-                    outcome = RequestOutcome.Cancelled;
+                    x.Status = x.Context.Response.StatusCode;
+                    x.Outcome = RequestOutcome.Cancelled;
                     return;
                 }
             }
             else
             {
-                request.RequestUri = BuildUri(destination, context.Request.Path, context.Request.QueryString);
+                x.Request.RequestUri = BuildUri(x.Destination, x.Context.Request.Path, x.Context.Request.QueryString);
             }
 
             // Last, so no transform can re-add a header that only the gateway may set.
-            route.IdentityForwarder?.Apply(context, request);
+            x.Route.IdentityForwarder?.Apply(x.Context, x.Request);
 
             try
             {
-                response = await forwarderCluster.Invoker.SendAsync(request, activity.Token).ConfigureAwait(false);
+                x.Response = await x.Cluster.Invoker.SendAsync(x.Request, x.Activity.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                (outcome, status, errorType) = await HandleSendFailureAsync(context, route, cluster.Name, destination.Id, activity, content, ex).ConfigureAwait(false);
+                x.Failure = ex;
+            }
+
+            if (x.Failure is { } failure)
+            {
+                (x.Outcome, x.Status, x.ErrorType) = await HandleSendFailureAsync(x.Context, x.Route, cluster.Name, x.Destination.Id, x.Activity, x.Content, failure).ConfigureAwait(false);
                 return;
             }
 
-            activity.Touch();
-            status = (int)response.StatusCode;
-            outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
-            if (upgrade != UpgradeMode.None)
+            var response = x.Response!;
+            x.Activity.Touch();
+            x.Status = (int)response.StatusCode;
+            x.Outcome = x.Status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            if (x.Upgrade != UpgradeMode.None)
             {
-                if (UpgradeForwarder.IsAccepted(upgrade, response))
+                if (UpgradeForwarder.IsAccepted(x.Upgrade, response))
                 {
-                    (outcome, errorType) = await _upgrades.TunnelAsync(context, route, settings, upgrade, response, cluster.Name, destination.Id, activity).ConfigureAwait(false);
+                    (x.Outcome, x.ErrorType) = await _upgrades.TunnelAsync(x.Context, x.Route, x.Settings, x.Upgrade, response, cluster.Name, x.Destination.Id, x.Activity).ConfigureAwait(false);
                     return;
                 }
 
-                _upgrades.Declined(route, cluster.Name, destination.Id, response);
+                _upgrades.Declined(x.Route, cluster.Name, x.Destination.Id, response);
             }
 
             // A backend may answer before reading the whole body (e.g. 413, or 401 after Expect: 100-continue): the
             // answer is passed on as it is.
-            (outcome, errorType) = await CopyResponseAsync(context, route, settings, forwarderCluster, destination, request, response, activity, outcome, rebind).ConfigureAwait(false);
+            (x.Outcome, x.ErrorType) = await CopyResponseAsync(x.Context, x.Route, x.Settings, x.Cluster, x.Destination, x.Request, response, x.Activity, x.Outcome, x.Rebind, x.ResponseTransformContext ??= new()).ConfigureAwait(false);
         }
         finally
         {
             long now = _time.GetTimestamp();
-            destination.EndRequest(now, now - start, outcome, status);
-            Record(route, cluster.Name, destination.Id, outcome, status, errorType, now - start, countedActive);
-            if (span is not null)
+            x.Destination.EndRequest(now, now - x.Start, x.Outcome, x.Status);
+            Record(x.Route, cluster.Name, x.Destination.Id, x.Outcome, x.Status, x.ErrorType, now - x.Start, x.CountedActive);
+            if (x.Span is not null)
             {
-                EndSpan(span, outcome, status, errorType);
+                EndSpan(x.Span, x.Outcome, x.Status, x.ErrorType);
             }
 
-            response?.Dispose();
-            request?.Dispose();
-            activity.Dispose();
+            x.Response?.Dispose();
+            x.Request?.Dispose();
+            x.Activity.Dispose();
+            Exchange.Return(x);
+        }
+    }
+
+    /// <summary>One forwarded request's state, pooled.</summary>
+    private sealed class Exchange
+    {
+        private const int MaxPooled = 256;
+        private static readonly System.Collections.Concurrent.ConcurrentQueue<Exchange> s_pool = new();
+        private static int s_pooled;
+
+        public HttpContext Context = null!;
+        public GatewayRoute Route = null!;
+        public ForwarderSettings Settings = null!;
+        public ForwarderCluster Cluster = null!;
+        public DestinationState Destination = null!;
+        public long Start;
+        public ClusterAffinity? Rebind;
+        public ActivityTimeout Activity = null!;
+        public bool CountedActive;
+        public Activity? Span;
+        public RequestOutcome Outcome;
+        public int Status;
+        public string? ErrorType;
+        public HttpRequestMessage? Request;
+        public HttpResponseMessage? Response;
+        public StreamCopyHttpContent? Content;
+        public UpgradeMode Upgrade;
+        public Exception? Failure;
+
+        // Reused by every request this state serves; transforms may use them only while they run.
+        public RequestTransformContext? RequestTransformContext;
+        public ResponseTransformContext? ResponseTransformContext;
+
+        public static Exchange Rent()
+        {
+            if (s_pool.TryDequeue(out var exchange))
+            {
+                Interlocked.Decrement(ref s_pooled);
+                return exchange;
+            }
+
+            return new Exchange();
+        }
+
+        public static void Return(Exchange exchange)
+        {
+            exchange.Context = null!;
+            exchange.Route = null!;
+            exchange.Settings = null!;
+            exchange.Cluster = null!;
+            exchange.Destination = null!;
+            exchange.Start = 0;
+            exchange.Rebind = null;
+            exchange.Activity = null!;
+            exchange.CountedActive = false;
+            exchange.Span = null;
+            exchange.Outcome = RequestOutcome.Success;
+            exchange.Status = 0;
+            exchange.ErrorType = null;
+            exchange.Request = null;
+            exchange.Response = null;
+            exchange.Content = null;
+            exchange.Upgrade = UpgradeMode.None;
+            exchange.Failure = null;
+            exchange.RequestTransformContext?.Clear();
+            exchange.ResponseTransformContext?.Clear();
+            if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+            {
+                s_pool.Enqueue(exchange);
+            }
+            else
+            {
+                Interlocked.Decrement(ref s_pooled);
+            }
         }
     }
 
@@ -227,10 +318,10 @@ internal sealed class HttpForwarder
     internal const string ForwardSpanName = "edgekit.forward";
 
     /// <summary>Runs the route's request transforms and sets the URI; false when a transform answered the request itself.</summary>
-    private static async ValueTask<bool> ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, DestinationState state, HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async ValueTask<bool> ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, DestinationState state, HttpRequestMessage request, CancellationToken cancellationToken, RequestTransformContext transformContext)
     {
         var destination = state.Destination;
-        var transformContext = new RequestTransformContext(context, request, destination.Prefix, cancellationToken);
+        transformContext.Reset(context, request, destination.Prefix, cancellationToken);
         var transforms = route.Transforms.RequestTransformArray;
         for (int i = 0; i < transforms.Length; i++)
         {
@@ -449,7 +540,7 @@ internal sealed class HttpForwarder
     // result would be allocated on every such request.
     private async ValueTask<(RequestOutcome Outcome, string? ErrorType)> CopyResponseAsync(
         HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster cluster, DestinationState destinationState,
-        HttpRequestMessage request, HttpResponseMessage response, ActivityTimeout activity, RequestOutcome outcome, ClusterAffinity? rebind)
+        HttpRequestMessage request, HttpResponseMessage response, ActivityTimeout activity, RequestOutcome outcome, ClusterAffinity? rebind, ResponseTransformContext transformContext)
     {
         string destination = destinationState.Id;
         var outgoing = context.Response;
@@ -481,7 +572,7 @@ internal sealed class HttpForwarder
 
         if (route.Transforms.ResponseTransforms.Count > 0)
         {
-            var transformContext = new ResponseTransformContext(context, response, activity.Token);
+            transformContext.Reset(context, response, activity.Token);
             var transforms = route.Transforms.ResponseTransformArray;
             for (int i = 0; i < transforms.Length; i++)
             {

@@ -2,10 +2,26 @@ using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Transforms;
 
-/// <summary>What a <see cref="ResponseTransform"/> sees and may change.</summary>
+/// <summary>What a <see cref="ResponseTransform"/> sees and may change. Valid only while the transform runs: EdgeKit reuses it.</summary>
 public sealed class ResponseTransformContext
 {
-    internal ResponseTransformContext(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken = default)
+    internal ResponseTransformContext(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken = default) =>
+        Reset(httpContext, proxyResponse, cancellationToken);
+
+    internal ResponseTransformContext()
+    {
+    }
+
+    /// <summary>Drops every reference, so a pooled context holds no response.</summary>
+    internal void Clear()
+    {
+        HttpContext = null!;
+        ProxyResponse = null!;
+        CancellationToken = default;
+    }
+
+    /// <summary>Points this (reused) context at another response: EdgeKit keeps one per forwarded request's pooled state.</summary>
+    internal void Reset(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
     {
         CancellationToken = cancellationToken.CanBeCanceled ? cancellationToken : httpContext.RequestAborted;
         HttpContext = httpContext;
@@ -13,15 +29,15 @@ public sealed class ResponseTransformContext
     }
 
     /// <summary>The client's exchange; <c>HttpContext.Response</c> already holds the backend's status and headers.</summary>
-    public HttpContext HttpContext { get; }
+    public HttpContext HttpContext { get; private set; } = null!;
 
     /// <summary>Cancelled when the client goes away or the route's timeout runs out.</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken { get; private set; }
 
     /// <summary>
     /// The backend's response. A transform may replace its <see cref="HttpResponseMessage.Content"/> (the body is copied
     /// from it after every transform ran), or answer the client itself (once the response has started, nothing of the
     /// backend's response is sent).
     /// </summary>
-    public HttpResponseMessage ProxyResponse { get; }
+    public HttpResponseMessage ProxyResponse { get; private set; } = null!;
 }
