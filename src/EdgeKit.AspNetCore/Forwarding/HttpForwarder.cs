@@ -125,18 +125,17 @@ internal sealed class HttpForwarder
     // allocated (large) on every request that waits for its backend.
     private async Task ForwardToAsync(Exchange x)
     {
-        var cluster = x.Cluster.Cluster;
         x.Activity = ActivityTimeout.Rent(_time, x.Route.Timeout, x.Context.RequestAborted);
         x.Destination.BeginRequest();
         x.CountedActive = EdgeKitMetrics.ActiveRequests.Enabled;
         if (x.CountedActive)
         {
-            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, x.Destination.Id));
+            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(x.Cluster.Cluster.Name, x.Destination.Id));
         }
 
         // A span per forwarded request when someone listens; it is the parent of HttpClient's own span, so the
         // backend's traceparent continues the client's trace through the gateway.
-        x.Span = EdgeKitTelemetry.ActivitySource.HasListeners() ? StartSpan(x.Route, cluster.Name, x.Destination.Id) : null;
+        x.Span = EdgeKitTelemetry.ActivitySource.HasListeners() ? StartSpan(x.Route, x.Cluster.Cluster.Name, x.Destination.Id) : null;
         x.Outcome = RequestOutcome.Success;
         try
         {
@@ -144,7 +143,8 @@ internal sealed class HttpForwarder
             x.Upgrade = UpgradeForwarder.Prepare(x.Context, x.Request, x.Cluster);
             if (x.Route.Transforms.RequestTransformArray.Length > 0)
             {
-                if (!await ApplyRequestTransformsAsync(x.Context, x.Route, x.Destination, x.Request, x.Activity.Token, x.RequestTransformContext ??= new()).ConfigureAwait(false))
+                await ApplyRequestTransformsIntoAsync(x).ConfigureAwait(false);
+                if (x.TransformAnswered)
                 {
                     // A transform answered the request itself (e.g. a JSON body over its bound): nothing is forwarded.
                     x.Status = x.Context.Response.StatusCode;
@@ -171,7 +171,7 @@ internal sealed class HttpForwarder
 
             if (x.Failure is { } failure)
             {
-                (x.Outcome, x.Status, x.ErrorType) = await HandleSendFailureAsync(x.Context, x.Route, cluster.Name, x.Destination.Id, x.Activity, x.Content, failure).ConfigureAwait(false);
+                await HandleSendFailureIntoAsync(x, failure).ConfigureAwait(false);
                 return;
             }
 
@@ -183,22 +183,22 @@ internal sealed class HttpForwarder
             {
                 if (UpgradeForwarder.IsAccepted(x.Upgrade, response))
                 {
-                    (x.Outcome, x.ErrorType) = await _upgrades.TunnelAsync(x.Context, x.Route, x.Settings, x.Upgrade, response, cluster.Name, x.Destination.Id, x.Activity).ConfigureAwait(false);
+                    await TunnelIntoAsync(x, response).ConfigureAwait(false);
                     return;
                 }
 
-                _upgrades.Declined(x.Route, cluster.Name, x.Destination.Id, response);
+                _upgrades.Declined(x.Route, x.Cluster.Cluster.Name, x.Destination.Id, response);
             }
 
             // A backend may answer before reading the whole body (e.g. 413, or 401 after Expect: 100-continue): the
             // answer is passed on as it is.
-            (x.Outcome, x.ErrorType) = await CopyResponseAsync(x.Context, x.Route, x.Settings, x.Cluster, x.Destination, x.Request, response, x.Activity, x.Outcome, x.Rebind, x.ResponseTransformContext ??= new()).ConfigureAwait(false);
+            await CopyResponseIntoAsync(x, response).ConfigureAwait(false);
         }
         finally
         {
             long now = _time.GetTimestamp();
             x.Destination.EndRequest(now, now - x.Start, x.Outcome, x.Status);
-            Record(x.Route, cluster.Name, x.Destination.Id, x.Outcome, x.Status, x.ErrorType, now - x.Start, x.CountedActive);
+            Record(x.Route, x.Cluster.Cluster.Name, x.Destination.Id, x.Outcome, x.Status, x.ErrorType, now - x.Start, x.CountedActive);
             if (x.Span is not null)
             {
                 EndSpan(x.Span, x.Outcome, x.Status, x.ErrorType);
@@ -209,6 +209,65 @@ internal sealed class HttpForwarder
             x.Activity.Dispose();
             Exchange.Return(x);
         }
+    }
+
+    // The awaits of ForwardToAsync all have one awaiter type (a non-generic ValueTask) besides SendAsync's, so its frame
+    // stays small; these adapters write the results into the exchange and, when the work finished synchronously (the
+    // usual case for transforms and small responses), allocate nothing.
+    private ValueTask ApplyRequestTransformsIntoAsync(Exchange x)
+    {
+        var task = ApplyRequestTransformsAsync(x.Context, x.Route, x.Destination, x.Request!, x.Activity.Token, x.RequestTransformContext ??= new());
+        if (task.IsCompletedSuccessfully)
+        {
+            x.TransformAnswered = !task.Result;
+            return default;
+        }
+
+        return Await(task, x);
+
+        static async ValueTask Await(ValueTask<bool> task, Exchange x) => x.TransformAnswered = !await task.ConfigureAwait(false);
+    }
+
+    private ValueTask HandleSendFailureIntoAsync(Exchange x, Exception failure)
+    {
+        var task = HandleSendFailureAsync(x.Context, x.Route, x.Cluster.Cluster.Name, x.Destination.Id, x.Activity, x.Content, failure);
+        if (task.IsCompletedSuccessfully)
+        {
+            (x.Outcome, x.Status, x.ErrorType) = task.Result;
+            return default;
+        }
+
+        return Await(task, x);
+
+        static async ValueTask Await(Task<(RequestOutcome, int, string?)> task, Exchange x) => (x.Outcome, x.Status, x.ErrorType) = await task.ConfigureAwait(false);
+    }
+
+    private ValueTask TunnelIntoAsync(Exchange x, HttpResponseMessage response)
+    {
+        var task = _upgrades.TunnelAsync(x.Context, x.Route, x.Settings, x.Upgrade, response, x.Cluster.Cluster.Name, x.Destination.Id, x.Activity);
+        if (task.IsCompletedSuccessfully)
+        {
+            (x.Outcome, x.ErrorType) = task.Result;
+            return default;
+        }
+
+        return Await(task, x);
+
+        static async ValueTask Await(Task<(RequestOutcome, string?)> task, Exchange x) => (x.Outcome, x.ErrorType) = await task.ConfigureAwait(false);
+    }
+
+    private ValueTask CopyResponseIntoAsync(Exchange x, HttpResponseMessage response)
+    {
+        var task = CopyResponseAsync(x.Context, x.Route, x.Settings, x.Cluster, x.Destination, x.Request!, response, x.Activity, x.Outcome, x.Rebind, x.ResponseTransformContext ??= new());
+        if (task.IsCompletedSuccessfully)
+        {
+            (x.Outcome, x.ErrorType) = task.Result;
+            return default;
+        }
+
+        return Await(task, x);
+
+        static async ValueTask Await(ValueTask<(RequestOutcome, string?)> task, Exchange x) => (x.Outcome, x.ErrorType) = await task.ConfigureAwait(false);
     }
 
     /// <summary>One forwarded request's state, pooled.</summary>
@@ -236,6 +295,7 @@ internal sealed class HttpForwarder
         public StreamCopyHttpContent? Content;
         public UpgradeMode Upgrade;
         public Exception? Failure;
+        public bool TransformAnswered;
 
         // Reused by every request this state serves; transforms may use them only while they run.
         public RequestTransformContext? RequestTransformContext;
@@ -272,6 +332,7 @@ internal sealed class HttpForwarder
             exchange.Content = null;
             exchange.Upgrade = UpgradeMode.None;
             exchange.Failure = null;
+            exchange.TransformAnswered = false;
             exchange.RequestTransformContext?.Clear();
             exchange.ResponseTransformContext?.Clear();
             if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
