@@ -43,6 +43,7 @@ public static class EndpointRouteBuilderEdgeKitDashboardExtensions
             ?? throw new InvalidOperationException("The EdgeKit gateway is not registered. Call builder.Services.AddEdgeKit().AddGateway(...) before app.MapEdgeKitDashboard(...).");
         var registry = endpoints.ServiceProvider.GetRequiredService<ClusterRegistry>();
         var time = endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+        var rateLimits = endpoints.ServiceProvider.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>();
         string root = pattern.TrimEnd('/');
         var group = endpoints.MapGroup(root);
 
@@ -67,7 +68,7 @@ public static class EndpointRouteBuilderEdgeKitDashboardExtensions
             context.Response.ContentType = "application/json";
             context.Response.Headers.CacheControl = "no-store";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            GatewayStatusWriter.Write(writer, configuration.Current, registry, time);
+            GatewayStatusWriter.Write(writer, configuration.Current, registry, time, rateLimits);
             await writer.FlushAsync(context.RequestAborted);
         };
         group.MapGet("/status.json", status).WithDisplayName("EdgeKit dashboard status");

@@ -36,12 +36,13 @@ public static class EndpointRouteBuilderEdgeKitStatusExtensions
             ?? throw new InvalidOperationException("The EdgeKit gateway is not registered. Call builder.Services.AddEdgeKit().AddGateway(...) before app.MapEdgeKitStatus(...).");
         var registry = endpoints.ServiceProvider.GetRequiredService<ClusterRegistry>();
         var time = endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+        var rateLimits = endpoints.ServiceProvider.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>();
         RequestDelegate handler = async context =>
         {
             context.Response.ContentType = "application/json";
             context.Response.Headers.CacheControl = "no-store";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            GatewayStatusWriter.Write(writer, configuration.Current, registry, time);
+            GatewayStatusWriter.Write(writer, configuration.Current, registry, time, rateLimits);
             await writer.FlushAsync(context.RequestAborted);
         };
         var builder = endpoints.MapGet(pattern, handler).WithDisplayName("EdgeKit status");

@@ -30,6 +30,8 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
     private readonly ILogger _logger;
 
     private readonly Func<HttpContext, string> _keySelector;
+    private long _accepted;
+    private long _rejected;
 
     public EdgeKitRateLimiterPolicy(string name, EdgeKitRateLimitPolicyOptions options, IRateLimiterStore store, ClientIpResolver clientIps, bool emitHeaders, TimeProvider timeProvider, ILogger? logger = null)
     {
@@ -37,6 +39,9 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         Name = name;
         var limits = options.Limits.Select(l => new TokenBucketLimit(l.PermitLimit, l.Window, l.Name)).ToArray();
         _keySelector = PartitionKeySelector.Create(options.Partition ?? new RateLimitPartitionOptions(), clientIps);
+        Limits = limits;
+        Store = options.Store;
+        Partition = (options.Partition ?? new RateLimitPartitionOptions()).Kind.ToString();
         Limiter = store.CreateLimiter(new RateLimiterStoreSettings(name, limits, timeProvider)
         {
             QueueLimit = options.QueueLimit,
@@ -53,6 +58,21 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
     /// <summary>The store's limiter, keyed by the partition key of each request.</summary>
     public PartitionedRateLimiter<string> Limiter { get; }
+
+    /// <summary>The limits checked together.</summary>
+    public IReadOnlyList<TokenBucketLimit> Limits { get; }
+
+    /// <summary>The store enforcing them (<c>local</c>, <c>redis</c>...).</summary>
+    public string Store { get; }
+
+    /// <summary>What the partition key is.</summary>
+    public string Partition { get; }
+
+    /// <summary>Requests accepted since start (for the status API and dashboard).</summary>
+    public long Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>Requests rejected since start.</summary>
+    public long Rejected => Volatile.Read(ref _rejected);
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; }
 
@@ -72,8 +92,13 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         return context;
     }
 
-    private RateLimitLease Accepted(HttpContext context, RateLimitLease lease)
+    private RateLimitLease OnDecided(HttpContext context, RateLimitLease lease)
     {
+        if (lease.IsAcquired)
+        {
+            Interlocked.Increment(ref _accepted);
+        }
+
         if (lease.IsAcquired && _policyHeader is not null)
         {
             RateLimitHeaders.Write(context.Response, lease, _policyHeader);
@@ -86,6 +111,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
     {
         var context = rejected.HttpContext;
         var lease = rejected.Lease;
+        Interlocked.Increment(ref _rejected);
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
         {
@@ -128,14 +154,14 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         protected override RateLimitLease AttemptAcquireCore(int permitCount)
         {
             var context = TakeContext();
-            return policy.Accepted(context, policy.Limiter.AttemptAcquire(policy._keySelector(context), permitCount));
+            return policy.OnDecided(context, policy.Limiter.AttemptAcquire(policy._keySelector(context), permitCount));
         }
 
         protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
         {
             var context = TakeContext();
             var pending = policy.Limiter.AcquireAsync(policy._keySelector(context), permitCount, cancellationToken);
-            return pending.IsCompletedSuccessfully ? new(policy.Accepted(context, pending.Result)) : AwaitAsync(context, pending);
+            return pending.IsCompletedSuccessfully ? new(policy.OnDecided(context, pending.Result)) : AwaitAsync(context, pending);
         }
 
         // The policy owns the EdgeKit limiter; the middleware disposing its partitions must not dispose it.
@@ -144,6 +170,6 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         }
 
         private async ValueTask<RateLimitLease> AwaitAsync(HttpContext context, ValueTask<RateLimitLease> pending) =>
-            policy.Accepted(context, await pending.ConfigureAwait(false));
+            policy.OnDecided(context, await pending.ConfigureAwait(false));
     }
 }

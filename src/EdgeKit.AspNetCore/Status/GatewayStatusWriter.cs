@@ -7,7 +7,7 @@ namespace EdgeKit.AspNetCore.Status;
 /// <summary>Writes the gateway's status document: routes, clusters and destinations with their live state.</summary>
 internal static class GatewayStatusWriter
 {
-    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time)
+    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time, RateLimiting.EdgeKitRateLimitPolicies? rateLimits = null)
     {
         writer.WriteStartObject();
         writer.WriteString("generatedAt", time.GetUtcNow());
@@ -68,6 +68,32 @@ internal static class GatewayStatusWriter
 
             writer.WriteEndArray();
             writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("rateLimitPolicies");
+        if (rateLimits is not null)
+        {
+            foreach (var (name, policy) in rateLimits.Policies.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", name);
+                writer.WriteString("store", policy.Store);
+                writer.WriteString("partition", policy.Partition);
+                writer.WriteStartArray("limits");
+                foreach (var limit in policy.Limits)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("permitLimit", limit.PermitLimit);
+                    writer.WriteNumber("windowSeconds", limit.Window.TotalSeconds);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteNumber("accepted", policy.Accepted);
+                writer.WriteNumber("rejected", policy.Rejected);
+                writer.WriteEndObject();
+            }
         }
 
         writer.WriteEndArray();

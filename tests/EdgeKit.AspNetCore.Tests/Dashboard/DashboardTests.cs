@@ -52,6 +52,43 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task Rate_limit_rejections_show_in_the_status_document_and_on_the_page()
+    {
+        await using var alpha = await EchoBackend.StartAsync("alpha");
+        await using var bravo = await EchoBackend.StartAsync("bravo");
+        var settings = Settings(alpha, bravo);
+        settings["Routes:shop:RateLimiterPolicy"] = "tight";
+        settings["RateLimiting:Policies:tight:Partition:Kind"] = "Global";
+        settings["RateLimiting:Policies:tight:Limits:0:PermitLimit"] = "2";
+        settings["RateLimiting:Policies:tight:Limits:0:Window"] = "01:00:00";
+        await using var gateway = await GatewayHost.StartAsync(settings, configureApp: app =>
+        {
+            app.UseRateLimiter();
+            app.MapEdgeKitDashboard("anonymous");
+        });
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 5; i++)
+        {
+            statuses.Add((await gateway.Client.GetAsync("/shop/item")).StatusCode);
+        }
+
+        statuses.Should().Equal(HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(await gateway.Client.GetStringAsync("/edgekit/dashboard/status.json"))!;
+        var policy = status["rateLimitPolicies"]!.AsArray().Single()!;
+        policy["name"]!.GetValue<string>().Should().Be("tight");
+        policy["store"]!.GetValue<string>().Should().Be("local");
+        policy["partition"]!.GetValue<string>().Should().Be("Global");
+        policy["limits"]![0]!["permitLimit"]!.GetValue<int>().Should().Be(2);
+        policy["accepted"]!.GetValue<long>().Should().Be(2);
+        policy["rejected"]!.GetValue<long>().Should().Be(3);
+
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.NavigateAsync(gateway.Address + "/edgekit/dashboard/");
+        await browser.WaitForAsync("document.querySelector('tr[data-policy=\"tight\"] td.rejected')?.textContent === '3'", TimeSpan.FromSeconds(15));
+        (await browser.EvaluateAsync("document.querySelector('tr[data-policy=\"tight\"] td.accepted').textContent"))!.GetValue<string>().Should().Be("2");
+    }
+
+    [Fact]
     public async Task Assets_are_served_from_the_package_with_a_strict_content_security_policy_and_the_same_protection()
     {
         await using var alpha = await EchoBackend.StartAsync("alpha");

@@ -96,6 +96,17 @@
         <tbody>${rows}</tbody></table></div>`;
     }).join("");
 
+    const limits = status.rateLimitPolicies || [];
+    document.querySelector("#ratelimits tbody").innerHTML = limits.map(p => {
+      const key = `ratelimit/${p.name}`;
+      const last = previous.get(key);
+      const rate = last && now > last.at ? (p.rejected - last.total) / ((now - last.at) / 1000) : null;
+      previous.set(key, { at: now, total: p.rejected, failures: 0, buckets: [] });
+      return `<tr data-policy="${escapeHtml(p.name)}"><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.store)}</td><td>${escapeHtml(p.partition)}</td>
+        <td>${escapeHtml(p.limits.map(l => `${l.permitLimit} / ${l.windowSeconds} s`).join(", "))}</td>
+        <td class="num accepted">${p.accepted}</td><td class="num rejected">${p.rejected}</td><td class="num">${text(rate, 1)}</td></tr>`;
+    }).join("") || '<tr><td colspan="7">no EdgeKit rate-limit policies</td></tr>';
+
     document.querySelector("#routes tbody").innerHTML = status.routes.map(r => `<tr data-route="${escapeHtml(r.id)}">
       <td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.path)}</td><td>${escapeHtml(r.methods.join(", ") || "any")}</td>
       <td>${escapeHtml(r.cluster || r.aggregate || "")}</td>
