@@ -97,7 +97,9 @@ public class EdgeKitResilienceHandlerTests(ITestOutputHelper output)
     {
         const int total = 120;
         const int concurrency = 3; // at most 3 retries at once: within the budget's minimum (see the budget test for more)
-        var attemptTimeout = TimeSpan.FromMilliseconds(200);
+        // Long enough that a healthy backend answers well inside it even on a saturated CI machine; attempts that still
+        // time out elsewhere are accounted for below.
+        var attemptTimeout = TimeSpan.FromMilliseconds(500);
         string cluster = "hang-" + Guid.NewGuid().ToString("N")[..8];
         using var measurements = new BalancerMeasurements(cluster, [.. s_instruments, BalancerMeasurements.RequestsInstrument]);
         await using var backend = await TestBackend.StartAsync(3);
@@ -138,8 +140,13 @@ public class EdgeKitResilienceHandlerTests(ITestOutputHelper output)
         b0.TotalFailures.Should().Be((long)timeouts, "every attempt on b0 timed out and was counted against it");
         b0.TotalFailures.Should().BeInRange(5, 5 + concurrency - 1, "ejected at the fifth timeout in a row; attempts already sent to it end later");
         (backend[0].Requests - warm[0]).Should().Be((int)timeouts, "after its ejection b0 gets nothing");
-        retried.Should().Be(timeouts, "every GET that timed out was retried elsewhere");
-        (backend[1].Requests - warm[1] + backend[2].Requests - warm[2]).Should().Be(total);
+        // On a saturated machine an attempt on a healthy backend can run out of time too: it is retried like any other.
+        double allTimeouts = Sum(measurements, AttemptTimeoutsInstrument);
+        retried.Should().Be(allTimeouts, "every GET that timed out was retried elsewhere");
+        // An attempt there that timed out may or may not have reached the backend before it did (it may have waited for a
+        // connection), so those count at most once each.
+        (backend[1].Requests - warm[1] + backend[2].Requests - warm[2]).Should().BeInRange(total, total + (int)(allTimeouts - timeouts),
+            "each request reached b1 or b2 once, plus at most the attempts there that timed out and were retried");
         (backend[1].Requests - warm[1]).Should().BeInRange((total / 2) - 10, (total / 2) + 10, "the traffic moves to the other two, shared out by round robin");
     }
 
