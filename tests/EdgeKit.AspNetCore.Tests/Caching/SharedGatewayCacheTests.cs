@@ -1,3 +1,4 @@
+using EdgeKit.TestShared;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

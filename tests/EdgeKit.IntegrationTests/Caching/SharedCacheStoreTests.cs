@@ -1,3 +1,4 @@
+using EdgeKit.TestShared;
 using EdgeKit.Caching;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Hybrid;

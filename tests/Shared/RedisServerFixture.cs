@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeKit.IntegrationTests.Caching;
+namespace EdgeKit.TestShared;
 
 /// <summary>
 /// A real <c>redis-server</c> for the cache tests: started on 127.0.0.1 on a free port as a child process (no
