@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeKit.Destinations;
@@ -10,9 +11,9 @@ namespace EdgeKit.AspNetCore.Affinity;
 /// <summary>
 /// Issues and checks affinity values for one cluster. With configured keys a value is
 /// <c>base64url(destination id) "." base64url(HMAC-SHA256(key, cluster "\n" id))</c>: deterministic, so the value for
-/// each destination is computed once and a check is a constant-time comparison, no cryptography per request. With
-/// Data Protection the value issued for each destination is cached, and values issued by other instances are
-/// unprotected once and remembered (a bounded cache).
+/// each destination is computed once and checked with a constant-time comparison. With Data Protection the value issued
+/// for each destination is cached. In both modes a value found genuine is remembered (a bounded cache), so a returning
+/// client costs one lookup: nothing decoded, signed or allocated per request.
 /// </summary>
 internal sealed class AffinityValueProtector
 {
@@ -68,13 +69,14 @@ internal sealed class AffinityValueProtector
             return false;
         }
 
+        // A value seen before and found genuine: one lookup, nothing decoded, signed or allocated.
+        if (_verified.TryGetValue(value, out destinationId))
+        {
+            return true;
+        }
+
         if (_protector is { } protector)
         {
-            if (_verified.TryGetValue(value, out destinationId))
-            {
-                return true;
-            }
-
             try
             {
                 destinationId = protector.Unprotect(value);
@@ -88,11 +90,7 @@ internal sealed class AffinityValueProtector
                 return false;
             }
 
-            if (_verified.Count < MaxRemembered)
-            {
-                _verified.TryAdd(value, destinationId);
-            }
-
+            Remember(value, destinationId);
             return true;
         }
 
@@ -121,14 +119,24 @@ internal sealed class AffinityValueProtector
         foreach (var key in _keys)
         {
             string expected = ReferenceEquals(key, _keys[0]) ? Issue(id) : Sign(key, id);
-            if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(value)))
+            if (CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(value.AsSpan())))
             {
                 destinationId = id;
+                Remember(value, id);
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>Only genuine values are remembered, and only so many, so a client cannot grow the cache.</summary>
+    private void Remember(string value, string destinationId)
+    {
+        if (_verified.Count < MaxRemembered)
+        {
+            _verified.TryAdd(value, destinationId);
+        }
     }
 
     private string Sign(byte[] key, string destinationId)

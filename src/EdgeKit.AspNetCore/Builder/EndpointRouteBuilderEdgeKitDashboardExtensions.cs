@@ -1,12 +1,8 @@
-using System.Text.Json;
 using EdgeKit.AspNetCore.Dashboard;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Status;
-using EdgeKit.Destinations;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -39,11 +35,7 @@ public static class EndpointRouteBuilderEdgeKitDashboardExtensions
             throw new ArgumentException($"The dashboard path '{pattern}' must start with '/'.", nameof(pattern));
         }
 
-        var configuration = endpoints.ServiceProvider.GetService<GatewayConfiguration>()
-            ?? throw new InvalidOperationException("The EdgeKit gateway is not registered. Call builder.Services.AddEdgeKit().AddGateway(...) before app.MapEdgeKitDashboard(...).");
-        var registry = endpoints.ServiceProvider.GetRequiredService<ClusterRegistry>();
-        var time = endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
-        var rateLimits = endpoints.ServiceProvider.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>();
+        var status = GatewayStatusWriter.CreateHandler(endpoints.ServiceProvider, nameof(MapEdgeKitDashboard));
         string root = pattern.TrimEnd('/');
         var group = endpoints.MapGroup(root);
 
@@ -63,29 +55,9 @@ public static class EndpointRouteBuilderEdgeKitDashboardExtensions
         group.MapGet("/", page).WithDisplayName("EdgeKit dashboard");
         group.MapGet("/dashboard.js", Serve("dashboard.js")).WithDisplayName("EdgeKit dashboard script");
         group.MapGet("/dashboard.css", Serve("dashboard.css")).WithDisplayName("EdgeKit dashboard styles");
-        RequestDelegate status = async context =>
-        {
-            context.Response.ContentType = "application/json";
-            context.Response.Headers.CacheControl = "no-store";
-            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            GatewayStatusWriter.Write(writer, configuration.Current, registry, time, rateLimits);
-            await writer.FlushAsync(context.RequestAborted);
-        };
         group.MapGet("/status.json", status).WithDisplayName("EdgeKit dashboard status");
 
-        if (authorizationPolicy.Equals("anonymous", StringComparison.OrdinalIgnoreCase))
-        {
-            group.AllowAnonymous();
-        }
-        else if (authorizationPolicy.Equals("default", StringComparison.OrdinalIgnoreCase))
-        {
-            group.RequireAuthorization();
-        }
-        else
-        {
-            group.RequireAuthorization(new AuthorizeAttribute(authorizationPolicy));
-        }
-
+        group.WithMetadata(AuthorizationPolicyMetadata.For(authorizationPolicy));
         return group;
     }
 

@@ -1,11 +1,7 @@
-using System.Text.Json;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Status;
-using EdgeKit.Destinations;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -32,33 +28,9 @@ public static class EndpointRouteBuilderEdgeKitStatusExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrWhiteSpace(authorizationPolicy);
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
-        var configuration = endpoints.ServiceProvider.GetService<GatewayConfiguration>()
-            ?? throw new InvalidOperationException("The EdgeKit gateway is not registered. Call builder.Services.AddEdgeKit().AddGateway(...) before app.MapEdgeKitStatus(...).");
-        var registry = endpoints.ServiceProvider.GetRequiredService<ClusterRegistry>();
-        var time = endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
-        var rateLimits = endpoints.ServiceProvider.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>();
-        RequestDelegate handler = async context =>
-        {
-            context.Response.ContentType = "application/json";
-            context.Response.Headers.CacheControl = "no-store";
-            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            GatewayStatusWriter.Write(writer, configuration.Current, registry, time, rateLimits);
-            await writer.FlushAsync(context.RequestAborted);
-        };
-        var builder = endpoints.MapGet(pattern, handler).WithDisplayName("EdgeKit status");
-        if (authorizationPolicy.Equals("anonymous", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.AllowAnonymous();
-        }
-        else if (authorizationPolicy.Equals("default", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.RequireAuthorization();
-        }
-        else
-        {
-            builder.RequireAuthorization(new AuthorizeAttribute(authorizationPolicy));
-        }
-
-        return builder;
+        var handler = GatewayStatusWriter.CreateHandler(endpoints.ServiceProvider, nameof(MapEdgeKitStatus));
+        return endpoints.MapGet(pattern, handler)
+            .WithDisplayName("EdgeKit status")
+            .WithMetadata(AuthorizationPolicyMetadata.For(authorizationPolicy));
     }
 }

@@ -12,8 +12,7 @@ internal sealed class ForwarderSettings
         UpgradeIdleTimeout = options.UpgradeIdleTimeout;
         if (options.Via is { Length: > 0 } pseudonym)
         {
-            RequestVia = new ViaValues(pseudonym);
-            ResponseVia = RequestVia;
+            Via = new ViaValues(pseudonym);
         }
     }
 
@@ -23,9 +22,8 @@ internal sealed class ForwarderSettings
     public System.Collections.Frozen.FrozenDictionary<string, Affinity.ClusterAffinity>? Affinity { get; }
     public TimeSpan UpgradeIdleTimeout { get; }
 
-    public ViaValues? RequestVia { get; }
-
-    public ViaValues? ResponseVia { get; }
+    /// <summary>The <c>Via</c> values added both ways, or <see langword="null"/> for none.</summary>
+    public ViaValues? Via { get; }
 }
 
 /// <summary>Precomputed <c>Via</c> values (RFC 9110 §7.6.3: received protocol version, then the pseudonym).</summary>

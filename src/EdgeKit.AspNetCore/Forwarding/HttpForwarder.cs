@@ -486,7 +486,7 @@ internal sealed class HttpForwarder
             request.Headers.TryAddWithoutValidation(HeaderNames.TE, "trailers");
         }
 
-        if (settings.RequestVia is { } via)
+        if (settings.Via is { } via)
         {
             request.Headers.TryAddWithoutValidation(HeaderNames.Via, via.For(incoming.Protocol));
         }
@@ -623,7 +623,7 @@ internal sealed class HttpForwarder
             target.ContentLength = null;
         }
 
-        if (settings.ResponseVia is { } via)
+        if (settings.Via is { } via)
         {
             target.Append(HeaderNames.Via, via.For(response.Version));
         }

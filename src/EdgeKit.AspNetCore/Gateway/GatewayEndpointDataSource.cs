@@ -135,19 +135,9 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
             builder.Metadata.Add(new HostAttribute(options.Match.Hosts.ToArray()));
         }
 
-        switch (options.AuthorizationPolicy)
+        if (options.AuthorizationPolicy is { } authorizationPolicy)
         {
-            case null:
-                break;
-            case var name when name.Equals("anonymous", StringComparison.OrdinalIgnoreCase):
-                builder.Metadata.Add(new AllowAnonymousAttribute());
-                break;
-            case var name when name.Equals("default", StringComparison.OrdinalIgnoreCase):
-                builder.Metadata.Add(new AuthorizeAttribute());
-                break;
-            case var name:
-                builder.Metadata.Add(new AuthorizeAttribute(name));
-                break;
+            builder.Metadata.Add(AuthorizationPolicyMetadata.For(authorizationPolicy));
         }
 
         switch (options.RateLimiterPolicy)

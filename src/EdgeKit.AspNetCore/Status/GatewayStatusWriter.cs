@@ -7,6 +7,25 @@ namespace EdgeKit.AspNetCore.Status;
 /// <summary>Writes the gateway's status document: routes, clusters and destinations with their live state.</summary>
 internal static class GatewayStatusWriter
 {
+    /// <summary>The request handler that answers with the status document (the status API and the dashboard's feed).</summary>
+    /// <exception cref="InvalidOperationException">The gateway was not added; <paramref name="caller"/> names the mapping method.</exception>
+    public static Microsoft.AspNetCore.Http.RequestDelegate CreateHandler(IServiceProvider services, string caller)
+    {
+        var configuration = (GatewayConfiguration?)services.GetService(typeof(GatewayConfiguration))
+            ?? throw new InvalidOperationException($"The EdgeKit gateway is not registered. Call builder.Services.AddEdgeKit().AddGateway(...) before app.{caller}(...).");
+        var registry = (ClusterRegistry)services.GetService(typeof(ClusterRegistry))!;
+        var time = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System;
+        var rateLimits = (RateLimiting.EdgeKitRateLimitPolicies?)services.GetService(typeof(RateLimiting.EdgeKitRateLimitPolicies));
+        return async context =>
+        {
+            context.Response.ContentType = "application/json";
+            context.Response.Headers.CacheControl = "no-store";
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+            Write(writer, configuration.Current, registry, time, rateLimits);
+            await writer.FlushAsync(context.RequestAborted);
+        };
+    }
+
     public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time, RateLimiting.EdgeKitRateLimitPolicies? rateLimits = null)
     {
         writer.WriteStartObject();
