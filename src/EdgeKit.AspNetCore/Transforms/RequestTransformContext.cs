@@ -43,7 +43,10 @@ public sealed class RequestTransformContext
     /// </summary>
     public HttpContext HttpContext { get; private set; } = null!;
 
-    /// <summary>The request that will be sent to the backend; its headers and method may be changed, its URI is set after every transform ran.</summary>
+    /// <summary>
+    /// The request that will be sent to the backend; its headers and method may be changed, its URI is set after every
+    /// transform ran. Valid only while the transform runs: the gateway reuses the message (cleared) for later requests.
+    /// </summary>
     public HttpRequestMessage ProxyRequest { get; private set; } = null!;
 
     /// <summary>The chosen destination's scheme, host, port and path prefix, e.g. <c>http://10.0.0.11:8080/api</c>.</summary>
