@@ -652,11 +652,15 @@ internal sealed class HttpForwarder
         var target = outgoing.Headers;
         string? connection = response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connectionValues) ? connectionValues.ToString() : null;
         CopyResponseHeaders(response.Headers.NonValidated, target, connection);
-        CopyResponseHeaders(response.Content.Headers.NonValidated, target, connection);
-        if (response.Headers.NonValidated.Contains(HeaderNames.TransferEncoding))
+        var contentHeaders = response.Content.Headers;
+        CopyResponseHeaders(contentHeaders.NonValidated, target, connection, skipContentLength: true);
+        bool chunked = response.Headers.NonValidated.Contains(HeaderNames.TransferEncoding);
+        if (!chunked && !HeaderRules.IsListedIn(HeaderNames.ContentLength, connection) && contentHeaders.NonValidated.Contains(HeaderNames.ContentLength))
         {
-            // Kestrel frames the body itself; a length from a chunked response is not to be trusted (RFC 9112 §6.3).
-            target.ContentLength = null;
+            // SocketsHttpHandler has parsed (and validated) the length already: passing the number on spares formatting
+            // it back into a string. A length from a chunked response is not to be trusted (RFC 9112 §6.3): Kestrel
+            // frames that body itself.
+            target.ContentLength = contentHeaders.ContentLength;
         }
 
         if (settings.Via is { } via)
@@ -721,7 +725,8 @@ internal sealed class HttpForwarder
                 return (RequestOutcome.Cancelled, null);
         }
 
-        if (response.TrailingHeaders.NonValidated.Count > 0 && outgoing.SupportsTrailers())
+        // HTTP/1.1 carries trailers only after a chunked body; reading TrailingHeaders otherwise would allocate them.
+        if ((chunked || response.Version.Major >= 2) && response.TrailingHeaders.NonValidated.Count > 0 && outgoing.SupportsTrailers())
         {
             foreach (var trailer in response.TrailingHeaders.NonValidated)
             {
@@ -751,12 +756,13 @@ internal sealed class HttpForwarder
         return (RequestOutcome.Failure, activity.TimedOut ? "timeout" : "response_body_error");
     }
 
-    private static void CopyResponseHeaders(HttpHeadersNonValidated source, IHeaderDictionary target, string? connection)
+    private static void CopyResponseHeaders(HttpHeadersNonValidated source, IHeaderDictionary target, string? connection, bool skipContentLength = false)
     {
         foreach (var header in source)
         {
             string name = header.Key;
-            if (HeaderRules.IsNeverForwardedResponseHeader(name) || HeaderRules.IsListedIn(name, connection))
+            if (HeaderRules.IsNeverForwardedResponseHeader(name) || HeaderRules.IsListedIn(name, connection)
+                || (skipContentLength && name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }

@@ -228,6 +228,71 @@ public sealed class ForwarderConformanceTests
     }
 
     [Fact]
+    public async Task A_backends_Content_Length_reaches_the_client_unless_named_in_Connection()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        backend.Override = async context =>
+        {
+            if (context.Request.Path == "/sized-but-hop")
+            {
+                // A backend that names Content-Length in Connection: the length is not passed on, the gateway frames the body.
+                context.Response.Headers.Connection = "Content-Length";
+            }
+
+            context.Response.ContentLength = 5;
+            await context.Response.WriteAsync("hello");
+        };
+        await using var gateway = await GatewayHost.StartAsync(OneRoute(backend.Address));
+
+        var sized = await RawHttp.SendAsync(gateway.Address, "GET /sized HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        sized.Status.Should().Be(200, sized.Text);
+        sized.Text.Should().MatchRegex(@"(?im)^content-length: 5\r$").And.NotMatchRegex(@"(?im)^transfer-encoding:");
+        sized.Body.Should().Be("hello");
+
+        var hop = await RawHttp.SendAsync(gateway.Address, "GET /sized-but-hop HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        hop.Status.Should().Be(200, hop.Text);
+        hop.Text.Should().NotMatchRegex(@"(?im)^content-length:");
+        hop.Body.Should().Be("hello");
+    }
+
+    [Fact]
+    public async Task A_chunked_HTTP11_response_loses_its_length_and_its_trailers_reach_an_HTTP2_client()
+    {
+        // Kestrel sends no HTTP/1.1 trailers, so the backend is a raw socket: a chunked body, a trailer, and a
+        // Content-Length that must not be trusted beside Transfer-Encoding (RFC 9112 §6.3).
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptTcpClientAsync();
+            var stream = socket.GetStream();
+            var buffer = new byte[4096];
+            int total = 0;
+            while (!System.Text.Encoding.Latin1.GetString(buffer, 0, total).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                total += await stream.ReadAsync(buffer.AsMemory(total));
+            }
+
+            await stream.WriteAsync(System.Text.Encoding.Latin1.GetBytes(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 999\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n" +
+                "8\r\nchunk-1;\r\n7\r\nchunk-2\r\n0\r\nX-Checksum: abc\r\n\r\n"));
+        });
+        await using var gateway = await GatewayHost.StartAsync(OneRoute($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}"), protocols: HttpProtocols.Http2);
+        using var client = Http2Client(gateway.Address);
+
+        using var response = await client.GetAsync("/x", HttpCompletionOption.ResponseHeadersRead);
+        bool sentLength = response.Content.Headers.NonValidated.Contains("Content-Length");
+        string body = await response.Content.ReadAsStringAsync();
+        await serve.WaitAsync(TimeSpan.FromSeconds(10));
+        listener.Stop();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        body.Should().Be("chunk-1;chunk-2");
+        sentLength.Should().BeFalse();
+        response.TrailingHeaders.GetValues("X-Checksum").Should().Equal("abc");
+    }
+
+    [Fact]
     public async Task Content_Length_is_dropped_when_Transfer_Encoding_is_present()
     {
         await using var backend = await EchoBackend.StartAsync();
