@@ -11,13 +11,14 @@ namespace EdgeKit.AspNetCore.Forwarding;
 /// <remarks>
 /// The timer callback decides from the current state only (last progress, timeout), so a callback that races with the
 /// source going back to the pool and out again for another request re-arms rather than cancelling wrongly.
+/// The timer is not re-armed per request: a source goes back to the pool with its timer still armed, and the next
+/// request keeps that arming when it fires no later than its own deadline (the callback then re-arms for whatever is
+/// left). Re-arming takes the runtime's timer-queue lock, so in steady state a request touches no timer at all; an idle
+/// pooled source's timer fires once, finds it inactive and stays unarmed.
 /// </remarks>
 internal sealed class ActivityTimeout : IDisposable
 {
-    private const int MaxPooled = 256;
-    private static readonly ConcurrentQueue<ActivityTimeout> s_pool = new();
-    private static int s_pooled;
-
+    private readonly Pool _pool;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private CancellationTokenSource _source = new();
@@ -26,9 +27,12 @@ internal sealed class ActivityTimeout : IDisposable
     private long _lastProgress;
     private int _timedOut;
     private int _active;
+    private int _armed;
+    private long _dueAt;
 
-    private ActivityTimeout(TimeProvider time)
+    private ActivityTimeout(Pool pool, TimeProvider time)
     {
+        _pool = pool;
         _time = time;
         _timer = time.CreateTimer(static state => ((ActivityTimeout)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -39,34 +43,31 @@ internal sealed class ActivityTimeout : IDisposable
     /// <summary>Whether the timeout (rather than the client) cancelled <see cref="Token"/>.</summary>
     public bool TimedOut => Volatile.Read(ref _timedOut) == 1;
 
-    public static ActivityTimeout Rent(TimeProvider time, TimeSpan timeout, CancellationToken clientAborted)
+    /// <summary>How many requests this source has served, this one included (tests tell a fresh source from a reused one).</summary>
+    internal int Uses { get; private set; }
+
+    private void Start(TimeSpan timeout, CancellationToken clientAborted)
     {
-        ActivityTimeout? timer = null;
-        if (s_pool.TryDequeue(out var pooled))
+        Uses++;
+        long now = _time.GetTimestamp();
+        long timeoutTicks = (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        Volatile.Write(ref _timeoutTicks, timeoutTicks);
+        Volatile.Write(ref _timedOut, 0);
+        Volatile.Write(ref _lastProgress, now);
+        Interlocked.Exchange(ref _active, 1);
+
+        // Keep the arming left by the previous request when it fires by this one's deadline. A callback that fired
+        // before this point found the source inactive and cleared _armed (so it is armed here); one that fires after
+        // sees it active and re-arms for what is left of this request's timeout.
+        if (Interlocked.CompareExchange(ref _armed, 1, 0) == 0 || Volatile.Read(ref _dueAt) - now > timeoutTicks)
         {
-            Interlocked.Decrement(ref s_pooled);
-            if (ReferenceEquals(pooled._time, time))
-            {
-                timer = pooled;
-            }
-            else
-            {
-                pooled.Destroy();
-            }
+            Arm(now, timeout, timeoutTicks);
         }
 
-        timer ??= new ActivityTimeout(time);
-        timer._timeoutTicks = (long)(timeout.TotalSeconds * time.TimestampFrequency);
-        Volatile.Write(ref timer._timedOut, 0);
-        Volatile.Write(ref timer._lastProgress, time.GetTimestamp());
-        Volatile.Write(ref timer._active, 1);
-        timer._timer.Change(timeout, Timeout.InfiniteTimeSpan);
         if (clientAborted.CanBeCanceled)
         {
-            timer._clientRegistration = clientAborted.UnsafeRegister(static state => ((ActivityTimeout)state!).Cancel(), timer);
+            _clientRegistration = clientAborted.UnsafeRegister(static state => ((ActivityTimeout)state!).Cancel(), this);
         }
-
-        return timer;
     }
 
     /// <summary>Records progress; the deadline becomes a full timeout from now.</summary>
@@ -78,23 +79,37 @@ internal sealed class ActivityTimeout : IDisposable
     /// </summary>
     public void Restart(TimeSpan timeout)
     {
-        Volatile.Write(ref _timeoutTicks, (long)(timeout.TotalSeconds * _time.TimestampFrequency));
-        Touch();
-        _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+        long ticks = (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        Volatile.Write(ref _timeoutTicks, ticks);
+        long now = _time.GetTimestamp();
+        Volatile.Write(ref _lastProgress, now);
+        Volatile.Write(ref _armed, 1);
+        Arm(now, timeout, ticks);
+    }
+
+    private void Arm(long now, TimeSpan dueTime, long dueTicks)
+    {
+        Volatile.Write(ref _dueAt, now + dueTicks);
+        _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
     }
 
     private void OnTimer()
     {
+        // Fired: no longer armed, whatever follows. Cleared before reading _active, so that Rent (which sets _active
+        // before testing _armed) either sees this and arms, or is seen here and re-armed for.
+        Interlocked.Exchange(ref _armed, 0);
         if (Volatile.Read(ref _active) == 0)
         {
             return;
         }
 
-        long idle = _time.GetTimestamp() - Volatile.Read(ref _lastProgress);
+        long now = _time.GetTimestamp();
+        long idle = now - Volatile.Read(ref _lastProgress);
         long remaining = Volatile.Read(ref _timeoutTicks) - idle;
         if (remaining > 0)
         {
-            _timer.Change(TimeSpan.FromSeconds((double)remaining / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _armed, 1);
+            Arm(now, TimeSpan.FromSeconds((double)remaining / _time.TimestampFrequency), remaining);
             return;
         }
 
@@ -119,8 +134,8 @@ internal sealed class ActivityTimeout : IDisposable
 
     public void Dispose()
     {
+        // The timer stays armed (see the remarks): the next request usually keeps its arming.
         Volatile.Write(ref _active, 0);
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _clientRegistration.Dispose();
         _clientRegistration = default;
         if (!_source.TryReset())
@@ -129,20 +144,49 @@ internal sealed class ActivityTimeout : IDisposable
             _source = new CancellationTokenSource();
         }
 
-        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
-        {
-            s_pool.Enqueue(this);
-        }
-        else
-        {
-            Interlocked.Decrement(ref s_pooled);
-            Destroy();
-        }
+        _pool.Return(this);
     }
 
     private void Destroy()
     {
         _timer.Dispose();
         _source.Dispose();
+    }
+
+    /// <summary>The sources of one forwarder (one clock), reused request after request with their timers.</summary>
+    internal sealed class Pool(TimeProvider time)
+    {
+        private const int MaxPooled = 256;
+        private readonly ConcurrentQueue<ActivityTimeout> _pooled = new();
+        private int _count;
+
+        /// <summary>A source for a request, cancelled when <paramref name="clientAborted"/> is or after <paramref name="timeout"/> without progress.</summary>
+        public ActivityTimeout Rent(TimeSpan timeout, CancellationToken clientAborted)
+        {
+            if (_pooled.TryDequeue(out var timer))
+            {
+                Interlocked.Decrement(ref _count);
+            }
+            else
+            {
+                timer = new ActivityTimeout(this, time);
+            }
+
+            timer.Start(timeout, clientAborted);
+            return timer;
+        }
+
+        internal void Return(ActivityTimeout timer)
+        {
+            if (Interlocked.Increment(ref _count) <= MaxPooled)
+            {
+                _pooled.Enqueue(timer);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _count);
+                timer.Destroy();
+            }
+        }
     }
 }

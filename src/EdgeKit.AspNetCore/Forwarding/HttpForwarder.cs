@@ -28,6 +28,7 @@ internal sealed class HttpForwarder
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly UpgradeForwarder _upgrades;
+    private readonly ActivityTimeout.Pool _timeouts;
 
     public HttpForwarder(ForwarderClusters clusters, TimeProvider time, ILogger<HttpForwarder> logger)
     {
@@ -35,6 +36,7 @@ internal sealed class HttpForwarder
         _time = time;
         _logger = logger;
         _upgrades = new UpgradeForwarder(logger);
+        _timeouts = new ActivityTimeout.Pool(time);
     }
 
     /// <summary>The forwarder's logger, shared with the protocol translators that wrap it.</summary>
@@ -125,7 +127,7 @@ internal sealed class HttpForwarder
     // allocated (large) on every request that waits for its backend.
     private async Task ForwardToAsync(Exchange x)
     {
-        x.Activity = ActivityTimeout.Rent(_time, x.Route.Timeout, x.Context.RequestAborted);
+        x.Activity = _timeouts.Rent(x.Route.Timeout, x.Context.RequestAborted);
         x.Destination.BeginRequest();
         x.CountedActive = EdgeKitMetrics.ActiveRequests.Enabled;
         if (x.CountedActive)
