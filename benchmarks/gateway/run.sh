@@ -25,6 +25,7 @@ INSTALL=0
 BACKEND_PORTS=(19001 19002 19003)
 EDGEKIT_PORT=18080; EDGEKIT_ADMIN=18081
 YARP_PORT=18090;    YARP_ADMIN=18091
+FLOOR_PORT=18070;   FLOOR_ADMIN=18071
 PROXY_CPU=0
 LOAD_CPU=1
 REQUEST_PATH="/"
@@ -69,7 +70,7 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 for tool in taskset curl awk dotnet getconf; do command -v "$tool" >/dev/null || die "$tool is required"; done
 [[ "$(nproc --all)" -ge 2 ]] || die "needs two CPUs (gateway on CPU $PROXY_CPU, nginx and wrk on CPU $LOAD_CPU)"
 
-for port in "${BACKEND_PORTS[@]}" $EDGEKIT_PORT $EDGEKIT_ADMIN $YARP_PORT $YARP_ADMIN; do
+for port in "${BACKEND_PORTS[@]}" $EDGEKIT_PORT $EDGEKIT_ADMIN $YARP_PORT $YARP_ADMIN $FLOOR_PORT $FLOOR_ADMIN; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port 127.0.0.1:$port is already in use"; fi
 done
 
@@ -119,8 +120,8 @@ PIDS+=($!)
 for port in "${BACKEND_PORTS[@]}"; do wait_http "http://127.0.0.1:$port/" "nginx"; done
 log "nginx up (pid ${PIDS[-1]}, CPU $LOAD_CPU) on ports ${BACKEND_PORTS[*]}"
 
-log "publishing both gateways (Release)"
-for app in EdgeKitGateway YarpGateway; do
+log "publishing the gateways and the floor proxy (Release)"
+for app in EdgeKitGateway YarpGateway FloorProxy; do
   DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$ROOT/benchmarks/gateway/$app/$app.csproj" \
     -c Release -o "$WORK/$app" -nologo -v quiet > "$WORK/publish-$app.log" 2>&1 \
     || { cat "$WORK/publish-$app.log" >&2; die "publishing $app failed"; }
@@ -144,8 +145,9 @@ start_gateway() { # target, app, port, admin port
 }
 start_gateway edgekit EdgeKitGateway $EDGEKIT_PORT $EDGEKIT_ADMIN
 start_gateway yarp YarpGateway $YARP_PORT $YARP_ADMIN
+start_gateway floor FloorProxy $FLOOR_PORT $FLOOR_ADMIN
 URL[direct]="http://127.0.0.1:${BACKEND_PORTS[0]}$REQUEST_PATH"
-declare -A NAME=([edgekit]="EdgeKit" [yarp]="YARP 2.3.0" [direct]="direct (nginx)")
+declare -A NAME=([edgekit]="EdgeKit" [yarp]="YARP 2.3.0" [floor]="floor (FloorProxy)" [direct]="direct (nginx)")
 
 # ---------------------------------------------------------------------------------------------- measuring
 CLK_TCK="$(getconf CLK_TCK)"
@@ -197,7 +199,7 @@ warm_up() { # target
   WARMUP_NOTES+=("- ${NAME[$1]}: $progression req/s ($chunk chunks of ${WARMUP_CHUNK} s$note)")
 }
 
-TARGETS=(edgekit yarp direct)
+TARGETS=(edgekit yarp floor direct)
 for target in "${TARGETS[@]}"; do warm_up "$target"; done
 
 RAW="$WORK/rounds.tsv"  # round target requests rps p50 p99 errors cpu0_us_per_req cpu1_busy_pct alloc_b_per_req gen0 gen1 gen2 rss_mib cpu0_busy_pct
@@ -296,6 +298,8 @@ total_errors="$(awk -F'\t' '{ n += $7 } END { print n + 0 }' "$RAW")"
   echo "| EdgeKit / YARP | $rps_ratio_yarp | $(ratio "$(median edgekit $C_P50)" "$(median yarp $C_P50)") | $p99_ratio_yarp | $(ratio "$(median edgekit $C_CPU)" "$(median yarp $C_CPU)") | $alloc_ratio_yarp | $(ratio "$(median edgekit $C_RSS)" "$(median yarp $C_RSS)") |"
   echo "| EdgeKit / direct | $(ratio "$(median edgekit $C_RPS)" "$(median direct $C_RPS)") | $(ratio "$(median edgekit $C_P50)" "$(median direct $C_P50)") | $(ratio "$(median edgekit $C_P99)" "$(median direct $C_P99)") | | | |"
   echo "| YARP / direct | $(ratio "$(median yarp $C_RPS)" "$(median direct $C_RPS)") | $(ratio "$(median yarp $C_P50)" "$(median direct $C_P50)") | $(ratio "$(median yarp $C_P99)" "$(median direct $C_P99)") | | | |"
+  echo "| EdgeKit / floor | $(ratio "$(median edgekit $C_RPS)" "$(median floor $C_RPS)") | $(ratio "$(median edgekit $C_P50)" "$(median floor $C_P50)") | $(ratio "$(median edgekit $C_P99)" "$(median floor $C_P99)") | $(ratio "$(median edgekit $C_CPU)" "$(median floor $C_CPU)") | $(ratio "$(median edgekit $C_ALLOC)" "$(median floor $C_ALLOC)") | |"
+  echo "| floor / YARP | $(ratio "$(median floor $C_RPS)" "$(median yarp $C_RPS)") | $(ratio "$(median floor $C_P50)" "$(median yarp $C_P50)") | $(ratio "$(median floor $C_P99)" "$(median yarp $C_P99)") | $(ratio "$(median floor $C_CPU)" "$(median yarp $C_CPU)") | $(ratio "$(median floor $C_ALLOC)" "$(median yarp $C_ALLOC)") | |"
   echo
   echo "Issue 4's targets: req/s ≥ 1.2 × YARP: $rps_ratio_yarp, $(verdict "$rps_ratio_yarp" '>=' 1.2); p99 ≤ YARP's: $p99_ratio_yarp, $(verdict "$p99_ratio_yarp" '<=' 1.0);"
   echo "allocated bytes ≤ 0.5 × YARP's: $alloc_ratio_yarp, $(verdict "$alloc_ratio_yarp" '<=' 0.5). Failed requests (non-2xx and socket errors, all rounds): $total_errors."
@@ -305,6 +309,11 @@ total_errors="$(awk -F'\t' '{ n += $7 } END { print n + 0 }' "$RAW")"
     echo "**Warning: the proxy's core was not quiet.** CPU 0 was ${noise_floor} % busy while no gateway was loaded (direct"
     echo "rounds): other processes shared the proxy's core, so req/s, latency and CPU/request are understated or noisy."
   fi
+  echo
+  echo "The floor (\`benchmarks/gateway/FloorProxy\`) is not a product: the same host, catch-all endpoint and transport"
+  echo "(one HttpMessageInvoker over SocketsHttpHandler, round robin) with nothing else a production proxy needs (no"
+  echo "hop-by-hop rules, header checks, timeouts, health or latency accounting, metrics or error handling). It is what"
+  echo "Kestrel, routing and SocketsHttpHandler cost on their own: no proxy built on them can do much better."
   echo
   echo "CPU-0 µs/request is CPU 0's busy time (user, nice, system, irq, softirq, steal from \`/proc/stat\`) during the round"
   echo "divided by the requests served; allocated B/request is the gateway's \`GC.GetTotalAllocatedBytes(true)\` delta over"
