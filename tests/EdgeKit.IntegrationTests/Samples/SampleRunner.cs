@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeKit.TestShared;
 
 namespace EdgeKit.IntegrationTests.Samples;
 
@@ -11,7 +12,7 @@ internal static class SampleRunner
         // The sample is built by the same `dotnet test EdgeKit.sln` in the same configuration as this assembly.
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string configuration = testOutput.Parent!.Name;
-        string sample = Path.Combine(FindRepositoryRoot(), "samples", name, "bin", configuration, "net10.0", name + ".dll");
+        string sample = Path.Combine(RepositoryRoot.Find(), "samples", name, "bin", configuration, "net10.0", name + ".dll");
         File.Exists(sample).Should().BeTrue($"the sample is built with the solution ({sample})");
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(sample)! };
@@ -40,19 +41,5 @@ internal static class SampleRunner
         }
 
         return (process.ExitCode, await output + await errors);
-    }
-
-    /// <summary>The repository's root: the folder above this assembly that holds EdgeKit.sln.</summary>
-    public static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "EdgeKit.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"EdgeKit.sln not found above {AppContext.BaseDirectory}.");
     }
 }
