@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeKit.IntegrationTests.Infrastructure;
 using EdgeKit.TestShared;
 
 namespace EdgeKit.IntegrationTests.Samples;
@@ -15,31 +16,9 @@ internal static class SampleRunner
         string sample = Path.Combine(RepositoryRoot.Find(), "samples", name, "bin", configuration, "net10.0", name + ".dll");
         File.Exists(sample).Should().BeTrue($"the sample is built with the solution ({sample})");
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(sample)! };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(sample)! };
         start.ArgumentList.Add(sample);
         start.ArgumentList.Add("--smoke");
-        return await RunAsync(start, TimeSpan.FromSeconds(90));
-    }
-
-    /// <summary>Runs a process to its end (killed with its children after <paramref name="limit"/>); its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start, TimeSpan limit)
-    {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not end within {limit}:\n{await output}{await errors}");
-        }
-
-        return (process.ExitCode, await output + await errors);
+        return await ProcessRunner.RunAsync(start, TimeSpan.FromSeconds(90));
     }
 }
