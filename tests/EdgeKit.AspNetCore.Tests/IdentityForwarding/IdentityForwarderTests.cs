@@ -10,7 +10,7 @@ namespace EdgeKit.AspNetCore.Tests.IdentityForwarding;
 
 public class IdentityForwarderTests
 {
-    private static DefaultHttpContext Context(ClaimsPrincipal? user = null, params (string Name, string Value)[] headers)
+    internal static DefaultHttpContext Context(ClaimsPrincipal? user = null, params (string Name, string Value)[] headers)
     {
         var context = new DefaultHttpContext { User = user ?? new ClaimsPrincipal(new ClaimsIdentity()) };
         foreach (var (name, value) in headers)
@@ -21,11 +21,11 @@ public class IdentityForwarderTests
         return context;
     }
 
-    private static ClaimsPrincipal User(params (string Type, string Value)[] claims) =>
+    internal static ClaimsPrincipal User(params (string Type, string Value)[] claims) =>
         new(new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value)), "test"));
 
     /// <summary>An outgoing request carrying copies of <paramref name="incoming"/>'s headers, as a forwarder makes.</summary>
-    private static HttpRequestMessage Outgoing(HttpContext incoming)
+    internal static HttpRequestMessage Outgoing(HttpContext incoming)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "http://backend/") { Content = new StringContent("{}") };
         foreach (var (name, values) in incoming.Request.Headers)

@@ -79,7 +79,7 @@ public sealed class GatewayTracingTests
     }
 }
 
-/// <summary>Tests that add process-wide activity listeners run one at a time.</summary>
+/// <summary>Tests that add process-wide activity listeners, or count measurements that carry no tag to tell tests apart, run one at a time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TracingCollection
 {

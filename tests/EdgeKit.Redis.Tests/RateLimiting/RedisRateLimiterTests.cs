@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using EdgeKit.RateLimiting;
 using EdgeKit.Redis.RateLimiting;
 using EdgeKit.Redis.Tests.TestSupport;
+using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
@@ -271,52 +272,33 @@ public sealed class RedisRateLimiterTests(RedisServerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Round_trips_and_decisions_are_counted_on_the_edgekit_meter()
+    public async Task Round_trips_decisions_and_round_trip_durations_are_measured_on_the_edgekit_meter()
     {
         var options = Options(1, TimeSpan.FromHours(1));
-        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
-        using var listener = new System.Diagnostics.Metrics.MeterListener
-        {
-            InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == "EdgeKit" && instrument.Name.StartsWith("edgekit.ratelimit.redis.", StringComparison.Ordinal))
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var map = new Dictionary<string, object?>();
-            foreach (var tag in tags)
-            {
-                map[tag.Key] = tag.Value;
-            }
-
-            if (Equals(map.GetValueOrDefault("edgekit.ratelimit.policy"), options.PolicyName))
-            {
-                measurements.Enqueue((instrument.Name, value, map));
-            }
-        });
         using (var warmUp = Limiter(Options(1, TimeSpan.FromHours(1))))
         {
             (await warmUp.AcquireAsync(0)).IsAcquired.Should().BeTrue("the script is loaded in this Redis");
         }
 
-        listener.Start();
-
+        using var recorder = new MeasurementRecorder("edgekit.ratelimit.policy", options.PolicyName);
         using var limiter = Limiter(options);
+        var watch = Stopwatch.StartNew();
         (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
         (await limiter.AcquireAsync()).IsAcquired.Should().BeFalse();
         (await limiter.AcquireAsync()).IsAcquired.Should().BeFalse();
+        var elapsed = watch.Elapsed;
 
-        var roundTrips = measurements.Where(m => m.Instrument == "edgekit.ratelimit.redis.round_trips").ToArray();
+        var roundTrips = recorder.Of("edgekit.ratelimit.redis.round_trips");
         roundTrips.Should().HaveCount(2, "two decisions went to Redis; the third came from the over-limit cache");
-        roundTrips.Should().OnlyContain(m => m.Value == 1
+        roundTrips.Should().OnlyContain(m => m.Value == 1 && m.Unit == "{round_trip}"
             && Equals(m.Tags["edgekit.ratelimit.redis.command"], "evalsha") && Equals(m.Tags["edgekit.outcome"], "success"));
-        measurements.Where(m => m.Instrument == "edgekit.ratelimit.redis.decisions")
-            .Select(m => $"{m.Tags["edgekit.ratelimit.decision"]}/{m.Tags["edgekit.ratelimit.source"]}")
-            .Should().Equal("accepted/redis", "rejected/redis", "rejected/over_limit_cache");
+        recorder.Of("edgekit.ratelimit.redis.decisions")
+            .Select(m => $"{m.Value}{m.Unit} {m.Tags["edgekit.ratelimit.decision"]}/{m.Tags["edgekit.ratelimit.source"]}")
+            .Should().Equal("1{decision} accepted/redis", "1{decision} rejected/redis", "1{decision} rejected/over_limit_cache");
+        var durations = recorder.Of("edgekit.ratelimit.redis.duration");
+        durations.Should().HaveCount(2, "one per round trip; the over-limit cache answers without one");
+        durations.Should().OnlyContain(m => m.Unit == "s" && m.Value > 0 && m.Value <= elapsed.TotalSeconds
+            && m.Tags.Count == 2 && Equals(m.Tags["edgekit.outcome"], "success"));
     }
 
     [Fact]

@@ -517,23 +517,7 @@ public class AggregatorTests
             }
         });
         listener.Start();
-        var spans = new List<Activity>();
-        using var activities = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "EdgeKit",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                if (Equals(a.GetTagItem("edgekit.aggregate"), name))
-                {
-                    lock (spans)
-                    {
-                        spans.Add(a);
-                    }
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(activities);
+        using var recorder = new SpanRecorder("edgekit.aggregate", name);
         _fixture.Backend.OnJson("/a", "1").OnJson("/b", "{}", HttpStatusCode.NotFound);
         var options = AggregatorFixture.Options(("a", "/a"), ("b", "/b"));
         options.Legs[1].Required = false;
@@ -541,10 +525,33 @@ public class AggregatorTests
         await _fixture.RunAsync(_fixture.Create(options, name));
 
         legs.Should().BeEquivalentTo([("a", "success"), ("b", "bad_status")]);
+        var spans = recorder.Spans;
         spans.Select(s => s.OperationName).Should().BeEquivalentTo(["edgekit.aggregate.leg", "edgekit.aggregate.leg", "edgekit.aggregate"]);
         var root = spans.Single(s => s.OperationName == "edgekit.aggregate");
         spans.Where(s => s.OperationName == "edgekit.aggregate.leg").Should().OnlyContain(s => s.ParentSpanId == root.SpanId);
         spans.Single(s => Equals(s.GetTagItem("edgekit.aggregation.leg"), "b")).Status.Should().Be(ActivityStatusCode.Error);
+    }
+
+    [Fact]
+    public async Task Each_legs_duration_and_each_execution_by_its_status_are_measured()
+    {
+        string name = "durations-" + Guid.NewGuid().ToString("N");
+        using var recorder = new MeasurementRecorder("edgekit.aggregate", name);
+        _fixture.Backend.On("/orders/7", (_, _) =>
+            {
+                _fixture.Time.Advance(TimeSpan.FromMilliseconds(250));   // the backend takes 250 ms
+                return Task.FromResult(FakeLegHandler.Json("""{"customer":"c1"}"""));
+            })
+            .OnJson("/customers/c1", """{"name":"Ada"}""");
+        var aggregator = _fixture.Create(AggregatorFixture.Options(("order", "/orders/{id}"), ("customer", "/customers/{order.customer}")), name);
+
+        (await _fixture.RunAsync(aggregator, new AggregateRequest().WithArgument("id", "7"))).Result.StatusCode.Should().Be(200);
+        (await _fixture.RunAsync(aggregator)).Result.StatusCode.Should().Be(400, "the id argument is missing");
+
+        recorder.Of("edgekit.aggregation.leg.duration").Select(m => (m.Unit, m.Value, (string)m.Tags["edgekit.aggregation.leg"]!, m.Tags["edgekit.outcome"], m.Tags.Count))
+            .Should().Equal(("s", 0.25, "order", "success", 3), ("s", 0d, "customer", "success", 3));
+        recorder.Of("edgekit.aggregation.requests").Select(m => (m.Unit, m.Value, m.Tags["http.response.status_code"], m.Tags.Count))
+            .Should().Equal(("{request}", 1d, 200, 2), ("{request}", 1d, 400, 2));
     }
 
     /// <summary>A body that never ends; counts what was read from it.</summary>

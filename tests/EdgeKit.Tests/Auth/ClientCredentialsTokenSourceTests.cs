@@ -29,7 +29,7 @@ public class ClientCredentialsTokenSourceTests
         });
     }
 
-    private ClientCredentialsTokenSource Source(Action<ClientCredentialsOptions>? configure = null)
+    private ClientCredentialsTokenSource Source(Action<ClientCredentialsOptions>? configure = null, string name = "orders")
     {
         var options = new ClientCredentialsOptions
         {
@@ -40,7 +40,7 @@ public class ClientCredentialsTokenSourceTests
         };
         configure?.Invoke(options);
         var http = new HttpClient(_endpoint);
-        return new ClientCredentialsTokenSource("orders", options, () => http, _time, _logs.CreateLogger("test"));
+        return new ClientCredentialsTokenSource(name, options, () => http, _time, _logs.CreateLogger("test"));
     }
 
     [Fact]
@@ -171,6 +171,24 @@ public class ClientCredentialsTokenSourceTests
 
         _endpoint.Respond = (request, _) => Token(request, "{\"access_token\":\"tok-{n}\",\"expires_in\":300}");
         (await source.GetTokenAsync(default)).Should().Be("tok-2");
+    }
+
+    [Fact]
+    public async Task Each_token_request_is_counted_by_client_and_outcome()
+    {
+        string name = "metrics-" + Guid.NewGuid().ToString("N");
+        using var recorder = new MeasurementRecorder("edgekit.auth.client", name);
+        _endpoint.Respond = (request, _) => Token(request, "{\"error\":\"invalid_client\"}", HttpStatusCode.Unauthorized);
+        var source = Source(name: name);
+
+        await source.Invoking(s => s.GetTokenAsync(default).AsTask()).Should().ThrowAsync<ClientCredentialsTokenException>();
+        _endpoint.Respond = (request, _) => Token(request, "{\"access_token\":\"tok-{n}\",\"expires_in\":300}");
+        (await source.GetTokenAsync(default)).Should().Be("tok-2");
+        (await source.GetTokenAsync(default)).Should().Be("tok-2", "a cached token is not a request");
+
+        var measured = recorder.Of("edgekit.auth.token_requests");
+        measured.Select(m => (m.Value, m.Unit, m.Tags["edgekit.outcome"])).Should().Equal((1d, "{request}", "failure"), (1d, "{request}", "success"));
+        measured.Should().OnlyContain(m => m.Tags.Count == 2 && Equals(m.Tags["edgekit.auth.client"], name), "only the client's name and the outcome: never a credential");
     }
 
     [Theory]

@@ -1,8 +1,10 @@
 using EdgeKit.Health;
+using System.Diagnostics;
 using System.Net;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using EdgeKit.Http;
+using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.Tests.Http;
@@ -219,5 +221,51 @@ public class BalancingHandlerTests
 
         terminal.Seen.Should().ContainSingle().Which.Should().Be(new Uri("http://10.0.0.1:8080/sync"));
         cluster.Snapshot.AllDestinations[0].TotalRequests.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_request_that_finds_no_available_destination_is_counted_for_its_cluster()
+    {
+        string name = "empty-" + Guid.NewGuid().ToString("N");
+        using var cluster = new Cluster(name);   // no destinations (yet, e.g. before service discovery resolves)
+        using var recorder = new MeasurementRecorder(name);
+        using var invoker = new HttpMessageInvoker(new BalancingHandler(cluster, new RecordingHandler()));
+
+        var sending = () => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://{name}/"), default);
+
+        await sending.Should().ThrowAsync<NoAvailableDestinationException>();
+        var measured = recorder.Of("edgekit.balancer.no_destination").Should().ContainSingle().Subject;
+        measured.Value.Should().Be(1);
+        measured.Unit.Should().Be("{request}");
+        measured.Tags.Should().BeEquivalentTo(new Dictionary<string, object?> { ["edgekit.cluster"] = name });
+        recorder.Of("edgekit.balancer.requests").Should().BeEmpty("nothing was sent");
+    }
+
+    [Fact]
+    public async Task Each_attempt_gets_an_edgekit_balance_span_under_the_callers_tagged_with_cluster_destination_and_status()
+    {
+        string name = "spans-" + Guid.NewGuid().ToString("N");
+        using var cluster = new Cluster(
+            name,
+            [new Destination("d0", new Uri("http://10.0.0.1:8080/")), new Destination("d1", new Uri("http://10.0.0.2:8080/"))],
+            new LoadBalancingOptions { Strategy = LoadBalancingStrategyNames.RoundRobin });
+        var terminal = new RecordingHandler();
+        terminal.Respond = r => Task.FromResult(new HttpResponseMessage(terminal.Seen.Count == 1 ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable) { RequestMessage = r });
+        using var recorder = new SpanRecorder("edgekit.cluster", name);
+        using var invoker = new HttpMessageInvoker(new BalancingHandler(cluster, terminal));
+        using var caller = new Activity("caller").Start();
+
+        (await invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://{name}/a"), default)).Dispose();
+        (await invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://{name}/b"), default)).Dispose();
+
+        var spans = recorder.Spans;
+        spans.Should().HaveCount(2);
+        spans.Should().OnlyContain(s => s.OperationName == "edgekit.balance" && s.Source.Name == "EdgeKit" && s.ParentSpanId == caller.SpanId);
+        var first = spans.Single(s => (int?)s.GetTagItem("http.response.status_code") == 200);
+        var second = spans.Single(s => (int?)s.GetTagItem("http.response.status_code") == 503);
+        new[] { first.GetTagItem("edgekit.destination"), second.GetTagItem("edgekit.destination") }.Should().BeEquivalentTo(new[] { "d0", "d1" });
+        first.Status.Should().Be(ActivityStatusCode.Unset);
+        second.Status.Should().Be(ActivityStatusCode.Error);
+        first.GetTagItem("edgekit.destination").Should().Be(terminal.Seen[0].Host == "10.0.0.1" ? "d0" : "d1", "the span names the destination the attempt went to");
     }
 }

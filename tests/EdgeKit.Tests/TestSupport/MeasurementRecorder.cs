@@ -4,18 +4,28 @@ using System.Diagnostics.Metrics;
 namespace EdgeKit.Tests.TestSupport;
 
 /// <summary>
-/// Listens to EdgeKit's instruments and keeps the measurements of one cluster only, so that tests running in
-/// parallel (all reporting to the one static <c>EdgeKit</c> meter) do not see each other's.
+/// Listens to EdgeKit's instruments and keeps the measurements of one cluster only (or of one value of another tag, or,
+/// for a test that runs alone, every measurement of untagged instruments), so that tests running in parallel (all
+/// reporting to the one static <c>EdgeKit</c> meter) do not see each other's.
 /// </summary>
 internal sealed class MeasurementRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<Measured> _measurements = new();
-    private readonly string _cluster;
+    private readonly string? _tag;
+    private readonly object? _value;
 
+    /// <summary>Keeps the measurements tagged <c>edgekit.cluster</c> = <paramref name="cluster"/>.</summary>
     public MeasurementRecorder(string cluster)
+        : this("edgekit.cluster", cluster)
     {
-        _cluster = cluster;
+    }
+
+    /// <summary>Keeps the measurements tagged <paramref name="tag"/> = <paramref name="value"/>; with no tag, the measurements that have no tags.</summary>
+    public MeasurementRecorder(string? tag, object? value)
+    {
+        _tag = tag;
+        _value = value;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == "EdgeKit")
@@ -45,12 +55,12 @@ internal sealed class MeasurementRecorder : IDisposable
             copy[key] = tagValue;
         }
 
-        if (copy.TryGetValue("edgekit.cluster", out var cluster) && Equals(cluster, _cluster))
+        if (_tag is null ? copy.Count == 0 : copy.TryGetValue(_tag, out var tagged) && Equals(tagged, _value))
         {
-            _measurements.Enqueue(new Measured(instrument.Name, value, copy));
+            _measurements.Enqueue(new Measured(instrument.Name, value, copy, instrument.Unit));
         }
     }
 }
 
 /// <summary>One measurement seen by a <see cref="MeasurementRecorder"/>.</summary>
-internal sealed record Measured(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags);
+internal sealed record Measured(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags, string? Unit = null);

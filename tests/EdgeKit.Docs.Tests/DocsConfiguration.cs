@@ -1,0 +1,126 @@
+using System.Text;
+using System.Text.Json;
+using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeKit.Docs.Tests;
+
+/// <summary>
+/// Loads a docs page's <c>```json</c> block as an app's whole configuration, through the same registrations an app
+/// makes, and reports every problem its validation finds.
+/// </summary>
+/// <remarks>
+/// The convention: a <c>```json</c> block is EdgeKit configuration, a whole configuration file whose root object has
+/// an <c>EdgeKit</c> section; it goes through <c>AddEdgeKit().AddGateway(EdgeKit)</c> (clusters, routes, forwarder,
+/// forwarded headers, session affinity, aggregates, caching and rate-limit policies) and, when present,
+/// <c>AddEdgeKitJwt</c>/<c>AddEdgeKitApiKeys</c>/<c>AddEdgeKitHmac</c> (<c>Authentication:Jwt|ApiKeys|Hmac</c>),
+/// <c>AddAuthorizationPolicies</c> (<c>Authorization</c>), <c>AddIdentityForwarding</c> (<c>IdentityForwarding:&lt;name&gt;</c>)
+/// and service discovery (a root <c>Services</c> section). A section EdgeKit does not read is an error. JSON that
+/// is not configuration (an HTTP answer) is fenced <c>```json response</c> and only has to parse.
+/// Nothing starts: no server, no probe; the time provider is fake. Validation is what the host's start would run:
+/// the gateway's routes and clusters (<c>MapEdgeKit</c>), the options validated on start, and EdgeKit's own start checks.
+/// </remarks>
+internal static class DocsConfiguration
+{
+    /// <summary>The sections under <c>EdgeKit</c> that the registrations above read.</summary>
+    public static readonly string[] Sections =
+    [
+        "Clusters", "Routes", "Forwarder", "ForwardedHeaders", "SessionAffinity", "Aggregates", "Caching", "RateLimiting",
+        "Authentication", "Authorization", "IdentityForwarding",
+    ];
+
+    /// <summary>Every problem found in <paramref name="json"/>; empty when it is valid EdgeKit configuration.</summary>
+    public static async Task<IReadOnlyList<string>> ValidateAsync(string json)
+    {
+        var errors = new List<string>();
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("EdgeKit", out var edgeKit))
+            {
+                return ["the block is not a configuration file with an EdgeKit section (fence an HTTP answer as ```json response)"];
+            }
+
+            errors.AddRange(edgeKit.EnumerateObject()
+                .Where(section => !Sections.Contains(section.Name, StringComparer.OrdinalIgnoreCase))
+                .Select(section => $"EdgeKit:{section.Name} is not a section EdgeKit reads (known: {string.Join(", ", Sections)})"));
+        }
+        catch (JsonException ex)
+        {
+            return [$"not valid JSON: {ex.Message}"];
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        var configuration = builder.Configuration;
+        var section = configuration.GetSection("EdgeKit");
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        var edge = builder.Services.AddEdgeKit().AddGateway(section);
+        var authentication = builder.Services.AddAuthentication();
+        if (section.GetSection("Authentication:Jwt").Exists())
+        {
+            authentication.AddEdgeKitJwt(section.GetSection("Authentication:Jwt"));
+        }
+
+        if (section.GetSection("Authentication:ApiKeys").Exists())
+        {
+            authentication.AddEdgeKitApiKeys(section.GetSection("Authentication:ApiKeys"));
+        }
+
+        if (section.GetSection("Authentication:Hmac").Exists())
+        {
+            authentication.AddEdgeKitHmac(section.GetSection("Authentication:Hmac"));
+        }
+
+        if (section.GetSection("Authorization").Exists())
+        {
+            edge.AddAuthorizationPolicies(section.GetSection("Authorization"));
+        }
+
+        foreach (var forwarding in section.GetSection("IdentityForwarding").GetChildren())
+        {
+            edge.AddIdentityForwarding(forwarding.Key, forwarding);
+        }
+
+        if (configuration.GetSection("Services").Exists())
+        {
+            builder.Services.AddServiceDiscovery();
+            edge.AddServiceDiscovery();
+        }
+
+        await using var app = builder.Build();
+        try
+        {
+            app.MapEdgeKit();
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            _ = app.Services.GetService<IAuthorizationPolicyProvider>();   // builds EdgeKit's policies when they are registered
+            // EdgeKit's own start checks (by their names); not the probers or resolvers, which would send requests.
+            foreach (var check in app.Services.GetServices<IHostedService>().Where(s => s.GetType().Name.EndsWith("StartupCheck", StringComparison.Ordinal) || s.GetType().Name.EndsWith("StartupValidator", StringComparison.Ordinal)))
+            {
+                await check.StartAsync(CancellationToken.None);
+            }
+        }
+        catch (EdgeKitConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors);
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
+        }
+        catch (AggregateException ex)
+        {
+            errors.AddRange(ex.Flatten().InnerExceptions.SelectMany(e => e is OptionsValidationException o ? o.Failures : [e.Message]));
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using EdgeKit.TestShared;
+using Xunit.Abstractions;
+
+namespace EdgeKit.Docs.Tests;
+
+/// <summary>Every <c>```json</c> block of every docs page is EdgeKit configuration that binds and validates (conventions: <see cref="DocsConfiguration"/>).</summary>
+public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
+{
+    private static readonly string Root = RepositoryRoot.Find();
+
+    public static TheoryData<string> Pages() => new(MarkdownCodeBlock.Pages(Root).Where(page => JsonBlocks(page).Any()));
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task Every_json_configuration_block_of_the_page_binds_and_validates(string page)
+    {
+        var failures = new StringBuilder();
+        foreach (var block in JsonBlocks(page))
+        {
+            IReadOnlyList<string> errors;
+            if (block.Has("response"))
+            {
+                errors = Parses(block.Code) ? [] : ["an HTTP answer that is not valid JSON"];
+            }
+            else
+            {
+                errors = await DocsConfiguration.ValidateAsync(block.Code);
+            }
+
+            if (errors.Count > 0)
+            {
+                failures.AppendLine($"{block}:");
+                foreach (string error in errors)
+                {
+                    failures.AppendLine($"  {error}");
+                }
+            }
+        }
+
+        failures.ToString().Should().BeEmpty("every configuration example in {0} is valid EdgeKit configuration", page);
+    }
+
+    [Fact]
+    public void The_docs_have_configuration_examples_and_every_json_block_is_either_configuration_or_an_answer()
+    {
+        var blocks = MarkdownCodeBlock.Pages(Root).SelectMany(JsonBlocks).ToList();
+        var answers = blocks.Where(b => b.Has("response")).ToList();
+        output.WriteLine($"{blocks.Count} json blocks: {blocks.Count - answers.Count} configuration, {answers.Count} HTTP answers (```json response)");
+
+        blocks.Count.Should().BeGreaterThanOrEqualTo(15);
+        blocks.Where(b => b.Tags.Except(["response"]).Any()).Should().BeEmpty("a json block is configuration or an answer; nothing opts out");
+        answers.Count.Should().BeLessThanOrEqualTo(blocks.Count / 4, "most JSON in the docs is configuration");
+    }
+
+    [Fact]
+    public async Task A_configuration_block_with_a_problem_is_reported_with_every_problem()
+    {
+        const string Json = """
+            { "EdgeKit": {
+                "Clusters": { "orders": { "Destinations": { "a": { "Address": "http://10.0.0.11:8080", "Weight": 0 } } } },
+                "Routes": { "orders": { "Match": { "Path": "/orders/{**rest}" }, "Cluster": "ordres" } },
+                "Limits": { }
+            } }
+            """;
+
+        var errors = await DocsConfiguration.ValidateAsync(Json);
+
+        errors.Should().Contain(e => e.StartsWith("EdgeKit:Limits is not a section EdgeKit reads", StringComparison.Ordinal));
+        errors.Should().Contain(e => e.Contains("Weight", StringComparison.Ordinal));
+        output.WriteLine(string.Join(Environment.NewLine, errors));
+    }
+
+    [Fact]
+    public async Task A_block_that_is_not_a_configuration_file_is_reported()
+    {
+        (await DocsConfiguration.ValidateAsync("\"LoadBalancing\": { \"Strategy\": \"RoundRobin\" }"))
+            .Should().ContainSingle().Which.Should().StartWith("not valid JSON");
+        (await DocsConfiguration.ValidateAsync("{ \"LoadBalancing\": { \"Strategy\": \"RoundRobin\" } }"))
+            .Should().ContainSingle().Which.Should().StartWith("the block is not a configuration file with an EdgeKit section");
+    }
+
+    private static bool Parses(string json)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<MarkdownCodeBlock> JsonBlocks(string page) =>
+        MarkdownCodeBlock.Read(Root, page).Where(b => b.Language == "json");
+}
