@@ -31,6 +31,7 @@ internal sealed class GatewayConfiguration : IDisposable
     private readonly object _lock = new();
     private State _state;
     private CancellationTokenSource _changed = new();
+    private IChangeToken? _lastFired;
 
     public GatewayConfiguration(
         IOptionsFactory<GatewayOptions> factory,
@@ -64,28 +65,47 @@ internal sealed class GatewayConfiguration : IDisposable
         GatewayLog.RoutesApplied(_logger, state.Routes.Count);
         // Clusters and routes change together: a reload applies both or neither, so a route never loses its cluster.
         registryHost.ReloadsAppliedElsewhere = true;
+        // Options bound from one IConfiguration all hand out its reload token, so one change fires every source
+        // below with the same token: Watch rebuilds once per token, and each problem of a bad reload is logged once.
         foreach (var source in changeSources)
         {
-            if (source.Name is null || source.Name == Options.DefaultName)
-            {
-                _registrations.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
-            }
+            Watch(source.Name, source.GetChangeToken);
         }
 
         foreach (var source in aggregateChangeSources ?? [])
         {
-            if (source.Name is null || source.Name == Options.DefaultName)
-            {
-                _registrations.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
-            }
+            Watch(source.Name, source.GetChangeToken);
         }
 
         foreach (var source in clusterChangeSources)
         {
-            if (source.Name is null || source.Name == Options.DefaultName)
+            Watch(source.Name, source.GetChangeToken);
+        }
+    }
+
+    private void Watch(string? name, Func<IChangeToken> produce)
+    {
+        if (name is not null && name != Options.DefaultName)
+        {
+            return;
+        }
+
+        // ChangeToken.OnChange runs the consumer before asking for the next token, so `fired` is the token that fired.
+        IChangeToken? fired = null;
+        _registrations.Add(ChangeToken.OnChange(() => fired = produce(), () => ReloadOnce(fired)));
+    }
+
+    private void ReloadOnce(IChangeToken? fired)
+    {
+        lock (_lock)
+        {
+            if (fired is not null && ReferenceEquals(fired, _lastFired))
             {
-                _registrations.Add(ChangeToken.OnChange(source.GetChangeToken, Reload));
+                return;
             }
+
+            _lastFired = fired;
+            Reload();
         }
     }
 

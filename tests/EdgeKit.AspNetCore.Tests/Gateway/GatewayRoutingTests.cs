@@ -164,6 +164,35 @@ public sealed class GatewayRoutingTests
         rejected.Should().Contain(m => m.Contains("EdgeKit:Routes:t:Match: Path '/t/{' is not a valid route template", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task One_configuration_change_rebuilds_the_routes_once_and_logs_each_problem_once()
+    {
+        // Routes, clusters and aggregates are three options types bound from one configuration: one change fires all
+        // three change sources, and the gateway must still rebuild (and report) once.
+        await using var one = await EchoBackend.StartAsync("one");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Clusters:one:Destinations:d:Address"] = one.Address,
+            ["Routes:r:Match:Path"] = "/r/{**rest}",
+            ["Routes:r:Cluster"] = "one",
+        };
+        await using var gateway = await GatewayHost.StartAsync(settings);
+        int Applied() => gateway.Logs.Entries.Count(e => e.EventId == 1400);
+        int applied = Applied();
+
+        gateway.Reload(new Dictionary<string, string?>(settings) { ["Routes:s:Match:Path"] = "/s", ["Routes:s:Cluster"] = "one" });
+        Applied().Should().Be(applied + 1);
+        (await Backend(gateway, "/s")).Should().Be("one");
+
+        gateway.Reload(new Dictionary<string, string?>(settings) { ["Routes:r:Cluster"] = "nowhere" });
+        Applied().Should().Be(applied + 1);
+        gateway.Logs.Entries.Where(e => e.EventId == 1401).Select(e => e.Message)
+            .Should().ContainSingle(m => m.Contains("EdgeKit:Routes:r: Cluster 'nowhere' does not exist", StringComparison.Ordinal));
+
+        gateway.Reload(settings);
+        Applied().Should().Be(applied + 2);
+    }
+
     private static async Task<string> Backend(GatewayHost gateway, string path)
     {
         using var response = await gateway.Client.GetAsync(path);
