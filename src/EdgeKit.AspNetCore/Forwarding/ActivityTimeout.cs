@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace EdgeKit.AspNetCore.Forwarding;
 
 /// <summary>
@@ -156,18 +154,12 @@ internal sealed class ActivityTimeout : IDisposable
     /// <summary>The sources of one forwarder (one clock), reused request after request with their timers.</summary>
     internal sealed class Pool(TimeProvider time)
     {
-        private const int MaxPooled = 256;
-        private readonly ConcurrentQueue<ActivityTimeout> _pooled = new();
-        private int _count;
+        private readonly BoundedPool<ActivityTimeout> _pooled = new(256);
 
         /// <summary>A source for a request, cancelled when <paramref name="clientAborted"/> is or after <paramref name="timeout"/> without progress.</summary>
         public ActivityTimeout Rent(TimeSpan timeout, CancellationToken clientAborted)
         {
-            if (_pooled.TryDequeue(out var timer))
-            {
-                Interlocked.Decrement(ref _count);
-            }
-            else
+            if (!_pooled.TryRent(out var timer))
             {
                 timer = new ActivityTimeout(this, time);
             }
@@ -178,13 +170,8 @@ internal sealed class ActivityTimeout : IDisposable
 
         internal void Return(ActivityTimeout timer)
         {
-            if (Interlocked.Increment(ref _count) <= MaxPooled)
+            if (!_pooled.TryReturn(timer))
             {
-                _pooled.Enqueue(timer);
-            }
-            else
-            {
-                Interlocked.Decrement(ref _count);
                 timer.Destroy();
             }
         }

@@ -275,9 +275,7 @@ internal sealed class HttpForwarder
     /// <summary>One forwarded request's state, pooled.</summary>
     private sealed class Exchange
     {
-        private const int MaxPooled = 256;
-        private static readonly System.Collections.Concurrent.ConcurrentQueue<Exchange> s_pool = new();
-        private static int s_pooled;
+        private static readonly BoundedPool<Exchange> s_pool = new(256);
 
         public HttpContext Context = null!;
         public GatewayRoute Route = null!;
@@ -328,8 +326,9 @@ internal sealed class HttpForwarder
                 return;
             }
 
-            if (Content is null && Upgrade == UpgradeMode.None && Failure is null && Response is not null
-                && Outcome != RequestOutcome.Cancelled && ErrorType is null && request.Content is null)
+            // A response means SendAsync did not fail; a failed or cancelled copy leaves an error type or outcome behind.
+            if (request.Content is null && Upgrade == UpgradeMode.None && Response is not null
+                && Outcome != RequestOutcome.Cancelled && ErrorType is null)
             {
                 request.Headers.Clear();
                 request.RequestUri = null;
@@ -341,16 +340,7 @@ internal sealed class HttpForwarder
             request.Dispose();
         }
 
-        public static Exchange Rent()
-        {
-            if (s_pool.TryDequeue(out var exchange))
-            {
-                Interlocked.Decrement(ref s_pooled);
-                return exchange;
-            }
-
-            return new Exchange();
-        }
+        public static Exchange Rent() => s_pool.TryRent(out var exchange) ? exchange : new Exchange();
 
         public static void Return(Exchange exchange)
         {
@@ -375,14 +365,7 @@ internal sealed class HttpForwarder
             exchange.TransformAnswered = false;
             exchange.RequestTransformContext?.Clear();
             exchange.ResponseTransformContext?.Clear();
-            if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
-            {
-                s_pool.Enqueue(exchange);
-            }
-            else
-            {
-                Interlocked.Decrement(ref s_pooled);
-            }
+            s_pool.TryReturn(exchange);
         }
     }
 

@@ -92,21 +92,7 @@ internal sealed class GatewayConfiguration : IDisposable
 
         // ChangeToken.OnChange runs the consumer before asking for the next token, so `fired` is the token that fired.
         IChangeToken? fired = null;
-        _registrations.Add(ChangeToken.OnChange(() => fired = produce(), () => ReloadOnce(fired)));
-    }
-
-    private void ReloadOnce(IChangeToken? fired)
-    {
-        lock (_lock)
-        {
-            if (fired is not null && ReferenceEquals(fired, _lastFired))
-            {
-                return;
-            }
-
-            _lastFired = fired;
-            Reload();
-        }
+        _registrations.Add(ChangeToken.OnChange(() => fired = produce(), () => Reload(fired)));
     }
 
     /// <summary>The routes in force and the forwarding settings they use.</summary>
@@ -115,12 +101,19 @@ internal sealed class GatewayConfiguration : IDisposable
     /// <summary>Fires once when the routes change.</summary>
     public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
 
-    private void Reload()
+    private void Reload(IChangeToken? fired)
     {
         try
         {
             lock (_lock)
             {
+                if (fired is not null && ReferenceEquals(fired, _lastFired))
+                {
+                    // Another options type bound from the same configuration already applied this change.
+                    return;
+                }
+
+                _lastFired = fired;
                 if (!TryBuild(out var state, out var errors, out _))
                 {
                     foreach (var error in errors)
