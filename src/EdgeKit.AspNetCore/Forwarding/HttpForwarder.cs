@@ -695,7 +695,7 @@ internal sealed class HttpForwarder
             return (RequestOutcome.Cancelled, null);
         }
 
-        var (result, error, _) = await StreamCopier.CopyAsync(source, outgoing.Body, activity, activity.Token).ConfigureAwait(false);
+        var (result, error, _) = await StreamCopier.CopyAsync(source, outgoing.Body, activity, activity.Token, sourceReady: true).ConfigureAwait(false);
         switch (result)
         {
             case StreamCopyResult.Success:

@@ -24,18 +24,19 @@ internal static class StreamCopier
     /// <param name="destination">Where they go; flushed after each write so streamed bodies are not held back.</param>
     /// <param name="activity">Pushed back on every read, so the route's timeout counts time without progress.</param>
     /// <param name="cancellationToken">Ends the copy.</param>
+    /// <param name="sourceReady">The caller has just waited for data itself (a zero-byte read): skip the first wait.</param>
     /// <returns>How the copy ended, the exception that ended it, and how many bytes were copied.</returns>
     public static async ValueTask<(StreamCopyResult Result, Exception? Error, long Bytes)> CopyAsync(
-        Stream source, Stream destination, ActivityTimeout? activity, CancellationToken cancellationToken)
+        Stream source, Stream destination, ActivityTimeout? activity, CancellationToken cancellationToken, bool sourceReady = false)
     {
         byte[]? buffer = null;
         long total = 0;
-        bool lastReadFilledBuffer = false;
+        bool skipWait = sourceReady;
         try
         {
             while (true)
             {
-                if (buffer is null && !lastReadFilledBuffer)
+                if (buffer is null && !skipWait)
                 {
                     // Wait for data without holding a buffer.
                     try
@@ -76,8 +77,9 @@ internal static class StreamCopier
                     return (StreamCopyResult.OutputError, ex, total);
                 }
 
-                lastReadFilledBuffer = read == buffer.Length;
-                if (!lastReadFilledBuffer)
+                // A full buffer means more is likely waiting: read again at once, keeping the buffer.
+                skipWait = read == buffer.Length;
+                if (!skipWait)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = null;
