@@ -70,7 +70,6 @@ internal sealed class HttpForwarder
 
         var cluster = forwarderCluster.Cluster;
         var snapshot = cluster.Snapshot;
-        long start = _time.GetTimestamp();
         DestinationState? destination = null;
         ClusterAffinity? rebind = null;
         if (settings.Affinity is { } affinities && affinities.TryGetValue(clusterName, out var affinity))
@@ -91,26 +90,21 @@ internal sealed class HttpForwarder
         if (destination is null)
         {
             string? key = snapshot.UsesRequestKey ? HttpContextPickContext.ReadKey(context.Request, snapshot.LoadBalancing.RequestKey) : null;
-            var pick = new PickContext(start, key);
+            var pick = new PickContext(_time.GetTimestamp(), key);
             destination = cluster.Pick(in pick);
         }
 
         if (destination is null)
         {
-            if (EdgeKitMetrics.NoDestination.Enabled)
-            {
-                EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, cluster.Name));
-            }
-
             GatewayLog.NoAvailableDestination(_logger, route.Id, cluster.Name, snapshot.AllDestinations.Length);
             return GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.NoAvailableDestination,
                 "Service unavailable", "No instance of the route's service is available.");
         }
 
-        return ForwardToAsync(context, route, settings, forwarderCluster, destination, start, rebind);
+        return ForwardToAsync(context, route, settings, forwarderCluster, destination, rebind);
     }
 
-    private Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, long start, ClusterAffinity? rebind)
+    private Task ForwardToAsync(HttpContext context, GatewayRoute route, ForwarderSettings settings, ForwarderCluster forwarderCluster, DestinationState destination, ClusterAffinity? rebind)
     {
         var exchange = Exchange.Rent();
         exchange.Context = context;
@@ -118,7 +112,6 @@ internal sealed class HttpForwarder
         exchange.Settings = settings;
         exchange.Cluster = forwarderCluster;
         exchange.Destination = destination;
-        exchange.Start = start;
         exchange.Rebind = rebind;
         return ForwardToAsync(exchange);
     }
@@ -128,16 +121,9 @@ internal sealed class HttpForwarder
     private async Task ForwardToAsync(Exchange x)
     {
         x.Activity = _timeouts.Rent(x.Route.Timeout, x.Context.RequestAborted);
-        x.Destination.BeginRequest();
-        x.CountedActive = EdgeKitMetrics.ActiveRequests.Enabled;
-        if (x.CountedActive)
-        {
-            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(x.Cluster.Cluster.Name, x.Destination.Id));
-        }
-
-        // A span per forwarded request when someone listens; it is the parent of HttpClient's own span, so the
-        // backend's traceparent continues the client's trace through the gateway.
-        x.Span = EdgeKitTelemetry.ActivitySource.HasListeners() ? StartSpan(x.Route, x.Cluster.Cluster.Name, x.Destination.Id) : null;
+        // The core's lifecycle: in flight, latency (to the response's headers), outcome, metrics and the span, whose
+        // child is HttpClient's own span, so the backend's traceparent continues the client's trace through the gateway.
+        x.Lease = x.Cluster.Cluster.Begin(x.Destination, x.Route.Id);
         x.Outcome = RequestOutcome.Success;
         try
         {
@@ -178,9 +164,11 @@ internal sealed class HttpForwarder
             }
 
             var response = x.Response!;
+            // The destination's latency ends here; reading the body (or running a tunnel after its 101) is not part of it.
+            x.Lease = x.Lease.HeadersReceived();
             x.Activity.Touch();
             x.Status = (int)response.StatusCode;
-            x.Outcome = x.Status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            x.Outcome = RequestOutcomes.FromStatusCode(x.Status);
             if (x.Upgrade != UpgradeMode.None)
             {
                 if (UpgradeForwarder.IsAccepted(x.Upgrade, response))
@@ -198,14 +186,7 @@ internal sealed class HttpForwarder
         }
         finally
         {
-            long now = _time.GetTimestamp();
-            x.Destination.EndRequest(now, now - x.Start, x.Outcome, x.Status);
-            Record(x.Route, x.Cluster.Cluster.Name, x.Destination.Id, x.Outcome, x.Status, x.ErrorType, now - x.Start, x.CountedActive);
-            if (x.Span is not null)
-            {
-                EndSpan(x.Span, x.Outcome, x.Status, x.ErrorType);
-            }
-
+            x.Lease.Complete(x.Outcome, x.Status, x.ErrorType);
             x.Response?.Dispose();
             x.KeepOrDisposeRequest();
             x.Activity.Dispose();
@@ -282,11 +263,9 @@ internal sealed class HttpForwarder
         public ForwarderSettings Settings = null!;
         public ForwarderCluster Cluster = null!;
         public DestinationState Destination = null!;
-        public long Start;
         public ClusterAffinity? Rebind;
         public ActivityTimeout Activity = null!;
-        public bool CountedActive;
-        public Activity? Span;
+        public RequestLease Lease;
         public RequestOutcome Outcome;
         public int Status;
         public string? ErrorType;
@@ -349,11 +328,9 @@ internal sealed class HttpForwarder
             exchange.Settings = null!;
             exchange.Cluster = null!;
             exchange.Destination = null!;
-            exchange.Start = 0;
             exchange.Rebind = null;
             exchange.Activity = null!;
-            exchange.CountedActive = false;
-            exchange.Span = null;
+            exchange.Lease = default;
             exchange.Outcome = RequestOutcome.Success;
             exchange.Status = 0;
             exchange.ErrorType = null;
@@ -368,38 +345,6 @@ internal sealed class HttpForwarder
             s_pool.TryReturn(exchange);
         }
     }
-
-    private static Activity? StartSpan(GatewayRoute route, string cluster, string destination)
-    {
-        var span = EdgeKitTelemetry.ActivitySource.StartActivity(ForwardSpanName, ActivityKind.Internal);
-        if (span is not null)
-        {
-            span.SetTag(GatewayMetrics.RouteTag, route.Id);
-            span.SetTag(EdgeKitMetrics.ClusterTag, cluster);
-            span.SetTag(EdgeKitMetrics.DestinationTag, destination);
-        }
-
-        return span;
-    }
-
-    private static void EndSpan(Activity span, RequestOutcome outcome, int status, string? errorType)
-    {
-        if (status != 0)
-        {
-            span.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
-        }
-
-        if (outcome == RequestOutcome.Failure)
-        {
-            span.SetTag(EdgeKitMetrics.ErrorTypeTag, errorType ?? status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            span.SetStatus(ActivityStatusCode.Error, errorType);
-        }
-
-        span.Dispose();
-    }
-
-    /// <summary>The name of the span around each forwarded request.</summary>
-    internal const string ForwardSpanName = "edgekit.forward";
 
     /// <summary>Runs the route's request transforms and sets the URI; false when a transform answered the request itself.</summary>
     private static async ValueTask<bool> ApplyRequestTransformsAsync(HttpContext context, GatewayRoute route, DestinationState state, HttpRequestMessage request, CancellationToken cancellationToken, RequestTransformContext transformContext)
@@ -433,25 +378,8 @@ internal sealed class HttpForwarder
     }
 
     /// <summary>The destination's address joined with the client's path and query; the last one is reused while it stays the same.</summary>
-    private static Uri BuildUri(DestinationState state, PathString path, QueryString query)
-    {
-        var destination = state.Destination;
-        string pathValue = path.Value ?? string.Empty;
-        string? queryValue = query.Value;
-        if (state.ForwarderUriCache is ForwarderUri cached
-            && ReferenceEquals(cached.Destination, destination)
-            && string.Equals(cached.Path, pathValue, StringComparison.Ordinal)
-            && string.Equals(cached.Query, queryValue, StringComparison.Ordinal))
-        {
-            return cached.Uri;
-        }
-
-        var uri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, PathEncoding.Encode(pathValue), queryValue), UriKind.Absolute);
-        state.ForwarderUriCache = new ForwarderUri(destination, pathValue, queryValue, uri);
-        return uri;
-    }
-
-    private sealed record ForwarderUri(Destination Destination, string Path, string? Query, Uri Uri);
+    private static Uri BuildUri(DestinationState state, PathString path, QueryString query) =>
+        state.GetRequestUri(PathEncoding.Encode(path.Value ?? string.Empty), query.Value);
 
     private static (HttpRequestMessage Request, StreamCopyHttpContent? Content) CreateRequest(
         HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable)
@@ -575,7 +503,7 @@ internal sealed class HttpForwarder
             GatewayLog.Timeout(_logger, route.Id, cluster, destination, route.Timeout);
             await GatewayProblem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, GatewayProblem.Timeout,
                 "Gateway timeout", "The service did not answer in time.").ConfigureAwait(false);
-            return (RequestOutcome.Failure, 0, "timeout");
+            return (RequestOutcome.Failure, 0, RequestErrorTypes.Timeout);
         }
 
         if (IsConnectFailure(exception))
@@ -583,13 +511,13 @@ internal sealed class HttpForwarder
             GatewayLog.BackendUnreachable(_logger, route.Id, cluster, destination, exception);
             await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BackendUnreachable,
                 "Bad gateway", "The service could not be reached.").ConfigureAwait(false);
-            return (RequestOutcome.Failure, 0, "connection_error");
+            return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
         }
 
         GatewayLog.BackendFailed(_logger, route.Id, cluster, destination, exception);
         await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
             "Bad gateway", "The service failed to answer.").ConfigureAwait(false);
-        return (RequestOutcome.Failure, 0, exception is HttpRequestException { HttpRequestError: var error } ? ErrorName(error) : exception.GetType().Name);
+        return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
     }
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception)
@@ -607,16 +535,6 @@ internal sealed class HttpForwarder
 
     internal static bool IsConnectFailure(Exception exception) =>
         exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError };
-
-    private static string ErrorName(HttpRequestError error) => error switch
-    {
-        HttpRequestError.ResponseEnded => "response_ended",
-        HttpRequestError.InvalidResponse => "invalid_response",
-        HttpRequestError.HttpProtocolError => "http_protocol_error",
-        HttpRequestError.VersionNegotiationError => "version_negotiation_error",
-        HttpRequestError.ConfigurationLimitExceeded => "configuration_limit_exceeded",
-        _ => "transport_error",
-    };
 
     // ValueTask: with a small response already buffered this completes synchronously, and a Task<(…)> for the
     // result would be allocated on every such request.
@@ -676,10 +594,13 @@ internal sealed class HttpForwarder
         // SocketsHttpHandler's content hands its stream over without waiting: the synchronous call saves a Task<Stream>.
         var source = response.Content.ReadAsStream(activity.Token);
         // Send the headers now if the backend has not sent body bytes yet (a stream that starts slowly, or an empty body).
+        // Kestrel's StartAsync only commits them: the flush puts them on the wire, so the client has them when the
+        // backend's do (the time the destination's latency is measured to), not with the first body bytes.
         var firstRead = source.ReadAsync(Memory<byte>.Empty, activity.Token);
         if (!firstRead.IsCompleted)
         {
             await outgoing.StartAsync(activity.Token).ConfigureAwait(false);
+            await outgoing.Body.FlushAsync(activity.Token).ConfigureAwait(false);
         }
 
         try
@@ -738,7 +659,7 @@ internal sealed class HttpForwarder
 
         // The status line is gone: the only honest signal left is to cut the connection (or reset the stream).
         context.Abort();
-        return (RequestOutcome.Failure, activity.TimedOut ? "timeout" : "response_body_error");
+        return (RequestOutcome.Failure, activity.TimedOut ? RequestErrorTypes.Timeout : RequestErrorTypes.ResponseBodyError);
     }
 
     private static void CopyResponseHeaders(HttpHeadersNonValidated source, IHeaderDictionary target, string? connection, bool skipContentLength = false)
@@ -786,39 +707,5 @@ internal sealed class HttpForwarder
         }
 
         return new StringValues(array);
-    }
-
-    private void Record(GatewayRoute route, string cluster, string destination, RequestOutcome outcome, int status, string? errorType, long elapsed, bool countedActive)
-    {
-        if (countedActive)
-        {
-            EdgeKitMetrics.ActiveRequests.Add(-1, EdgeKitMetrics.DestinationTags(cluster, destination));
-        }
-
-        if (!EdgeKitMetrics.Requests.Enabled && !EdgeKitMetrics.RequestDuration.Enabled)
-        {
-            return;
-        }
-
-        var tags = EdgeKitMetrics.DestinationTags(cluster, destination);
-        tags.Add(GatewayMetrics.RouteTag, route.Id);
-        tags.Add(EdgeKitMetrics.OutcomeTag, outcome switch
-        {
-            RequestOutcome.Success => "success",
-            RequestOutcome.Failure => "failure",
-            _ => "cancelled",
-        });
-        if (status != 0)
-        {
-            tags.Add(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
-        }
-
-        if (outcome == RequestOutcome.Failure)
-        {
-            tags.Add(EdgeKitMetrics.ErrorTypeTag, errorType ?? status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        EdgeKitMetrics.Requests.Add(1, tags);
-        EdgeKitMetrics.RequestDuration.Record(elapsed / (double)_time.TimestampFrequency, tags);
     }
 }

@@ -93,17 +93,44 @@ public sealed class Cluster : IDisposable
     /// every available destination is excluded is an excluded one returned.
     /// </summary>
     /// <param name="context">What is known about the request.</param>
-    /// <returns>The destination, or <see langword="null"/> when none is available.</returns>
+    /// <returns>The destination, or <see langword="null"/> when none is available (counted in <c>edgekit.balancer.no_destination</c>).</returns>
     public DestinationState? Pick(in PickContext context)
     {
         var snapshot = Snapshot;
         var picked = snapshot.Picker.Pick(in context);
-        if (picked is null || context.Excluded is null || !context.IsExcluded(picked))
+        if (picked is null)
+        {
+            if (EdgeKitMetrics.NoDestination.Enabled)
+            {
+                EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, Name));
+            }
+
+            return null;
+        }
+
+        if (context.Excluded is null || !context.IsExcluded(picked))
         {
             return picked;
         }
 
         return PickAvoidingExcluded(snapshot, picked, in context);
+    }
+
+    /// <summary>
+    /// Begins a request to <paramref name="destination"/>: counts it in flight, starts its clock and, when something
+    /// listens to EdgeKit's activity source, its span. Every transport reports through the returned lease, which must
+    /// be completed exactly once (<see cref="RequestLease.Complete"/>); neither call locks or allocates.
+    /// </summary>
+    /// <param name="destination">The destination the request goes to, typically from <see cref="Pick(in PickContext)"/>.</param>
+    /// <param name="route">
+    /// The gateway route that forwards the request, or <see langword="null"/>. Given, the span is named
+    /// <see cref="RequestLease.ForwardSpanName"/> and the metrics and span carry <see cref="RequestLease.RouteTag"/>.
+    /// </param>
+    /// <returns>The lease to complete when the request ends.</returns>
+    public RequestLease Begin(DestinationState destination, string? route = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return RequestLease.Begin(this, destination, route);
     }
 
     private static DestinationState PickAvoidingExcluded(ClusterSnapshot snapshot, DestinationState first, in PickContext context)

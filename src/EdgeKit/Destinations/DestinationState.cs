@@ -35,7 +35,7 @@ public sealed class DestinationState
     private double _decayTicks;
 
     private RewriteEntry? _lastRewrite;
-    private object? _forwarderUriCache;
+    private PathUriEntry? _lastPathUri;
 
     internal DestinationState(Destination destination, double decayTicks, long timestampFrequency = TimeSpan.TicksPerSecond)
     {
@@ -135,11 +135,30 @@ public sealed class DestinationState
     /// <summary>Whether a latency has ever been observed.</summary>
     internal bool HasLatency => Volatile.Read(ref _latencyCostBits) != 0;
 
-    /// <summary>The gateway forwarder's last outgoing URI for this destination, reused while path and query repeat.</summary>
-    internal object? ForwarderUriCache
+    /// <summary>
+    /// The absolute URI of a request for <paramref name="escapedPath"/> and <paramref name="query"/> at this destination:
+    /// its scheme, host and port, its path prefix, then the path and the query. The last URI built is kept and returned
+    /// again while the path, the query and the destination's address stay the same, so a transport that sends the same
+    /// path repeatedly (a health endpoint, a hot resource) builds no new <see cref="Uri"/>. Safe to call from any thread.
+    /// </summary>
+    /// <param name="escapedPath">The request's path, escaped for a URI (for example <c>/items/a%20b</c>); empty for the root.</param>
+    /// <param name="query">The query including its <c>?</c>, or <see langword="null"/> or empty for none.</param>
+    /// <returns>The absolute URI to send the request to.</returns>
+    public Uri GetRequestUri(string escapedPath, string? query)
     {
-        get => Volatile.Read(ref _forwarderUriCache);
-        set => Volatile.Write(ref _forwarderUriCache, value);
+        ArgumentNullException.ThrowIfNull(escapedPath);
+        var destination = Destination;
+        if (Volatile.Read(ref _lastPathUri) is { } cached
+            && ReferenceEquals(cached.Destination, destination)
+            && string.Equals(cached.Path, escapedPath, StringComparison.Ordinal)
+            && string.Equals(cached.Query, query, StringComparison.Ordinal))
+        {
+            return cached.Uri;
+        }
+
+        var uri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, escapedPath, query), UriKind.Absolute);
+        Volatile.Write(ref _lastPathUri, new PathUriEntry(destination, escapedPath, query, uri));
+        return uri;
     }
 
     internal void SetDestination(Destination destination) => Volatile.Write(ref _destination, destination);
@@ -326,4 +345,6 @@ public sealed class DestinationState
     public override string ToString() => $"{Id}: {Health}, {InFlight} in flight";
 
     private sealed record RewriteEntry(Destination Destination, Uri Logical, Uri Rewritten);
+
+    private sealed record PathUriEntry(Destination Destination, string Path, string? Query, Uri Uri);
 }

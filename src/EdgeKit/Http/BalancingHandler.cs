@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
@@ -156,54 +155,33 @@ public sealed class BalancingHandler : DelegatingHandler
         }
 
         var snapshot = cluster.Snapshot;
-        var time = cluster.Environment.TimeProvider;
-        long start = time.GetTimestamp();
         string? key = snapshot.UsesRequestKey ? RequestKeyReader.Read(request, snapshot.LoadBalancing.RequestKey) : null;
-        var context = new PickContext(start, key, record?.Excluded);
+        var context = new PickContext(cluster.Environment.TimeProvider.GetTimestamp(), key, record?.Excluded);
         var destination = cluster.Pick(in context);
         if (destination is null)
         {
-            EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, cluster.Name));
             EdgeKitLog.NoAvailableDestination(_logger, cluster.Name, snapshot.AllDestinations.Length);
             throw new NoAvailableDestinationException(cluster.Name, cluster.Snapshot.AllDestinations.Length);
         }
 
         request.RequestUri = destination.Rewrite(logical);
-        destination.BeginRequest();
         if (record is { TracksInFlight: true })
         {
             record.AddInFlight(destination);
         }
 
-        // Remembered so that the attempt's -1 goes out only if its +1 did: a listener that starts (or
-        // stops) while requests are in flight must not see the count drift.
-        bool countedActive = EdgeKitMetrics.ActiveRequests.Enabled;
-        if (countedActive)
-        {
-            EdgeKitMetrics.ActiveRequests.Add(1, EdgeKitMetrics.DestinationTags(cluster.Name, destination.Id));
-        }
-
-        Activity? activity = null;
-        if (EdgeKitTelemetry.ActivitySource.HasListeners())
-        {
-            activity = EdgeKitTelemetry.ActivitySource.StartActivity("edgekit.balance", ActivityKind.Internal);
-            activity?.SetTag(EdgeKitMetrics.ClusterTag, cluster.Name);
-            activity?.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
-        }
-
-        return new Attempt(destination, logical, start, activity, countedActive, lane);
+        return new Attempt(cluster.Begin(destination), logical, lane);
     }
 
     private void Complete(in Attempt attempt, HttpRequestMessage request, HttpResponseMessage? response, Exception? exception, CancellationToken cancellationToken)
     {
-        var destination = attempt.Destination;
-        var time = Cluster.Environment.TimeProvider;
-        long now = time.GetTimestamp();
-        long elapsed = now - attempt.Start;
-
+        // The handler returns at the response's headers: its body is read later, by the caller.
+        var lease = response is null ? attempt.Lease : attempt.Lease.HeadersReceived();
+        var destination = lease.Destination!;
         RequestOutcome outcome;
         bool attemptFailed;
         bool timedOut = false;
+        string? errorType = null;
         int status = response is null ? 0 : (int)response.StatusCode;
         var lane = attempt.Lane;
         if (exception is not null)
@@ -212,6 +190,7 @@ public sealed class BalancingHandler : DelegatingHandler
             {
                 timedOut = lane is not null && lane.IsAttemptTimeout(cancellationToken);
                 outcome = timedOut ? RequestOutcome.Failure : RequestOutcome.Cancelled;
+                errorType = timedOut ? RequestErrorTypes.Timeout : null;
                 // Without EdgeKit's resilience handler a per-attempt timeout of an outer handler looks exactly like
                 // the caller's cancellation; only the former is followed by a retry, and that retry must not go back
                 // to the destination that did not answer in time, so the attempt is remembered. With it, a
@@ -221,17 +200,18 @@ public sealed class BalancingHandler : DelegatingHandler
             else
             {
                 outcome = RequestOutcome.Failure;
+                errorType = RequestErrorTypes.FromException(exception);
                 attemptFailed = true;
             }
         }
         else
         {
-            outcome = status >= 500 ? RequestOutcome.Failure : RequestOutcome.Success;
+            outcome = RequestOutcomes.FromStatusCode(status);
             attemptFailed = status >= 500 || status == 408 || status == 429;
         }
 
         // Status 0: a transport failure or a timeout, both gateway failures for outlier detection.
-        destination.EndRequest(now, elapsed, outcome, status);
+        lease.Complete(outcome, status, errorType);
         var shared = lane?.Attempts;
         if (shared is { TracksInFlight: true })
         {
@@ -240,7 +220,8 @@ public sealed class BalancingHandler : DelegatingHandler
 
         if (timedOut)
         {
-            RecordAttemptTimeout(destination, elapsed, time.TimestampFrequency);
+            var time = Cluster.Environment.TimeProvider;
+            RecordAttemptTimeout(destination, time.GetTimestamp() - lease.StartTimestamp, time.TimestampFrequency);
         }
 
         if (exception is not null || status >= 400)
@@ -257,8 +238,6 @@ public sealed class BalancingHandler : DelegatingHandler
                 shared.AddFailed(destination);
             }
         }
-
-        Record(in attempt, outcome, status, timedOut ? TimeoutErrorType : null, exception, elapsed, time.TimestampFrequency);
     }
 
     private void RecordAttemptTimeout(DestinationState destination, long elapsed, long frequency)
@@ -274,67 +253,5 @@ public sealed class BalancingHandler : DelegatingHandler
         }
     }
 
-    private void Record(in Attempt attempt, RequestOutcome outcome, int status, string? errorType, Exception? exception, long elapsed, long frequency)
-    {
-        string cluster = Cluster.Name;
-        string destination = attempt.Destination.Id;
-        if (attempt.CountedActive)
-        {
-            EdgeKitMetrics.ActiveRequests.Add(-1, EdgeKitMetrics.DestinationTags(cluster, destination));
-        }
-
-        if (EdgeKitMetrics.Requests.Enabled || EdgeKitMetrics.RequestDuration.Enabled || attempt.Activity is not null)
-        {
-            var tags = EdgeKitMetrics.DestinationTags(cluster, destination);
-            tags.Add(EdgeKitMetrics.OutcomeTag, OutcomeName(outcome));
-            if (status != 0)
-            {
-                tags.Add(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
-            }
-
-            if (outcome == RequestOutcome.Failure)
-            {
-                tags.Add(EdgeKitMetrics.ErrorTypeTag, errorType ?? exception?.GetType().FullName ?? StatusText(status));
-            }
-
-            EdgeKitMetrics.Requests.Add(1, tags);
-            EdgeKitMetrics.RequestDuration.Record((double)elapsed / frequency, tags);
-
-            if (attempt.Activity is { } activity)
-            {
-                if (status != 0)
-                {
-                    activity.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
-                }
-
-                if (outcome == RequestOutcome.Failure)
-                {
-                    activity.SetStatus(ActivityStatusCode.Error, errorType ?? exception?.Message ?? StatusText(status));
-                }
-
-                activity.Dispose();
-            }
-        }
-    }
-
-    private static string OutcomeName(RequestOutcome outcome) => outcome switch
-    {
-        RequestOutcome.Success => "success",
-        RequestOutcome.Failure => "failure",
-        _ => "cancelled",
-    };
-
-    private static string StatusText(int status) => status switch
-    {
-        500 => "500",
-        502 => "502",
-        503 => "503",
-        504 => "504",
-        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
-
-    /// <summary>The <c>error.type</c> of an attempt cut off by its per-attempt timeout (OpenTelemetry's conventional value).</summary>
-    private const string TimeoutErrorType = "timeout";
-
-    private readonly record struct Attempt(DestinationState Destination, Uri Logical, long Start, Activity? Activity, bool CountedActive, AttemptLane? Lane);
+    private readonly record struct Attempt(RequestLease Lease, Uri Logical, AttemptLane? Lane);
 }

@@ -248,12 +248,12 @@ internal sealed class EdgeKitResiliencePipeline
         {
             return exception switch
             {
-                TimeoutRejectedException => "timeout",
+                TimeoutRejectedException => RequestErrorTypes.Timeout,
                 // All destinations are out; another attempt now would find none either.
                 NoAvailableDestinationException => null,
                 HttpRequestException => "transport failure",
                 // A timeout below EdgeKit (SocketsHttpHandler's ConnectTimeout, ...), not a cancellation from above.
-                OperationCanceledException when !cancellationToken.IsCancellationRequested => "timeout",
+                OperationCanceledException when !cancellationToken.IsCancellationRequested => RequestErrorTypes.Timeout,
                 _ => null,
             };
         }
@@ -453,12 +453,13 @@ internal sealed class EdgeKitResiliencePipeline
     {
         if (outcome.Exception is OperationCanceledException && token.IsCancellationRequested)
         {
-            return "cancelled";
+            return RequestOutcomes.Cancelled;
         }
 
-        return outcome.Exception is not null || Trigger(outcome, token) is not null || (outcome.Result is { } response && (int)response.StatusCode >= 500)
-            ? "failure"
-            : "success";
+        return outcome.Exception is not null || Trigger(outcome, token) is not null
+            || (outcome.Result is { } response && RequestOutcomes.FromStatusCode((int)response.StatusCode) == RequestOutcome.Failure)
+            ? RequestOutcomes.Failure
+            : RequestOutcomes.Success;
     }
 
     private static string StatusText(int status) => status switch

@@ -283,7 +283,7 @@ public sealed class UpgradeForwarderTests
             "EdgeKit:Routes:r: UpgradeIdleTimeout must be positive, was 00:00:00.");
     }
 
-    private static async Task WaitForLogAsync(GatewayHost gateway, int eventId)
+    internal static async Task WaitForLogAsync(GatewayHost gateway, int eventId)
     {
         var deadline = DateTime.UtcNow + Wait;
         while (!gateway.Logs.Entries.Any(e => e.EventId == eventId))

@@ -44,7 +44,7 @@ public class EdgeKitMetricsTests
     }
 
     [Fact]
-    public async Task A_refused_connection_is_a_failure_without_a_status_code_whose_error_type_is_the_exception()
+    public async Task A_refused_connection_is_a_failure_without_a_status_code_whose_error_type_is_connection_error()
     {
         string cluster = UniqueClusterName();
         using var measurements = new BalancerMeasurements(cluster);
@@ -59,7 +59,7 @@ public class EdgeKitMetricsTests
             ["edgekit.cluster"] = cluster,
             ["edgekit.destination"] = "b0",
             ["edgekit.outcome"] = "failure",
-            ["error.type"] = "System.Net.Http.HttpRequestException",
+            ["error.type"] = "connection_error",
         };
         measurements.Requests.Should().ContainSingle().Which.Tags.Should().BeEquivalentTo(expected);
         measurements.Durations.Should().ContainSingle().Which.Tags.Should().BeEquivalentTo(expected);
