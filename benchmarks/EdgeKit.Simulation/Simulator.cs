@@ -6,8 +6,8 @@ namespace EdgeKit.Simulation;
 /// <summary>
 /// Runs a <see cref="SimulationScenario"/> against one of EdgeKit's real strategies: a real
 /// <see cref="Cluster"/> on a <see cref="VirtualTimeProvider"/>, driven as <c>BalancingHandler</c> drives it
-/// (a timestamp, <see cref="Cluster.Pick(in PickContext)"/>, <c>BeginRequest</c>, then <c>EndRequest</c> with
-/// the completion timestamp, the elapsed time and the outcome).
+/// (a timestamp, <see cref="Cluster.Pick(in PickContext)"/>, <see cref="Cluster.Begin"/>, then
+/// <see cref="RequestLease.Complete"/> with the outcome at the completion time).
 /// </summary>
 /// <remarks>
 /// <para>A discrete-event simulation: one thread, no sleeping; the clock jumps from event to event. Events at
@@ -15,7 +15,7 @@ namespace EdgeKit.Simulation;
 /// <para>Separate random streams, all derived from the seed, drive arrivals, service times, request keys and the
 /// balancer, so every strategy of a scenario sees exactly the same arrival times.</para>
 /// <para>The timeout rule: a request whose backend takes longer than <see cref="SimulationScenario.Timeout"/>
-/// fails on the client at exactly the timeout, and the balancer is told then (<c>EndRequest</c> with the timeout as
+/// fails on the client at exactly the timeout, and the balancer is told then (<see cref="RequestLease.Complete"/>, the timeout as
 /// the elapsed time, <see cref="SimulationScenario.TimeoutOutcome"/> as the outcome), so the destination's in-flight
 /// count drops at the timeout. The backend itself keeps working on the request until its own latency has passed, as
 /// a real server that never hears of the client giving up would (see <see cref="BackendStatistics.PeakServerConcurrency"/>).</para>
@@ -66,7 +66,7 @@ file sealed class Run
         public long BackendTicks;
         public bool TimedOut;
         public bool Error;
-        public DestinationState? Destination;
+        public RequestLease Lease;
     }
 
     private readonly SimulationScenario _scenario;
@@ -178,7 +178,7 @@ file sealed class Run
             return;
         }
 
-        destination.BeginRequest();
+        var lease = _cluster.Begin(destination);
         int backend = _indexOf[destination];
         _peakClientInFlight[backend] = Math.Max(_peakClientInFlight[backend], destination.InFlight);
         _sent[backend]++;
@@ -204,7 +204,7 @@ file sealed class Run
             BackendTicks = latency,
             TimedOut = timedOut,
             Error = error && !timedOut,
-            Destination = destination,
+            Lease = lease,
         });
 
         Schedule(start + (timedOut ? _scenario.Timeout.Ticks : latency), new Event(EventKind.ClientDone, id));
@@ -222,7 +222,8 @@ file sealed class Run
         RequestOutcome outcome = request.TimedOut
             ? (_scenario.TimeoutOutcome == TimeoutOutcome.Cancelled ? RequestOutcome.Cancelled : RequestOutcome.Failure)
             : request.Error ? RequestOutcome.Failure : RequestOutcome.Success;
-        request.Destination!.EndRequest(now, elapsed, outcome);
+        // No status: a timeout or an error counts as a gateway failure, as a transport failure would.
+        request.Lease.Complete(outcome, 0, request.TimedOut ? RequestErrorTypes.Timeout : request.Error ? RequestErrorTypes.TransportError : null);
         _lastClientEvent = now;
 
         if (!request.TimedOut)
