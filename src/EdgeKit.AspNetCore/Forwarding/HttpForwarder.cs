@@ -7,6 +7,7 @@ using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Http;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -589,7 +590,7 @@ internal sealed class HttpForwarder
         GatewayLog.BackendFailed(_logger, route.Id, cluster, destination, exception);
         await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
             "Bad gateway", "The service failed to answer.").ConfigureAwait(false);
-        return (RequestOutcome.Failure, 0, exception is HttpRequestException { HttpRequestError: var error } ? ErrorName(error) : exception.GetType().Name);
+        return (RequestOutcome.Failure, 0, exception is HttpRequestException { HttpRequestError: var error } ? TransportErrors.Name(error) : exception.GetType().Name);
     }
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception)
@@ -607,16 +608,6 @@ internal sealed class HttpForwarder
 
     internal static bool IsConnectFailure(Exception exception) =>
         exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError };
-
-    private static string ErrorName(HttpRequestError error) => error switch
-    {
-        HttpRequestError.ResponseEnded => "response_ended",
-        HttpRequestError.InvalidResponse => "invalid_response",
-        HttpRequestError.HttpProtocolError => "http_protocol_error",
-        HttpRequestError.VersionNegotiationError => "version_negotiation_error",
-        HttpRequestError.ConfigurationLimitExceeded => "configuration_limit_exceeded",
-        _ => "transport_error",
-    };
 
     // ValueTask: with a small response already buffered this completes synchronously, and a Task<(…)> for the
     // result would be allocated on every such request.

@@ -15,13 +15,15 @@ public sealed class DroppingBackend : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly bool _answerFirst;
+    private readonly byte[]? _reply;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, int> _deliveries = new(StringComparer.Ordinal);
     private readonly Task _accepting;
 
-    private DroppingBackend(bool answerFirst)
+    private DroppingBackend(bool answerFirst, byte[]? reply)
     {
         _answerFirst = answerFirst;
+        _reply = reply;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Address = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
@@ -30,7 +32,9 @@ public sealed class DroppingBackend : IAsyncDisposable
 
     public string Address { get; }
 
-    public static DroppingBackend Start(bool answerFirst = false) => new(answerFirst);
+    /// <summary>Starts the backend; <paramref name="reply"/>, when given, is written (as it is) before closing instead of nothing.</summary>
+    public static DroppingBackend Start(bool answerFirst = false, string? reply = null) =>
+        new(answerFirst, reply is null ? null : System.Text.Encoding.Latin1.GetBytes(reply));
 
     /// <summary>How many times a request for <paramref name="path"/> reached the backend.</summary>
     public int Deliveries(string path) => _deliveries.TryGetValue(path, out int count) ? count : 0;
@@ -105,7 +109,12 @@ public sealed class DroppingBackend : IAsyncDisposable
                 _deliveries.AddOrUpdate(path, 1, (_, count) => count + 1);
                 if (answered)
                 {
-                    // Read, then close without a byte of response.
+                    // Read, then close without a byte of response (or with the broken one given).
+                    if (_reply is not null)
+                    {
+                        await stream.WriteAsync(_reply, _stop.Token);
+                    }
+
                     return;
                 }
 
@@ -131,8 +140,15 @@ public sealed class DroppingBackend : IAsyncDisposable
         return -1;
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _listener.Stop();
         await _accepting;
