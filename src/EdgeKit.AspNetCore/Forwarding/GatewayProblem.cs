@@ -38,6 +38,9 @@ public static class GatewayProblem
     /// <summary>Problem type: the client's request body is larger than the route allows (413).</summary>
     public const string RequestBodyTooLarge = "urn:edgekit:problem:request-body-too-large";
 
+    /// <summary>Problem type: the request breaks its protocol's rules, e.g. an HTTP/2 request with a connection-specific field (400).</summary>
+    public const string MalformedRequest = "urn:edgekit:problem:malformed-request";
+
     /// <summary>Problem type: no gateway route (nor other endpoint of the application) matches the request (404).</summary>
     public const string RouteNotFound = "urn:edgekit:problem:route-not-found";
 

@@ -55,6 +55,15 @@ internal sealed class HttpForwarder
                 "Service unavailable", "The route's service is not configured.");
         }
 
+        if (context.Request.Protocol.Length != 8 /* "HTTP/1.1" and "HTTP/1.0": the usual case costs one comparison */
+            && (HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol))
+            && HeaderRules.FindConnectionSpecificField(context.Request.Headers) is { } field)
+        {
+            GatewayLog.MalformedRequest(_logger, route.Id, field);
+            return GatewayProblem.WriteAsync(context, StatusCodes.Status400BadRequest, GatewayProblem.MalformedRequest,
+                "Malformed request", $"An {context.Request.Protocol} request must not carry the connection-specific field '{field.ToLowerInvariant()}'.");
+        }
+
         if (route.Options.MaxRequestBodySize is { } maxBody)
         {
             if (context.Request.ContentLength > maxBody)
@@ -560,7 +569,7 @@ internal sealed class HttpForwarder
             if (FindBadRequest(content.Error) is { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
                 await GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
-                    "Request body too large", "The request body is larger than the route allows.").ConfigureAwait(false);
+                    "Request body too large", BodyLimitDetail(context, route)).ConfigureAwait(false);
             }
             else
             {
@@ -591,6 +600,20 @@ internal sealed class HttpForwarder
         await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
             "Bad gateway", "The service failed to answer.").ConfigureAwait(false);
         return (RequestOutcome.Failure, 0, exception is HttpRequestException { HttpRequestError: var error } ? TransportErrors.Name(error) : exception.GetType().Name);
+    }
+
+    /// <summary>Which limit the body crossed: the route's <c>MaxRequestBodySize</c>, or the server's (Kestrel's) when the route sets none.</summary>
+    private static string BodyLimitDetail(HttpContext context, GatewayRoute route)
+    {
+        long? limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        if (route.Options.MaxRequestBodySize is { } routeLimit && (limit is null || limit == routeLimit))
+        {
+            return $"The request body may be at most {routeLimit} bytes.";
+        }
+
+        return limit is { } serverLimit
+            ? $"The request body is larger than the server accepts (at most {serverLimit} bytes)."
+            : "The request body is larger than the server accepts.";
     }
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception)
