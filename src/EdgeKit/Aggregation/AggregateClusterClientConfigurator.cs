@@ -32,8 +32,7 @@ internal sealed class AggregateClusterClientConfigurator : IConfigureNamedOption
         // First, so a primary handler the application configures for this name replaces it. Each leg is delivered at
         // most once (a resend is the resilience handler's decision), and no cookie a backend sets is kept and sent with
         // other callers' legs.
-        options.HttpMessageHandlerBuilderActions.Insert(0, static builder =>
-            builder.PrimaryHandler = new SocketsHttpHandler { UseCookies = false }.UseSingleDelivery());
+        SocketsHttpHandlerExtensions.UseSingleDeliveryByDefault(options, static () => new SocketsHttpHandler { UseCookies = false });
         options.HttpMessageHandlerBuilderActions.Add(builder =>
         {
             if (!builder.AdditionalHandlers.Any(h => h is BalancingHandler))

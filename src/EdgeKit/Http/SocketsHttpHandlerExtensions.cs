@@ -41,6 +41,14 @@ public static class SocketsHttpHandlerExtensions
         return handler;
     }
 
+    /// <summary>
+    /// Makes a named client's primary handler a single-delivery <see cref="SocketsHttpHandler"/> made by
+    /// <paramref name="create"/>. It is set first, so a primary handler the application configures for the client
+    /// (before or after) replaces it.
+    /// </summary>
+    internal static void UseSingleDeliveryByDefault(Microsoft.Extensions.Http.HttpClientFactoryOptions options, Func<SocketsHttpHandler> create) =>
+        options.HttpMessageHandlerBuilderActions.Insert(0, builder => builder.PrimaryHandler = create().UseSingleDelivery());
+
     private static Stream Wrap(SocketsHttpPlaintextStreamFilterContext context) =>
         context.NegotiatedHttpVersion.Major >= 2 ? context.PlaintextStream : new SingleDeliveryStream(context.PlaintextStream);
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeKit.AspNetCore.Tests.Forwarding;
 
@@ -124,6 +125,31 @@ public sealed class SingleDeliveryTests
         var error = (await act.Should().ThrowAsync<HttpRequestException>()).Which;
         error.HttpRequestError.Should().Be(HttpRequestError.ResponseEnded);
         backend.Deliveries("/target").Should().Be(singleDelivery ? 1 : 4);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_balanced_HttpClient_delivers_once_unless_the_application_gives_its_own_primary_handler(bool ownHandler)
+    {
+        await using var backend = DroppingBackend.Start();
+        var services = new ServiceCollection();
+        services.AddEdgeKit().AddCluster("c", c => c.AddDestinations(backend.Address));
+        var client = services.AddHttpClient("c", c => c.BaseAddress = new Uri("http://c/"));
+        if (ownHandler)
+        {
+            // The application's own handler (here without UseSingleDelivery) wins, whatever the order of the calls.
+            client.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler());
+        }
+
+        client.AddEdgeKitBalancing("c");
+        await using var provider = services.BuildServiceProvider();
+        using var http = provider.GetRequiredService<IHttpClientFactory>().CreateClient("c");
+
+        var act = () => http.PostAsync("/target", content: null);
+
+        await act.Should().ThrowAsync<HttpRequestException>();
+        backend.Deliveries("/target").Should().Be(ownHandler ? 4 : 1);
     }
 
     [Fact]
