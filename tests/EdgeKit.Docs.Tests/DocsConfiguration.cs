@@ -33,7 +33,7 @@ internal static class DocsConfiguration
     public static readonly string[] Sections =
     [
         "Clusters", "Routes", "Forwarder", "ForwardedHeaders", "SessionAffinity", "Aggregates", "Caching", "RateLimiting",
-        "Authentication", "Authorization", "IdentityForwarding",
+        "Authentication", "Authorization", "IdentityForwarding", "Status",
     ];
 
     /// <summary>Every problem found in <paramref name="json"/>; empty when it is valid EdgeKit configuration.</summary>

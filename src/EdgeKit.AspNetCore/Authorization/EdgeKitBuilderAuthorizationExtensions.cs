@@ -47,8 +47,31 @@ public static class EdgeKitBuilderAuthorizationExtensions
         services.AddOptions<EdgeKitAuthorizationOptions>();
         services.TryAddSingleton<EdgeKitPolicyTable>();
         services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, EdgeKitAuthorizationPolicyProvider>());
-        services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>());
+        UseProblemDetailsResults(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ScopeAuthorizationHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AuthorizationStartupCheck>());
+    }
+
+    /// <summary>
+    /// Makes authorization's 401 and 403 carry a problem+json body: replaces ASP.NET's default result handler (whether
+    /// <c>AddAuthorization()</c> ran before or runs after), but not one the application registered itself.
+    /// </summary>
+    internal static void UseProblemDetailsResults(IServiceCollection services)
+    {
+        for (int i = services.Count - 1; i >= 0; i--)
+        {
+            var existing = services[i];
+            if (existing.ServiceType == typeof(Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler))
+            {
+                if (existing.ImplementationType == typeof(Microsoft.AspNetCore.Authorization.Policy.AuthorizationMiddlewareResultHandler))
+                {
+                    services[i] = ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>();
+                }
+
+                return;
+            }
+        }
+
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>();
     }
 }

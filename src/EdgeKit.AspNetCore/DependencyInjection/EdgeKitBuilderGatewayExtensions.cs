@@ -55,6 +55,10 @@ public static class EdgeKitBuilderGatewayExtensions
         services.TryAddSingleton<GatewayConfiguration>();
         services.TryAddSingleton<GatewayEndpointDataSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
+        // Every status the gateway produces itself carries a problem+json body: 401/403 from authorization, 404 and 405.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, MethodNotAllowedMatcherPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, RouteNotFoundStartupFilter>());
+        EdgeKitBuilderAuthorizationExtensions.UseProblemDetailsResults(services);
         return builder;
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using EdgeKit.Destinations;
+using EdgeKit.Http;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 
@@ -101,7 +102,8 @@ internal sealed class ForwarderClusters : IDisposable
         }
 
         handler.SslOptions = ssl;
-        return handler;
+        // Never a hidden resend of a request the client sent once (RFC 9110 §9.2.2): EdgeKit decides.
+        return handler.UseSingleDelivery();
     }
 
     private static X509Certificate2 LoadClientCertificate(string path, string? keyPath, string? password)

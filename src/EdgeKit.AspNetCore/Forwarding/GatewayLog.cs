@@ -45,4 +45,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 1409, EventName = "GatewayResponseBodyFailed", Level = LogLevel.Warning,
         Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' failed while sending its response body; the client connection is aborted.")]
     public static partial void ResponseBodyFailed(ILogger logger, string route, string cluster, string destination, Exception exception);
+
+    [LoggerMessage(EventId = 1414, EventName = "GatewayMalformedRequest", Level = LogLevel.Information,
+        Message = "Route '{Route}': a request carrying the connection-specific field '{Field}', malformed in HTTP/2 and HTTP/3, is refused (400).")]
+    public static partial void MalformedRequest(ILogger logger, string route, string field);
 }

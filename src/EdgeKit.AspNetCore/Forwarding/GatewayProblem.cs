@@ -38,6 +38,15 @@ public static class GatewayProblem
     /// <summary>Problem type: the client's request body is larger than the route allows (413).</summary>
     public const string RequestBodyTooLarge = "urn:edgekit:problem:request-body-too-large";
 
+    /// <summary>Problem type: the request breaks its protocol's rules, e.g. an HTTP/2 request with a connection-specific field (400).</summary>
+    public const string MalformedRequest = "urn:edgekit:problem:malformed-request";
+
+    /// <summary>Problem type: no gateway route (nor other endpoint of the application) matches the request (404).</summary>
+    public const string RouteNotFound = "urn:edgekit:problem:route-not-found";
+
+    /// <summary>Problem type: a route matches the path but not the method (405, with <c>Allow</c>).</summary>
+    public const string MethodNotAllowed = "urn:edgekit:problem:method-not-allowed";
+
     /// <summary>
     /// Writes a problem response, unless the response has started (then the connection is aborted, so the client
     /// sees a truncated response rather than a complete-looking one) or the client is gone (nothing is written).

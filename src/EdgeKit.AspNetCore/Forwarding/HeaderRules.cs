@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeKit.AspNetCore.Forwarding;
@@ -62,8 +63,51 @@ internal static class HeaderRules
         return false;
     }
 
-    /// <summary>Whether a header value carries CR, LF or NUL, which could split or smuggle headers (RFC 9110 §5.5): such values are dropped.</summary>
-    public static bool IsUnsafeValue(string? value) => value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
+    // Every control character but HTAB: NUL, 0x01-0x08, LF, 0x0B-0x1F (CR among them) and DEL.
+    private static readonly SearchValues<char> s_controlCharacters = SearchValues.Create(
+        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\n\u000B\u000C\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
+
+    /// <summary>
+    /// Whether a header value carries a control character other than HTAB (RFC 9110 §5.5: CR, LF and NUL could split or
+    /// smuggle headers; the others are invalid and may be misread downstream): such values are dropped, in both
+    /// directions. One vectorized scan, no allocation.
+    /// </summary>
+    public static bool IsUnsafeValue(string? value) => value is not null && value.AsSpan().IndexOfAny(s_controlCharacters) >= 0;
+
+    /// <summary>
+    /// The connection-specific fields an HTTP/2 or HTTP/3 request must not carry (RFC 9113 §8.2.2, RFC 9114 §4.2), which
+    /// Kestrel accepts (it refuses <c>Connection</c> and a <c>TE</c> other than <c>trailers</c> itself); <see langword="null"/> when there is none.
+    /// </summary>
+    public static string? FindConnectionSpecificField(Microsoft.AspNetCore.Http.IHeaderDictionary headers)
+    {
+        if (headers.ContainsKey(HeaderNames.KeepAlive))
+        {
+            return HeaderNames.KeepAlive;
+        }
+
+        if (headers.ContainsKey(HeaderNames.ProxyConnection))
+        {
+            return HeaderNames.ProxyConnection;
+        }
+
+        if (headers.ContainsKey(HeaderNames.TransferEncoding))
+        {
+            return HeaderNames.TransferEncoding;
+        }
+
+        if (headers.ContainsKey(HeaderNames.Upgrade))
+        {
+            return HeaderNames.Upgrade;
+        }
+
+        var te = headers.TE;
+        if (te.Count > 0 && !(te.Count == 1 && string.Equals(te.ToString().Trim(), "trailers", StringComparison.OrdinalIgnoreCase)))
+        {
+            return HeaderNames.TE;
+        }
+
+        return null;
+    }
 
     /// <summary>Whether a <c>TE</c> header asks for trailers (the only value forwarded, and only to HTTP/2 backends).</summary>
     public static bool AsksForTrailers(string? te) => IsListedIn("trailers", te);

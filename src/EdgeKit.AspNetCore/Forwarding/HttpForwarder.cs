@@ -7,6 +7,7 @@ using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Http;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -52,6 +53,15 @@ internal sealed class HttpForwarder
             GatewayLog.ClusterNotFound(_logger, route.Id, clusterName);
             return GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.ClusterNotFound,
                 "Service unavailable", "The route's service is not configured.");
+        }
+
+        if (context.Request.Protocol.Length != 8 /* "HTTP/1.1" and "HTTP/1.0": the usual case costs one comparison */
+            && (HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol))
+            && HeaderRules.FindConnectionSpecificField(context.Request.Headers) is { } field)
+        {
+            GatewayLog.MalformedRequest(_logger, route.Id, field);
+            return GatewayProblem.WriteAsync(context, StatusCodes.Status400BadRequest, GatewayProblem.MalformedRequest,
+                "Malformed request", $"An {context.Request.Protocol} request must not carry the connection-specific field '{field.ToLowerInvariant()}'.");
         }
 
         if (route.Options.MaxRequestBodySize is { } maxBody)
@@ -487,7 +497,7 @@ internal sealed class HttpForwarder
             if (FindBadRequest(content.Error) is { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
                 await GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
-                    "Request body too large", "The request body is larger than the route allows.").ConfigureAwait(false);
+                    "Request body too large", BodyLimitDetail(context, route)).ConfigureAwait(false);
             }
             else
             {
@@ -518,6 +528,20 @@ internal sealed class HttpForwarder
         await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
             "Bad gateway", "The service failed to answer.").ConfigureAwait(false);
         return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
+    }
+
+    /// <summary>Which limit the body crossed: the route's <c>MaxRequestBodySize</c>, or the server's (Kestrel's) when the route sets none.</summary>
+    private static string BodyLimitDetail(HttpContext context, GatewayRoute route)
+    {
+        long? limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        if (route.Options.MaxRequestBodySize is { } routeLimit && (limit is null || limit == routeLimit))
+        {
+            return $"The request body may be at most {routeLimit} bytes.";
+        }
+
+        return limit is { } serverLimit
+            ? $"The request body is larger than the server accepts (at most {serverLimit} bytes)."
+            : "The request body is larger than the server accepts.";
     }
 
     private static BadHttpRequestException? FindBadRequest(Exception? exception)

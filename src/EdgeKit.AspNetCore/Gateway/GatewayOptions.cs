@@ -25,6 +25,9 @@ public sealed class GatewayOptions
     /// </summary>
     public Dictionary<string, IdentityForwarding.IdentityForwardingOptions> IdentityForwarding { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>What the status API and the dashboard show (<c>EdgeKit:Status</c>).</summary>
+    public GatewayStatusOptions Status { get; set; } = new();
+
     /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
     /// <param name="id">The route id.</param>
     /// <returns>The route's options.</returns>

@@ -151,10 +151,14 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
         public override RateLimiterStatistics? GetStatistics() => null;
 
+        // ASP.NET's middleware calls AttemptAcquire and, when it is refused, AcquireAsync: deciding in both would take
+        // (and count, in edgekit.ratelimit.decisions and the statistics) every refused request twice, and a request
+        // that waits in the queue would count as refused, then accepted. The decision is made once, in AcquireAsync,
+        // which completes synchronously unless the request waits.
         protected override RateLimitLease AttemptAcquireCore(int permitCount)
         {
-            var context = TakeContext();
-            return policy.OnDecided(context, policy.Limiter.AttemptAcquire(policy._keySelector(context), permitCount));
+            TakeContext();
+            return Deferred.Instance;
         }
 
         protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
@@ -171,5 +175,21 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
         private async ValueTask<RateLimitLease> AwaitAsync(HttpContext context, ValueTask<RateLimitLease> pending) =>
             policy.OnDecided(context, await pending.ConfigureAwait(false));
+    }
+
+    /// <summary>"Not decided here": the middleware then asks <c>AcquireAsync</c>, which decides.</summary>
+    private sealed class Deferred : RateLimitLease
+    {
+        public static readonly Deferred Instance = new();
+
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
     }
 }

@@ -16,17 +16,18 @@ internal static class GatewayStatusWriter
         var registry = (ClusterRegistry)services.GetService(typeof(ClusterRegistry))!;
         var time = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System;
         var rateLimits = (RateLimiting.EdgeKitRateLimitPolicies?)services.GetService(typeof(RateLimiting.EdgeKitRateLimitPolicies));
+        var options = (Microsoft.Extensions.Options.IOptionsMonitor<GatewayOptions>?)services.GetService(typeof(Microsoft.Extensions.Options.IOptionsMonitor<GatewayOptions>));
         return async context =>
         {
             context.Response.ContentType = "application/json";
             context.Response.Headers.CacheControl = "no-store";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            Write(writer, configuration.Current, registry, time, rateLimits);
+            Write(writer, configuration.Current, registry, time, rateLimits, options?.CurrentValue.Status.ShowAddresses ?? true);
             await writer.FlushAsync(context.RequestAborted);
         };
     }
 
-    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time, RateLimiting.EdgeKitRateLimitPolicies? rateLimits = null)
+    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time, RateLimiting.EdgeKitRateLimitPolicies? rateLimits = null, bool showAddresses = true)
     {
         writer.WriteStartObject();
         writer.WriteString("generatedAt", time.GetUtcNow());
@@ -65,7 +66,12 @@ internal static class GatewayStatusWriter
             {
                 writer.WriteStartObject();
                 writer.WriteString("id", destination.Id);
-                writer.WriteString("address", destination.Address.ToString());
+                if (showAddresses)
+                {
+                    // Sensitive: the internal network's layout (see GatewayStatusOptions.ShowAddresses).
+                    writer.WriteString("address", destination.Address.ToString());
+                }
+
                 writer.WriteNumber("weight", destination.Weight);
                 writer.WriteNumber("effectiveWeight", destination.EffectiveWeight);
                 writer.WriteString("health", destination.Health.ToString());

@@ -8,7 +8,8 @@ namespace EdgeKit.Aggregation;
 
 /// <summary>
 /// Gives each client named <see cref="AggregateHttpClientNames.ForCluster"/> its cluster's balancing handler and a
-/// logical base address, unless the application already added a balancing handler to it.
+/// logical base address, unless the application already added a balancing handler to it, over a primary handler that
+/// delivers each leg at most once (<see cref="SocketsHttpHandlerExtensions.UseSingleDelivery"/>) and keeps no cookies.
 /// </summary>
 /// <remarks>
 /// An <see cref="IConfigureNamedOptions{TOptions}"/> runs before the post-configuration that places EdgeKit's resilience
@@ -28,6 +29,10 @@ internal sealed class AggregateClusterClientConfigurator : IConfigureNamedOption
         string cluster = name[AggregateHttpClientNames.Prefix.Length..];
         var baseAddress = new Uri(Uri.CheckHostName(cluster) == UriHostNameType.Dns ? $"http://{cluster}/" : "http://edgekit-aggregate/");
         options.HttpClientActions.Add(client => client.BaseAddress ??= baseAddress);
+        // First, so a primary handler the application configures for this name replaces it. Each leg is delivered at
+        // most once (a resend is the resilience handler's decision), and no cookie a backend sets is kept and sent with
+        // other callers' legs.
+        SocketsHttpHandlerExtensions.UseSingleDeliveryByDefault(options, static () => new SocketsHttpHandler { UseCookies = false });
         options.HttpMessageHandlerBuilderActions.Add(builder =>
         {
             if (!builder.AdditionalHandlers.Any(h => h is BalancingHandler))

@@ -1,7 +1,9 @@
+using EdgeKit.Destinations;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using EdgeKit.Http;
 using EdgeKit.Telemetry;
 
 namespace EdgeKit.Aggregation;
@@ -167,13 +169,17 @@ internal sealed class AggregateRun
         }
         catch (AggregateLegException ex)
         {
-            state.Fail(ex.Outcome, ex.Message, ex.StatusCode);
+            state.Fail(ex.Outcome, ex.Message, ex.StatusCode, ex.InnerException);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
+        catch (OperationCanceledException ex)
         {
-            // OperationCanceledException without our tokens: HttpClient.Timeout.
-            state.Fail(ex is OperationCanceledException ? AggregateLegOutcome.Timeout : AggregateLegOutcome.RequestFailed,
-                $"the request failed: {ex.GetBaseException().Message}");
+            // Without our tokens: HttpClient.Timeout.
+            state.Fail(AggregateLegOutcome.Timeout, "it did not complete within its HttpClient's timeout", error: ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException)
+        {
+            // A stable name, never the exception's message (which can carry the backend's address): that goes to the log.
+            state.Fail(AggregateLegOutcome.RequestFailed, $"the request failed ({(ex is HttpRequestException or HttpIOException ? RequestErrorTypes.FromException(ex) : RequestErrorTypes.TransportError)})", error: ex);
         }
         finally
         {
@@ -191,7 +197,7 @@ internal sealed class AggregateRun
             state.Dispose();
             if (state.Outcome != AggregateLegOutcome.Cancelled)
             {
-                EdgeKitLog.LegFailed(_aggregator.Logger, _aggregator.Name, leg.Name, leg.Required ? "required" : "optional", state.Outcome, state.Detail!);
+                EdgeKitLog.LegFailed(_aggregator.Logger, _aggregator.Name, leg.Name, leg.Required ? "required" : "optional", state.Outcome, state.Detail!, state.Error);
                 // Crossing the aggregate's total bound fails it whichever leg crosses it.
                 if ((leg.Required || state.TotalExceeded) && Interlocked.CompareExchange(ref _failedLeg, leg.Index, -1) == -1)
                 {
@@ -277,7 +283,7 @@ internal sealed class AggregateRun
             }
             catch (JsonException ex)
             {
-                throw new AggregateLegException(AggregateLegOutcome.InvalidJson, $"the response of leg '{leg.Name}' is not valid JSON ({ex.Message})");
+                throw new AggregateLegException(AggregateLegOutcome.InvalidJson, $"the response of leg '{leg.Name}' is not valid JSON", inner: ex);
             }
 
             if (leg.Options.Output == AggregateLegOutput.Merge && state.Document.RootElement.ValueKind != JsonValueKind.Object)

@@ -25,11 +25,15 @@ internal sealed class LegState(CompiledLeg leg) : IDisposable
     /// <summary>The parsed response, when another leg needs values from it.</summary>
     public JsonDocument? Document { get; set; }
 
-    public void Fail(AggregateLegOutcome outcome, string detail, int? statusCode = null)
+    /// <summary>What caused the failure, for the log only: its message never reaches a response.</summary>
+    public Exception? Error { get; private set; }
+
+    public void Fail(AggregateLegOutcome outcome, string detail, int? statusCode = null, Exception? error = null)
     {
         Outcome = outcome;
         Detail = detail;
         StatusCode = statusCode;
+        Error = error;
     }
 
     public void Dispose()

@@ -72,7 +72,7 @@ public static class RequestErrorTypes
 
     /// <summary>
     /// The <c>error.type</c> of a request that failed with <paramref name="exception"/> before a response arrived: the
-    /// identifier of an <see cref="HttpRequestException"/>'s <see cref="HttpRequestError"/>, <see cref="Timeout"/> for a
+    /// identifier of an <see cref="HttpRequestException"/>'s or <see cref="HttpIOException"/>'s <see cref="HttpRequestError"/>, <see cref="Timeout"/> for a
     /// <see cref="TimeoutException"/> or a cancellation caused by one, <see cref="TransportError"/> for an
     /// <see cref="HttpRequestException"/> of unknown cause, and otherwise the exception's full type name (as OpenTelemetry
     /// recommends when no better identifier exists).
@@ -84,26 +84,29 @@ public static class RequestErrorTypes
         ArgumentNullException.ThrowIfNull(exception);
         return exception switch
         {
-            HttpRequestException http => http.HttpRequestError switch
-            {
-                HttpRequestError.ConnectionError => ConnectionError,
-                HttpRequestError.NameResolutionError => NameResolutionError,
-                HttpRequestError.SecureConnectionError => SecureConnectionError,
-                HttpRequestError.ProxyTunnelError => ProxyTunnelError,
-                HttpRequestError.HttpProtocolError => HttpProtocolError,
-                HttpRequestError.ExtendedConnectNotSupported => ExtendedConnectNotSupported,
-                HttpRequestError.VersionNegotiationError => VersionNegotiationError,
-                HttpRequestError.UserAuthenticationError => UserAuthenticationError,
-                HttpRequestError.InvalidResponse => InvalidResponse,
-                HttpRequestError.ResponseEnded => ResponseEnded,
-                HttpRequestError.ConfigurationLimitExceeded => ConfigurationLimitExceeded,
-                _ => TransportError,
-            },
+            HttpRequestException http => FromHttpRequestError(http.HttpRequestError),
+            HttpIOException io => FromHttpRequestError(io.HttpRequestError),
             TimeoutException => Timeout,
             OperationCanceledException { InnerException: TimeoutException } => Timeout,
             _ => exception.GetType().FullName ?? Other,
         };
     }
+
+    private static string FromHttpRequestError(HttpRequestError error) => error switch
+    {
+        HttpRequestError.ConnectionError => ConnectionError,
+        HttpRequestError.NameResolutionError => NameResolutionError,
+        HttpRequestError.SecureConnectionError => SecureConnectionError,
+        HttpRequestError.ProxyTunnelError => ProxyTunnelError,
+        HttpRequestError.HttpProtocolError => HttpProtocolError,
+        HttpRequestError.ExtendedConnectNotSupported => ExtendedConnectNotSupported,
+        HttpRequestError.VersionNegotiationError => VersionNegotiationError,
+        HttpRequestError.UserAuthenticationError => UserAuthenticationError,
+        HttpRequestError.InvalidResponse => InvalidResponse,
+        HttpRequestError.ResponseEnded => ResponseEnded,
+        HttpRequestError.ConfigurationLimitExceeded => ConfigurationLimitExceeded,
+        _ => TransportError,
+    };
 
     private static string[] CreateStatusTexts()
     {

@@ -17,6 +17,10 @@ public static class HttpClientBuilderEdgeKitExtensions
     /// <c>AddStandardResilienceHandler()</c>) so the balancing handler sits inside it and every retry or hedged attempt
     /// picks a destination again. A retry resends the same request and so avoids the destinations its earlier attempts
     /// failed on; a hedged attempt is a copy of the request and does not know them. See docs/resilience.md.</para>
+    /// <para>The client's primary handler becomes a <see cref="System.Net.Http.SocketsHttpHandler"/> that sends each request
+    /// at most once (<see cref="SocketsHttpHandlerExtensions.UseSingleDelivery"/>): otherwise it resends, unseen by the
+    /// balancing handler and by any retry budget, a request without a body whose connection closed before the response.
+    /// A primary handler you configure for the client replaces it; call <c>UseSingleDelivery()</c> on yours.</para>
     /// <para>The client's <see cref="System.Net.Http.HttpClient.BaseAddress"/> is logical, e.g. <c>http://orders/</c>; only its
     /// path and query reach the destination.</para>
     /// </remarks>
@@ -30,6 +34,9 @@ public static class HttpClientBuilderEdgeKitExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(clusterName);
         builder.Services.AddEdgeKit();
         builder.AddHttpMessageHandler(sp => new BalancingHandler(sp.GetRequiredService<ClusterRegistry>().GetCluster(clusterName)));
+        // The balancing handler sees one attempt per send: no hidden resend by the transport below it.
+        builder.Services.Configure<Microsoft.Extensions.Http.HttpClientFactoryOptions>(builder.Name,
+            static options => SocketsHttpHandlerExtensions.UseSingleDeliveryByDefault(options, static () => new SocketsHttpHandler()));
         return builder;
     }
 }

@@ -99,7 +99,7 @@ internal static partial class EdgeKitLog
 
     [LoggerMessage(EventId = 1250, EventName = "AggregateLegFailed", Level = LogLevel.Warning,
         Message = "Aggregate '{Aggregate}': {Requirement} leg '{Leg}' failed ({Outcome}): {Detail}.")]
-    public static partial void LegFailed(ILogger logger, string aggregate, string leg, string requirement, Aggregation.AggregateLegOutcome outcome, string detail);
+    public static partial void LegFailed(ILogger logger, string aggregate, string leg, string requirement, Aggregation.AggregateLegOutcome outcome, string detail, Exception? exception);
 
     [LoggerMessage(EventId = 1251, EventName = "AggregateFailed", Level = LogLevel.Warning,
         Message = "Aggregate '{Aggregate}' answered {Status}: {Detail}")]

@@ -20,12 +20,16 @@ public sealed class DashboardTests
         ["Routes:shop:Cluster"] = "shop",
     };
 
-    [Fact]
-    public async Task The_page_loads_in_headless_Chromium_and_a_stopped_backend_turns_unhealthy_on_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_page_loads_in_headless_Chromium_and_a_stopped_backend_turns_unhealthy_on_it(bool showAddresses)
     {
         await using var alpha = await EchoBackend.StartAsync("alpha");
         await using var bravo = await EchoBackend.StartAsync("bravo");
-        await using var gateway = await GatewayHost.StartAsync(Settings(alpha, bravo), configureApp: app => app.MapEdgeKitDashboard("anonymous"));
+        var settings = Settings(alpha, bravo);
+        settings["Status:ShowAddresses"] = showAddresses ? "true" : "false";
+        await using var gateway = await GatewayHost.StartAsync(settings, configureApp: app => app.MapEdgeKitDashboard("anonymous"));
         for (int i = 0; i < 20; i++)
         {
             (await gateway.Client.GetAsync("/shop/item")).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -49,6 +53,8 @@ public sealed class DashboardTests
             .GetValue<string>().Should().Be("rgb(207, 34, 46)");
         (await browser.EvaluateAsync("document.querySelector('tr[data-destination=\"shop/alpha\"]').dataset.health"))!.GetValue<string>().Should().Be("Healthy");
         (await browser.EvaluateAsync("performance.getEntriesByType('navigation').length"))!.GetValue<int>().Should().Be(1, "the page was never reloaded");
+        string feed = await gateway.Client.GetStringAsync("/edgekit/dashboard/status.json");
+        feed.Contains(new Uri(alpha.Address).Authority, StringComparison.Ordinal).Should().Be(showAddresses);
     }
 
     [Fact]

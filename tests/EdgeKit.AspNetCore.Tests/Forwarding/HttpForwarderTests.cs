@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -217,7 +218,36 @@ public sealed class HttpForwarderTests
 
         using var response = await gateway.Client.SendAsync(request);
 
-        await ShouldBeProblem(response, HttpStatusCode.RequestEntityTooLarge, "urn:edgekit:problem:request-body-too-large", "The request body is larger than the route allows.");
+        await ShouldBeProblem(response, HttpStatusCode.RequestEntityTooLarge, "urn:edgekit:problem:request-body-too-large", "The request body may be at most 1000 bytes.");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_over_the_servers_limit_on_a_route_without_one_is_413_naming_the_servers_limit(bool chunked)
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        backend.Override = async context =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            context.Response.StatusCode = 200;
+        };
+        await using var gateway = await GatewayHost.StartAsync(
+            OneRoute(backend.Address),
+            builder => builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2000));
+        var request = new HttpRequestMessage(HttpMethod.Post, "/upload") { Content = new StreamContent(new MemoryStream(new byte[5000])) };
+        if (chunked)
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+        else
+        {
+            request.Content.Headers.ContentLength = 5000;
+        }
+
+        using var response = await gateway.Client.SendAsync(request);
+
+        await ShouldBeProblem(response, HttpStatusCode.RequestEntityTooLarge, "urn:edgekit:problem:request-body-too-large", "The request body is larger than the server accepts (at most 2000 bytes).");
     }
 
     [Fact]

@@ -58,4 +58,51 @@ public sealed class GatewayAggregateRouteTests
         var error = (await act.Should().ThrowAsync<EdgeKitConfigurationException>()).Which;
         error.Errors.Should().Equal("EdgeKit:Routes:r: Aggregate 'unknown' does not exist (known aggregates: known).");
     }
+
+    public static TheoryData<string?, string, string> BrokenLegs() => new()
+    {
+        // Nothing listens: "Connection refused".
+        { null, "connection_error", "Connection refused" },
+        { "HTTP/1.1 ABC Bad\r\nContent-Length: 0\r\n\r\n", "invalid_response", "invalid status code" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\":", "response_ended", "ended prematurely" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{not json!!}", "not valid JSON", "is an invalid start of a property name" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenLegs))]
+    public async Task A_failed_leg_is_described_by_a_stable_phrase_and_its_exception_only_in_the_log(string? reply, string phrase, string exceptionText)
+    {
+        await using var backend = DroppingBackend.Start(reply: reply ?? "");
+        string address = backend.Address;
+        if (reply is null)
+        {
+            await backend.DisposeAsync(); // the port is closed now
+        }
+
+        await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Clusters:c:Destinations:d:Address"] = address,
+            ["Aggregates:agg:Legs:0:Name"] = "leg",
+            ["Aggregates:agg:Legs:0:Cluster"] = "c",
+            ["Aggregates:agg:Legs:0:Path"] = "/leg",
+            ["Routes:agg:Match:Path"] = "/agg",
+            ["Routes:agg:Aggregate"] = "agg",
+        });
+
+        using var response = await gateway.Client.GetAsync("/agg");
+        string body = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        string expected = phrase == "not valid JSON"
+            ? "The required leg 'leg' of aggregate 'agg' failed: the response of leg 'leg' is not valid JSON."
+            : $"The required leg 'leg' of aggregate 'agg' failed: the request failed ({phrase}).";
+        JsonNode.Parse(body)!["detail"]!.GetValue<string>().Should().Be(expected);
+        body.Should().NotContain(exceptionText).And.NotContain("127.0.0.1");
+        if (phrase != "not valid JSON") // a leg whose JSON is only checked, not parsed, has no exception
+        {
+            // The cause, with its message, is logged with the leg's failure (event 1250).
+            gateway.Logs.Exceptions.Should().Contain(e => e.EventId == 1250 && e.Exception.ToString().Contains(exceptionText, StringComparison.OrdinalIgnoreCase));
+        }
+    }
 }

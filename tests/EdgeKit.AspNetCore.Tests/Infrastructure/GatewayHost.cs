@@ -103,7 +103,16 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public IReadOnlyCollection<(int EventId, LogLevel Level, string Message)> Entries => _entries;
 
-    internal void CopyFrom(CapturedLogs other) => _entries = other._entries;
+    private System.Collections.Concurrent.ConcurrentQueue<(int EventId, Exception Exception)> _exceptions = new();
+
+    /// <summary>The exceptions logged with an entry, by event id.</summary>
+    public IReadOnlyCollection<(int EventId, Exception Exception)> Exceptions => _exceptions;
+
+    internal void CopyFrom(CapturedLogs other)
+    {
+        _entries = other._entries;
+        _exceptions = other._exceptions;
+    }
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -118,7 +127,13 @@ public sealed class CapturedLogs : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             owner._entries.Enqueue((eventId.Id, logLevel, formatter(state, exception)));
+            if (exception is not null)
+            {
+                owner._exceptions.Enqueue((eventId.Id, exception));
+            }
+        }
     }
 }

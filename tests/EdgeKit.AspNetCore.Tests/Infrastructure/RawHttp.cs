@@ -69,6 +69,22 @@ public sealed record RawResponse(string Text)
     /// <summary>The status code, or 0 when nothing came back.</summary>
     public int Status => Text.Length >= 12 && Text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) ? int.Parse(Text.AsSpan(9, 3), provider: System.Globalization.CultureInfo.InvariantCulture) : 0;
 
+    /// <summary>The value of the first header field named <paramref name="name"/> (case-insensitive), or <see langword="null"/>.</summary>
+    public string? Header(string name)
+    {
+        int end = Text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        foreach (var line in (end < 0 ? Text : Text[..end]).Split("\r\n").Skip(1))
+        {
+            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line.AsSpan(0, colon).Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return line[(colon + 1)..].Trim(' ');
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The body (after the blank line), with chunked framing removed.</summary>
     public string Body
     {

@@ -73,6 +73,41 @@ public sealed class GatewayStatusTests
         served.Should().Be(1, "one request went through the gateway");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task Destination_addresses_are_listed_unless_ShowAddresses_is_false(string? showAddresses)
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = backend.Address + "/v1",
+            ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+            ["Routes:orders:Cluster"] = "orders",
+        };
+        if (showAddresses is not null)
+        {
+            settings["Status:ShowAddresses"] = showAddresses;
+        }
+
+        await using var gateway = await GatewayHost.StartAsync(settings, configureApp: app => app.MapEdgeKitStatus("anonymous"));
+
+        string body = await gateway.Client.GetStringAsync("/edgekit/status");
+
+        var destination = JsonNode.Parse(body)!["clusters"]![0]!["destinations"]![0]!.AsObject();
+        destination["id"]!.GetValue<string>().Should().Be("o1");
+        if (showAddresses == "false")
+        {
+            destination.ContainsKey("address").Should().BeFalse();
+            body.Should().NotContain(new Uri(backend.Address).Authority).And.NotContain("/v1");
+        }
+        else
+        {
+            destination["address"]!.GetValue<string>().Should().Be(backend.Address + "/v1");
+        }
+    }
+
     [Fact]
     public void The_status_endpoint_needs_an_explicit_policy()
     {
