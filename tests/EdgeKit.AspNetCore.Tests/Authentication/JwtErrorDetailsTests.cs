@@ -195,6 +195,20 @@ public sealed class JwtErrorDetailsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_crit_header_is_described_with_its_extension_name_escaped()
+    {
+        string token = _issuer.CreateToken("rsa-1", new TokenSpec { HeaderClaims = new() { ["crit"] = new[] { "ext\"\r\n" } } });
+
+        var plain = await SendAsync(_gateway, token);
+        var detailed = await SendAsync(_detailed, token);
+
+        plain.Challenges.Should().Equal(BareChallenge);
+        detailed.Challenges.Should().Equal(
+            BareChallenge + ", error_description=\"The token's crit header parameter lists 'ext\\\"??', an extension the gateway does not understand.\"");
+        _backend.Requests.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_long_issuer_is_cut_in_the_details()
     {
         string issuer = "https://issuer.invalid/" + new string('a', 300);
