@@ -24,15 +24,10 @@ public sealed class JwtGatewayFixture : IAsyncLifetime
         Gateway = await StartGatewayAsync(Issuer, Backend);
     }
 
-    internal static Task<TestApp> StartGatewayAsync(TokenIssuer issuer, EchoBackend backend, Action<EdgeKit.AspNetCore.Authentication.EdgeKitJwtOptions>? configure = null, string? environment = null) =>
+    internal static Task<TestApp> StartGatewayAsync(TokenIssuer issuer, EchoBackend backend, Action<EdgeKit.AspNetCore.Authentication.EdgeKitJwtOptions>? configure = null) =>
         TestApp.StartAsync(
             builder =>
             {
-                if (environment is not null)
-                {
-                    TestSupport.HostEnvironments.Use(builder, environment);
-                }
-
                 builder.Services.AddAuthentication().AddEdgeKitJwt(o =>
                 {
                     o.Authority = issuer.Issuer;
