@@ -1,3 +1,4 @@
+using EdgeKit.Auth;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,10 @@ internal sealed class EdgeKitJwtBearerSetup(
 
         var settings = edgeKitOptions.Get(name);
         options.MapInboundClaims = false;
+
+        // JwtBearer's own details echo token values unescaped (a quote or CR/LF in "iss" breaks the header) and tell a
+        // caller which key ids exist; the challenge below writes EdgeKit's instead (see EdgeKitJwtOptions.IncludeErrorDetails).
+        options.IncludeErrorDetails = false;
         options.RequireHttpsMetadata = settings.RequireHttpsMetadata;
         options.RefreshOnIssuerKeyNotFound = true;
         options.AutomaticRefreshInterval = settings.AutomaticRefreshInterval;
@@ -117,6 +122,8 @@ internal sealed class EdgeKitJwtBearerSetup(
         var onMessageReceived = events.OnMessageReceived;
         var onAuthenticationFailed = events.OnAuthenticationFailed;
         var onTokenValidated = events.OnTokenValidated;
+        var onChallenge = events.OnChallenge;
+        bool includeDetails = settings.IncludeErrorDetails;
 
         events.OnMessageReceived = context =>
         {
@@ -125,7 +132,7 @@ internal sealed class EdgeKitJwtBearerSetup(
                 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
                 Reject(logger, name, "too_large");
-                context.Fail($"The bearer token exceeds {maxSize} bytes.");
+                context.Fail(new TokenRejectedException($"The bearer token exceeds {maxSize} bytes."));
                 return Task.CompletedTask;
             }
 
@@ -138,18 +145,36 @@ internal sealed class EdgeKitJwtBearerSetup(
         };
         events.OnTokenValidated = context =>
         {
+            if (context.SecurityToken is JsonWebToken jwt && !JwtCriticalHeader.IsAcceptable(jwt.EncodedHeader, out string reason, out string description))
+            {
+                Reject(logger, name, reason);
+                context.Fail(new TokenRejectedException(description));
+                return Task.CompletedTask;
+            }
+
             if (maxLifetime is { } max && context.SecurityToken is JsonWebToken token)
             {
                 var start = token.ValidFrom != DateTime.MinValue ? token.ValidFrom : token.IssuedAt;
                 if (start == DateTime.MinValue || token.ValidTo - start > max)
                 {
                     Reject(logger, name, "lifetime_too_long");
-                    context.Fail($"The token's lifetime exceeds {max}, or it has neither nbf nor iat.");
+                    context.Fail(new TokenRejectedException($"The token's lifetime exceeds {max}, or it has neither nbf nor iat."));
                     return Task.CompletedTask;
                 }
             }
 
             return onTokenValidated(context);
+        };
+        events.OnChallenge = context =>
+        {
+            if (context.AuthenticateFailure is { } failure)
+            {
+                // A token was presented and refused (RFC 6750 §3.1); a request without one gets the bare challenge.
+                context.Error = "invalid_token";
+                context.ErrorDescription = includeDetails ? HeaderText.ToQuotedStringContent(Describe(failure)) : null;
+            }
+
+            return onChallenge(context);
         };
         options.Events = events;
     }
@@ -159,6 +184,29 @@ internal sealed class EdgeKitJwtBearerSetup(
         EdgeKitMetrics.RecordAuthFailure(scheme, reason);
         EdgeKitLog.AuthenticationFailed(logger, scheme, reason);
     }
+
+    /// <summary>
+    /// Why a token was refused, as a sentence for <see cref="EdgeKitJwtOptions.IncludeErrorDetails"/> (development):
+    /// values from the token (issuer, audience) are quoted, cut to 100 characters, and still need escaping.
+    /// </summary>
+    internal static string Describe(Exception exception) => exception switch
+    {
+        TokenRejectedException => exception.Message,
+        SecurityTokenExpiredException e => $"The token expired at '{e.Expires:O}'.",
+        SecurityTokenNotYetValidException e => $"The token is not valid before '{e.NotBefore:O}'.",
+        SecurityTokenNoExpirationException => "The token has no expiration time.",
+        SecurityTokenInvalidLifetimeException e => $"The token's lifetime is invalid (not before '{e.NotBefore:O}', expires '{e.Expires:O}').",
+        SecurityTokenInvalidIssuerException e => string.IsNullOrEmpty(e.InvalidIssuer) ? "The token's issuer is not accepted." : $"The issuer '{Cut(e.InvalidIssuer)}' is not accepted.",
+        SecurityTokenInvalidAudienceException e => string.IsNullOrEmpty(e.InvalidAudience) ? "The token's audience is not accepted." : $"The audience '{Cut(e.InvalidAudience)}' is not accepted.",
+        SecurityTokenSignatureKeyNotFoundException => "The signature key was not found.",
+        SecurityTokenInvalidAlgorithmException => "The signature algorithm is not accepted.",
+        SecurityTokenInvalidSignatureException => "The signature is invalid.",
+        SecurityTokenMalformedException or ArgumentException => "The token is malformed.",
+        AggregateException e => string.Join(" ", e.InnerExceptions.Select(Describe)),
+        _ => "The token is invalid.",
+    };
+
+    private static string Cut(string value) => value.Length <= 100 ? value : value[..100] + "...";
 
     /// <summary>A fixed word for why IdentityModel rejected a token (never the token or its claims).</summary>
     internal static string ReasonOf(Exception? exception) => exception switch

@@ -81,6 +81,16 @@ public sealed class EdgeKitJwtOptions
     /// <summary>How often discovered keys are refreshed regardless. Default 12 hours; at least 5 minutes (Microsoft.IdentityModel's minimum).</summary>
     public TimeSpan AutomaticRefreshInterval { get; set; } = DefaultAutomaticRefreshInterval;
 
+    /// <summary>
+    /// Whether a refused token's 401 says why: <see langword="false"/> (default) answers every refusal with the same
+    /// <c>WWW-Authenticate: Bearer error="invalid_token"</c> and the same problem+json body, so that a caller cannot tell
+    /// an unknown key id from a bad signature or learn the expected issuer, audience or expiry; the reason is logged
+    /// (event 1300, <c>AuthenticationFailed</c>) and counted (<c>edgekit.auth.failures</c>). <see langword="true"/> adds
+    /// an <c>error_description</c> naming the reason, with any value taken from the token sanitised into an RFC 9110
+    /// quoted-string. For development only: refused at start when the host environment is <c>Production</c>.
+    /// </summary>
+    public bool IncludeErrorDetails { get; set; }
+
     /// <summary>The claim used as the user's name. Default <c>sub</c>.</summary>
     public string NameClaimType { get; set; } = "sub";
 

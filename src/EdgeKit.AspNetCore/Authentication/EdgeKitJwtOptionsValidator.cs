@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Tokens;
@@ -6,7 +7,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace EdgeKit.AspNetCore.Authentication;
 
 /// <summary>Checks <see cref="EdgeKitJwtOptions"/>, gathering every problem at once; run when the host starts.</summary>
-internal sealed class EdgeKitJwtOptionsValidator : IValidateOptions<EdgeKitJwtOptions>
+/// <param name="environment">The host's environment, when there is one: error details are refused in <c>Production</c>.</param>
+internal sealed class EdgeKitJwtOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<EdgeKitJwtOptions>
 {
     private static readonly HashSet<string> s_symmetric = new(StringComparer.Ordinal) { "HS256", "HS384", "HS512" };
     private static readonly HashSet<string> s_asymmetric = new(EdgeKitJwtOptions.DefaultValidAlgorithms, StringComparer.Ordinal);
@@ -15,7 +17,13 @@ internal sealed class EdgeKitJwtOptionsValidator : IValidateOptions<EdgeKitJwtOp
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        Validate(options, $"EdgeKit JWT scheme '{name}'", errors);
+        string path = $"EdgeKit JWT scheme '{name}'";
+        Validate(options, path, errors);
+        if (options.IncludeErrorDetails && environment is not null && environment.IsProduction())
+        {
+            errors.Add($"{path}: IncludeErrorDetails is on in the Production environment; it tells callers why their tokens fail (which key ids exist, the expected issuer, audience and expiry) and is for development only.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

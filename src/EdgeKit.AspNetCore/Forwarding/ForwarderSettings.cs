@@ -5,9 +5,10 @@ namespace EdgeKit.AspNetCore.Forwarding;
 /// <summary><see cref="ForwarderOptions"/> turned into what the request path needs, once per configuration.</summary>
 internal sealed class ForwarderSettings
 {
-    public ForwarderSettings(ForwarderOptions options, IReadOnlyDictionary<string, Affinity.ClusterAffinity>? affinity = null)
+    public ForwarderSettings(ForwarderOptions options, IReadOnlyDictionary<string, Affinity.ClusterAffinity>? affinity = null, IdentityForwarding.IdentityHeaderNames? identityHeaders = null)
     {
         DefaultTimeout = options.DefaultTimeout;
+        IdentityHeaders = identityHeaders is { IsEmpty: false } ? identityHeaders : null;
         Affinity = affinity is { Count: > 0 } ? System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(affinity, StringComparer.OrdinalIgnoreCase) : null;
         UpgradeIdleTimeout = options.UpgradeIdleTimeout;
         if (options.Via is { Length: > 0 } pseudonym)
@@ -21,6 +22,12 @@ internal sealed class ForwarderSettings
     /// <summary>Session affinity by cluster; <see langword="null"/> when no cluster has any.</summary>
     public System.Collections.Frozen.FrozenDictionary<string, Affinity.ClusterAffinity>? Affinity { get; }
     public TimeSpan UpgradeIdleTimeout { get; }
+
+    /// <summary>
+    /// Every identity header name of every identity-forwarding profile, or <see langword="null"/> for none: an incoming
+    /// header matching one (case ignored, <c>-</c> and <c>_</c> alike) is never forwarded, on any route.
+    /// </summary>
+    public IdentityForwarding.IdentityHeaderNames? IdentityHeaders { get; }
 
     /// <summary>The <c>Via</c> values added both ways, or <see langword="null"/> for none.</summary>
     public ViaValues? Via { get; }

@@ -137,7 +137,7 @@ internal sealed class HttpForwarder
         x.Outcome = RequestOutcome.Success;
         try
         {
-            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Activity, x.Settings, x.TakeReusableRequest());
+            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Activity, x.Settings, x.TakeReusableRequest(), _logger);
             x.Upgrade = UpgradeForwarder.Prepare(x.Context, x.Request, x.Cluster);
             if (x.Route.Transforms.RequestTransformArray.Length > 0)
             {
@@ -156,7 +156,7 @@ internal sealed class HttpForwarder
             }
 
             // Last, so no transform can re-add a header that only the gateway may set.
-            x.Route.IdentityForwarder?.Apply(x.Context, x.Request);
+            x.Route.IdentityForwarder?.Apply(x.Context, x.Request, incomingFiltered: true);
 
             try
             {
@@ -392,7 +392,7 @@ internal sealed class HttpForwarder
         state.GetRequestUri(PathEncoding.Encode(path.Value ?? string.Empty), query.Value);
 
     private static (HttpRequestMessage Request, StreamCopyHttpContent? Content) CreateRequest(
-        HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable)
+        HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable, ILogger logger)
     {
         var incoming = context.Request;
         var request = reusable ?? new HttpRequestMessage();
@@ -411,11 +411,19 @@ internal sealed class HttpForwarder
         string? connection = headers.Connection.Count == 0 ? null : headers.Connection.ToString();
         bool hasTransferEncoding = headers.TransferEncoding.Count > 0;
         bool dropTraceHeaders = Activity.Current is not null;
+        var identityHeaders = settings.IdentityHeaders;
         foreach (var header in headers)
         {
             string name = header.Key;
             if (HeaderRules.IsNeverForwardedRequestHeader(name) || HeaderRules.IsListedIn(name, connection))
             {
+                continue;
+            }
+
+            if (identityHeaders is not null && identityHeaders.Contains(name))
+            {
+                // Only the gateway sets identity headers, on every route: a client's copy, in any spelling, is dropped.
+                IdentityForwarding.IdentityForwarder.Stripped(logger, name);
                 continue;
             }
 

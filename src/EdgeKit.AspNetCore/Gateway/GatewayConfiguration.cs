@@ -184,7 +184,8 @@ internal sealed class GatewayConfiguration : IDisposable
             affinity[cluster] = new ClusterAffinity(affinityOptions, new AffinityValueProtector(cluster, keys, _dataProtection));
         }
 
-        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity), clusters);
+        var identityHeaders = IdentityForwarding.IdentityHeaderNames.From(options.IdentityForwarding.Values);
+        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity, identityHeaders), clusters);
         return true;
     }
 

@@ -21,7 +21,8 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Identity forwarding settings by name (<c>EdgeKit:IdentityForwarding:&lt;name&gt;</c>), referred to by routes'
-    /// <see cref="GatewayRouteOptions.IdentityForwarding"/>.
+    /// <see cref="GatewayRouteOptions.IdentityForwarding"/>. The identity header names of every entry are protected on
+    /// every route: an incoming header matching one (case ignored, <c>-</c> and <c>_</c> alike) is never forwarded.
     /// </summary>
     public Dictionary<string, IdentityForwarding.IdentityForwardingOptions> IdentityForwarding { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -43,6 +43,7 @@ internal static class GatewayOptionsValidator
         ValidateAffinity(options, clusters, errors);
         var transformDefaults = RouteTransformDefaults.Parse(options, errors);
         var identityForwarders = BuildIdentityForwarders(options, errors);
+        var identityHeaders = IdentityHeaderNames.From(options.IdentityForwarding?.Values ?? (IEnumerable<IdentityForwardingOptions?>)[]);
         var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (id, route) in options.Routes)
         {
@@ -66,6 +67,7 @@ internal static class GatewayOptionsValidator
 
             int before = errors.Count;
             ValidateTarget(path, route, clusters, aggregates, errors);
+            ValidateAggregateHeaders(path, route, aggregates, identityHeaders, errors);
             Protocols.GrpcWebRouteValidator.Validate(path, route, clusters, errors);
             ValidateMatch(path, route.Match, errors);
             if (route.CachePolicy is { } cachePolicy && !(cachePolicies?.Contains(cachePolicy, StringComparer.OrdinalIgnoreCase) ?? false))
@@ -255,6 +257,22 @@ internal static class GatewayOptionsValidator
                 string known = aggregates.Aggregates.Count == 0 ? "none are configured" : "known aggregates: " + string.Join(", ", aggregates.Aggregates.Keys.Order(StringComparer.OrdinalIgnoreCase));
                 errors.Add($"{path}: Aggregate '{route.Aggregate}' does not exist ({known}).");
             }
+        }
+    }
+
+    /// <summary>An aggregate route must not pass on a client's copy of a header that only the gateway sets (an identity header).</summary>
+    private static void ValidateAggregateHeaders(string path, GatewayRouteOptions route, AggregationOptions? aggregates, IdentityHeaderNames identityHeaders, List<string> errors)
+    {
+        if (identityHeaders.IsEmpty || route.Aggregate is not { } name || aggregates is null || !aggregates.Aggregates.TryGetValue(name, out var aggregate) || aggregate is null)
+        {
+            return;
+        }
+
+        var forwarded = (aggregate.ForwardedRequestHeaders ?? (IEnumerable<string>)AggregateOptions.DefaultForwardedRequestHeaders)
+            .Concat((aggregate.Legs ?? []).SelectMany(leg => leg?.ForwardedRequestHeaders ?? []));
+        foreach (var header in forwarded.Where(h => h is not null && identityHeaders.Contains(h)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{path}: Aggregate '{name}' forwards the client's '{header}' header, which names an identity header of EdgeKit:IdentityForwarding (only the gateway sets those); remove it from ForwardedRequestHeaders.");
         }
     }
 

@@ -8,8 +8,10 @@ namespace EdgeKit.AspNetCore.IdentityForwarding;
 
 /// <summary>
 /// Applies <see cref="IdentityForwardingOptions"/> to a request on its way to a backend: removes every identity
-/// header (and listed header) the client sent, removes or relays the caller's token, then sets the identity headers
-/// from the authenticated caller's claims. Immutable and thread-safe: build one per route and reuse it.
+/// header (and listed header) the client sent, in any spelling a CGI, WSGI or PHP backend would read as the same
+/// (case ignored, <c>-</c> and <c>_</c> alike: <c>X_User_Id</c> for <c>X-User-Id</c>), removes or relays the caller's
+/// token, then sets the identity headers from the authenticated caller's claims. Immutable and thread-safe: build one
+/// per route and reuse it.
 /// </summary>
 public sealed class IdentityForwarder
 {
@@ -19,6 +21,7 @@ public sealed class IdentityForwarder
     };
 
     private readonly KeyValuePair<string, string>[] _headers;
+    private readonly IdentityHeaderNames _names;
     private readonly string[] _strip;
     private readonly TokenForwarding _token;
     private readonly ILogger _logger;
@@ -37,6 +40,7 @@ public sealed class IdentityForwarder
         }
 
         _headers = [.. (options.Headers ?? new Dictionary<string, string>())];
+        _names = new IdentityHeaderNames(_headers.Select(h => h.Key));
         _strip = [.. (options.StripHeaders ?? []).Where(h => !string.IsNullOrWhiteSpace(h))];
         _token = options.Token;
         _logger = logger ?? NullLogger.Instance;
@@ -84,7 +88,13 @@ public sealed class IdentityForwarder
     /// </summary>
     /// <param name="context">The incoming request, with its authenticated user.</param>
     /// <param name="request">The outgoing request.</param>
-    public void Apply(HttpContext context, HttpRequestMessage request)
+    public void Apply(HttpContext context, HttpRequestMessage request) => Apply(context, request, incomingFiltered: false);
+
+    /// <summary>
+    /// <see cref="Apply(HttpContext, HttpRequestMessage)"/>; with <paramref name="incomingFiltered"/>, the caller (the
+    /// gateway's forwarder) already left out, counted and logged every incoming header that matches an identity header.
+    /// </summary>
+    internal void Apply(HttpContext context, HttpRequestMessage request, bool incomingFiltered)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
@@ -92,10 +102,17 @@ public sealed class IdentityForwarder
         foreach (var (header, _) in _headers)
         {
             Remove(request, header);
-            if (incoming.ContainsKey(header))
+        }
+
+        if (!incomingFiltered)
+        {
+            foreach (var (name, _) in incoming)
             {
-                EdgeKitMetrics.IdentityHeadersStripped.Add(1);
-                EdgeKitLog.IncomingIdentityHeaderStripped(_logger, header);
+                if (_names.Contains(name))
+                {
+                    Remove(request, name);
+                    Stripped(_logger, name);
+                }
             }
         }
 
@@ -137,6 +154,13 @@ public sealed class IdentityForwarder
 
             request.Headers.TryAddWithoutValidation(header, value);
         }
+    }
+
+    /// <summary>Counts and logs an incoming identity header (in any spelling) that was not forwarded.</summary>
+    internal static void Stripped(ILogger logger, string header)
+    {
+        EdgeKitMetrics.IdentityHeadersStripped.Add(1);
+        EdgeKitLog.IncomingIdentityHeaderStripped(logger, header);
     }
 
     private static void Remove(HttpRequestMessage request, string header)

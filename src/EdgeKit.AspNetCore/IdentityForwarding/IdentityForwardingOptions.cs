@@ -2,7 +2,9 @@ namespace EdgeKit.AspNetCore.IdentityForwarding;
 
 /// <summary>
 /// Which of the caller's claims reach the backend, as which request headers, and what happens to the caller's
-/// token. Every header named here is removed from what the client sent, always, so a client cannot forge it.
+/// token. Every header named here is removed from what the client sent, always, in any spelling a CGI, WSGI or PHP
+/// backend would read as the same (case ignored, <c>-</c> and <c>_</c> alike), so a client cannot forge it. In the
+/// gateway, the names of every profile are removed on every route, with identity forwarding or without.
 /// </summary>
 public sealed class IdentityForwardingOptions
 {

@@ -36,4 +36,48 @@ internal static class HeaderText
 
         return true;
     }
+
+    /// <summary>
+    /// <paramref name="value"/> made safe as the content of an RFC 9110 §5.6.4 quoted-string (an auth-param's value,
+    /// §11.2): <c>"</c> and <c>\</c> are escaped with <c>\</c>, and every character a header value cannot carry as is
+    /// (controls other than HTAB, DEL, anything beyond ASCII) becomes <c>?</c>. The result is visible ASCII, space or HTAB.
+    /// </summary>
+    public static string ToQuotedStringContent(string value)
+    {
+        int extra = 0;
+        bool clean = true;
+        foreach (char c in value)
+        {
+            if (c is '"' or '\\')
+            {
+                extra++;
+            }
+            else if ((c < ' ' && c != '\t') || c > '~')
+            {
+                clean = false;
+            }
+        }
+
+        if (extra == 0 && clean)
+        {
+            return value;
+        }
+
+        return string.Create(value.Length + extra, value, static (span, source) =>
+        {
+            int i = 0;
+            foreach (char c in source)
+            {
+                if (c is '"' or '\\')
+                {
+                    span[i++] = '\\';
+                    span[i++] = c;
+                }
+                else
+                {
+                    span[i++] = (c < ' ' && c != '\t') || c > '~' ? '?' : c;
+                }
+            }
+        });
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using EdgeKit.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +29,47 @@ public class EdgeKitJwtOptionsValidatorTests
         defaults.MaximumTokenSizeInBytes.Should().Be(16 * 1024);
         defaults.RequireHttpsMetadata.Should().BeTrue();
         defaults.AllowSymmetricKeys.Should().BeFalse();
+        defaults.IncludeErrorDetails.Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Development", true)]
+    [InlineData("Staging", true)]
+    public void Error_details_are_refused_in_Production_only(string environment, bool valid)
+    {
+        var host = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment };
+        var options = new EdgeKitJwtOptions { Authority = "https://issuer.example", Audiences = ["api"], IncludeErrorDetails = true };
+
+        var result = new EdgeKitJwtOptionsValidator(host).Validate("Bearer", options);
+
+        (result.Failed ? result.Failures : []).Should().Equal(valid ? [] : [
+            "EdgeKit JWT scheme 'Bearer': IncludeErrorDetails is on in the Production environment; it tells callers why their tokens fail (which key ids exist, the expected issuer, audience and expiry) and is for development only."]);
+        new EdgeKitJwtOptionsValidator(host).Validate("Bearer", new EdgeKitJwtOptions { Authority = "https://issuer.example", Audiences = ["api"] })
+            .Succeeded.Should().BeTrue("details off is valid everywhere");
+    }
+
+    [Fact]
+    public void Error_details_bind_from_configuration_and_a_bad_value_names_the_key()
+    {
+        static EdgeKitJwtOptions Bind(string value)
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Jwt:Authority"] = "https://issuer.example",
+                ["Jwt:Audiences:0"] = "api",
+                ["Jwt:IncludeErrorDetails"] = value,
+            }).Build();
+            var services = new ServiceCollection().AddLogging();
+            services.AddAuthentication().AddEdgeKitJwt(configuration.GetSection("Jwt"));
+            using var provider = services.BuildServiceProvider();
+            return provider.GetRequiredService<IOptionsMonitor<EdgeKitJwtOptions>>().Get("Bearer");
+        }
+
+        Bind("true").IncludeErrorDetails.Should().BeTrue();
+        Bind("false").IncludeErrorDetails.Should().BeFalse();
+        var bad = () => Bind("sometimes");
+        bad.Should().Throw<InvalidOperationException>().WithMessage("*'Jwt:IncludeErrorDetails'*");
     }
 
     [Fact]

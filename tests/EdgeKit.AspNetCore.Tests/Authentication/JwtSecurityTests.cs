@@ -133,6 +133,57 @@ public class JwtSecurityTests(JwtGatewayFixture fixture) : IClassFixture<JwtGate
         fixture.Backend.Requests.Should().Be(before);
     }
 
+    public static TheoryData<string, string> CriticalHeaders => new()
+    {
+        { "an unknown extension", "crit_unsupported" },
+        { "an unknown extension after a header it does not name", "crit_unsupported" },
+        { "not an array", "crit_malformed" },
+        { "an empty array", "crit_malformed" },
+        { "a standard header name", "crit_malformed" },
+        { "a number", "crit_malformed" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CriticalHeaders))]
+    public async Task A_signed_token_whose_crit_header_lists_what_the_gateway_does_not_understand_is_refused(string kind, string reason)
+    {
+        using var failures = new AuthFailureRecorder();
+        object crit = kind switch
+        {
+            "an unknown extension" => new[] { "exp-v2" },
+            "an unknown extension after a header it does not name" => new[] { "b64" },
+            "not an array" => "exp-v2",
+            "an empty array" => Array.Empty<string>(),
+            "a standard header name" => new[] { "alg" },
+            _ => new object[] { 42 },
+        };
+        var headers = new Dictionary<string, object> { ["crit"] = crit };
+        if (kind == "an unknown extension after a header it does not name")
+        {
+            headers["b64"] = false;
+        }
+
+        string token = Issuer.CreateToken("rsa-1", new TokenSpec { HeaderClaims = headers });
+        int before = fixture.Backend.Requests;
+
+        var response = await SendAsync("api/authenticated/orders", token);
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+        response.Headers.WwwAuthenticate.Should().ContainSingle().Which.ToString().Should().Be("Bearer error=\"invalid_token\"");
+        fixture.Backend.Requests.Should().Be(before);
+        failures.ReasonsFor("Bearer").Should().Contain(reason);
+    }
+
+    [Fact]
+    public async Task A_signed_token_with_an_extra_header_parameter_that_is_not_critical_is_accepted()
+    {
+        string token = Issuer.CreateToken("rsa-1", new TokenSpec { HeaderClaims = new() { ["x-trace"] = "abc", ["critical"] = new[] { "exp-v2" } } });
+
+        var echo = await (await SendAsync("api/authenticated/orders", token)).ReadEchoAsync();
+
+        echo.Headers["x-user-id"].Should().Be("alice");
+    }
+
     private static string Tamper(string token)
     {
         var parts = token.Split('.');

@@ -105,4 +105,27 @@ public sealed class GatewayAggregateRouteTests
             gateway.Logs.Exceptions.Should().Contain(e => e.EventId == 1250 && e.Exception.ToString().Contains(exceptionText, StringComparison.OrdinalIgnoreCase));
         }
     }
+
+    [Fact]
+    public async Task An_aggregate_route_that_would_forward_a_clients_identity_header_in_any_spelling_is_a_configuration_error()
+    {
+        var act = () => GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Clusters:c:Destinations:d:Address"] = "http://127.0.0.1:1",
+            ["IdentityForwarding:user:Headers:X-User-Id"] = "sub",
+            ["Aggregates:summary:ForwardedRequestHeaders:0"] = "Authorization",
+            ["Aggregates:summary:ForwardedRequestHeaders:1"] = "X-User-Id",
+            ["Aggregates:summary:Legs:0:Name"] = "a",
+            ["Aggregates:summary:Legs:0:Cluster"] = "c",
+            ["Aggregates:summary:Legs:0:Path"] = "/a",
+            ["Aggregates:summary:Legs:0:ForwardedRequestHeaders:0"] = "x_user_id",
+            ["Routes:r:Match:Path"] = "/r",
+            ["Routes:r:Aggregate"] = "summary",
+        });
+
+        var error = (await act.Should().ThrowAsync<EdgeKitConfigurationException>()).Which;
+        error.Errors.Should().Equal(
+            "EdgeKit:Routes:r: Aggregate 'summary' forwards the client's 'X-User-Id' header, which names an identity header of EdgeKit:IdentityForwarding (only the gateway sets those); remove it from ForwardedRequestHeaders.",
+            "EdgeKit:Routes:r: Aggregate 'summary' forwards the client's 'x_user_id' header, which names an identity header of EdgeKit:IdentityForwarding (only the gateway sets those); remove it from ForwardedRequestHeaders.");
+    }
 }

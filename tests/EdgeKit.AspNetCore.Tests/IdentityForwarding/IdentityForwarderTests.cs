@@ -54,6 +54,20 @@ public class IdentityForwarderTests
     }
 
     [Fact]
+    public void Forged_identity_headers_in_other_spellings_are_removed_too()
+    {
+        var forwarder = new IdentityForwarder(new IdentityForwardingOptions { Headers = { ["X-User-Id"] = "sub" } });
+        var context = Context(User(("sub", "alice")), ("X_User_Id", "admin"), ("x-user_id", "admin"), ("X-User-Ids", "kept"));
+        using var request = Outgoing(context);
+
+        forwarder.Apply(context, request);
+
+        request.Headers.Select(h => h.Key).Should().BeEquivalentTo("X-User-Id", "X-User-Ids");
+        request.Headers.GetValues("X-User-Id").Should().Equal("alice");
+        request.Headers.GetValues("X-User-Ids").Should().Equal("kept");
+    }
+
+    [Fact]
     public void Anonymous_callers_get_every_identity_header_removed()
     {
         var forwarder = new IdentityForwarder(new IdentityForwardingOptions { Headers = { ["X-User-Id"] = "sub" }, StripHeaders = { "X-Api-Key" } });

@@ -122,6 +122,7 @@ internal sealed class TokenIssuer : IAsyncDisposable
             Expires = now + spec.ExpiresOffset,
             Claims = claims,
             SigningCredentials = credentials,
+            AdditionalHeaderClaims = spec.HeaderClaims,
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
@@ -199,4 +200,7 @@ internal sealed record TokenSpec
     public TimeSpan ExpiresOffset { get; init; } = TimeSpan.FromHours(1);
 
     public int Padding { get; init; }
+
+    /// <summary>Extra parameters of the token's (signed) header, e.g. <c>crit</c>.</summary>
+    public Dictionary<string, object>? HeaderClaims { get; init; }
 }
