@@ -171,16 +171,27 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         StoreDecision decision = default;
         var response = context.Response;
         var originalBody = response.Body;
+
+        // What the cache stores is the endpoint's (the backend's) response, not the response this client is sent: the
+        // headers middleware outside the endpoint set before it ran (rate-limit headers, CORS, trace context) and what
+        // the endpoint marks per-request (the affinity cookie, marked transforms) are left out. Headers added when the
+        // response starts (OnStarting callbacks, Cache-Status) come after the capture below.
+        var outerHeaders = Snapshot(response.Headers);
+        var perRequest = new PerRequestResponseHeaders();
+        var previousPerRequest = context.Features.Get<PerRequestResponseHeaders>();
+        context.Features.Set(perRequest);
+        List<KeyValuePair<string, string[]>> storable = [];
         var capture = new ResponseCaptureStream(originalBody, () =>
         {
             int status = response.StatusCode;
             responseTime = cache.TimeProvider.GetUtcNow();
+            storable = StorableHeaders(response.Headers, outerHeaders, perRequest);
             if ((conditional && status == StatusCodes.Status304NotModified) || (lookup.StaleIfErrorAllowed && status >= 500))
             {
                 return CaptureMode.Discard;
             }
 
-            decision = cache.DecideStore(request, FactsOf(response), requestTime, responseTime);
+            decision = cache.DecideStore(request, ResponseFacts.From(status, storable, response.ContentLength), requestTime, responseTime);
             AddStatus(context, cache, cache.ForwardStatus(lookup.ForwardReason, status, decision.Storable, decision.Storable ? null : decision.Reason));
             return decision.Storable ? CaptureMode.PassThroughAndBuffer : CaptureMode.PassThrough;
         }, cache.Options.MaximumEntrySize);
@@ -202,6 +213,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         finally
         {
             response.Body = originalBody;
+            context.Features.Set(previousPerRequest);
             RemoveConditionals(headers, conditional);
         }
 
@@ -209,8 +221,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         int finalStatus = response.StatusCode;
         if (mode == CaptureMode.Discard && finalStatus == StatusCodes.Status304NotModified)
         {
-            var notModified = HeadersOf(response.Headers);
-            var freshened = CacheSemantics.Freshen(stale!, notModified, requestTime, responseTime);
+            var freshened = CacheSemantics.Freshen(stale!, storable, requestTime, responseTime);
             var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened), requestTime, responseTime);
             if (freshenedDecision.Storable)
             {
@@ -233,7 +244,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
         if (mode == CaptureMode.PassThroughAndBuffer && capture.Body is { } body)
         {
-            var entry = new HttpCacheEntry(finalStatus, HeadersOf(response.Headers), body, requestTime, responseTime);
+            var entry = new HttpCacheEntry(finalStatus, storable, body, requestTime, responseTime);
             await cache.StoreAsync(key, request, entry, decision, context.RequestAborted);
             return ("miss", true);
         }
@@ -302,9 +313,10 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         response.StatusCode = entry.StatusCode;
         foreach (var header in entry.Headers)
         {
+            // Replaced, as the forwarder replaces what middleware set before it: a stored field is the backend's.
             if (!header.Key.Equals("Age", StringComparison.OrdinalIgnoreCase))
             {
-                response.Headers.Append(header.Key, new StringValues(header.Value));
+                response.Headers[header.Key] = new StringValues(header.Value);
             }
         }
 
@@ -333,34 +345,69 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         }
     }
 
-    private static List<KeyValuePair<string, string[]>> HeadersOf(IHeaderDictionary headers)
+    private static KeyValuePair<string, StringValues>[] Snapshot(IHeaderDictionary headers)
+    {
+        if (headers.Count == 0)
+        {
+            return [];
+        }
+
+        var snapshot = new KeyValuePair<string, StringValues>[headers.Count];
+        int i = 0;
+        foreach (var header in headers)
+        {
+            snapshot[i++] = header;
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>
+    /// The response's header fields as the cache stores them: without the fields it never stores, without the values
+    /// that were there before the endpoint ran (an endpoint that replaced such a field made it its own), and without the
+    /// values the endpoint marked per-request.
+    /// </summary>
+    private static List<KeyValuePair<string, string[]>> StorableHeaders(IHeaderDictionary headers, KeyValuePair<string, StringValues>[] outer, PerRequestResponseHeaders perRequest)
     {
         var list = new List<KeyValuePair<string, string[]>>(headers.Count);
         foreach (var header in headers)
         {
-            if (CacheSemantics.IsStoredHeader(header.Key))
+            if (!CacheSemantics.IsStoredHeader(header.Key))
             {
-                list.Add(new(header.Key, header.Value.ToArray()!));
+                continue;
+            }
+
+            var values = header.Value;
+            int skip = 0;
+            foreach (var before in outer)
+            {
+                if (before.Key.Equals(header.Key, StringComparison.OrdinalIgnoreCase))
+                {
+                    while (skip < values.Count && skip < before.Value.Count && string.Equals(values[skip], before.Value[skip], StringComparison.Ordinal))
+                    {
+                        skip++;
+                    }
+
+                    break;
+                }
+            }
+
+            var kept = new List<string>(values.Count - skip);
+            for (int i = skip; i < values.Count; i++)
+            {
+                if (values[i] is { } value && !perRequest.IsMarked(header.Key, value))
+                {
+                    kept.Add(value);
+                }
+            }
+
+            if (kept.Count > 0)
+            {
+                list.Add(new(header.Key, kept.ToArray()));
             }
         }
 
         return list;
-    }
-
-    private static ResponseFacts FactsOf(HttpResponse response)
-    {
-        var headers = response.Headers;
-        return new ResponseFacts(
-            response.StatusCode,
-            Header(headers, "Cache-Control"),
-            Header(headers, "Expires"),
-            Header(headers, "Date"),
-            Header(headers, "Last-Modified"),
-            Header(headers, "ETag"),
-            Header(headers, "Vary"),
-            Header(headers, "Age"),
-            headers.ContainsKey("Set-Cookie"),
-            response.ContentLength);
     }
 
     private static string? Header(IHeaderDictionary headers, string name) =>

@@ -201,8 +201,8 @@ public sealed class HttpCachingHandler : DelegatingHandler
             return new(ToResponse(stale!, request, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, "stale");
         }
 
-        var facts = FactsOf(response);
-        var decision = _cache.DecideStore(cacheRequest, facts, requestTime, responseTime);
+        var headers = HeadersOf(response);
+        var decision = _cache.DecideStore(cacheRequest, ResponseFacts.From(status, headers, response.Content.Headers.ContentLength), requestTime, responseTime);
         byte[]? body = null;
         if (decision.Storable)
         {
@@ -216,7 +216,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
             return new(response, false, "miss");
         }
 
-        var entry = new HttpCacheEntry(status, HeadersOf(response), body, requestTime, responseTime);
+        var entry = new HttpCacheEntry(status, headers, body, requestTime, responseTime);
         await _cache.StoreAsync(key, cacheRequest, entry, decision, cancellationToken).ConfigureAwait(false);
         AddStatus(response, _cache.ForwardStatus(lookup.ForwardReason, status, stored: true));
         return new(response, true, "miss");
@@ -372,18 +372,6 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
         return headers;
     }
-
-    private static ResponseFacts FactsOf(HttpResponseMessage response) => new(
-        (int)response.StatusCode,
-        Header(response, "Cache-Control"),
-        Header(response, "Expires"),
-        Header(response, "Date"),
-        Header(response, "Last-Modified"),
-        Header(response, "ETag"),
-        Header(response, "Vary"),
-        Header(response, "Age"),
-        response.Headers.NonValidated.Contains("Set-Cookie"),
-        response.Content.Headers.ContentLength);
 
     private static string? Header(HttpResponseMessage response, string name) =>
         HttpRequestMessageCacheRequest.Join(response.Headers, name) ?? HttpRequestMessageCacheRequest.Join(response.Content.Headers, name);

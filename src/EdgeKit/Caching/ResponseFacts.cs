@@ -14,15 +14,18 @@ internal readonly record struct ResponseFacts(
     long? ContentLength)
 {
     /// <summary>Reads the facts of a stored entry.</summary>
-    public static ResponseFacts From(HttpCacheEntry entry) => new(
-        entry.StatusCode,
-        entry.GetHeader("Cache-Control"),
-        entry.GetHeader("Expires"),
-        entry.GetHeader("Date"),
-        entry.GetHeader("Last-Modified"),
-        entry.GetHeader("ETag"),
-        entry.GetHeader("Vary"),
-        entry.GetHeader("Age"),
-        entry.GetHeader("Set-Cookie") is not null,
-        entry.Body.Length);
+    public static ResponseFacts From(HttpCacheEntry entry) => From(entry.StatusCode, entry.Headers, entry.Body.Length);
+
+    /// <summary>Reads the facts of a response given as the header fields the cache would store.</summary>
+    public static ResponseFacts From(int statusCode, IReadOnlyList<KeyValuePair<string, string[]>> headers, long? contentLength) => new(
+        statusCode,
+        HttpCacheEntry.GetHeader(headers, "Cache-Control"),
+        HttpCacheEntry.GetHeader(headers, "Expires"),
+        HttpCacheEntry.GetHeader(headers, "Date"),
+        HttpCacheEntry.GetHeader(headers, "Last-Modified"),
+        HttpCacheEntry.GetHeader(headers, "ETag"),
+        HttpCacheEntry.GetHeader(headers, "Vary"),
+        HttpCacheEntry.GetHeader(headers, "Age"),
+        HttpCacheEntry.GetHeader(headers, "Set-Cookie") is not null,
+        contentLength);
 }
