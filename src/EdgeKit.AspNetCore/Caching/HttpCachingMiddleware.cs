@@ -66,21 +66,28 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
         string key = cache.PrimaryKey(request);
         var cancellationToken = context.RequestAborted;
+        if (CacheSemantics.HasMultipleRanges(request))
+        {
+            // Several ranges: the backend assembles them; a complete 200 it may send instead is stored as usual.
+            cache.Record((await ForwardAsync(context, next, cache, request, key, CacheLookup.Miss(CacheForwardReason.Request))).Result);
+            return;
+        }
+
         var lookup = await cache.LookupAsync(key, request, cancellationToken);
         switch (lookup.Action)
         {
             case CacheAction.Serve:
                 cache.Record("hit");
-                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
             case CacheAction.ServeStale:
                 cache.Record("stale");
-                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
             case CacheAction.ServeStaleWhileRevalidate:
                 StartBackgroundRevalidation(context, endpoint!, cache, key, lookup);
                 cache.Record("stale");
-                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
         }
 
@@ -124,9 +131,9 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             var again = await cache.LookupAsync(key, request, cancellationToken);
             if (again.Action == CacheAction.Serve)
             {
+                // It found a fresh stored response: a hit, although it arrived while that response was being stored.
                 cache.Record("collapsed");
-                await WriteEntryAsync(context, cache, again.Entry!, again.Age,
-                    cache.ForwardStatus(lookup.ForwardReason, again.Entry!.StatusCode, stored: false, collapsed: true));
+                await WriteEntryAsync(context, cache, request, again.Entry!, again.Age, cache.HitStatus(again.FreshnessLeft));
                 return;
             }
 
@@ -151,10 +158,17 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
     {
         var stale = lookup.Entry;
         var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, cache.Options);
-        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !request.IsConditional;
+        // Revalidation uses the stored validators (RFC 9111 §4.3.1), in place of the client's own If-None-Match and
+        // If-Modified-Since, which are then answered from the freshened entry; preconditions only an origin evaluates
+        // are forwarded as they are.
+        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !request.HasOriginPreconditions;
         var headers = context.Request.Headers;
+        var clientIfNoneMatch = headers.IfNoneMatch;
+        var clientIfModifiedSince = headers.IfModifiedSince;
         if (conditional)
         {
+            headers.Remove("If-None-Match");
+            headers.Remove("If-Modified-Since");
             if (analysis!.ETag is { } etag)
             {
                 headers.IfNoneMatch = etag;
@@ -191,7 +205,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
                 return CaptureMode.Discard;
             }
 
-            decision = cache.DecideStore(request, ResponseFacts.From(status, storable, response.ContentLength), requestTime, responseTime);
+            decision = cache.DecideStore(request, ResponseFacts.From(status, storable, response.ContentLength, cache.Options), requestTime, responseTime);
             AddStatus(context, cache, cache.ForwardStatus(lookup.ForwardReason, status, decision.Storable, decision.Storable ? null : decision.Reason));
             return decision.Storable ? CaptureMode.PassThroughAndBuffer : CaptureMode.PassThrough;
         }, cache.Options.MaximumEntrySize);
@@ -204,17 +218,17 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         catch (Exception e) when (lookup.StaleIfErrorAllowed && !response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             response.Body = originalBody;
-            RemoveConditionals(headers, conditional);
+            RestoreConditionals(headers, conditional, clientIfNoneMatch, clientIfModifiedSince);
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, e.GetType().Name);
             response.Clear();
-            await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
+            await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
             return ("stale", false);
         }
         finally
         {
             response.Body = originalBody;
             context.Features.Set(previousPerRequest);
-            RemoveConditionals(headers, conditional);
+            RestoreConditionals(headers, conditional, clientIfNoneMatch, clientIfModifiedSince);
         }
 
         var mode = capture.Decide();
@@ -222,7 +236,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         if (mode == CaptureMode.Discard && finalStatus == StatusCodes.Status304NotModified)
         {
             var freshened = CacheSemantics.Freshen(stale!, storable, requestTime, responseTime);
-            var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened), requestTime, responseTime);
+            var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened, cache.Options), requestTime, responseTime);
             if (freshenedDecision.Storable)
             {
                 await cache.StoreAsync(key, request, freshened, freshenedDecision, context.RequestAborted);
@@ -230,7 +244,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
             response.Clear();
             var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, cache.Options), cache.TimeProvider.GetUtcNow());
-            await WriteEntryAsync(context, cache, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
+            await WriteEntryAsync(context, cache, request, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
             return ("revalidated", freshenedDecision.Storable);
         }
 
@@ -238,7 +252,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         {
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, finalStatus.ToString(CultureInfo.InvariantCulture));
             response.Clear();
-            await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
+            await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
             return ("stale", false);
         }
 
@@ -307,8 +321,10 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         });
     }
 
-    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, HttpCacheEntry entry, TimeSpan age, string cacheStatus)
+    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, CacheRequest request, HttpCacheEntry entry, TimeSpan age, string cacheStatus)
     {
+        // As it is, or the 304/206/416 the request's own fields ask for.
+        entry = CacheSemantics.Answer(entry, request, cache.TimeProvider.GetUtcNow());
         var response = context.Response;
         response.StatusCode = entry.StatusCode;
         foreach (var header in entry.Headers)
@@ -336,12 +352,12 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         }
     }
 
-    private static void RemoveConditionals(IHeaderDictionary headers, bool added)
+    private static void RestoreConditionals(IHeaderDictionary headers, bool replaced, StringValues ifNoneMatch, StringValues ifModifiedSince)
     {
-        if (added)
+        if (replaced)
         {
-            headers.Remove("If-None-Match");
-            headers.Remove("If-Modified-Since");
+            headers.IfNoneMatch = ifNoneMatch;
+            headers.IfModifiedSince = ifModifiedSince;
         }
     }
 
