@@ -34,6 +34,35 @@ public sealed class GatewayAddedHeadersCacheTests
         ["Routes:r:Transforms:0:Set"] = "static",
     };
 
+    [Fact]
+    public async Task A_hit_carries_one_set_of_rate_limit_headers_this_clients()
+    {
+        await using var backend = await EchoBackend.StartAsync("b");
+        backend.Override = context =>
+        {
+            context.Response.Headers.CacheControl = "public, max-age=60";
+            context.Response.Headers.Date = Start.ToString("r");
+            return context.Response.WriteAsync("v" + backend.Requests);
+        };
+        var settings = Settings(backend);
+        settings.Remove("SessionAffinity:c:Keys:0");
+        var time = new FakeTimeProvider(Start);
+        await using var gateway = await GatewayHost.StartAsync(settings,
+            configureBuilder: builder => builder.Services.AddSingleton<TimeProvider>(time), configureApp: app => app.UseRateLimiter());
+
+        using var alice = await GetAsync(gateway, "alice");
+        using var alice2 = await GetAsync(gateway, "alice");
+        using var bob = await GetAsync(gateway, "bob");
+
+        backend.Requests.Should().Be(1);
+        Values(alice, "RateLimit").Should().Equal("\"per-client\";r=4;t=12");
+        Values(alice2, "RateLimit").Should().Equal("\"per-client\";r=3;t=24");
+        Values(alice2, "Cache-Status").Should().Equal("EdgeKit; hit; ttl=60");
+        Values(bob, "RateLimit-Policy").Should().Equal("\"per-client\";q=5;w=60");
+        Values(bob, "RateLimit").Should().Equal("\"per-client\";r=4;t=12");
+        (await bob.Content.ReadAsStringAsync()).Should().Be("v1");
+    }
+
     private static async Task<HttpResponseMessage> GetAsync(GatewayHost gateway, string client)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/items/1") { Headers = { { "X-Client", client } } };
