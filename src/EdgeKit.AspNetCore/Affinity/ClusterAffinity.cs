@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Caching;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 
@@ -43,13 +44,15 @@ internal sealed class ClusterAffinity(SessionAffinityOptions options, AffinityVa
         return AffinityLookup.Found;
     }
 
-    /// <summary>Tells the client which destination served it.</summary>
+    /// <summary>Tells the client which destination served it. The value is this client's alone: a cache never stores it.</summary>
     public void Bind(HttpContext context, DestinationState destination)
     {
         string value = protector.Issue(destination.Id);
+        var perRequest = context.Features.Get<PerRequestResponseHeaders>();
         if (Options.Mode == SessionAffinityMode.Header)
         {
             context.Response.Headers[_name] = value;
+            perRequest?.Mark(_name);
             return;
         }
 
@@ -73,5 +76,11 @@ internal sealed class ClusterAffinity(SessionAffinityOptions options, AffinityVa
         }
 
         context.Response.Cookies.Append(_name, value, cookie);
+        if (perRequest is not null)
+        {
+            // Appended last: the backend's own Set-Cookie lines stay the backend's.
+            var lines = context.Response.Headers.SetCookie;
+            perRequest.MarkValue(Microsoft.Net.Http.Headers.HeaderNames.SetCookie, lines[lines.Count - 1]!);
+        }
     }
 }

@@ -66,21 +66,28 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
         string key = cache.PrimaryKey(request);
         var cancellationToken = context.RequestAborted;
+        if (CacheSemantics.HasMultipleRanges(request))
+        {
+            // Several ranges: the backend assembles them; a complete 200 it may send instead is stored as usual.
+            cache.Record((await ForwardAsync(context, next, cache, request, key, CacheLookup.Miss(CacheForwardReason.Request))).Result);
+            return;
+        }
+
         var lookup = await cache.LookupAsync(key, request, cancellationToken);
         switch (lookup.Action)
         {
             case CacheAction.Serve:
                 cache.Record("hit");
-                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
             case CacheAction.ServeStale:
                 cache.Record("stale");
-                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
             case CacheAction.ServeStaleWhileRevalidate:
                 StartBackgroundRevalidation(context, endpoint!, cache, key, lookup);
                 cache.Record("stale");
-                await WriteEntryAsync(context, cache, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
         }
 
@@ -124,9 +131,9 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             var again = await cache.LookupAsync(key, request, cancellationToken);
             if (again.Action == CacheAction.Serve)
             {
+                // It found a fresh stored response: a hit, although it arrived while that response was being stored.
                 cache.Record("collapsed");
-                await WriteEntryAsync(context, cache, again.Entry!, again.Age,
-                    cache.ForwardStatus(lookup.ForwardReason, again.Entry!.StatusCode, stored: false, collapsed: true));
+                await WriteEntryAsync(context, cache, request, again.Entry!, again.Age, cache.HitStatus(again.FreshnessLeft));
                 return;
             }
 
@@ -151,10 +158,17 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
     {
         var stale = lookup.Entry;
         var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, cache.Options);
-        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !request.IsConditional;
+        // Revalidation uses the stored validators (RFC 9111 §4.3.1), in place of the client's own If-None-Match and
+        // If-Modified-Since, which are then answered from the freshened entry; preconditions only an origin evaluates
+        // are forwarded as they are.
+        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !request.HasOriginPreconditions;
         var headers = context.Request.Headers;
+        var clientIfNoneMatch = headers.IfNoneMatch;
+        var clientIfModifiedSince = headers.IfModifiedSince;
         if (conditional)
         {
+            headers.Remove("If-None-Match");
+            headers.Remove("If-Modified-Since");
             if (analysis!.ETag is { } etag)
             {
                 headers.IfNoneMatch = etag;
@@ -171,16 +185,27 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         StoreDecision decision = default;
         var response = context.Response;
         var originalBody = response.Body;
+
+        // What the cache stores is the endpoint's (the backend's) response, not the response this client is sent: the
+        // headers middleware outside the endpoint set before it ran (rate-limit headers, CORS, trace context) and what
+        // the endpoint marks per-request (the affinity cookie, marked transforms) are left out. Headers added when the
+        // response starts (OnStarting callbacks, Cache-Status) come after the capture below.
+        var outerHeaders = Snapshot(response.Headers);
+        var perRequest = new PerRequestResponseHeaders();
+        var previousPerRequest = context.Features.Get<PerRequestResponseHeaders>();
+        context.Features.Set(perRequest);
+        List<KeyValuePair<string, string[]>> storable = [];
         var capture = new ResponseCaptureStream(originalBody, () =>
         {
             int status = response.StatusCode;
             responseTime = cache.TimeProvider.GetUtcNow();
+            storable = StorableHeaders(response.Headers, outerHeaders, perRequest);
             if ((conditional && status == StatusCodes.Status304NotModified) || (lookup.StaleIfErrorAllowed && status >= 500))
             {
                 return CaptureMode.Discard;
             }
 
-            decision = cache.DecideStore(request, FactsOf(response), requestTime, responseTime);
+            decision = cache.DecideStore(request, ResponseFacts.From(status, storable, response.ContentLength, cache.Options), requestTime, responseTime);
             AddStatus(context, cache, cache.ForwardStatus(lookup.ForwardReason, status, decision.Storable, decision.Storable ? null : decision.Reason));
             return decision.Storable ? CaptureMode.PassThroughAndBuffer : CaptureMode.PassThrough;
         }, cache.Options.MaximumEntrySize);
@@ -193,25 +218,25 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         catch (Exception e) when (lookup.StaleIfErrorAllowed && !response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             response.Body = originalBody;
-            RemoveConditionals(headers, conditional);
+            RestoreConditionals(headers, conditional, clientIfNoneMatch, clientIfModifiedSince);
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, e.GetType().Name);
             response.Clear();
-            await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
+            await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
             return ("stale", false);
         }
         finally
         {
             response.Body = originalBody;
-            RemoveConditionals(headers, conditional);
+            context.Features.Set(previousPerRequest);
+            RestoreConditionals(headers, conditional, clientIfNoneMatch, clientIfModifiedSince);
         }
 
         var mode = capture.Decide();
         int finalStatus = response.StatusCode;
         if (mode == CaptureMode.Discard && finalStatus == StatusCodes.Status304NotModified)
         {
-            var notModified = HeadersOf(response.Headers);
-            var freshened = CacheSemantics.Freshen(stale!, notModified, requestTime, responseTime);
-            var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened), requestTime, responseTime);
+            var freshened = CacheSemantics.Freshen(stale!, storable, requestTime, responseTime);
+            var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened, cache.Options), requestTime, responseTime);
             if (freshenedDecision.Storable)
             {
                 await cache.StoreAsync(key, request, freshened, freshenedDecision, context.RequestAborted);
@@ -219,7 +244,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
             response.Clear();
             var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, cache.Options), cache.TimeProvider.GetUtcNow());
-            await WriteEntryAsync(context, cache, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
+            await WriteEntryAsync(context, cache, request, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
             return ("revalidated", freshenedDecision.Storable);
         }
 
@@ -227,13 +252,13 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         {
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, finalStatus.ToString(CultureInfo.InvariantCulture));
             response.Clear();
-            await WriteEntryAsync(context, cache, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
+            await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
             return ("stale", false);
         }
 
         if (mode == CaptureMode.PassThroughAndBuffer && capture.Body is { } body)
         {
-            var entry = new HttpCacheEntry(finalStatus, HeadersOf(response.Headers), body, requestTime, responseTime);
+            var entry = new HttpCacheEntry(finalStatus, storable, body, requestTime, responseTime);
             await cache.StoreAsync(key, request, entry, decision, context.RequestAborted);
             return ("miss", true);
         }
@@ -296,15 +321,18 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         });
     }
 
-    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, HttpCacheEntry entry, TimeSpan age, string cacheStatus)
+    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, CacheRequest request, HttpCacheEntry entry, TimeSpan age, string cacheStatus)
     {
+        // As it is, or the 304/206/416 the request's own fields ask for.
+        entry = CacheSemantics.Answer(entry, request, cache.TimeProvider.GetUtcNow());
         var response = context.Response;
         response.StatusCode = entry.StatusCode;
         foreach (var header in entry.Headers)
         {
+            // Replaced, as the forwarder replaces what middleware set before it: a stored field is the backend's.
             if (!header.Key.Equals("Age", StringComparison.OrdinalIgnoreCase))
             {
-                response.Headers.Append(header.Key, new StringValues(header.Value));
+                response.Headers[header.Key] = new StringValues(header.Value);
             }
         }
 
@@ -324,43 +352,78 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         }
     }
 
-    private static void RemoveConditionals(IHeaderDictionary headers, bool added)
+    private static void RestoreConditionals(IHeaderDictionary headers, bool replaced, StringValues ifNoneMatch, StringValues ifModifiedSince)
     {
-        if (added)
+        if (replaced)
         {
-            headers.Remove("If-None-Match");
-            headers.Remove("If-Modified-Since");
+            headers.IfNoneMatch = ifNoneMatch;
+            headers.IfModifiedSince = ifModifiedSince;
         }
     }
 
-    private static List<KeyValuePair<string, string[]>> HeadersOf(IHeaderDictionary headers)
+    private static KeyValuePair<string, StringValues>[] Snapshot(IHeaderDictionary headers)
+    {
+        if (headers.Count == 0)
+        {
+            return [];
+        }
+
+        var snapshot = new KeyValuePair<string, StringValues>[headers.Count];
+        int i = 0;
+        foreach (var header in headers)
+        {
+            snapshot[i++] = header;
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>
+    /// The response's header fields as the cache stores them: without the fields it never stores, without the values
+    /// that were there before the endpoint ran (an endpoint that replaced such a field made it its own), and without the
+    /// values the endpoint marked per-request.
+    /// </summary>
+    private static List<KeyValuePair<string, string[]>> StorableHeaders(IHeaderDictionary headers, KeyValuePair<string, StringValues>[] outer, PerRequestResponseHeaders perRequest)
     {
         var list = new List<KeyValuePair<string, string[]>>(headers.Count);
         foreach (var header in headers)
         {
-            if (CacheSemantics.IsStoredHeader(header.Key))
+            if (!CacheSemantics.IsStoredHeader(header.Key))
             {
-                list.Add(new(header.Key, header.Value.ToArray()!));
+                continue;
+            }
+
+            var values = header.Value;
+            int skip = 0;
+            foreach (var before in outer)
+            {
+                if (before.Key.Equals(header.Key, StringComparison.OrdinalIgnoreCase))
+                {
+                    while (skip < values.Count && skip < before.Value.Count && string.Equals(values[skip], before.Value[skip], StringComparison.Ordinal))
+                    {
+                        skip++;
+                    }
+
+                    break;
+                }
+            }
+
+            var kept = new List<string>(values.Count - skip);
+            for (int i = skip; i < values.Count; i++)
+            {
+                if (values[i] is { } value && !perRequest.IsMarked(header.Key, value))
+                {
+                    kept.Add(value);
+                }
+            }
+
+            if (kept.Count > 0)
+            {
+                list.Add(new(header.Key, kept.ToArray()));
             }
         }
 
         return list;
-    }
-
-    private static ResponseFacts FactsOf(HttpResponse response)
-    {
-        var headers = response.Headers;
-        return new ResponseFacts(
-            response.StatusCode,
-            Header(headers, "Cache-Control"),
-            Header(headers, "Expires"),
-            Header(headers, "Date"),
-            Header(headers, "Last-Modified"),
-            Header(headers, "ETag"),
-            Header(headers, "Vary"),
-            Header(headers, "Age"),
-            headers.ContainsKey("Set-Cookie"),
-            response.ContentLength);
     }
 
     private static string? Header(IHeaderDictionary headers, string name) =>

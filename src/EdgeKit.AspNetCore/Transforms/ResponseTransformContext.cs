@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Caching;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Transforms;
@@ -40,4 +41,18 @@ public sealed class ResponseTransformContext
     /// backend's response is sent).
     /// </summary>
     public HttpResponseMessage ProxyResponse { get; private set; } = null!;
+
+    /// <summary>
+    /// Marks a response header this transform wrote as meant for this request or client alone (a request id, a value
+    /// computed from the client): a route's cache sends it with this response but never stores it, so it is neither
+    /// replayed to other clients nor present on answers from the cache. Headers not marked are stored with the
+    /// backend's response as the transforms left it.
+    /// </summary>
+    /// <param name="headerName">The header's name (case-insensitive).</param>
+    /// <exception cref="ArgumentException"><paramref name="headerName"/> is null or empty.</exception>
+    public void MarkPerRequest(string headerName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(headerName);
+        PerRequestResponseHeaders.Mark(HttpContext, headerName);
+    }
 }

@@ -45,6 +45,61 @@ internal sealed class CacheControl
 
     public bool OnlyIfCached { get; private set; }
 
+    /// <summary>Response <c>must-understand</c> (RFC 9111 §5.2.2.3).</summary>
+    public bool MustUnderstand { get; private set; }
+
+    /// <summary>
+    /// Parses a targeted cache-control field (RFC 9213 §2.1: a Structured Fields dictionary such as
+    /// <c>max-age=60, no-store</c>). Returns false when the value is empty or not a valid dictionary: the field is then
+    /// ignored. A boolean member that is false (<c>no-store=?0</c>) counts as absent.
+    /// </summary>
+    public static bool TryParseTargeted(string? value, out CacheControl result)
+    {
+        result = Empty;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        var parsed = new CacheControl();
+        foreach (var member in SplitMembers(value))
+        {
+            var text = member.AsSpan().Trim(' ');
+            if (text.IsEmpty)
+            {
+                return false;
+            }
+
+            // Parameters (";a=1") are allowed and carry nothing a cache uses.
+            int semicolon = IndexOutsideQuotes(text, ';');
+            var item = semicolon < 0 ? text : text[..semicolon];
+            int eq = item.IndexOf('=');
+            var key = eq < 0 ? item : item[..eq];
+            var bare = eq < 0 ? "?1".AsSpan() : item[(eq + 1)..];
+            if (!IsKey(key) || !IsBareItem(bare))
+            {
+                return false;
+            }
+
+            if (bare.SequenceEqual("?0"))
+            {
+                continue;
+            }
+
+            if (bare.SequenceEqual("?1"))
+            {
+                parsed.Apply(key);
+            }
+            else
+            {
+                parsed.Apply(item);
+            }
+        }
+
+        result = parsed;
+        return true;
+    }
+
     /// <summary>Parses a field value (several field lines joined by commas are one value).</summary>
     public static CacheControl Parse(string? value)
     {
@@ -151,6 +206,122 @@ internal sealed class CacheControl
         {
             OnlyIfCached = true;
         }
+        else if (name.Equals("must-understand", StringComparison.OrdinalIgnoreCase))
+        {
+            MustUnderstand = true;
+        }
+    }
+
+    private static List<string> SplitMembers(string value)
+    {
+        var members = new List<string>();
+        int start = 0;
+        bool quoted = false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (quoted && c == '\\')
+            {
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ',' && !quoted)
+            {
+                members.Add(value[start..i]);
+                start = i + 1;
+            }
+        }
+
+        members.Add(value[start..]);
+        return members;
+    }
+
+    private static int IndexOutsideQuotes(ReadOnlySpan<char> text, char wanted)
+    {
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (text[i] == wanted && !quoted)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>RFC 8941 key: lcalpha or "*" first, then lcalpha, digits, "_", "-", ".", "*".</summary>
+    private static bool IsKey(ReadOnlySpan<char> key)
+    {
+        if (key.IsEmpty || !(char.IsAsciiLetterLower(key[0]) || key[0] == '*'))
+        {
+            return false;
+        }
+
+        foreach (char c in key)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-' or '.' or '*'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>RFC 8941 bare item: integer, decimal, string, token, byte sequence or boolean.</summary>
+    private static bool IsBareItem(ReadOnlySpan<char> item)
+    {
+        if (item.IsEmpty)
+        {
+            return false;
+        }
+
+        char first = item[0];
+        if (first == '?')
+        {
+            return item.SequenceEqual("?0") || item.SequenceEqual("?1");
+        }
+
+        if (first == '"')
+        {
+            return item.Length >= 2 && item[^1] == '"';
+        }
+
+        if (first == ':')
+        {
+            return item.Length >= 2 && item[^1] == ':';
+        }
+
+        if (first == '-' || char.IsAsciiDigit(first))
+        {
+            var digits = first == '-' ? item[1..] : item;
+            int dot = digits.IndexOf('.');
+            return !digits.IsEmpty && (dot < 0 ? digits.Length <= 15 : dot is > 0 and <= 12 && digits.Length - dot - 1 is >= 1 and <= 3)
+                && !digits.ContainsAnyExcept("0123456789.") && digits.Count('.') <= 1;
+        }
+
+        if (!(char.IsAsciiLetter(first) || first == '*'))
+        {
+            return false;
+        }
+
+        foreach (char c in item)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~:/".Contains(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>delta-seconds, or null when invalid (the directive is then ignored).</summary>

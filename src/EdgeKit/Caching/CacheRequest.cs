@@ -22,10 +22,11 @@ internal abstract class CacheRequest
     /// <summary>Whether the request carries credentials (RFC 9111 §3.5).</summary>
     public bool HasAuthorization => GetHeader("Authorization") is not null;
 
-    /// <summary>Whether the client makes its own conditional request, in which case the cache does not add one.</summary>
-    public bool IsConditional =>
-        GetHeader("If-None-Match") is not null || GetHeader("If-Modified-Since") is not null
-        || GetHeader("If-Match") is not null || GetHeader("If-Unmodified-Since") is not null || GetHeader("If-Range") is not null;
+    /// <summary>
+    /// Whether the request has preconditions only an origin server evaluates (<c>If-Match</c>, <c>If-Unmodified-Since</c>;
+    /// RFC 9111 §4.3.2): the cache then forwards them as they are and adds no validators of its own.
+    /// </summary>
+    public bool HasOriginPreconditions => GetHeader("If-Match") is not null || GetHeader("If-Unmodified-Since") is not null;
 
     private CacheControl ReadCacheControl()
     {

@@ -6,7 +6,7 @@ namespace EdgeKit.Caching;
 /// RFC 9111 (and RFC 5861) as pure functions: whether a response may be stored, how fresh a stored response is, and
 /// whether it may answer a request. No I/O, no clock: the caller passes the times.
 /// </summary>
-internal static class CacheSemantics
+internal static partial class CacheSemantics
 {
     /// <summary>Header fields a cache never stores or copies from a 304 (hop-by-hop and the framing of the body, RFC 9111 §3.1-3.2).</summary>
     private static readonly HashSet<string> s_notStored = new(StringComparer.OrdinalIgnoreCase)
@@ -36,6 +36,13 @@ internal static class CacheSemantics
     public static bool IsHeuristicallyCacheable(int status) =>
         status is 200 or 203 or 204 or 300 or 301 or 308 or 404 or 405 or 410 or 414 or 501;
 
+    /// <summary>
+    /// The statuses whose caching requirements this cache implements (RFC 9111 §5.2.2.3 <c>must-understand</c>): the
+    /// final statuses it stores and serves as they are, with no semantics of their own it would have to apply.
+    /// </summary>
+    public static bool IsUnderstoodStatus(int status) =>
+        status is 200 or 203 or 204 or 300 or 301 or 302 or 303 or 307 or 308 or 404 or 405 or 410 or 414 or 451 or 501;
+
     /// <summary>Whether the header field is stored with a response.</summary>
     public static bool IsStoredHeader(string name) => !s_notStored.Contains(name);
 
@@ -62,8 +69,16 @@ internal static class CacheSemantics
             return StoreDecision.No("status");
         }
 
-        var cc = CacheControl.Parse(response.CacheControl);
-        if (cc.NoStore)
+        var cc = response.Directives();
+        if (cc.MustUnderstand)
+        {
+            // RFC 9111 §5.2.2.3: stored only by a cache that understands the status, which then ignores no-store.
+            if (!IsUnderstoodStatus(response.StatusCode))
+            {
+                return StoreDecision.No("must-understand");
+            }
+        }
+        else if (cc.NoStore)
         {
             return StoreDecision.No("no-store");
         }
@@ -161,8 +176,8 @@ internal static class CacheSemantics
             freshness = TimeSpan.Zero;
         }
 
-        // RFC 9111 §4.2.3.
-        var ageValue = ParseDelta(response.Age) ?? TimeSpan.Zero;
+        // RFC 9111 §4.2.3; a list-valued Age (several field lines, or "7200, 0") counts by its first value (§5.1).
+        var ageValue = ParseDelta(FirstMember(response.Age)) ?? TimeSpan.Zero;
         var apparentAge = Max(responseTime - date, TimeSpan.Zero);
         var responseDelay = responseTime - requestTime;
         var correctedAgeValue = ageValue + responseDelay;
@@ -189,8 +204,8 @@ internal static class CacheSemantics
             return cached;
         }
 
-        var facts = ResponseFacts.From(entry);
-        var analysis = Analyze(facts, CacheControl.Parse(facts.CacheControl), options, entry.RequestTime, entry.ResponseTime);
+        var facts = ResponseFacts.From(entry, options);
+        var analysis = Analyze(facts, facts.Directives(), options, entry.RequestTime, entry.ResponseTime);
         entry.Analysis = analysis;
         return analysis;
     }
@@ -211,8 +226,10 @@ internal static class CacheSemantics
         var freshLeft = analysis.FreshnessLifetime - age;
         var staleness = -freshLeft;
 
-        bool staleIfError = !analysis.MustRevalidate
-            && ((analysis.StaleIfError is { } responseSie && staleness <= responseSie)
+        // RFC 5861 §4 within RFC 9111 §4.2.4: never where must-revalidate, proxy-revalidate or s-maxage (shared) or a
+        // response no-cache forbid serving stale; a request no-cache accepts only its own stale-if-error.
+        bool staleIfError = !analysis.MustRevalidate && !analysis.NoCache
+            && ((!rc.NoCache && analysis.StaleIfError is { } responseSie && staleness <= responseSie)
                 || (rc.StaleIfError is { } requestSie && staleness <= requestSie));
 
         if (rc.NoCache)
@@ -323,7 +340,18 @@ internal static class CacheSemantics
         return key.ToString();
     }
 
-    /// <summary>An HTTP-date (RFC 9110 §5.6.7), or null when absent or invalid.</summary>
+    private static readonly string[] s_obsoleteDateFormats =
+    [
+        "dddd, dd-MMM-yy HH:mm:ss 'GMT'", // RFC 850
+        "ddd MMM d HH:mm:ss yyyy", // asctime
+        "ddd MMM  d HH:mm:ss yyyy",
+        "ddd MMM dd HH:mm:ss yyyy",
+    ];
+
+    /// <summary>
+    /// An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms), or null when absent or
+    /// invalid. Names of days, months and the zone are read case-insensitively (a cache recipient's leniency).
+    /// </summary>
     public static DateTimeOffset? ParseDate(string? value)
     {
         if (value is null)
@@ -331,11 +359,57 @@ internal static class CacheSemantics
             return null;
         }
 
-        return DateTimeOffset.TryParseExact(value.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date)
-            || DateTimeOffset.TryParseExact(value.Trim(), ["dddd, dd-MMM-yy HH:mm:ss 'GMT'", "ddd MMM d HH:mm:ss yyyy", "ddd MMM  d HH:mm:ss yyyy"],
-                CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date)
+        string text = NormaliseDateNames(value.Trim());
+        const DateTimeStyles styles = DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal;
+        return DateTimeOffset.TryParseExact(text, "r", CultureInfo.InvariantCulture, styles, out var date)
+            || DateTimeOffset.TryParseExact(text, s_obsoleteDateFormats, CultureInfo.InvariantCulture, styles, out date)
             ? date
             : null;
+    }
+
+    /// <summary>"sun, 06 nov 1994 08:49:37 gmt" → "Sun, 06 Nov 1994 08:49:37 GMT".</summary>
+    private static string NormaliseDateNames(string value)
+    {
+        char[]? chars = null;
+        for (int i = 0; i < value.Length;)
+        {
+            if (!char.IsAsciiLetter(value[i]))
+            {
+                i++;
+                continue;
+            }
+
+            int start = i;
+            while (i < value.Length && char.IsAsciiLetter(value[i]))
+            {
+                i++;
+            }
+
+            bool zone = i - start == 3 && value.AsSpan(start, 3).Equals("GMT", StringComparison.OrdinalIgnoreCase);
+            for (int j = start; j < i; j++)
+            {
+                char wanted = zone || j == start ? char.ToUpperInvariant(value[j]) : char.ToLowerInvariant(value[j]);
+                if (wanted != value[j])
+                {
+                    chars ??= value.ToCharArray();
+                    chars[j] = wanted;
+                }
+            }
+        }
+
+        return chars is null ? value : new string(chars);
+    }
+
+    /// <summary>The first member of a comma-separated list value.</summary>
+    private static string? FirstMember(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        int comma = value.IndexOf(',');
+        return comma < 0 ? value : value[..comma];
     }
 
     private static TimeSpan? ParseDelta(string? value) =>

@@ -144,7 +144,7 @@ internal sealed class HttpCache
         string.Create(CultureInfo.InvariantCulture, $"{Options.CacheStatusName}; hit; ttl={Seconds(freshnessLeft)}");
 
     /// <summary>RFC 9211 member for a forwarded request.</summary>
-    public string ForwardStatus(CacheForwardReason reason, int? forwardStatus, bool stored, string? detail = null, bool collapsed = false)
+    public string ForwardStatus(CacheForwardReason reason, int? forwardStatus, bool stored, string? detail = null)
     {
         var text = new System.Text.StringBuilder(Options.CacheStatusName).Append("; fwd=").Append(reason switch
         {
@@ -162,11 +162,6 @@ internal sealed class HttpCache
         if (stored)
         {
             text.Append("; stored");
-        }
-
-        if (collapsed)
-        {
-            text.Append("; collapsed");
         }
 
         if (detail is not null)

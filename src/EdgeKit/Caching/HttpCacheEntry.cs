@@ -100,10 +100,13 @@ public sealed class HttpCacheEntry
     /// <summary>The values of the header field <paramref name="name"/> joined by ", ", or null when absent.</summary>
     /// <param name="name">The field name, compared case-insensitively.</param>
     /// <returns>The combined value or null.</returns>
-    public string? GetHeader(string name)
+    public string? GetHeader(string name) => GetHeader(Headers, name);
+
+    /// <summary>The values of the field <paramref name="name"/> in <paramref name="headers"/> joined by ", ", or null.</summary>
+    internal static string? GetHeader(IReadOnlyList<KeyValuePair<string, string[]>> headers, string name)
     {
         string? result = null;
-        foreach (var header in Headers)
+        foreach (var header in headers)
         {
             if (header.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
             {

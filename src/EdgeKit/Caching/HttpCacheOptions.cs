@@ -61,5 +61,19 @@ public sealed class HttpCacheOptions
     /// <summary>The cache's name in <c>Cache-Status</c> (default <c>EdgeKit</c>): a token, no spaces or separators.</summary>
     public string CacheStatusName { get; set; } = "EdgeKit";
 
-    internal HttpCacheOptions Clone() => (HttpCacheOptions)MemberwiseClone();
+    /// <summary>
+    /// Targeted cache-control fields (RFC 9213) this cache obeys, in precedence order; empty (the default) obeys none.
+    /// For a gateway acting as a CDN: <c>["EdgeKit-Cache-Control", "CDN-Cache-Control"]</c>. When a response carries a
+    /// valid, non-empty field of this list, the first one's directives (<c>max-age</c>, <c>s-maxage</c>, <c>no-store</c>,
+    /// <c>no-cache</c>, <c>private</c>, ...) replace its <c>Cache-Control</c> and <c>Expires</c> for this cache; an invalid
+    /// one (not a Structured Fields dictionary) is ignored. Each name is a header field name other than <c>Cache-Control</c>.
+    /// </summary>
+    public IList<string> TargetedCacheControlFields { get; set; } = [];
+
+    internal HttpCacheOptions Clone()
+    {
+        var clone = (HttpCacheOptions)MemberwiseClone();
+        clone.TargetedCacheControlFields = [.. TargetedCacheControlFields];
+        return clone;
+    }
 }

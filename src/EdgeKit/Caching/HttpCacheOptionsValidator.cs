@@ -49,6 +49,21 @@ internal sealed class HttpCacheOptionsValidator : IValidateOptions<HttpCacheOpti
             errors.Add($"{path}: BackgroundRevalidationTimeout must be positive, was {options.BackgroundRevalidationTimeout}.");
         }
 
+        if (options.TargetedCacheControlFields is null)
+        {
+            errors.Add($"{path}: TargetedCacheControlFields must not be null.");
+        }
+        else
+        {
+            foreach (string? field in options.TargetedCacheControlFields)
+            {
+                if (string.IsNullOrEmpty(field) || !IsToken(field) || field.Equals("Cache-Control", StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add($"{path}: TargetedCacheControlFields must hold header field names other than Cache-Control (such as CDN-Cache-Control), had '{field}'.");
+                }
+            }
+        }
+
         if (string.IsNullOrEmpty(options.CacheStatusName) || !IsToken(options.CacheStatusName))
         {
             errors.Add($"{path}: CacheStatusName must be a non-empty token (letters, digits and !#$%&'*+-.^_`|~), was '{options.CacheStatusName}'.");

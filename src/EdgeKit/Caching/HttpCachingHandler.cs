@@ -65,19 +65,25 @@ public sealed class HttpCachingHandler : DelegatingHandler
         }
 
         string key = _cache.PrimaryKey(cacheRequest);
+        if (CacheSemantics.HasMultipleRanges(cacheRequest))
+        {
+            // Several ranges: the backend assembles them; a complete 200 it may send instead is stored as usual.
+            return await ForwardAndRecordAsync(request, cacheRequest, key, CacheLookup.Miss(CacheForwardReason.Request), cancellationToken).ConfigureAwait(false);
+        }
+
         var lookup = await _cache.LookupAsync(key, cacheRequest, cancellationToken).ConfigureAwait(false);
         switch (lookup.Action)
         {
             case CacheAction.Serve:
                 _cache.Record("hit");
-                return ToResponse(lookup.Entry!, request, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+                return ToResponse(lookup.Entry!, request, cacheRequest, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
             case CacheAction.ServeStale:
                 _cache.Record("stale");
-                return ToResponse(lookup.Entry!, request, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+                return ToResponse(lookup.Entry!, request, cacheRequest, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
             case CacheAction.ServeStaleWhileRevalidate:
                 StartBackgroundRevalidation(request, key, lookup);
                 _cache.Record("stale");
-                return ToResponse(lookup.Entry!, request, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+                return ToResponse(lookup.Entry!, request, cacheRequest, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
         }
 
         if (cacheRequest.CacheControl.OnlyIfCached)
@@ -119,9 +125,9 @@ public sealed class HttpCachingHandler : DelegatingHandler
             var again = await _cache.LookupAsync(key, cacheRequest, cancellationToken).ConfigureAwait(false);
             if (again.Action == CacheAction.Serve)
             {
+                // It found a fresh stored response: a hit, although it arrived while that response was being stored.
                 _cache.Record("collapsed");
-                return ToResponse(again.Entry!, request, again.Age,
-                    _cache.ForwardStatus(lookup.ForwardReason, again.Entry!.StatusCode, stored: false, collapsed: true));
+                return ToResponse(again.Entry!, request, cacheRequest, again.Age, _cache.HitStatus(again.FreshnessLeft));
             }
 
             lookup = again;
@@ -148,9 +154,14 @@ public sealed class HttpCachingHandler : DelegatingHandler
     {
         var stale = lookup.Entry;
         var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, _cache.Options);
-        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !cacheRequest.IsConditional;
+        // Revalidation uses the stored validators (RFC 9111 §4.3.1), in place of the client's own If-None-Match and
+        // If-Modified-Since, which are then answered from the freshened entry; preconditions only an origin evaluates
+        // are forwarded as they are.
+        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !cacheRequest.HasOriginPreconditions;
+        ClientValidators saved = default;
         if (conditional)
         {
+            saved = new(Take(request, "If-None-Match"), Take(request, "If-Modified-Since"));
             if (analysis!.ETag is { } etag)
             {
                 request.Headers.TryAddWithoutValidation("If-None-Match", etag);
@@ -170,19 +181,19 @@ public sealed class HttpCachingHandler : DelegatingHandler
         }
         catch (Exception e) when (lookup.StaleIfErrorAllowed && !cancellationToken.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
         {
-            RemoveConditionals(request, conditional);
+            RestoreConditionals(request, conditional, saved);
             EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, e.GetType().Name);
-            return new(ToResponse(stale!, request, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error")), false, "stale");
+            return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error")), false, "stale");
         }
 
-        RemoveConditionals(request, conditional);
+        RestoreConditionals(request, conditional, saved);
         var responseTime = _cache.TimeProvider.GetUtcNow();
         int status = (int)response.StatusCode;
 
         if (conditional && status == 304)
         {
             var freshened = CacheSemantics.Freshen(stale!, HeadersOf(response), requestTime, responseTime);
-            var freshenedDecision = _cache.DecideStore(cacheRequest, ResponseFacts.From(freshened), requestTime, responseTime);
+            var freshenedDecision = _cache.DecideStore(cacheRequest, ResponseFacts.From(freshened, _cache.Options), requestTime, responseTime);
             if (freshenedDecision.Storable)
             {
                 await _cache.StoreAsync(key, cacheRequest, freshened, freshenedDecision, cancellationToken).ConfigureAwait(false);
@@ -190,7 +201,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
             response.Dispose();
             var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, _cache.Options), _cache.TimeProvider.GetUtcNow());
-            return new(ToResponse(freshened, request, age, _cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable)),
+            return new(ToResponse(freshened, request, cacheRequest, age, _cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable)),
                 freshenedDecision.Storable, "revalidated");
         }
 
@@ -198,11 +209,11 @@ public sealed class HttpCachingHandler : DelegatingHandler
         {
             EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
             response.Dispose();
-            return new(ToResponse(stale!, request, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, "stale");
+            return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, "stale");
         }
 
-        var facts = FactsOf(response);
-        var decision = _cache.DecideStore(cacheRequest, facts, requestTime, responseTime);
+        var headers = HeadersOf(response);
+        var decision = _cache.DecideStore(cacheRequest, ResponseFacts.From(status, headers, response.Content.Headers.ContentLength, _cache.Options), requestTime, responseTime);
         byte[]? body = null;
         if (decision.Storable)
         {
@@ -216,7 +227,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
             return new(response, false, "miss");
         }
 
-        var entry = new HttpCacheEntry(status, HeadersOf(response), body, requestTime, responseTime);
+        var entry = new HttpCacheEntry(status, headers, body, requestTime, responseTime);
         await _cache.StoreAsync(key, cacheRequest, entry, decision, cancellationToken).ConfigureAwait(false);
         AddStatus(response, _cache.ForwardStatus(lookup.ForwardReason, status, stored: true));
         return new(response, true, "miss");
@@ -303,17 +314,41 @@ public sealed class HttpCachingHandler : DelegatingHandler
         });
     }
 
-    private static void RemoveConditionals(HttpRequestMessage request, bool added)
+    private static string[]? Take(HttpRequestMessage request, string name)
     {
-        if (added)
+        if (!request.Headers.NonValidated.TryGetValues(name, out var values))
         {
-            request.Headers.Remove("If-None-Match");
-            request.Headers.Remove("If-Modified-Since");
+            return null;
+        }
+
+        string[] taken = [.. values];
+        request.Headers.Remove(name);
+        return taken;
+    }
+
+    private static void RestoreConditionals(HttpRequestMessage request, bool replaced, ClientValidators saved)
+    {
+        if (!replaced)
+        {
+            return;
+        }
+
+        request.Headers.Remove("If-None-Match");
+        request.Headers.Remove("If-Modified-Since");
+        if (saved.IfNoneMatch is { } ifNoneMatch)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+        }
+
+        if (saved.IfModifiedSince is { } ifModifiedSince)
+        {
+            request.Headers.TryAddWithoutValidation("If-Modified-Since", ifModifiedSince);
         }
     }
 
-    private HttpResponseMessage ToResponse(HttpCacheEntry entry, HttpRequestMessage request, TimeSpan age, string cacheStatus) =>
-        CreateResponse(entry, request, age, _cache.Options.AddCacheStatusHeader ? cacheStatus : null);
+    /// <summary>Answers from a stored entry: as it is, or a 304/206/416 the request's own fields ask for.</summary>
+    private HttpResponseMessage ToResponse(HttpCacheEntry entry, HttpRequestMessage request, CacheRequest cacheRequest, TimeSpan age, string cacheStatus) =>
+        CreateResponse(CacheSemantics.Answer(entry, cacheRequest, _cache.TimeProvider.GetUtcNow()), request, age, _cache.Options.AddCacheStatusHeader ? cacheStatus : null);
 
     internal static HttpResponseMessage CreateResponse(HttpCacheEntry entry, HttpRequestMessage request, TimeSpan age, string? cacheStatus)
     {
@@ -373,20 +408,10 @@ public sealed class HttpCachingHandler : DelegatingHandler
         return headers;
     }
 
-    private static ResponseFacts FactsOf(HttpResponseMessage response) => new(
-        (int)response.StatusCode,
-        Header(response, "Cache-Control"),
-        Header(response, "Expires"),
-        Header(response, "Date"),
-        Header(response, "Last-Modified"),
-        Header(response, "ETag"),
-        Header(response, "Vary"),
-        Header(response, "Age"),
-        response.Headers.NonValidated.Contains("Set-Cookie"),
-        response.Content.Headers.ContentLength);
-
     private static string? Header(HttpResponseMessage response, string name) =>
         HttpRequestMessageCacheRequest.Join(response.Headers, name) ?? HttpRequestMessageCacheRequest.Join(response.Content.Headers, name);
+
+    private readonly record struct ClientValidators(string[]? IfNoneMatch, string[]? IfModifiedSince);
 
     private readonly record struct ForwardResult(HttpResponseMessage Response, bool Stored, string Result);
 }

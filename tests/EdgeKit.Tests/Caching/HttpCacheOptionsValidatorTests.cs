@@ -20,6 +20,7 @@ public sealed class HttpCacheOptionsValidatorTests
         options.BackgroundRevalidationTimeout.Should().Be(TimeSpan.FromSeconds(30));
         options.AddCacheStatusHeader.Should().BeTrue();
         options.CacheStatusName.Should().Be("EdgeKit");
+        options.TargetedCacheControlFields.Should().BeEmpty();
     }
 
     [Fact]
@@ -34,6 +35,7 @@ public sealed class HttpCacheOptionsValidatorTests
             StaleRetention = TimeSpan.FromSeconds(-1),
             BackgroundRevalidationTimeout = TimeSpan.Zero,
             CacheStatusName = "my cache",
+            TargetedCacheControlFields = ["CDN-Cache-Control", "cache-control", "bad name"],
         };
 
         var result = new HttpCacheOptionsValidator().Validate("api", options);
@@ -45,6 +47,8 @@ public sealed class HttpCacheOptionsValidatorTests
             "EdgeKit cache 'api': MaximumHeuristicFreshness must be zero or positive, was -00:00:01.",
             "EdgeKit cache 'api': StaleRetention must be zero or positive, was -00:00:01.",
             "EdgeKit cache 'api': BackgroundRevalidationTimeout must be positive, was 00:00:00.",
+            "EdgeKit cache 'api': TargetedCacheControlFields must hold header field names other than Cache-Control (such as CDN-Cache-Control), had 'cache-control'.",
+            "EdgeKit cache 'api': TargetedCacheControlFields must hold header field names other than Cache-Control (such as CDN-Cache-Control), had 'bad name'.",
             "EdgeKit cache 'api': CacheStatusName must be a non-empty token (letters, digits and !#$%&'*+-.^_`|~), was 'my cache'.");
     }
 
@@ -54,5 +58,16 @@ public sealed class HttpCacheOptionsValidatorTests
         FluentActions.Invoking(() => new HttpCachingHandler(new HttpCacheOptions { MaximumEntrySize = -1, CacheStatusName = "" }))
             .Should().Throw<ArgumentException>()
             .WithMessage("EdgeKit cache: MaximumEntrySize must be between 0 and 1073741824 bytes, was -1. EdgeKit cache: CacheStatusName must be a non-empty token*");
+    }
+
+    [Fact]
+    public void The_cache_keeps_its_own_copy_of_the_targeted_field_list()
+    {
+        var options = new HttpCacheOptions { TargetedCacheControlFields = ["CDN-Cache-Control"] };
+        using var handler = new HttpCachingHandler(options);
+
+        options.TargetedCacheControlFields.Add("EdgeKit-Cache-Control");
+
+        handler.Cache.Options.TargetedCacheControlFields.Should().Equal("CDN-Cache-Control");
     }
 }

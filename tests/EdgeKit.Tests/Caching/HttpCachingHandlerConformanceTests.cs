@@ -592,19 +592,40 @@ public sealed class HttpCachingHandlerConformanceTests
     }
 
     [Fact]
-    public async Task A_client_conditional_request_is_passed_through_untouched()
+    public async Task A_client_conditional_request_on_a_stale_entry_is_revalidated_with_the_stored_validator_and_answered_from_the_freshened_entry()
     {
         using var h = new CacheHarness();
         h.Origin = (request, call) => Task.FromResult(call == 1
             ? WithHeaders(CacheHarness.Ok("v1"), ("Cache-Control", "max-age=10"), ("ETag", "\"a\""))
-            : CacheHarness.Status(HttpStatusCode.NotModified, ("ETag", "\"a\"")));
+            : CacheHarness.Status(HttpStatusCode.NotModified, ("Cache-Control", "max-age=10"), ("ETag", "\"a\"")));
 
         await h.GetAsync();
         h.Advance(20);
-        var answer = await h.GetAsync("/r", ("If-None-Match", "\"zzz\""));
+        var other = await h.GetAsync("/r", ("If-None-Match", "\"zzz\""));
+        h.Advance(20);
+        var same = await h.GetAsync("/r", ("If-None-Match", "\"a\""));
+
+        h.Received.ElementAt(1).Headers.IfNoneMatch.ToString().Should().Be("\"a\"");
+        other.Status.Should().Be(200);
+        other.Body.Should().Be("v1");
+        other.CacheStatus.Should().Be("EdgeKit; fwd=stale; fwd-status=304; stored");
+        same.Status.Should().Be(304);
+        same.Body.Should().BeEmpty();
+        h.OriginCalls.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task A_client_conditional_request_is_passed_through_untouched_when_nothing_usable_is_stored()
+    {
+        using var h = new CacheHarness();
+        h.Origin = (request, call) => Task.FromResult(CacheHarness.Status(HttpStatusCode.NotModified, ("ETag", "\"a\"")));
+
+        var answer = await h.GetAsync("/r", ("If-None-Match", "\"a\""), ("If-Modified-Since", "Wed, 01 Jan 2025 11:00:00 GMT"));
 
         answer.Status.Should().Be(304);
-        h.Received.Last().Headers.IfNoneMatch.ToString().Should().Be("\"zzz\"");
+        h.Received.Single().Headers.IfNoneMatch.ToString().Should().Be("\"a\"");
+        h.Received.Single().Headers.IfModifiedSince.Should().Be(new DateTimeOffset(2025, 1, 1, 11, 0, 0, TimeSpan.Zero));
+        answer.CacheStatus.Should().Be("EdgeKit; fwd=miss; fwd-status=304; detail=status");
     }
 
     [Theory]
