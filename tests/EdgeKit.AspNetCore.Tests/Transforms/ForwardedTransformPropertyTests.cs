@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using CsCheck;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
@@ -45,7 +44,7 @@ public sealed class ForwardedTransformPropertyTests
                 var transform = new ForwardedTransform(ForwardedHeaderAction.Set, forFormat, byFormat, proto, withHost, TrustedProxies.None);
 
                 string? element = transform.BuildElement(http);
-                var pairs = element is null ? [] : ParseElement(element);
+                var pairs = element is null ? [] : ForwardedElement.Parse(element);
                 var expected = new List<(string, string)>();
                 if (forFormat != ForwardedNodeFormat.None)
                 {
@@ -104,81 +103,4 @@ public sealed class ForwardedTransformPropertyTests
         string identifier = withPort ? value[..value.IndexOf(':', StringComparison.Ordinal)] : value;
         return identifier.Length == 9 && identifier[0] == '_' && identifier[1..].All(char.IsAsciiLetterOrDigit);
     }
-
-    /// <summary>A reference reader of one RFC 7239 element: <c>pair *( ";" pair )</c>, a value a token or a quoted-string; throws on anything else.</summary>
-    private static List<(string Name, string Value)> ParseElement(string element)
-    {
-        var pairs = new List<(string, string)>();
-        int i = 0;
-        while (true)
-        {
-            int start = i;
-            while (i < element.Length && IsTokenChar(element[i]))
-            {
-                i++;
-            }
-
-            string name = element[start..i];
-            if (name.Length == 0 || i >= element.Length || element[i] != '=')
-            {
-                throw new FormatException($"'{element}': no pair name at {start}");
-            }
-
-            i++;
-            var value = new StringBuilder();
-            if (i < element.Length && element[i] == '"')
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= element.Length)
-                    {
-                        throw new FormatException($"'{element}': unterminated quoted-string");
-                    }
-
-                    char c = element[i++];
-                    if (c == '"')
-                    {
-                        break;
-                    }
-
-                    if (c == '\\')
-                    {
-                        c = element[i++];
-                    }
-                    else if (!(c == '\t' || c == ' ' || c == '!' || (c >= '#' && c <= '[') || (c >= ']' && c <= '~')))
-                    {
-                        throw new FormatException($"'{element}': U+{(int)c:X4} in a quoted-string");
-                    }
-
-                    value.Append(c);
-                }
-            }
-            else
-            {
-                while (i < element.Length && IsTokenChar(element[i]))
-                {
-                    value.Append(element[i++]);
-                }
-
-                if (value.Length == 0)
-                {
-                    throw new FormatException($"'{element}': empty value for {name}");
-                }
-            }
-
-            pairs.Add((name, value.ToString()));
-            if (i == element.Length)
-            {
-                return pairs;
-            }
-
-            if (element[i++] != ';')
-            {
-                throw new FormatException($"'{element}': '{element[i - 1]}' after a pair");
-            }
-        }
-    }
-
-    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 }
