@@ -8,7 +8,7 @@
 # FUZZ_JOBS targets at a time (default 2), starting from the seed corpus in tests/EdgeKit.Fuzz/corpus/TARGET.
 # Prints one line per target and exits non-zero when any target crashed (an exception the parser must not throw, or a
 # broken invariant) or hung (an input took longer than FUZZ_TIMEOUT_MS, default 5000). The failing inputs are kept
-# under FUZZ_OUT (default a temporary folder, printed): replay one with
+# under FUZZ_OUT (default a temporary folder, printed, removed when nothing was found): replay them with
 #   dotnet "$FUZZ_OUT/bin/EdgeKit.Fuzz.dll" TARGET --replay FOLDER
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +17,7 @@ target=${1:-all}
 seconds=${2:-60}
 jobs=${FUZZ_JOBS:-2}
 timeout_ms=${FUZZ_TIMEOUT_MS:-5000}
+keep=${FUZZ_OUT:+1}
 out=${FUZZ_OUT:-$(mktemp -d /tmp/edgekit-fuzz.XXXXXX)}
 here=tests/EdgeKit.Fuzz
 mkdir -p "$out"
@@ -91,4 +92,8 @@ for t in "${targets[@]}"; do
 done
 
 echo "fuzz: ${#targets[@]} targets in $((SECONDS - started)) s"
+# A scratch folder of a run that found nothing is removed; one with findings (or FUZZ_OUT) is kept.
+if [ "$failed" -eq 0 ] && [ -z "$keep" ]; then
+  rm -rf "$out"
+fi
 exit "$failed"
