@@ -296,8 +296,9 @@ internal static class GatewayOptionsValidator
                 {
                     RoutePatternFactory.Parse(template);
                 }
-                catch (RoutePatternException ex)
+                catch (Exception ex) when (ex is RoutePatternException or InvalidOperationException)
                 {
+                    // InvalidOperationException: a template past routing's 28 segments.
                     errors.Add($"{path}:Match: Path '{template}' is not a valid route template: {ex.Message}");
                 }
             }

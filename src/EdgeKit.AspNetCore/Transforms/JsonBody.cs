@@ -63,37 +63,50 @@ internal static class JsonBody
         }
     }
 
-    /// <summary>Applies <paramref name="operations"/> to <paramref name="utf8"/>; <see langword="null"/> when it is not JSON.</summary>
+    /// <summary>
+    /// A repeated property name is refused: which one a backend keeps is its parser's choice, so a property removed here
+    /// could reach it through its twin.
+    /// </summary>
+    private static readonly JsonDocumentOptions s_documentOptions = new() { AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// Applies <paramref name="operations"/> to <paramref name="utf8"/>; <see langword="null"/> when it is not JSON, repeats
+    /// a property name, or holds a string that is not text (a lone surrogate escape, bytes that are not UTF-8).
+    /// </summary>
     public static byte[]? Transform(byte[] utf8, IReadOnlyList<JsonBodyOperation> operations)
     {
-        JsonNode? root;
         try
         {
-            root = JsonNode.Parse(utf8);
+            var root = JsonNode.Parse(utf8, documentOptions: s_documentOptions);
+            foreach (var operation in operations)
+            {
+                operation.Apply(root);
+            }
+
+            var output = new ArrayBufferWriter<byte>(utf8.Length + 64);
+            using (var writer = new Utf8JsonWriter(output))
+            {
+                if (root is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    root.WriteTo(writer);
+                }
+            }
+
+            return output.WrittenSpan.ToArray();
         }
         catch (JsonException)
         {
             return null;
         }
-
-        foreach (var operation in operations)
+        catch (InvalidOperationException)
         {
-            operation.Apply(root);
+            // Valid JSON syntax, but a string or name that cannot be read as text ("\ud800", invalid UTF-8): found when
+            // an operation or the writer reads it.
+            return null;
         }
-
-        var output = new ArrayBufferWriter<byte>(utf8.Length + 64);
-        using (var writer = new Utf8JsonWriter(output))
-        {
-            if (root is null)
-            {
-                writer.WriteNullValue();
-            }
-            else
-            {
-                root.WriteTo(writer);
-            }
-        }
-
-        return output.WrittenSpan.ToArray();
     }
 }

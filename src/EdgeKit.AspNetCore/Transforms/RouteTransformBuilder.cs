@@ -321,8 +321,9 @@ internal sealed class RouteTransformBuilder : IRouteTransformBuilder
             {
                 pattern = RoutePatternFactory.Parse(value);
             }
-            catch (RoutePatternException ex)
+            catch (Exception ex) when (ex is RoutePatternException or InvalidOperationException)
             {
+                // InvalidOperationException: a template past routing's 28 segments.
                 errors.Add($"{path}: PathPattern '{value}' is not a valid route template: {ex.Message}");
                 return null;
             }
@@ -335,9 +336,10 @@ internal sealed class RouteTransformBuilder : IRouteTransformBuilder
                     captured.Add(parameter.Name);
                 }
             }
-            catch (RoutePatternException)
+            catch (Exception ex) when (ex is RoutePatternException or InvalidOperationException)
             {
-                // Match:Path is reported by the route's own validation.
+                // Match:Path is reported by the route's own validation; what it captures is then unknown.
+                return pattern;
             }
 
             var missing = pattern.Parameters.Where(p => !captured.Contains(p.Name)).Select(p => p.Name).ToList();

@@ -193,20 +193,29 @@ internal sealed class AggregateTemplate
     /// <summary>Formats a JSON value for a context; throws <see cref="AggregateLegException"/> when it cannot be.</summary>
     public static string Format(JsonElement value, TemplateContext context, Placeholder placeholder)
     {
-        if (context == TemplateContext.Body)
+        try
         {
-            return value.GetRawText();
-        }
+            if (context == TemplateContext.Body)
+            {
+                return value.GetRawText();
+            }
 
-        return value.ValueKind switch
+            return value.ValueKind switch
+            {
+                JsonValueKind.String => context == TemplateContext.Path ? Uri.EscapeDataString(value.GetString()!) : value.GetString()!,
+                JsonValueKind.Number => value.GetRawText(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => throw new AggregateLegException(AggregateLegOutcome.DependencyFailed,
+                    $"the value of {{{placeholder.Text}}} is {(value.ValueKind == JsonValueKind.Object ? "an object" : "an array")}, which cannot be inserted into a {(context == TemplateContext.Path ? "path" : "header")}"),
+            };
+        }
+        catch (InvalidOperationException)
         {
-            JsonValueKind.String => context == TemplateContext.Path ? Uri.EscapeDataString(value.GetString()!) : value.GetString()!,
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            _ => throw new AggregateLegException(AggregateLegOutcome.DependencyFailed,
-                $"the value of {{{placeholder.Text}}} is {(value.ValueKind == JsonValueKind.Object ? "an object" : "an array")}, which cannot be inserted into a {(context == TemplateContext.Path ? "path" : "header")}"),
-        };
+            // Valid JSON syntax, but not text: a lone surrogate escape ("\ud800") or bytes that are not UTF-8 inside a string.
+            throw new AggregateLegException(AggregateLegOutcome.DependencyFailed,
+                $"the value of {{{placeholder.Text}}} contains a string that is not valid Unicode text, which cannot be inserted");
+        }
     }
 
     /// <summary>Formats an argument (a string) for a context.</summary>

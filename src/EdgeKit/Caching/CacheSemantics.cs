@@ -24,6 +24,9 @@ internal static partial class CacheSemantics
         "Content-Length", "Content-Encoding", "Content-Range", "Content-Type",
     };
 
+    /// <summary>The longest freshness lifetime honoured: 2^31 seconds, the delta-seconds cap of RFC 9111 §1.2.2.</summary>
+    private static readonly TimeSpan s_maxFreshness = TimeSpan.FromSeconds(2147483648);
+
     /// <summary>GET and HEAD: the methods whose responses this cache stores.</summary>
     public static bool IsCacheableMethod(string method) =>
         method.Equals("GET", StringComparison.OrdinalIgnoreCase) || method.Equals("HEAD", StringComparison.OrdinalIgnoreCase);
@@ -175,6 +178,10 @@ internal static partial class CacheSemantics
         {
             freshness = TimeSpan.Zero;
         }
+
+        // RFC 9111 §1.2.2: no lifetime beyond 2^31 seconds, however far apart Date and Expires are (0001 to 9999 would
+        // otherwise give a time to live that no store can add to its clock).
+        freshness = freshness < s_maxFreshness ? freshness : s_maxFreshness;
 
         // RFC 9111 §4.2.3; a list-valued Age (several field lines, or "7200, 0") counts by its first value (§5.1).
         var ageValue = ParseDelta(FirstMember(response.Age)) ?? TimeSpan.Zero;

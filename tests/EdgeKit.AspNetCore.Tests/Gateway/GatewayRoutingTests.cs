@@ -116,6 +116,8 @@ public sealed class GatewayRoutingTests
             ["Routes:bad-header:Match:Headers:0:Name"] = "X-A",
             ["Routes:bad-timeout:Cluster"] = "c",
             ["Routes:bad-timeout:Timeout"] = "-00:00:01",
+            ["Routes:too-deep:Match:Path"] = string.Concat(Enumerable.Repeat("/a", 29)),
+            ["Routes:too-deep:Cluster"] = "c",
         });
 
         var error = (await act.Should().ThrowAsync<EdgeKitConfigurationException>()).Which;
@@ -124,7 +126,8 @@ public sealed class GatewayRoutingTests
         error.Errors.Should().Contain(e => e.StartsWith("EdgeKit:Routes:bad-path:Match: Path '/c/{' is not a valid route template:", StringComparison.Ordinal));
         error.Errors.Should().Contain("EdgeKit:Routes:bad-header:Match:Headers:0: Mode Exact needs at least one value in Values.");
         error.Errors.Should().Contain("EdgeKit:Routes:bad-timeout: Timeout must be positive, was -00:00:01.");
-        error.Errors.Should().HaveCount(5);
+        error.Errors.Should().Contain($"EdgeKit:Routes:too-deep:Match: Path '{string.Concat(Enumerable.Repeat("/a", 29))}' is not a valid route template: Route exceeds the maximum number of allowed segments of 28 and is unable to be processed.");
+        error.Errors.Should().HaveCount(6);
     }
 
     [Fact]

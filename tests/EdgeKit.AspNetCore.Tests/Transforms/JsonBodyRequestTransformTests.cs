@@ -92,4 +92,24 @@ public sealed class JsonBodyRequestTransformTests
         backend.Requests.Should().Be(0);
         gateway.Logs.Entries.Should().Contain(e => e.EventId == 1411 && e.Message == "Route 'r': the request body declared as JSON could not be read or parsed; answered 400.");
     }
+
+    [Theory]
+    [InlineData("{\"password\":\"a\",\"password\":\"b\"}")]
+    [InlineData("{\"user\":{\"mail\":\"\\ud800\"}}")]
+    [InlineData("{\"\\ud800\":1}")]
+    public async Task A_body_that_repeats_a_property_or_holds_a_lone_surrogate_is_400_problem_json_and_never_reaches_the_backend(string json)
+    {
+        // Found by JsonBodyPropertyTests: {"password":1,"password":2} threw ArgumentException out of the transform and
+        // "\ud800" InvalidOperationException (both a 500); and a gateway that removed one "password" would let the other
+        // through to a backend that keeps the last.
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(JsonRoute(backend.Address));
+
+        using var response = await gateway.Client.PostAsync("/x", Json(json));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>().Should().Be("The request body is not valid JSON.");
+        backend.Requests.Should().Be(0);
+    }
 }

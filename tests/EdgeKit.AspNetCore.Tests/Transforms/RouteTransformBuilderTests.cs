@@ -277,6 +277,20 @@ public sealed class RouteTransformBuilderTests
     }
 
     [Fact]
+    public void A_PathPattern_or_Match_Path_past_routings_segment_limit_is_reported_not_thrown()
+    {
+        // Found by the path-pattern fuzz target: RoutePatternFactory.Parse throws InvalidOperationException (not
+        // RoutePatternException) past 28 segments, which escaped the configuration check.
+        string deep = string.Concat(Enumerable.Repeat("/a", 29));
+
+        var errors = Errors(new Dictionary<string, string> { ["PathPattern"] = deep + "/{rest}" });
+        var matchErrors = ErrorsFor(deep + "/{**rest}", null, new Dictionary<string, string> { ["PathPattern"] = "/v2/{rest}" });
+
+        errors.Should().Equal($"EdgeKit:Routes:r:Transforms:0: PathPattern '{deep}/{{rest}}' is not a valid route template: Route exceeds the maximum number of allowed segments of 28 and is unable to be processed.");
+        matchErrors.Should().BeEmpty("Match:Path is reported by the route's own validation");
+    }
+
+    [Fact]
     public void Bad_forwarded_header_settings_and_known_proxies_are_reported()
     {
         var options = new GatewayOptions

@@ -315,6 +315,24 @@ public class AggregatorTests
         _fixture.Backend.Received.Should().ContainSingle();
     }
 
+    [Theory]
+    [InlineData("/customers/{order.customerId}")]
+    [InlineData("/customers?id={order.customerId}")]
+    public async Task A_source_value_that_is_not_valid_Unicode_fails_the_dependent_leg_without_sending_it(string path)
+    {
+        // Found by AggregateTemplatePropertyTests: "\ud800" is valid JSON, but reading it as a string threw
+        // InvalidOperationException, which failed the leg as RequestFailed with .NET's message although nothing was sent.
+        _fixture.Backend.OnJson("/orders/7", """{"customerId":"a\ud800"}""");
+        var options = AggregatorFixture.Options(("order", "/orders/7"), ("customer", path));
+
+        var (result, _) = await _fixture.RunAsync(_fixture.Create(options));
+
+        result.StatusCode.Should().Be(502);
+        result.Legs[1].Outcome.Should().Be(AggregateLegOutcome.DependencyFailed);
+        result.Legs[1].Detail.Should().Be("the value of {order.customerId} contains a string that is not valid Unicode text, which cannot be inserted");
+        _fixture.Backend.Received.Should().ContainSingle();
+    }
+
     [Fact]
     public async Task A_leg_depending_on_a_failed_optional_leg_is_missing_too()
     {

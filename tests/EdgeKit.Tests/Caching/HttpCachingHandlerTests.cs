@@ -71,6 +71,26 @@ public sealed class HttpCachingHandlerTests
     }
 
     [Fact]
+    public async Task A_response_that_expires_at_the_end_of_year_9999_is_stored_with_a_lifetime_capped_at_2_pow_31_seconds()
+    {
+        // Found by CacheSemanticsPropertyTests: the lifetime (Expires - now) plus the stale retention became the store's
+        // time to live, and the memory store's "now + time to live" passed DateTimeOffset.MaxValue: the store threw, and
+        // a response meant to be cached "forever" was never cached.
+        using var h = new CacheHarness();
+        h.Serve(("Expires", "Fri, 31 Dec 9999 23:59:59 GMT"));
+
+        (await h.GetAsync()).Body.Should().Be("v1");
+        (await h.GetAsync()).Body.Should().Be("v1");
+        h.Advance(2147483648 - 1);
+        (await h.GetAsync()).Body.Should().Be("v1");
+        h.Advance(2);
+        (await h.GetAsync()).Body.Should().Be("v2");
+
+        h.OriginCalls.Should().Be(2);
+        h.Results.Should().Equal("miss", "hit", "hit", "miss");
+    }
+
+    [Fact]
     public async Task A_failing_store_is_logged_and_the_request_is_served_from_the_origin()
     {
         using var logs = new CapturingLoggerProvider();
