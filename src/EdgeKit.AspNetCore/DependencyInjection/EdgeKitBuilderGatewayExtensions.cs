@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
@@ -25,7 +26,7 @@ public static class EdgeKitBuilderGatewayExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         builder.AddConfiguration(section);
-        builder.Services.Configure<GatewayOptions>(section);
+        StrictBinding.Add<GatewayOptions>(builder.Services, null, section, AspNetCoreSettingsShapes.GatewayOptions, (c, o) => c.Bind(o));
         // Aggregates (EdgeKit:Aggregates:<name>) are route targets too.
         builder.AddAggregates(section);
         // Cache policies (EdgeKit:Caching:Policies:<name>) are what routes' CachePolicy names.

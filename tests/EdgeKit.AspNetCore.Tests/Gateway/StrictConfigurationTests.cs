@@ -1,0 +1,217 @@
+using System.Net;
+using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.AspNetCore.Tests.Gateway;
+
+/// <summary>
+/// The mistakes that used to be silent (issue 13): each one now stops the start naming its full path, and after a valid
+/// start a reload carrying one changes nothing and is logged once.
+/// </summary>
+public sealed class StrictConfigurationTests
+{
+    private const string Backend = "http://127.0.0.1:9";
+
+    private static Dictionary<string, string?> Orders(params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = Backend,
+            ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+            ["Routes:orders:Cluster"] = "orders",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Starts a gateway that must fail to start; returns every problem reported.</summary>
+    internal static async Task<IReadOnlyList<string>> StartFails(
+        IDictionary<string, string?> settings,
+        Action<WebApplicationBuilder>? configureBuilder = null,
+        Action<WebApplication>? configureApp = null)
+    {
+        try
+        {
+            await using var host = await GatewayHost.StartAsync(settings, configureBuilder, configureApp);
+        }
+        catch (EdgeKitConfigurationException ex)
+        {
+            return ex.Errors;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ex.Failures.ToList();
+        }
+        catch (AggregateException ex)
+        {
+            return ex.Flatten().InnerExceptions.SelectMany(e => e is OptionsValidationException o ? o.Failures : e is EdgeKitConfigurationException c ? c.Errors : [e.Message]).ToList();
+        }
+
+        throw new Xunit.Sdk.XunitException("the gateway started");
+    }
+
+    [Fact]
+    public async Task A_misspelt_AuthorizationPolicy_fails_the_start_naming_the_key_meant()
+    {
+        var errors = await StartFails(Orders(("Routes:orders:AuthorisationPolicy", "default")));
+
+        errors.Should().Equal("`EdgeKit:Routes:orders:AuthorisationPolicy` is not a setting; did you mean `AuthorizationPolicy`?");
+    }
+
+    [Fact]
+    public async Task A_misspelt_RateLimiterPolicy_fails_the_start()
+    {
+        var errors = await StartFails(Orders(("Routes:orders:RateLimitPolicy", "per-client")));
+
+        errors.Should().Equal("`EdgeKit:Routes:orders:RateLimitPolicy` is not a setting; did you mean `RateLimiterPolicy`?");
+    }
+
+    [Fact]
+    public async Task A_misspelt_Strategy_fails_the_start()
+    {
+        var errors = await StartFails(Orders(("Clusters:orders:LoadBalancing:Stratgy", "RoundRobin")));
+
+        errors.Should().Equal("`EdgeKit:Clusters:orders:LoadBalancing:Stratgy` is not a setting; did you mean `Strategy`?");
+    }
+
+    [Fact]
+    public async Task Route_for_Routes_fails_the_start()
+    {
+        var errors = await StartFails(new Dictionary<string, string?>
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = Backend,
+            ["Route:orders:Match:Path"] = "/orders/{**rest}",
+            ["Route:orders:Cluster"] = "orders",
+        });
+
+        errors.Should().Equal("`EdgeKit:Route` is not a setting; did you mean `Routes`?");
+    }
+
+    [Fact]
+    public async Task A_timeout_written_10s_fails_the_start_with_the_form_to_write_instead_of_deleting_the_route()
+    {
+        var errors = await StartFails(Orders(("Routes:orders:Timeout", "10s")));
+
+        errors.Should().Equal("`EdgeKit:Routes:orders:Timeout`: '10s' is not a time span; write it as `00:00:10`.");
+    }
+
+    [Fact]
+    public async Task A_header_match_mode_that_is_not_a_mode_fails_the_start_listing_the_modes()
+    {
+        var errors = await StartFails(Orders(
+            ("Routes:orders:Match:Headers:0:Name", "X-Tenant"),
+            ("Routes:orders:Match:Headers:0:Values:0", "acme"),
+            ("Routes:orders:Match:Headers:0:Mode", "Exactly")));
+
+        errors.Should().Equal("`EdgeKit:Routes:orders:Match:Headers:0:Mode`: 'Exactly' is not one of Exact, Prefix, Contains, Exists, NotExists; did you mean `Exact`?");
+    }
+
+    [Fact]
+    public async Task A_partition_kind_that_is_not_a_kind_fails_the_start()
+    {
+        var errors = await StartFails(Orders(
+            ("RateLimiting:Policies:per-client:Limits:0:PermitLimit", "10"),
+            ("RateLimiting:Policies:per-client:Limits:0:Window", "00:00:10"),
+            ("RateLimiting:Policies:per-client:Partition:Kind", "ClientIP4")));
+
+        errors.Should().Equal("`EdgeKit:RateLimiting:Policies:per-client:Partition:Kind`: 'ClientIP4' is not one of ClientIp, ApiKey, User, Claim, Route, Header, Global; did you mean `ClientIp`?");
+    }
+
+    [Fact]
+    public async Task A_window_written_10s_says_so_rather_than_that_a_limit_is_missing()
+    {
+        var errors = await StartFails(Orders(
+            ("RateLimiting:Policies:per-client:Limits:0:PermitLimit", "10"),
+            ("RateLimiting:Policies:per-client:Limits:0:Window", "10s")));
+
+        errors.Should().Equal("`EdgeKit:RateLimiting:Policies:per-client:Limits:0:Window`: '10s' is not a time span; write it as `00:00:10`.");
+    }
+
+    [Fact]
+    public async Task Every_problem_of_one_configuration_is_reported_at_once()
+    {
+        var errors = await StartFails(Orders(
+            ("Routes:orders:AuthorisationPolicy", "default"),
+            ("Routes:orders:Timeout", "10s"),
+            ("Clusters:orders:Destinations:o1:Weight", "heavy"),
+            ("Caching:Policies:short:MaximumEntrySize", "1MB"),
+            ("Limits:x", "1")));
+
+        errors.Should().BeEquivalentTo(
+            "`EdgeKit:Routes:orders:AuthorisationPolicy` is not a setting; did you mean `AuthorizationPolicy`?",
+            "`EdgeKit:Routes:orders:Timeout`: '10s' is not a time span; write it as `00:00:10`.",
+            "`EdgeKit:Clusters:orders:Destinations:o1:Weight`: 'heavy' is not a whole number.",
+            "`EdgeKit:Caching:Policies:short:MaximumEntrySize`: '1MB' is not a whole number (digits only, without units or separators).",
+            "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Aggregates, Caching, RateLimiting.");
+    }
+
+    [Fact]
+    public async Task A_reload_with_a_mistake_changes_nothing_and_logs_each_problem_once_then_a_valid_one_applies()
+    {
+        await using var backend = await EchoBackend.StartAsync("orders");
+        var valid = new Dictionary<string, string?>
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = backend.Address,
+            ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+            ["Routes:orders:Cluster"] = "orders",
+        };
+        await using var gateway = await GatewayHost.StartAsync(valid);
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // A typo that would drop the route (Timeout) and one that would add an unknown key: neither applies.
+        var bad = new Dictionary<string, string?>(valid)
+        {
+            ["Routes:orders:Timeout"] = "10s",
+            ["Routes:orders:Match:Path"] = "/moved/{**rest}",
+            ["Routes:orders:AuthorisationPolicy"] = "default",
+        };
+        gateway.Reload(bad);
+
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK, "the routes in force stay");
+        (await gateway.Client.GetAsync("/moved/1")).StatusCode.Should().Be(HttpStatusCode.NotFound, "nothing of the bad reload applies");
+        var rejected = gateway.Logs.Entries.Where(e => e.EventId == 1007).Select(e => e.Message).ToList();
+        rejected.Should().BeEquivalentTo(
+            "EdgeKit configuration reload rejected; the previous configuration stays in force. `EdgeKit:Routes:orders:Timeout`: '10s' is not a time span; write it as `00:00:10`.",
+            "EdgeKit configuration reload rejected; the previous configuration stays in force. `EdgeKit:Routes:orders:AuthorisationPolicy` is not a setting; did you mean `AuthorizationPolicy`?");
+
+        var fixedUp = new Dictionary<string, string?>(valid) { ["Routes:orders:Match:Path"] = "/moved/{**rest}" };
+        gateway.Reload(fixedUp);
+
+        (await gateway.Client.GetAsync("/moved/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task The_rate_limiting_section_bound_by_AddGateway_and_AddRateLimiting_registers_each_policy_once()
+    {
+        await using var backend = await EchoBackend.StartAsync("orders");
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Clusters:orders:Destinations:o1:Address"] = backend.Address,
+                ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+                ["Routes:orders:Cluster"] = "orders",
+                ["Routes:orders:RateLimiterPolicy"] = "per-client",
+                ["RateLimiting:Policies:per-client:Limits:0:PermitLimit"] = "2",
+                ["RateLimiting:Policies:per-client:Limits:0:Window"] = "00:01:00",
+            },
+            builder => builder.Services.AddEdgeKit()
+                .AddRateLimiting(builder.Configuration.GetSection("EdgeKit:RateLimiting"))
+                .AddAggregates(builder.Configuration.GetSection("EdgeKit"))
+                .AddCaching(builder.Configuration.GetSection("EdgeKit:Caching")),
+            app => app.UseRateLimiter());
+
+        var first = await gateway.Client.GetAsync("/orders/1");
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        first.Headers.GetValues("RateLimit-Policy").Should().Equal("\"per-client\";q=2;w=60");
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+    }
+}
