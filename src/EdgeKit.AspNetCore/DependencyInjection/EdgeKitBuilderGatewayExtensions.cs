@@ -3,7 +3,9 @@ using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -54,6 +56,15 @@ public static class EdgeKitBuilderGatewayExtensions
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();
         services.TryAddSingleton<GatewayConfiguration>();
+        if (!services.Any(d => d.ServiceType == typeof(RateLimiterMiddlewarePresence)))
+        {
+            // Route policy names are resolved at start and on reload; the probe tells whether app.UseRateLimiter() is there.
+            services.AddSingleton<RateLimiterMiddlewarePresence>();
+            services.AddSingleton<GatewayPolicyReferences>();
+            services.AddSingleton<IHostedService, GatewayMiddlewareStartupCheck>();
+            services.Configure<RateLimiterOptions>(o => o.AddPolicy<string, RateLimiterMiddlewareProbe>(RateLimiterMiddlewareProbe.PolicyName));
+        }
+
         services.TryAddSingleton<GatewayEndpointDataSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
         return builder;

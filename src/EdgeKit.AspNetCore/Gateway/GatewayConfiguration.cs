@@ -29,6 +29,7 @@ internal sealed class GatewayConfiguration : IDisposable
     private readonly IOptionsFactory<AggregationOptions>? _aggregates;
     private readonly IReadOnlyCollection<string>? _cachePolicies;
     private readonly ConfigurationCheck? _check;
+    private readonly GatewayPolicyReferences? _references;
     private readonly List<IDisposable> _registrations = [];
     private readonly object _lock = new();
     private State _state;
@@ -47,9 +48,11 @@ internal sealed class GatewayConfiguration : IDisposable
         IOptionsFactory<AggregationOptions>? aggregates = null,
         IEnumerable<IOptionsChangeTokenSource<AggregationOptions>>? aggregateChangeSources = null,
         EdgeKit.Caching.HttpCacheRegistry? caches = null,
-        ConfigurationCheck? check = null)
+        ConfigurationCheck? check = null,
+        GatewayPolicyReferences? references = null)
     {
         _check = check;
+        _references = references;
         _cachePolicies = caches?.Names;
         // Routes are checked against the aggregates' configuration as bound now (not the aggregator registry, which
         // reloads on its own and may not have seen the same change yet); requests look aggregates up when they run.
@@ -182,6 +185,7 @@ internal sealed class GatewayConfiguration : IDisposable
         }
 
         var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors, aggregation, _cachePolicies);
+        _references?.Check(options, errors);
         if (errors.Count > 0)
         {
             return false;
@@ -200,7 +204,7 @@ internal sealed class GatewayConfiguration : IDisposable
             affinity[cluster] = new ClusterAffinity(affinityOptions, new AffinityValueProtector(cluster, keys, _dataProtection));
         }
 
-        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity), clusters);
+        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity), clusters) { Options = options };
         return true;
     }
 
@@ -215,5 +219,9 @@ internal sealed class GatewayConfiguration : IDisposable
     }
 
     /// <summary>One generation of routes.</summary>
-    internal sealed record State(IReadOnlyList<GatewayRoute> Routes, ForwarderSettings Forwarder, EdgeKitOptions Clusters);
+    internal sealed record State(IReadOnlyList<GatewayRoute> Routes, ForwarderSettings Forwarder, EdgeKitOptions Clusters)
+    {
+        /// <summary>The options the routes were built from.</summary>
+        public GatewayOptions Options { get; init; } = new();
+    }
 }

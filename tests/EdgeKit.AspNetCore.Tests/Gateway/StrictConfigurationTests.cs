@@ -4,6 +4,7 @@ using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 
@@ -213,5 +214,96 @@ public sealed class StrictConfigurationTests
         first.Headers.GetValues("RateLimit-Policy").Should().Equal("\"per-client\";q=2;w=60");
         (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+    }
+}
+
+/// <summary>Names routes give to the app's policies resolve at start, and the middleware they need is there.</summary>
+public sealed class GatewayPolicyReferenceTests
+{
+    private static Dictionary<string, string?> Orders(string backend, params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = backend,
+            ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+            ["Routes:orders:Cluster"] = "orders",
+            ["RateLimiting:Policies:per-client:Limits:0:PermitLimit"] = "1",
+            ["RateLimiting:Policies:per-client:Limits:0:Window"] = "00:01:00",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    [Fact]
+    public async Task A_misspelt_rate_limiter_policy_name_fails_the_start_listing_the_known_ones()
+    {
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9", ("Routes:orders:RateLimiterPolicy", "per-clent")),
+            b => b.Services.AddRateLimiter(o => o.AddFixedWindowLimiter("app-fixed", f => { f.PermitLimit = 1; f.Window = TimeSpan.FromMinutes(1); })),
+            app => app.UseRateLimiter());
+
+        errors.Should().Equal("EdgeKit:Routes:orders: RateLimiterPolicy 'per-clent' does not exist (known: app-fixed, per-client); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
+    }
+
+    [Fact]
+    public async Task A_route_may_name_the_apps_own_rate_limiter_policy()
+    {
+        await using var backend = await EchoBackend.StartAsync("orders");
+        await using var gateway = await GatewayHost.StartAsync(
+            Orders(backend.Address, ("Routes:orders:RateLimiterPolicy", "app-fixed")),
+            b => b.Services.AddRateLimiter(o =>
+            {
+                o.RejectionStatusCode = 429;
+                o.AddFixedWindowLimiter("app-fixed", f => { f.PermitLimit = 1; f.Window = TimeSpan.FromMinutes(1); });
+            }),
+            app => app.UseRateLimiter());
+
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task A_rate_limited_route_without_UseRateLimiter_fails_the_start_saying_which_call_to_add()
+    {
+        var errors = await StrictConfigurationTests.StartFails(Orders("http://127.0.0.1:9", ("Routes:orders:RateLimiterPolicy", "per-client")));
+
+        errors.Should().Equal("EdgeKit:Routes:orders: RateLimiterPolicy 'per-client' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
+    }
+
+    [Fact]
+    public async Task A_misspelt_authorization_policy_name_fails_the_start()
+    {
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9", ("Routes:orders:AuthorizationPolicy", "admins")),
+            b =>
+            {
+                b.Services.AddAuthentication().AddEdgeKitApiKeys();
+                b.Services.AddAuthorization(o => o.AddPolicy("admin", p => p.RequireRole("admin")));
+            });
+
+        errors.Should().Equal("EdgeKit:Routes:orders: AuthorizationPolicy 'admins' does not exist; define it under EdgeKit:Authorization:Policies or with builder.Services.AddAuthorization(o => o.AddPolicy(\"admins\", ...)), or use 'default' or 'anonymous'.");
+    }
+
+    [Fact]
+    public async Task An_authorization_policy_without_authorization_services_fails_the_start_saying_which_call_to_add()
+    {
+        var errors = await StrictConfigurationTests.StartFails(Orders("http://127.0.0.1:9", ("Routes:orders:AuthorizationPolicy", "default")));
+
+        errors.Should().Equal("EdgeKit:Routes:orders: AuthorizationPolicy 'default' needs ASP.NET Core authorization; call builder.Services.AddAuthorization().");
+    }
+
+    [Fact]
+    public async Task A_misspelt_cors_policy_fails_the_start()
+    {
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9", ("Routes:orders:CorsPolicy", "web-app")),
+            b => b.Services.AddCors(o => o.AddPolicy("webapp", p => p.AllowAnyOrigin())),
+            app => app.UseCors());
+
+        errors.Should().Equal("EdgeKit:Routes:orders: CorsPolicy 'web-app' does not exist; define it with builder.Services.AddCors(o => o.AddPolicy(\"web-app\", ...)).");
     }
 }
