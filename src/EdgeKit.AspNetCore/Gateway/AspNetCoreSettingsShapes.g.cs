@@ -47,6 +47,7 @@ internal static class AspNetCoreSettingsShapes
         new("Tier", SettingShape.String),
         new("Roles", SettingShape.List(SettingShape.String)),
         new("Revoked", SettingShape.Boolean),
+        new("NotAfter", SettingShape.DateTimeOffset),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Authentication.EdgeKitJwtOptions"/>.</summary>

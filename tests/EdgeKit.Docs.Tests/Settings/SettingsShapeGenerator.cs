@@ -57,6 +57,15 @@ internal static class SettingsShapeGenerator
             }
 
             types.Add(type);
+            var unknown = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.SetMethod?.IsPublic == true && p.GetIndexParameters().Length == 0 && Describe(p.PropertyType) is null && !CannotComeFromConfiguration(p.PropertyType))
+                .Select(p => $"{type.Name}.{p.Name} ({p.PropertyType})")
+                .ToList();
+            if (unknown.Count > 0)
+            {
+                throw new InvalidOperationException("Settable properties without a shape (teach SettingsShapeGenerator.Describe their type): " + string.Join(", ", unknown));
+            }
+
             foreach (var property in SettableProperties(type))
             {
                 foreach (var nested in ObjectsIn(property.PropertyType))
@@ -101,6 +110,11 @@ internal static class SettingsShapeGenerator
 
         return files;
     }
+
+    /// <summary>Types the binder cannot set from configuration text: delegates, types, events objects, clocks.</summary>
+    private static bool CannotComeFromConfiguration(Type type) =>
+        type == typeof(object) || type == typeof(Type) || typeof(Delegate).IsAssignableFrom(type) || type == typeof(TimeProvider)
+        || type.Namespace?.StartsWith("Microsoft.", StringComparison.Ordinal) == true;
 
     public static string FieldName(Type type) => type.Name.Replace('`', '_');
 
@@ -191,6 +205,11 @@ internal static class SettingsShapeGenerator
         if (type == typeof(Uri))
         {
             return "SettingShape.Uri";
+        }
+
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTime))
+        {
+            return "SettingShape.DateTimeOffset";
         }
 
         if (type.IsEnum)

@@ -24,6 +24,9 @@ internal enum SettingKind
     /// <summary>An absolute or relative URI.</summary>
     Uri,
 
+    /// <summary>A date and time, ISO 8601 (<c>2025-06-01T13:00:00Z</c>).</summary>
+    DateTimeOffset,
+
     /// <summary>One of a list of names.</summary>
     Enum,
 
@@ -74,6 +77,7 @@ internal sealed class SettingShape
     public static readonly SettingShape Double = new(SettingKind.Double);
     public static readonly SettingShape TimeSpan = new(SettingKind.TimeSpan);
     public static readonly SettingShape Uri = new(SettingKind.Uri);
+    public static readonly SettingShape DateTimeOffset = new(SettingKind.DateTimeOffset);
 
     public static SettingShape Enum(string[] names, bool flags = false) => new(SettingKind.Enum, names: names, flags: flags);
 
@@ -93,6 +97,7 @@ internal sealed class SettingShape
         SettingKind.Double => "a number",
         SettingKind.TimeSpan => "a time span (hh:mm:ss)",
         SettingKind.Uri => "a URI",
+        SettingKind.DateTimeOffset => "a date and time (ISO 8601, e.g. 2025-06-01T13:00:00Z)",
         SettingKind.Enum => (IsFlags ? "one or more (comma-separated) of " : "one of ") + string.Join(", ", EnumNames),
         SettingKind.Object => "a section with the keys " + string.Join(", ", Object!.Keys.Select(k => k.Name)),
         SettingKind.Dictionary => "a section of named entries",

@@ -163,6 +163,8 @@ internal static class StrictConfiguration
                 return TimeSpan.TryParse(value, invariant, out _) ? null : $"is not a time span; write it as `{TimeSpanSuggestion(value)}`.";
             case SettingKind.Uri:
                 return System.Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out _) ? null : "is not a URI.";
+            case SettingKind.DateTimeOffset:
+                return DateTimeOffset.TryParse(value, invariant, DateTimeStyles.None, out _) ? null : "is not a date and time; write it as ISO 8601, e.g. `2025-06-01T13:00:00Z`.";
             case SettingKind.Enum:
                 return IsEnumValue(value, shape) ? null : EnumError(value, shape);
             default:
