@@ -67,18 +67,32 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
         }
     }
 
+    /// <summary>
+    /// Resolves the policy an EdgeKit endpoint (<c>MapEdgeKitDashboard</c>, <c>MapEdgeKitStatus</c>) requires, when it is
+    /// mapped: a name defined nowhere would make it answer every request with 500.
+    /// </summary>
+    /// <exception cref="EdgeKitConfigurationException">The policy or the services it needs are missing.</exception>
+    public void CheckEndpointPolicy(string caller, string policy)
+    {
+        if (policy.Equals(AuthorizationPolicyMetadata.Anonymous, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var errors = new List<string>();
+        CheckAuthorization(caller, policy, errors);
+        if (errors.Count > 0)
+        {
+            throw new EdgeKitConfigurationException(errors);
+        }
+    }
+
     private void CheckAuthorization(string path, string policy, List<string> errors)
     {
         var provider = services.GetService<IAuthorizationPolicyProvider>();
         if (provider is null || services.GetService<IAuthorizationService>() is null)
         {
             errors.Add($"{path}: AuthorizationPolicy '{policy}' needs ASP.NET Core authorization; call builder.Services.AddAuthorization().");
-            return;
-        }
-
-        if (services.GetService<IAuthenticationSchemeProvider>() is null)
-        {
-            errors.Add($"{path}: AuthorizationPolicy '{policy}' needs authentication; call builder.Services.AddAuthentication() and add a scheme (AddEdgeKitJwt, AddEdgeKitApiKeys, AddEdgeKitHmac...).");
             return;
         }
 
@@ -98,6 +112,14 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
         if (found is null)
         {
             errors.Add($"{path}: AuthorizationPolicy '{policy}' does not exist; define it under EdgeKit:Authorization:Policies or with builder.Services.AddAuthorization(o => o.AddPolicy(\"{policy}\", ...)), or use 'default' or 'anonymous'.");
+            return;
+        }
+
+        // A policy about the caller's identity (anything but bare assertions) needs an authentication scheme to find it.
+        bool needsIdentity = found.AuthenticationSchemes.Count > 0 || !found.Requirements.All(r => r is Microsoft.AspNetCore.Authorization.Infrastructure.AssertionRequirement);
+        if (needsIdentity && services.GetService<IAuthenticationSchemeProvider>() is null)
+        {
+            errors.Add($"{path}: AuthorizationPolicy '{policy}' needs authentication; call builder.Services.AddAuthentication() and add a scheme (AddEdgeKitJwt, AddEdgeKitApiKeys, AddEdgeKitHmac...).");
         }
     }
 

@@ -306,4 +306,47 @@ public sealed class GatewayPolicyReferenceTests
 
         errors.Should().Equal("EdgeKit:Routes:orders: CorsPolicy 'web-app' does not exist; define it with builder.Services.AddCors(o => o.AddPolicy(\"web-app\", ...)).");
     }
+
+    [Fact]
+    public async Task A_dashboard_behind_a_policy_defined_nowhere_fails_the_start()
+    {
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9"),
+            b =>
+            {
+                b.Services.AddAuthentication().AddEdgeKitApiKeys();
+                b.Services.AddAuthorization();
+            },
+            app => app.MapEdgeKitDashboard("ops"));
+
+        errors.Should().Equal("MapEdgeKitDashboard: AuthorizationPolicy 'ops' does not exist; define it under EdgeKit:Authorization:Policies or with builder.Services.AddAuthorization(o => o.AddPolicy(\"ops\", ...)), or use 'default' or 'anonymous'.");
+    }
+
+    [Fact]
+    public async Task A_status_api_behind_a_policy_without_authorization_services_fails_the_start()
+    {
+        var errors = await StrictConfigurationTests.StartFails(Orders("http://127.0.0.1:9"), configureApp: app => app.MapEdgeKitStatus("default"));
+
+        errors.Should().Equal("MapEdgeKitStatus: AuthorizationPolicy 'default' needs ASP.NET Core authorization; call builder.Services.AddAuthorization().");
+    }
+}
+
+/// <summary>An authorization policy about the caller's identity with no authentication: the start says which call to add.</summary>
+public sealed class GatewayAuthenticationReferenceTests
+{
+    [Fact]
+    public async Task A_route_policy_requiring_a_user_without_authentication_fails_the_start()
+    {
+        var errors = await StrictConfigurationTests.StartFails(
+            new Dictionary<string, string?>
+            {
+                ["Clusters:orders:Destinations:o1:Address"] = "http://127.0.0.1:9",
+                ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+                ["Routes:orders:Cluster"] = "orders",
+                ["Routes:orders:AuthorizationPolicy"] = "default",
+            },
+            b => b.Services.AddAuthorization());
+
+        errors.Should().Equal("EdgeKit:Routes:orders: AuthorizationPolicy 'default' needs authentication; call builder.Services.AddAuthentication() and add a scheme (AddEdgeKitJwt, AddEdgeKitApiKeys, AddEdgeKitHmac...).");
+    }
 }
