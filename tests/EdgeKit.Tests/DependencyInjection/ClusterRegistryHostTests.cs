@@ -173,7 +173,7 @@ public sealed class ClusterRegistryHostTests : IDisposable
 
         var exception = resolve.Should().Throw<EdgeKitConfigurationException>().Which;
         exception.Errors.Should().Equal("`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.");
-        exception.InnerException.Should().BeOfType<OptionsValidationException>();
+        exception.InnerException.Should().BeOfType<Microsoft.Extensions.Options.OptionsValidationException>();
     }
 
     private ServiceProvider Build(IConfiguration configuration)
