@@ -202,6 +202,11 @@ public sealed class StrictConfigurationTests
                 ["Routes:orders:RateLimiterPolicy"] = "per-client",
                 ["RateLimiting:Policies:per-client:Limits:0:PermitLimit"] = "2",
                 ["RateLimiting:Policies:per-client:Limits:0:Window"] = "00:01:00",
+                ["Aggregates:details:Legs:0:Name"] = "product",
+                ["Aggregates:details:Legs:0:Cluster"] = "orders",
+                ["Aggregates:details:Legs:0:Path"] = "/products/1",
+                ["Routes:details:Match:Path"] = "/details",
+                ["Routes:details:Aggregate"] = "details",
             },
             builder => builder.Services.AddEdgeKit()
                 .AddRateLimiting(builder.Configuration.GetSection("EdgeKit:RateLimiting"))
@@ -214,6 +219,26 @@ public sealed class StrictConfigurationTests
         first.Headers.GetValues("RateLimit-Policy").Should().Equal("\"per-client\";q=2;w=60");
         (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await gateway.Client.GetAsync("/orders/1")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        var details = await gateway.Client.GetAsync("/details");
+        details.StatusCode.Should().Be(HttpStatusCode.OK, "the aggregate's legs are bound once (no 'two legs are named product')");
+        backend.Received.Select(r => (string?)r["path"]).Should().Contain("/products/1");
+    }
+
+    [Fact]
+    public async Task A_route_given_in_code_is_held_to_the_same_rules()
+    {
+        var errors = await StartFails(
+            new Dictionary<string, string?> { ["Clusters:orders:Destinations:o1:Address"] = Backend },
+            b => b.Services.AddEdgeKit().AddRoute("orders", "/orders/{**rest}", "orders", r =>
+            {
+                r.RateLimiterPolicy = "per-clent";
+                r.AuthorizationPolicy = "admins";
+            }),
+            app => app.UseRateLimiter());
+
+        errors.Should().Equal(
+            "EdgeKit:Routes:orders: AuthorizationPolicy 'admins' needs ASP.NET Core authorization; call builder.Services.AddAuthorization().",
+            "EdgeKit:Routes:orders: RateLimiterPolicy 'per-clent' does not exist (no rate-limiter policy is defined); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
     }
 }
 
