@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The gateway load benchmark of issue 4: EdgeKit vs YARP 2.3.0 vs wrk straight at the backend ("direct"),
-# following /work/shared/BENCHMARKING.md (see README.md beside this script).
+# following "How to measure" in benchmarks/README.md (see README.md beside this script).
 #
 #   benchmarks/gateway/run.sh [--install] [--rounds N] [--duration S] [--connections N]
 #                              [--warmup-min-chunks N] [--warmup-max-chunks N] [--out FILE]

@@ -44,11 +44,10 @@ builder.Configuration.AddInMemoryCollection(instances.ToDictionary(
     i => (string?)i.Address));
 var edgeKit = builder.Configuration.GetSection("EdgeKit");
 builder.Services.AddEdgeKit().AddGateway(edgeKit);
-builder.Services.AddAuthentication().AddEdgeKitJwt(o =>
-{
-    edgeKit.GetSection("Jwt").Bind(o);
-    o.SigningKeys.Add(new JwtSigningKeyOptions { KeyId = "sample-1", PublicKeyPem = signingKey.ExportSubjectPublicKeyInfoPem() });
-});
+// Issuers and audiences from EdgeKit:Authentication:Jwt (bound strictly, like the rest of the section); the key from code.
+builder.Services.AddAuthentication().AddEdgeKitJwt(edgeKit.GetSection("Authentication:Jwt"));
+builder.Services.PostConfigure<EdgeKitJwtOptions>(EdgeKitAuthenticationSchemes.Jwt, o =>
+    o.SigningKeys.Add(new JwtSigningKeyOptions { KeyId = "sample-1", PublicKeyPem = signingKey.ExportSubjectPublicKeyInfoPem() }));
 builder.Services.AddAuthorization();
 
 var app = builder.Build();

@@ -72,7 +72,13 @@ internal static partial class DocsCSharpCompiler
     });
 
     /// <summary>The block's errors and warnings, with the page's line numbers.</summary>
-    public static IReadOnlyList<Diagnostic> Compile(MarkdownCodeBlock block)
+    public static IReadOnlyList<Diagnostic> Compile(MarkdownCodeBlock block) =>
+        CreateCompilation(block).GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning)
+            .ToList();
+
+    /// <summary>The block as a console program (see the conventions above), with <paramref name="append"/> after its statements.</summary>
+    public static CSharpCompilation CreateCompilation(MarkdownCodeBlock block, string? append = null)
     {
         var source = new StringBuilder();
         var statements = new StringBuilder();
@@ -107,7 +113,12 @@ internal static partial class DocsCSharpCompiler
         }
 
         source.AppendLine($"#line {block.Line} \"{block.Page}\"").Append(statements);
-        var compilation = CSharpCompilation.Create(
+        if (append is not null)
+        {
+            source.AppendLine("#line hidden").AppendLine(append);
+        }
+
+        return CSharpCompilation.Create(
             "DocsExample",
             [
                 CSharpSyntaxTree.ParseText(GlobalUsings.Value, path: "DocsPrelude.cs"),
@@ -115,9 +126,6 @@ internal static partial class DocsCSharpCompiler
             ],
             References.Value,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        return compilation.GetDiagnostics()
-            .Where(d => d.Severity >= DiagnosticSeverity.Warning)
-            .ToList();
     }
 
     private static bool Declares(string code, string name) =>

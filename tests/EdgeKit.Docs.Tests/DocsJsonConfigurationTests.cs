@@ -59,7 +59,7 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
     {
         const string Json = """
             { "EdgeKit": {
-                "Clusters": { "orders": { "Destinations": { "a": { "Address": "http://10.0.0.11:8080", "Weight": 0 } } } },
+                "Clusters": { "orders": { "Destinations": { "a": { "Address": "http://10.0.0.11:8080", "Weight": "heavy" } } } },
                 "Routes": { "orders": { "Match": { "Path": "/orders/{**rest}" }, "Cluster": "ordres" } },
                 "Limits": { }
             } }
@@ -67,8 +67,9 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
 
         var errors = await DocsConfiguration.ValidateAsync(Json);
 
-        errors.Should().Contain(e => e.StartsWith("EdgeKit:Limits is not a section EdgeKit reads", StringComparison.Ordinal));
-        errors.Should().Contain(e => e.Contains("Weight", StringComparison.Ordinal));
+        errors.Should().BeEquivalentTo(
+            "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Aggregates, Caching, RateLimiting.",
+            "`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.");
         output.WriteLine(string.Join(Environment.NewLine, errors));
     }
 

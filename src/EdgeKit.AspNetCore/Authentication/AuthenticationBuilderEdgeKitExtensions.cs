@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;
@@ -49,7 +50,8 @@ public static class AuthenticationBuilderEdgeKitExtensions
     public static AuthenticationBuilder AddEdgeKitJwt(this AuthenticationBuilder builder, IConfigurationSection section, string authenticationScheme = EdgeKitAuthenticationSchemes.Jwt)
     {
         ArgumentNullException.ThrowIfNull(section);
-        AddJwtCore(builder, authenticationScheme).Bind(section);
+        AddJwtCore(builder, authenticationScheme);
+        StrictBinding.Add<EdgeKitJwtOptions>(builder.Services, authenticationScheme, section, AspNetCoreSettingsShapes.EdgeKitJwtOptions, (c, o) => c.Bind(o));
         return builder;
     }
 
@@ -80,7 +82,7 @@ public static class AuthenticationBuilderEdgeKitExtensions
     {
         ArgumentNullException.ThrowIfNull(section);
         builder.AddEdgeKitApiKeys(authenticationScheme);
-        builder.Services.Configure<ApiKeyAuthenticationOptions>(authenticationScheme, section);
+        StrictBinding.Add<ApiKeyAuthenticationOptions>(builder.Services, authenticationScheme, section, AspNetCoreSettingsShapes.ApiKeyAuthenticationOptions, (c, o) => c.Bind(o));
         return builder;
     }
 
@@ -111,7 +113,7 @@ public static class AuthenticationBuilderEdgeKitExtensions
     {
         ArgumentNullException.ThrowIfNull(section);
         builder.AddEdgeKitHmac(authenticationScheme);
-        builder.Services.Configure<HmacAuthenticationOptions>(authenticationScheme, section);
+        StrictBinding.Add<HmacAuthenticationOptions>(builder.Services, authenticationScheme, section, AspNetCoreSettingsShapes.HmacAuthenticationOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Authorization;
@@ -24,7 +25,7 @@ public static class EdgeKitBuilderAuthorizationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         AddCore(builder.Services);
-        builder.Services.Configure<EdgeKitAuthorizationOptions>(section);
+        StrictBinding.Add<EdgeKitAuthorizationOptions>(builder.Services, null, section, AspNetCoreSettingsShapes.EdgeKitAuthorizationOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Status;
 using Microsoft.AspNetCore.Http;
@@ -23,12 +24,14 @@ public static class EndpointRouteBuilderEdgeKitStatusExtensions
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="authorizationPolicy"/> or <paramref name="pattern"/> is null or blank.</exception>
     /// <exception cref="InvalidOperationException">The gateway was not added.</exception>
+    /// <exception cref="EdgeKit.DependencyInjection.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
     public static IEndpointConventionBuilder MapEdgeKitStatus(this IEndpointRouteBuilder endpoints, string authorizationPolicy, string pattern = DefaultStatusPath)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrWhiteSpace(authorizationPolicy);
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
         var handler = GatewayStatusWriter.CreateHandler(endpoints.ServiceProvider, nameof(MapEdgeKitStatus));
+        endpoints.ServiceProvider.GetService<GatewayPolicyReferences>()?.CheckEndpointPolicy(nameof(MapEdgeKitStatus), authorizationPolicy);
         return endpoints.MapGet(pattern, handler)
             .WithDisplayName("EdgeKit status")
             .WithMetadata(AuthorizationPolicyMetadata.For(authorizationPolicy));

@@ -1,8 +1,11 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -25,7 +28,7 @@ public static class EdgeKitBuilderGatewayExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         builder.AddConfiguration(section);
-        builder.Services.Configure<GatewayOptions>(section);
+        StrictBinding.Add<GatewayOptions>(builder.Services, null, section, AspNetCoreSettingsShapes.GatewayOptions, (c, o) => c.Bind(o));
         // Aggregates (EdgeKit:Aggregates:<name>) are route targets too.
         builder.AddAggregates(section);
         // Cache policies (EdgeKit:Caching:Policies:<name>) are what routes' CachePolicy names.
@@ -53,6 +56,15 @@ public static class EdgeKitBuilderGatewayExtensions
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();
         services.TryAddSingleton<GatewayConfiguration>();
+        if (!services.Any(d => d.ServiceType == typeof(RateLimiterMiddlewarePresence)))
+        {
+            // Route policy names are resolved at start and on reload; the probe tells whether app.UseRateLimiter() is there.
+            services.AddSingleton<RateLimiterMiddlewarePresence>();
+            services.AddSingleton<GatewayPolicyReferences>();
+            services.AddSingleton<IHostedService, GatewayMiddlewareStartupCheck>();
+            services.Configure<RateLimiterOptions>(o => o.AddPolicy<string, RateLimiterMiddlewareProbe>(RateLimiterMiddlewareProbe.PolicyName));
+        }
+
         services.TryAddSingleton<GatewayEndpointDataSource>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
         // Every status the gateway produces itself carries a problem+json body: 401/403 from authorization, 404 and 405.

@@ -4,6 +4,7 @@ using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.DataProtection;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,8 @@ internal sealed class GatewayConfiguration : IDisposable
     private readonly IDataProtectionProvider? _dataProtection;
     private readonly IOptionsFactory<AggregationOptions>? _aggregates;
     private readonly IReadOnlyCollection<string>? _cachePolicies;
+    private readonly ConfigurationCheck? _check;
+    private readonly GatewayPolicyReferences? _references;
     private readonly List<IDisposable> _registrations = [];
     private readonly object _lock = new();
     private State _state;
@@ -44,8 +47,12 @@ internal sealed class GatewayConfiguration : IDisposable
         IDataProtectionProvider? dataProtection = null,
         IOptionsFactory<AggregationOptions>? aggregates = null,
         IEnumerable<IOptionsChangeTokenSource<AggregationOptions>>? aggregateChangeSources = null,
-        EdgeKit.Caching.HttpCacheRegistry? caches = null)
+        EdgeKit.Caching.HttpCacheRegistry? caches = null,
+        ConfigurationCheck? check = null,
+        GatewayPolicyReferences? references = null)
     {
+        _check = check;
+        _references = references;
         _cachePolicies = caches?.Names;
         // Routes are checked against the aggregates' configuration as bound now (not the aggregator registry, which
         // reloads on its own and may not have seen the same change yet); requests look aggregates up when they run.
@@ -114,6 +121,12 @@ internal sealed class GatewayConfiguration : IDisposable
                 }
 
                 _lastFired = fired;
+                if (_check is not null && !_check.TryValidate(out _))
+                {
+                    // Not one key of the change is applied; the check logged each problem once.
+                    return;
+                }
+
                 if (!TryBuild(out var state, out var errors, out _))
                 {
                     foreach (var error in errors)
@@ -158,7 +171,13 @@ internal sealed class GatewayConfiguration : IDisposable
             clusters = _clusterFactory.Create(Options.DefaultName);
             aggregation = _aggregates?.Create(Options.DefaultName);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OptionsValidationException)
+        catch (OptionsValidationException ex)
+        {
+            exception = ex;
+            errors.AddRange(ex.Failures);
+            return false;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
             exception = ex;
             errors.Add($"EdgeKit: the gateway configuration does not bind: {ex.Message}");
@@ -166,6 +185,7 @@ internal sealed class GatewayConfiguration : IDisposable
         }
 
         var routes = GatewayOptionsValidator.Build(options, clusters, _transforms, errors, aggregation, _cachePolicies);
+        _references?.Check(options, errors);
         if (errors.Count > 0)
         {
             return false;
@@ -185,7 +205,7 @@ internal sealed class GatewayConfiguration : IDisposable
         }
 
         var identityHeaders = IdentityForwarding.IdentityHeaderNames.From(options.IdentityForwarding.Values);
-        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity, identityHeaders), clusters);
+        state = new State(routes, new ForwarderSettings(options.Forwarder, affinity, identityHeaders), clusters) { Options = options };
         return true;
     }
 
@@ -200,5 +220,9 @@ internal sealed class GatewayConfiguration : IDisposable
     }
 
     /// <summary>One generation of routes.</summary>
-    internal sealed record State(IReadOnlyList<GatewayRoute> Routes, ForwarderSettings Forwarder, EdgeKitOptions Clusters);
+    internal sealed record State(IReadOnlyList<GatewayRoute> Routes, ForwarderSettings Forwarder, EdgeKitOptions Clusters)
+    {
+        /// <summary>The options the routes were built from.</summary>
+        public GatewayOptions Options { get; init; } = new();
+    }
 }

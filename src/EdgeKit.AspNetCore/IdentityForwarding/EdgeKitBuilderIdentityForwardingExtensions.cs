@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.Configuration;
@@ -21,7 +22,8 @@ public static class EdgeKitBuilderIdentityForwardingExtensions
     public static IEdgeKitBuilder AddIdentityForwarding(this IEdgeKitBuilder builder, string name, IConfigurationSection section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        AddCore(builder, name).Bind(section);
+        AddCore(builder, name);
+        StrictBinding.Add<IdentityForwardingOptions>(builder.Services, name, section, AspNetCoreSettingsShapes.IdentityForwardingOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

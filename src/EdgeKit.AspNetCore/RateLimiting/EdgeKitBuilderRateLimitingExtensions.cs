@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.DependencyInjection;
 using EdgeKit.RateLimiting;
@@ -27,7 +28,8 @@ public static class EdgeKitBuilderRateLimitingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        AddCore(builder).Bind(section);
+        AddCore(builder);
+        StrictBinding.Add<EdgeKitRateLimitingOptions>(builder.Services, null, section, AspNetCoreSettingsShapes.EdgeKitRateLimitingOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

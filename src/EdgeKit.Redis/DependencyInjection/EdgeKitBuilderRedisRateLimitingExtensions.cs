@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.RateLimiting;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Redis.DependencyInjection;
@@ -72,7 +73,8 @@ public static class EdgeKitBuilderRedisRateLimitingExtensions
     public static IEdgeKitBuilder AddRedisRateLimitPolicy(this IEdgeKitBuilder builder, string name, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        AddPolicy(builder, name).Bind(section);
+        AddPolicy(builder, name);
+        StrictBinding.Add<RedisRateLimiterOptions>(builder.Services, name, section, RedisSettingsShapes.RedisRateLimiterOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using EdgeKit.Aggregation;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -73,7 +74,7 @@ public static class EdgeKitBuilderAggregationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         builder.AddAggregation();
-        builder.Services.Configure<AggregationOptions>(section);
+        StrictBinding.Add<AggregationOptions>(builder.Services, null, section, EdgeKitSettingsShapes.AggregationOptions, (c, o) => c.Bind(o));
         return builder;
     }
 }

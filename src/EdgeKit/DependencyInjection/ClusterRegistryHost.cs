@@ -22,12 +22,15 @@ internal sealed class ClusterRegistryHost : IDisposable
     private readonly IOptionsFactory<EdgeKitOptions> _factory;
     private readonly List<IDisposable> _registrations = [];
     private readonly ILogger _logger;
+    private readonly Settings.ConfigurationCheck? _check;
 
     public ClusterRegistryHost(
         IOptionsFactory<EdgeKitOptions> factory,
         IEnumerable<IOptionsChangeTokenSource<EdgeKitOptions>> changeSources,
-        ClusterEnvironment environment)
+        ClusterEnvironment environment,
+        Settings.ConfigurationCheck? check = null)
     {
+        _check = check;
         _factory = factory;
         _logger = environment.LoggerFactory.CreateLogger<ClusterRegistryHost>();
         if (!TryCreateOptions(out var options, out var errors, out var exception))
@@ -62,6 +65,12 @@ internal sealed class ClusterRegistryHost : IDisposable
 
         try
         {
+            if (_check is not null && !_check.TryValidate(out _))
+            {
+                // The check logged each problem once; nothing of the change is applied.
+                return;
+            }
+
             if (!TryCreateOptions(out var options, out var errors, out _))
             {
                 foreach (var error in errors)

@@ -1,5 +1,6 @@
 using EdgeKit.Caching;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
@@ -13,6 +14,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>HTTP cache policies and their store on an <see cref="IEdgeKitBuilder"/>.</summary>
 public static class EdgeKitBuilderCachingExtensions
 {
+    /// <summary>The keys of the caching section: <c>Policies:&lt;name&gt;</c> and <c>Memory</c>.</summary>
+    internal static readonly SettingsObject CachingSection = new("Caching", () =>
+    [
+        new("Policies", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.HttpCacheOptions))),
+        new("Memory", SettingShape.Of(EdgeKitSettingsShapes.MemoryHttpCacheStoreOptions)),
+    ]);
+
     /// <summary>
     /// Adds the HTTP cache services: named cache policies (used by gateway routes and by
     /// <c>AddEdgeKitCaching(policyName)</c> on an HttpClient) over one store, by default a
@@ -52,11 +60,14 @@ public static class EdgeKitBuilderCachingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         builder.AddCaching();
-        builder.Services.Configure<MemoryHttpCacheStoreOptions>(section.GetSection("Memory"));
+        StrictBinding.AddSection(builder.Services, section, CachingSection);
+        StrictBinding.Add<MemoryHttpCacheStoreOptions>(builder.Services, null, section.GetSection("Memory"), EdgeKitSettingsShapes.MemoryHttpCacheStoreOptions, (c, o) => c.Bind(o));
         foreach (var policy in section.GetSection("Policies").GetChildren())
         {
-            AddPolicyName(builder.Services, policy.Key);
-            builder.Services.Configure<HttpCacheOptions>(HttpCacheRegistry.OptionsName(policy.Key), policy);
+            if (StrictBinding.Add<HttpCacheOptions>(builder.Services, HttpCacheRegistry.OptionsName(policy.Key), policy, EdgeKitSettingsShapes.HttpCacheOptions, (c, o) => c.Bind(o)))
+            {
+                AddPolicyName(builder.Services, policy.Key);
+            }
         }
 
         return builder;

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeKit.Balancing;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -32,7 +33,8 @@ public static class EdgeKitBuilderExtensions
     /// <summary>
     /// Binds EdgeKit's options from a configuration section (by convention <c>EdgeKit</c>, holding
     /// <c>Clusters</c>). Changes to the configuration are applied as they happen; a change that does not
-    /// validate is logged and ignored, keeping the clusters in force.
+    /// validate is logged and ignored, keeping the clusters in force. Binding is strict: a key EdgeKit does not read or a
+    /// value that does not convert fails the start (or, on reload, is logged and changes nothing), naming its full path.
     /// </summary>
     /// <param name="builder">The EdgeKit builder.</param>
     /// <param name="section">The section.</param>
@@ -41,7 +43,7 @@ public static class EdgeKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        builder.Services.Configure<EdgeKitOptions>(section);
+        StrictBinding.Add<EdgeKitOptions>(builder.Services, null, section, EdgeKitSettingsShapes.EdgeKitOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

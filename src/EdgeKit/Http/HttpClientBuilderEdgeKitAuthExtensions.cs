@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Auth;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +37,8 @@ public static class HttpClientBuilderEdgeKitAuthExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        AddApiKeyCore(builder).Bind(section);
+        AddApiKeyCore(builder);
+        StrictBinding.Add<ApiKeyCredentialOptions>(builder.Services, builder.Name, section, EdgeKitSettingsShapes.ApiKeyCredentialOptions, (c, o) => c.Bind(o));
         return builder;
     }
 
@@ -66,7 +68,8 @@ public static class HttpClientBuilderEdgeKitAuthExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        AddClientCredentialsCore(builder).Bind(section);
+        AddClientCredentialsCore(builder);
+        StrictBinding.Add<ClientCredentialsOptions>(builder.Services, builder.Name, section, EdgeKitSettingsShapes.ClientCredentialsOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

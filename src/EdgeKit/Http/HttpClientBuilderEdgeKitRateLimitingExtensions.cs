@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using System.Threading.RateLimiting;
 using EdgeKit.Http;
 using Microsoft.Extensions.Configuration;
@@ -34,7 +35,8 @@ public static class HttpClientBuilderEdgeKitRateLimitingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        AddOutgoingCore(builder).Bind(section);
+        AddOutgoingCore(builder);
+        StrictBinding.Add<OutgoingRateLimitOptions>(builder.Services, builder.Name, section, EdgeKitSettingsShapes.OutgoingRateLimitOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

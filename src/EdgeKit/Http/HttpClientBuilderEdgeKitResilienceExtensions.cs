@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Http;
 using EdgeKit.Resilience;
 using Microsoft.Extensions.Configuration;
@@ -55,7 +56,8 @@ public static class HttpClientBuilderEdgeKitResilienceExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        AddCore(builder).Bind(section);
+        AddCore(builder);
+        StrictBinding.Add<EdgeKitResilienceOptions>(builder.Services, builder.Name, section, EdgeKitSettingsShapes.EdgeKitResilienceOptions, (c, o) => c.Bind(o));
         return builder;
     }
 

@@ -166,7 +166,7 @@ public sealed class SessionAffinityTests : IAsyncLifetime
             response.Headers.Contains("X-EdgeKit-Affinity").Should().BeFalse();
         }
 
-        await using var protectedGateway = await GatewayHost.StartAsync(Settings(("SessionAffinity:c:CookieName", null), ("SessionAffinity:c:CookieLifetime", "01:00:00")));
+        await using var protectedGateway = await GatewayHost.StartAsync(Settings(("SessionAffinity:c:Name", null), ("SessionAffinity:c:CookieLifetime", "01:00:00")));
         var (dpBackend, dpCookie) = await Send(protectedGateway, null);
         dpCookie.Should().NotBeNullOrEmpty();
         for (int i = 0; i < 4; i++)

@@ -151,7 +151,7 @@ public sealed class ClusterRegistryHostTests : IDisposable
         reload.Should().NotThrow();
         registry.CurrentOptions.Should().BeSameAs(current);
         _logs.WithEventId(1007).Select(e => e.Message).Should().Equal(
-            Rejected + "Failed to convert configuration value 'heavy' at 'EdgeKit:Clusters:orders:Destinations:a:Weight' to type 'System.Int32'.");
+            Rejected + "`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.");
 
         // A later valid reload is applied.
         source.Replace(new Dictionary<string, string?> { ["EdgeKit:Clusters:orders:Destinations:z:Address"] = "http://10.0.0.26:8080" });
@@ -172,8 +172,8 @@ public sealed class ClusterRegistryHostTests : IDisposable
         var resolve = () => services.GetRequiredService<ClusterRegistry>();
 
         var exception = resolve.Should().Throw<EdgeKitConfigurationException>().Which;
-        exception.Errors.Should().Equal("Failed to convert configuration value 'heavy' at 'EdgeKit:Clusters:orders:Destinations:a:Weight' to type 'System.Int32'.");
-        exception.InnerException.Should().BeOfType<InvalidOperationException>();
+        exception.Errors.Should().Equal("`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.");
+        exception.InnerException.Should().BeOfType<Microsoft.Extensions.Options.OptionsValidationException>();
     }
 
     private ServiceProvider Build(IConfiguration configuration)

@@ -1,0 +1,206 @@
+using EdgeKit.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.DependencyInjection.Settings;
+
+/// <summary>One configuration section an EdgeKit registration binds, with the keys it may hold.</summary>
+internal sealed class StrictSection(IConfiguration configuration, SettingsObject shape, Type optionsType, string optionsName)
+{
+    public IConfiguration Configuration { get; } = configuration;
+
+    public SettingsObject Shape { get; } = shape;
+
+    public Type OptionsType { get; } = optionsType;
+
+    public string OptionsName { get; } = optionsName;
+
+    /// <summary>The section's full path (<c>EdgeKit:Routes</c>); empty for a configuration root.</summary>
+    public string Path => (Configuration as IConfigurationSection)?.Path ?? string.Empty;
+}
+
+/// <summary>
+/// Checks every section EdgeKit binds (<see cref="StrictSection"/>), all together, whenever options are created: at
+/// start and on every reload. At start, a problem fails the creation of the options with every problem of the whole
+/// configuration listed. After a valid start, a change that does not pass is logged (each problem once) and options
+/// keep being bound from the last configuration that passed, so an invalid reload changes nothing anywhere.
+/// </summary>
+internal sealed class ConfigurationCheck
+{
+    private readonly StrictSection[] _sections;
+    private readonly ILogger _logger;
+    private readonly object _lock = new();
+    private Dictionary<string, IConfiguration>? _lastGood;
+    private string? _lastLogged;
+
+    public ConfigurationCheck(IEnumerable<StrictSection> sections, ILoggerFactory? loggerFactory = null)
+    {
+        _sections = sections.ToArray();
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeKit.Configuration");
+    }
+
+    /// <summary>Every problem of the configuration as it is now; empty when it binds as written.</summary>
+    public List<string> Check()
+    {
+        var errors = new List<string>();
+        var paths = _sections.Select(s => s.Path).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        foreach (var group in _sections.GroupBy(s => s.Path, StringComparer.OrdinalIgnoreCase))
+        {
+            var section = group.First().Configuration;
+            var shape = SettingsObject.Merge(group.Key, group.Select(s => s.Shape).Distinct().ToArray());
+            string own = group.Key;
+            if (section is IConfigurationSection { Value: { Length: > 0 } value } scalar && !section.GetChildren().Any())
+            {
+                errors.Add($"`{scalar.Path}`: '{value}' is a value; it expects {SettingShape.Of(shape).Describe()}.");
+                continue;
+            }
+
+            StrictConfiguration.CheckObject(section, shape, new SectionOwners(own, paths), errors);
+        }
+
+        return errors.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Checks the configuration; true when it passes. Once a configuration has passed, a failing one is logged (each
+    /// problem once, however many options are created from it).
+    /// </summary>
+    public bool TryValidate(out IReadOnlyList<string> errors)
+    {
+        lock (_lock)
+        {
+            var found = Check();
+            errors = found;
+            if (found.Count == 0)
+            {
+                _lastGood = _sections
+                    .GroupBy(s => s.Path, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => Snapshot(g.First().Configuration), StringComparer.OrdinalIgnoreCase);
+                _lastLogged = null;
+                return true;
+            }
+
+            string joined = string.Join('\n', found);
+            if (_lastGood is not null && joined != _lastLogged)
+            {
+                _lastLogged = joined;
+                foreach (var error in found)
+                {
+                    EdgeKitLog.ConfigurationRejected(_logger, error);
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The configuration to bind <paramref name="section"/> from: itself when the whole configuration passes; the last
+    /// configuration that passed when it does not and one did; otherwise it throws with every problem.
+    /// </summary>
+    public IConfiguration SourceOf(IConfiguration section, string optionsName, Type optionsType)
+    {
+        if (TryValidate(out var errors))
+        {
+            return section;
+        }
+
+        lock (_lock)
+        {
+            if (_lastGood is null)
+            {
+                throw new OptionsValidationException(optionsName, optionsType, errors);
+            }
+
+            string path = (section as IConfigurationSection)?.Path ?? string.Empty;
+            foreach (var (root, snapshot) in _lastGood)
+            {
+                if (string.Equals(root, path, StringComparison.OrdinalIgnoreCase))
+                {
+                    return snapshot;
+                }
+
+                if (root.Length == 0 || (path.Length > root.Length && path[root.Length] == ':' && path.StartsWith(root, StringComparison.OrdinalIgnoreCase)))
+                {
+                    return snapshot.GetSection(root.Length == 0 ? path : path[(root.Length + 1)..]);
+                }
+            }
+
+            return new ConfigurationBuilder().Build();
+        }
+    }
+
+    private static IConfiguration Snapshot(IConfiguration section) =>
+        new ConfigurationBuilder().AddInMemoryCollection(section.AsEnumerable(makePathsRelative: true)).Build();
+}
+
+/// <summary>Binds one options type from a section once <see cref="ConfigurationCheck"/> passes the whole configuration.</summary>
+internal sealed class StrictConfigureOptions<TOptions>(string name, IConfiguration section, Action<IConfiguration, TOptions> bind, ConfigurationCheck check)
+    : IConfigureNamedOptions<TOptions>
+    where TOptions : class
+{
+    public void Configure(string? name1, TOptions options)
+    {
+        if (string.Equals(name1 ?? Options.DefaultName, name, StringComparison.Ordinal))
+        {
+            bind(check.SourceOf(section, name, typeof(TOptions)), options);
+        }
+    }
+
+    public void Configure(TOptions options) => Configure(Options.DefaultName, options);
+}
+
+/// <summary>The one way EdgeKit binds options from configuration: checked first, never silently.</summary>
+internal static class StrictBinding
+{
+    /// <summary>
+    /// Binds <typeparamref name="TOptions"/> (named <paramref name="name"/>) from <paramref name="section"/> after the
+    /// whole configuration is checked, and reloads it with the section. The same type, name and section registered again
+    /// is ignored, so calling two registrations that both bind a section (AddGateway and AddRateLimiting) binds it once.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="name">The options' name; null for the default.</param>
+    /// <param name="section">The section bound.</param>
+    /// <param name="shape">The keys the section may hold.</param>
+    /// <param name="bind">Binds; written at the call site with the concrete type, so the source-generated binder serves it.</param>
+    /// <returns>Whether it was registered now (false: it already was).</returns>
+    public static bool Add<TOptions>(IServiceCollection services, string? name, IConfiguration section, SettingsObject shape, Action<IConfiguration, TOptions> bind)
+        where TOptions : class
+    {
+        name ??= Options.DefaultName;
+        string path = (section as IConfigurationSection)?.Path ?? string.Empty;
+        if (services.Any(d => d.ServiceType == typeof(StrictSection) && d.ImplementationInstance is StrictSection s
+            && s.OptionsType == typeof(TOptions) && s.OptionsName == name && string.Equals(s.Path, path, StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        services.AddOptions();
+        services.TryAddSingleton(sp => new ConfigurationCheck(sp.GetServices<StrictSection>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton(new StrictSection(section, shape, typeof(TOptions), name));
+        services.AddSingleton<IConfigureOptions<TOptions>>(sp => new StrictConfigureOptions<TOptions>(name, section, bind, sp.GetRequiredService<ConfigurationCheck>()));
+        services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(new ConfigurationChangeTokenSource<TOptions>(name, section));
+        return true;
+    }
+
+    /// <summary>Checks a section whose parts are bound by separate registrations (e.g. <c>EdgeKit:Caching</c>: its policies and its store).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="section">The section.</param>
+    /// <param name="shape">The keys it may hold.</param>
+    public static void AddSection(IServiceCollection services, IConfiguration section, SettingsObject shape)
+    {
+        string path = (section as IConfigurationSection)?.Path ?? string.Empty;
+        if (services.Any(d => d.ServiceType == typeof(StrictSection) && d.ImplementationInstance is StrictSection s
+            && s.Shape == shape && string.Equals(s.Path, path, StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        services.TryAddSingleton(sp => new ConfigurationCheck(sp.GetServices<StrictSection>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton(new StrictSection(section, shape, typeof(void), shape.Name));
+    }
+}
