@@ -158,6 +158,13 @@ internal sealed class GatewayConfiguration : IDisposable
             clusters = _clusterFactory.Create(Options.DefaultName);
             aggregation = _aggregates?.Create(Options.DefaultName);
         }
+        catch (EdgeKitConfigurationException ex)
+        {
+            // Configuration imported from another gateway's format reports every problem itself.
+            exception = ex;
+            errors.AddRange(ex.Errors);
+            return false;
+        }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or OptionsValidationException)
         {
             exception = ex;
