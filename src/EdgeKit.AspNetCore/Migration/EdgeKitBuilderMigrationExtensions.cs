@@ -47,6 +47,9 @@ public static class EdgeKitBuilderMigrationExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         builder.AddAggregation();
+        // Routes with AuthenticationOptions become EdgeKit authorization policies over the app's authentication schemes
+        // (Ocelot's AuthenticationProviderKey names a scheme the app registers, as with Ocelot).
+        builder.Services.AddAuthentication();
         builder.AddAuthorizationPolicies(_ => { });
         var services = builder.Services;
         AddImport(builder, configuration, () => OcelotConfigurationImporter.Import(configuration));

@@ -12,6 +12,8 @@ internal sealed class ImportReader(string dialect, List<string> errors)
 {
     public List<string> Errors { get; } = errors;
 
+    private string Article => "AEIOU".Contains(char.ToUpperInvariant(dialect[0]), StringComparison.Ordinal) ? "an" : "a";
+
     /// <summary>Reports every child of <paramref name="section"/> that is not one of <paramref name="known"/> or is refused.</summary>
     /// <param name="section">The section whose keys are checked.</param>
     /// <param name="what">What the section is, e.g. "route" ("... is not a YARP route setting").</param>
@@ -29,8 +31,8 @@ internal sealed class ImportReader(string dialect, List<string> errors)
             {
                 var all = refused is null ? known : known.Concat(refused.Keys).ToArray();
                 Errors.Add(Suggest(child.Key, all) is { } meant
-                    ? $"{child.Path} is not a {dialect} {what} setting; did you mean {meant}?"
-                    : $"{child.Path} is not a {dialect} {what} setting; its settings are {string.Join(", ", all)}.");
+                    ? $"{child.Path} is not {Article} {dialect} {what} setting; did you mean {meant}?"
+                    : $"{child.Path} is not {Article} {dialect} {what} setting; its settings are {string.Join(", ", all)}.");
             }
         }
     }
