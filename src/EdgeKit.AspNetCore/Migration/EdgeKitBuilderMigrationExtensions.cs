@@ -33,8 +33,8 @@ public static class EdgeKitBuilderMigrationExtensions
     /// <summary>
     /// Adds the gateway with routes, clusters, authorization policies and aggregates read from Ocelot's configuration:
     /// <paramref name="configuration"/> holds what <c>ocelot.json</c> holds (<c>Routes</c>, <c>Aggregates</c>,
-    /// <c>GlobalConfiguration</c>), for example <c>new ConfigurationBuilder().AddJsonFile("ocelot.json").Build()</c> or
-    /// the app's configuration after <c>builder.Configuration.AddJsonFile("ocelot.json")</c>. Every key maps to EdgeKit
+    /// <c>GlobalConfiguration</c>) and nothing else, for example <c>new ConfigurationBuilder().AddJsonFile("ocelot.json").Build()</c>
+    /// (not the app's whole configuration: its other keys, such as <c>Logging</c>, would be unknown Ocelot keys). Every key maps to EdgeKit
     /// behaviour that matches Ocelot's, or the start fails naming it and why (unknown keys too, every problem at once).
     /// Reloads with the configuration. See docs/migrating-from-ocelot.md.
     /// </summary>
