@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Migration;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -288,6 +289,75 @@ public sealed class YarpConfigurationTests
         using var response = await call.WaitAsync(TimeSpan.FromSeconds(10));
         response.StatusCode.Should().Be(HttpStatusCode.GatewayTimeout);
         release.TrySetResult();
+    }
+
+    [Fact]
+    public async Task Active_health_checks_follow_yarps_consecutive_failures_policy_on_the_fake_clock()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var one = await EchoBackend.StartAsync("one");
+        await using var two = await EchoBackend.StartAsync("two");
+        int oneHealth = 200;
+        foreach (var backend in new[] { one, two })
+        {
+            var name = backend.Name;
+            backend.Override = async context =>
+            {
+                context.Response.StatusCode = context.Request.Path == "/api/health" && name == "one" ? Volatile.Read(ref oneHealth) : 200;
+                context.Response.Headers["X-Backend"] = name;
+                await context.Response.WriteAsync(name);
+            };
+        }
+
+        string json = $$"""
+            {
+              "ReverseProxy": {
+                "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "{**catch-all}" } } },
+                "Clusters": {
+                  "c": {
+                    "LoadBalancingPolicy": "RoundRobin",
+                    "HealthCheck": { "Active": { "Enabled": "true", "Interval": "00:00:10", "Timeout": "00:00:05", "Policy": "ConsecutiveFailures", "Path": "/api/health" } },
+                    "Destinations": { "one": { "Address": "{{one.Address}}" }, "two": { "Address": "{{two.Address}}" } }
+                  }
+                }
+              }
+            }
+            """;
+        var rounds = new System.Threading.Channels.UnboundedChannelOptions();
+        var completed = System.Threading.Channels.Channel.CreateUnbounded<int>(rounds);
+        await using var gateway = await ImportGatewayHost.StartAsync(json, s_yarp, b => b.Services.AddSingleton<TimeProvider>(time), app =>
+            app.Services.GetRequiredService<EdgeKit.Health.ActiveHealthProber>().RoundCompleted += (cluster, _) => completed.Writer.TryWrite(0));
+        await completed.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        async Task RoundAsync()
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            await completed.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        async Task<Dictionary<string, int>> SpreadAsync()
+        {
+            var counts = new Dictionary<string, int>();
+            for (int i = 0; i < 4; i++)
+            {
+                using var response = await gateway.Client.GetAsync("/x");
+                response.StatusCode.Should().Be(HttpStatusCode.OK);
+                string backend = response.Headers.GetValues("X-Backend").Single();
+                counts[backend] = counts.GetValueOrDefault(backend) + 1;
+            }
+
+            return counts;
+        }
+
+        (await SpreadAsync()).Should().BeEquivalentTo(new Dictionary<string, int> { ["one"] = 2, ["two"] = 2 });
+        Volatile.Write(ref oneHealth, 500);
+        await RoundAsync();
+        (await SpreadAsync()).Should().BeEquivalentTo(new Dictionary<string, int> { ["one"] = 2, ["two"] = 2 }, "one failure is below YARP's default threshold of 2");
+        await RoundAsync();
+        (await SpreadAsync()).Should().BeEquivalentTo(new Dictionary<string, int> { ["two"] = 4 }, "two consecutive failures make the destination unhealthy (HealthyAndUnknown: no traffic)");
+        Volatile.Write(ref oneHealth, 200);
+        await RoundAsync();
+        (await SpreadAsync()).Should().BeEquivalentTo(new Dictionary<string, int> { ["one"] = 2, ["two"] = 2 }, "YARP makes a destination healthy on its first successful probe");
     }
 
     [Fact]
