@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
@@ -167,6 +168,19 @@ internal sealed class ImportReader(string dialect, List<string> errors)
         }
 
         return result;
+    }
+
+    /// <summary>Checks that <paramref name="template"/> (the value of <paramref name="key"/>, or made from it) is an ASP.NET route template.</summary>
+    public void RouteTemplate(IConfigurationSection key, string template)
+    {
+        try
+        {
+            RoutePatternFactory.Parse(template);
+        }
+        catch (RoutePatternException ex)
+        {
+            Errors.Add($"{key.Path}: '{template}' is not a valid route template: {ex.Message}");
+        }
     }
 
     /// <summary>The known key closest to <paramref name="key"/> when it is a likely misspelling (edit distance up to a third of its length).</summary>

@@ -253,6 +253,7 @@ internal static partial class OcelotConfigurationImporter
         }
 
         match.Path = template.ToString();
+        reader.RouteTemplate(section.GetSection("UpstreamPathTemplate"), match.Path);
         return placeholders;
     }
 

@@ -205,6 +205,10 @@ internal static class YarpConfigurationImporter
         {
             reader.Errors.Add($"{section.Path}: needs a Path or Hosts (as YARP requires).");
         }
+        else if (match.Path is not null)
+        {
+            reader.RouteTemplate(section.GetSection("Path"), match.Path);
+        }
 
         foreach (var header in reader.Items(section, "Headers"))
         {
@@ -240,6 +244,20 @@ internal static class YarpConfigurationImporter
 
     private static RouteValueMatchMode ValueMode(ImportReader reader, IConfigurationSection section, string mode)
     {
+        // YARP's rules: a name always; values for every mode but Exists and NotExists, and none for those two.
+        if (string.IsNullOrWhiteSpace(section["Name"]))
+        {
+            reader.Errors.Add($"{section.Path}:Name is required.");
+        }
+
+        bool hasValues = section.GetSection("Values").Exists();
+        if (mode is "Exists" or "NotExists" ? hasValues : !hasValues)
+        {
+            reader.Errors.Add(hasValues
+                ? $"{section.Path}:Values: must not be given with Mode {mode}."
+                : $"{section.Path}:Values: at least one value is required with Mode {mode}.");
+        }
+
         if (mode == "NotContains")
         {
             reader.Refuse(section.GetSection("Mode"), "EdgeKit has no NotContains match; match the values to exclude with Contains on a route with a lower Order that answers them instead.");

@@ -480,6 +480,28 @@ public sealed class YarpConfigurationTests
     }
 
     [Fact]
+    public void Match_problems_are_reported_with_the_yarp_path_by_yarps_rules()
+    {
+        var imported = YarpConfigurationImporter.Import(Section("""
+            { "ReverseProxy": {
+                "Routes": { "r": { "ClusterId": "c", "Match": {
+                  "Path": "/x/{id",
+                  "Headers": [ { "Name": "h1", "Mode": "ExactHeader" }, { "Name": "h2", "Values": [ "v" ], "Mode": "Exists" }, { "Values": [ "v" ] }, { "Name": "h4", "Values": [ "v" ], "Mode": "Exactly" } ],
+                  "QueryParameters": [ { "Name": "q", "Mode": "Prefix" } ] } } },
+                "Clusters": { "c": { "Destinations": { "d": { "Address": "http://localhost:1/" } } } } } }
+            """));
+
+        imported.Errors.Should().HaveCount(6);
+        imported.Errors[0].Should().StartWith("ReverseProxy:Routes:r:Match:Path: '/x/{id' is not a valid route template: ");
+        imported.Errors.Skip(1).Should().Equal(
+            "ReverseProxy:Routes:r:Match:Headers:0:Values: at least one value is required with Mode Exact.",
+            "ReverseProxy:Routes:r:Match:Headers:1:Values: must not be given with Mode Exists.",
+            "ReverseProxy:Routes:r:Match:Headers:2:Name is required.",
+            "ReverseProxy:Routes:r:Match:Headers:3:Mode: 'Exactly' is not one of ExactHeader, HeaderPrefix, Contains, NotContains, Exists, NotExists.",
+            "ReverseProxy:Routes:r:Match:QueryParameters:0:Values: at least one value is required with Mode Prefix.");
+    }
+
+    [Fact]
     public void A_bad_transform_value_is_reported_with_the_yarp_path()
     {
         var imported = YarpConfigurationImporter.Import(Section("""
