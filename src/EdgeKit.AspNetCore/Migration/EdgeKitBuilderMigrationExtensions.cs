@@ -84,10 +84,10 @@ public static class EdgeKitBuilderMigrationExtensions
         builder.AddGateway();
         var services = builder.Services;
         var setup = new ImportedOptionsSetup(import);
-        services.AddSingleton<IConfigureOptions<GatewayOptions>>(setup);
-        services.AddSingleton<IConfigureOptions<EdgeKitOptions>>(setup);
-        services.AddSingleton<IConfigureOptions<EdgeKitAuthorizationOptions>>(setup);
-        services.AddSingleton<IConfigureOptions<AggregationOptions>>(setup);
+        services.AddSingleton<IPostConfigureOptions<GatewayOptions>>(setup);
+        services.AddSingleton<IPostConfigureOptions<EdgeKitOptions>>(setup);
+        services.AddSingleton<IPostConfigureOptions<EdgeKitAuthorizationOptions>>(setup);
+        services.AddSingleton<IPostConfigureOptions<AggregationOptions>>(setup);
         // The gateway rebuilds routes and clusters on these tokens, as it does for EdgeKit's own section.
         services.AddSingleton<IOptionsChangeTokenSource<GatewayOptions>>(new ConfigurationChangeTokenSource<GatewayOptions>(configuration));
         services.AddSingleton<IOptionsChangeTokenSource<EdgeKitOptions>>(new ConfigurationChangeTokenSource<EdgeKitOptions>(configuration));

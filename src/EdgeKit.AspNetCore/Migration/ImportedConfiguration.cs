@@ -28,52 +28,73 @@ internal sealed class ImportedConfiguration
 }
 
 /// <summary>
-/// Adds an imported configuration to EdgeKit's options. Every error of the import (and a name the import shares with
+/// Adds an imported configuration to EdgeKit's options, after EdgeKit's own configuration is bound (a post-configure
+/// step, so a name used by both is found whatever the order of the registrations). Every error of the import (and a name the import shares with
 /// EdgeKit's own configuration) is thrown at once as an <see cref="EdgeKitConfigurationException"/>, which fails the
 /// start, or on reload is logged and leaves the configuration in force unchanged.
 /// </summary>
 internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
-    IConfigureOptions<GatewayOptions>,
-    IConfigureOptions<EdgeKitOptions>,
-    IConfigureOptions<EdgeKitAuthorizationOptions>,
-    IConfigureOptions<AggregationOptions>
+    IPostConfigureOptions<GatewayOptions>,
+    IPostConfigureOptions<EdgeKitOptions>,
+    IPostConfigureOptions<EdgeKitAuthorizationOptions>,
+    IPostConfigureOptions<AggregationOptions>
 {
-    public void Configure(GatewayOptions options)
+    public void PostConfigure(string? name, GatewayOptions options)
     {
+        if (name != Options.DefaultName)
+        {
+            return;
+        }
+
         var imported = import();
         Merge(imported, options.Routes, imported.Routes, "route");
         Merge(imported, options.SessionAffinity, imported.SessionAffinity, "session affinity");
         ThrowIfErrors(imported);
     }
 
-    public void Configure(EdgeKitOptions options)
+    public void PostConfigure(string? name, EdgeKitOptions options)
     {
+        if (name != Options.DefaultName)
+        {
+            return;
+        }
+
         var imported = import();
         Merge(imported, options.Clusters, imported.Clusters, "cluster");
         ThrowIfErrors(imported);
     }
 
-    public void Configure(EdgeKitAuthorizationOptions options)
+    public void PostConfigure(string? name, EdgeKitAuthorizationOptions options)
     {
+        if (name != Options.DefaultName)
+        {
+            return;
+        }
+
         var imported = import();
         // Policies are only made for an import without errors: the errors are reported by the gateway's options.
         if (imported.Errors.Count == 0)
         {
-            foreach (var (name, policy) in imported.AuthorizationPolicies)
+            foreach (var (policyName, policy) in imported.AuthorizationPolicies)
             {
-                options.Policies[name] = policy;
+                options.Policies[policyName] = policy;
             }
         }
     }
 
-    public void Configure(AggregationOptions options)
+    public void PostConfigure(string? name, AggregationOptions options)
     {
+        if (name != Options.DefaultName)
+        {
+            return;
+        }
+
         var imported = import();
         if (imported.Errors.Count == 0)
         {
-            foreach (var (name, aggregate) in imported.Aggregates)
+            foreach (var (aggregateName, aggregate) in imported.Aggregates)
             {
-                options.Aggregates[name] = aggregate;
+                options.Aggregates[aggregateName] = aggregate;
             }
         }
     }

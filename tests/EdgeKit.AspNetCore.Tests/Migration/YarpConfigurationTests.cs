@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Migration;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -499,6 +500,54 @@ public sealed class YarpConfigurationTests
             "ReverseProxy:Routes:r:Match:Headers:2:Name is required.",
             "ReverseProxy:Routes:r:Match:Headers:3:Mode: 'Exactly' is not one of ExactHeader, HeaderPrefix, Contains, NotContains, Exists, NotExists.",
             "ReverseProxy:Routes:r:Match:QueryParameters:0:Values: at least one value is required with Mode Prefix.");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Beside_edgekits_own_section_both_route_and_a_shared_route_id_fails_the_start_in_either_order(bool yarpFirst)
+    {
+        await using var yarpBackend = await EchoBackend.StartAsync("yarp");
+        await using var edgeBackend = await EchoBackend.StartAsync("edgekit");
+        string Json(string yarpRoute) => $$"""
+            {
+              "ReverseProxy": {
+                "Routes": { "{{yarpRoute}}": { "ClusterId": "legacy", "Match": { "Path": "/legacy/{**rest}" } } },
+                "Clusters": { "legacy": { "Destinations": { "d": { "Address": "{{yarpBackend.Address}}" } } } }
+              },
+              "EdgeKit": {
+                "Routes": { "orders": { "Match": { "Path": "/orders/{**rest}" }, "Cluster": "orders" } },
+                "Clusters": { "orders": { "Destinations": { "d": { "Address": "{{edgeBackend.Address}}" } } } }
+              }
+            }
+            """;
+        Action<IEdgeKitBuilder, IConfiguration> register = (edge, configuration) =>
+        {
+            if (yarpFirst)
+            {
+                edge.AddYarpConfiguration(configuration.GetSection("ReverseProxy")).AddGateway(configuration.GetSection("EdgeKit"));
+            }
+            else
+            {
+                edge.AddGateway(configuration.GetSection("EdgeKit")).AddYarpConfiguration(configuration.GetSection("ReverseProxy"));
+            }
+        };
+
+        await using (var gateway = await ImportGatewayHost.StartAsync(Json("legacy"), register))
+        {
+            (await EchoAsync(gateway.Client, new HttpRequestMessage(HttpMethod.Get, "/legacy/1")))["backend"]!.GetValue<string>().Should().Be("yarp");
+            (await EchoAsync(gateway.Client, new HttpRequestMessage(HttpMethod.Get, "/orders/1")))["backend"]!.GetValue<string>().Should().Be("edgekit");
+        }
+
+        var app = ImportGatewayHost.Build(Json("orders"), register, null, out _, out _);
+        await using var disposeApp = app;
+        var start = () =>
+        {
+            app.MapEdgeKit();
+            return app.StartAsync();
+        };
+        (await start.Should().ThrowAsync<EdgeKitConfigurationException>()).Which.Errors.Should().Equal(
+            "The imported route 'orders' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
     }
 
     [Fact]
