@@ -290,6 +290,30 @@ public sealed class OcelotConfigurationTests
         gateway.Services.GetRequiredService<IOptionsMonitor<EdgeKit.DependencyInjection.EdgeKitOptions>>().Get(Options.DefaultName).Clusters.Should().ContainKey("ocelot-route0");
     }
 
+    [Fact]
+    public async Task The_path_overload_loads_an_ocelot_json_file_and_a_missing_file_fails_at_registration()
+    {
+        await using var backend = await EchoBackend.StartAsync("file");
+        string directory = Directory.CreateTempSubdirectory("edgekit-ocelot-").FullName;
+        try
+        {
+            string file = Path.Combine(directory, "ocelot.json");
+            await File.WriteAllTextAsync(file, $$"""
+                { "Routes": [ { "DownstreamPathTemplate": "/svc/{everything}", "DownstreamHostAndPorts": [ { "Host": "127.0.0.1", "Port": {{new Uri(backend.Address).Port}} } ], "UpstreamPathTemplate": "/{everything}" } ] }
+                """);
+            await using var gateway = await ImportGatewayHost.StartAsync("{}", (edge, _) => edge.AddOcelotConfiguration(file));
+
+            (await GetAsync(gateway.Client, "/a/b"))["path"]!.GetValue<string>().Should().Be("/svc/a/b");
+
+            var missing = () => new ServiceCollection().AddEdgeKit().AddOcelotConfiguration(Path.Combine(directory, "missing.json"));
+            missing.Should().Throw<FileNotFoundException>();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>Authenticates from <c>X-Test-Claims: type=value;type=value</c>; no header, no identity.</summary>
     private sealed class HeaderClaimsHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
