@@ -29,6 +29,46 @@ namespace EdgeKit.Docs.Tests;
 /// </remarks>
 internal static class DocsConfiguration
 {
+    /// <summary>
+    /// Every problem found in <paramref name="json"/> written for another gateway (a block fenced <c>```json yarp</c> or
+    /// <c>```json ocelot</c>): the whole file, loaded through <c>AddYarpConfiguration(ReverseProxy)</c> or
+    /// <c>AddOcelotConfiguration</c> and validated as at start. Empty when EdgeKit accepts it.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ValidateImportAsync(string json, string dialect)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (dialect == "yarp" && (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("ReverseProxy", out _)))
+            {
+                return ["the block is not a YARP configuration file with a ReverseProxy section"];
+            }
+        }
+        catch (JsonException ex)
+        {
+            return [$"not valid JSON: {ex.Message}"];
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        var edge = builder.Services.AddEdgeKit();
+        switch (dialect)
+        {
+            case "yarp":
+                edge.AddYarpConfiguration(builder.Configuration.GetSection("ReverseProxy"));
+                break;
+            case "ocelot":
+                edge.AddOcelotConfiguration(builder.Configuration);
+                break;
+            default:
+                return [$"'{dialect}' is not a configuration format the docs tests read (yarp, ocelot)"];
+        }
+
+        return await StartChecksAsync(builder, []);
+    }
+
     /// <summary>Every problem found in <paramref name="json"/>; empty when it is valid EdgeKit configuration.</summary>
     public static async Task<IReadOnlyList<string>> ValidateAsync(string json)
     {
@@ -110,6 +150,12 @@ internal static class DocsConfiguration
             edge.AddServiceDiscovery();
         }
 
+        return await StartChecksAsync(builder, errors);
+    }
+
+    /// <summary>Builds the app and runs what its start would validate, adding every problem to <paramref name="errors"/>.</summary>
+    private static async Task<IReadOnlyList<string>> StartChecksAsync(WebApplicationBuilder builder, List<string> errors)
+    {
         await using var app = builder.Build();
         try
         {

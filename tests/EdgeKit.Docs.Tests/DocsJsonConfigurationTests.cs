@@ -24,6 +24,10 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
             {
                 errors = Parses(block.Code) ? [] : ["an HTTP answer that is not valid JSON"];
             }
+            else if (ImportTags.FirstOrDefault(block.Has) is { } dialect)
+            {
+                errors = await DocsConfiguration.ValidateImportAsync(block.Code, dialect);
+            }
             else
             {
                 errors = await DocsConfiguration.ValidateAsync(block.Code);
@@ -50,7 +54,9 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
         output.WriteLine($"{blocks.Count} json blocks: {blocks.Count - answers.Count} configuration, {answers.Count} HTTP answers (```json response)");
 
         blocks.Count.Should().BeGreaterThanOrEqualTo(15);
-        blocks.Where(b => b.Tags.Except(["response"]).Any()).Should().BeEmpty("a json block is configuration or an answer; nothing opts out");
+        blocks.Where(b => b.Tags.Except(["response", .. ImportTags]).Any() || b.Tags.Count > 1).Should().BeEmpty("a json block is configuration (EdgeKit's, or YARP's or Ocelot's for the importers) or an answer; nothing opts out");
+        blocks.Where(b => b.Has("yarp")).Select(b => b.Page).Should().Contain("docs/migrating-from-yarp.md");
+        blocks.Where(b => b.Has("ocelot")).Select(b => b.Page).Should().Contain("docs/migrating-from-ocelot.md");
         answers.Count.Should().BeLessThanOrEqualTo(blocks.Count / 4, "most JSON in the docs is configuration");
     }
 
@@ -74,6 +80,27 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_yarp_or_ocelot_block_with_a_problem_is_reported_with_the_importers_messages()
+    {
+        const string Yarp = """
+            { "ReverseProxy": {
+                "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/x" }, "OutputCachePolicy": "p" } },
+                "Clusters": { "c": { "Destinations": { "d": { "Address": "http://10.0.0.1/", "Hots": "x" } } } } } }
+            """;
+        const string Ocelot = """
+            { "Routes": [ { "DownstreamPathTemplate": "/a", "DownstreamHostAndPorts": [ { "Host": "10.0.0.1", "Port": 80 } ], "UpstreamPathTemplate": "/a", "FileCacheOptions": { "TtlSeconds": 5 } } ] }
+            """;
+
+        (await DocsConfiguration.ValidateImportAsync(Yarp, "yarp")).Should().BeEquivalentTo(
+            "ReverseProxy:Clusters:c:Destinations:d:Hots is not a YARP destination setting; did you mean Host?",
+            "ReverseProxy:Routes:r:OutputCachePolicy is not supported by EdgeKit: EdgeKit caches with its own HTTP caching policies rather than ASP.NET output caching; define one under EdgeKit:Caching:Policies and name it in the route's CachePolicy.");
+        (await DocsConfiguration.ValidateImportAsync(Ocelot, "ocelot")).Should().ContainSingle()
+            .Which.Should().StartWith("Routes:0:FileCacheOptions:TtlSeconds is not supported by EdgeKit: ");
+        (await DocsConfiguration.ValidateImportAsync("{ \"Routes\": {} }", "yarp")).Should().ContainSingle()
+            .Which.Should().Be("the block is not a YARP configuration file with a ReverseProxy section");
+    }
+
+    [Fact]
     public async Task A_block_that_is_not_a_configuration_file_is_reported()
     {
         (await DocsConfiguration.ValidateAsync("\"LoadBalancing\": { \"Strategy\": \"RoundRobin\" }"))
@@ -81,6 +108,9 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
         (await DocsConfiguration.ValidateAsync("{ \"LoadBalancing\": { \"Strategy\": \"RoundRobin\" } }"))
             .Should().ContainSingle().Which.Should().StartWith("the block is not a configuration file with an EdgeKit section");
     }
+
+    /// <summary>Fence tags of configuration in another gateway's format, validated through EdgeKit's importer for it.</summary>
+    private static readonly string[] ImportTags = ["yarp", "ocelot"];
 
     private static bool Parses(string json)
     {

@@ -177,6 +177,13 @@ internal sealed class GatewayConfiguration : IDisposable
             errors.AddRange(ex.Failures);
             return false;
         }
+        catch (EdgeKitConfigurationException ex)
+        {
+            // Configuration imported from another gateway's format reports every problem itself.
+            exception = ex;
+            errors.AddRange(ex.Errors);
+            return false;
+        }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
             exception = ex;

@@ -110,6 +110,14 @@ internal sealed class ClusterRegistryHost : IDisposable
             exception = ex;
             return false;
         }
+        catch (EdgeKitConfigurationException ex)
+        {
+            // Options set up from configuration in another format (the gateway's YARP and Ocelot imports) list every problem.
+            options = null;
+            errors = ex.Errors;
+            exception = ex;
+            return false;
+        }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
         {
             options = null;
