@@ -67,6 +67,7 @@ internal static class AspNetCoreSettingsShapes
         new("RequireHttpsMetadata", SettingShape.Boolean),
         new("RefreshInterval", SettingShape.TimeSpan),
         new("AutomaticRefreshInterval", SettingShape.TimeSpan),
+        new("IncludeErrorDetails", SettingShape.Boolean),
         new("NameClaimType", SettingShape.String),
         new("RoleClaimType", SettingShape.String),
     ]);
@@ -152,6 +153,7 @@ internal static class AspNetCoreSettingsShapes
         new("SessionAffinity", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.SessionAffinityOptions))),
         new("ForwardedHeaders", SettingShape.Of(AspNetCoreSettingsShapes.GatewayForwardedHeadersOptions)),
         new("IdentityForwarding", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.IdentityForwardingOptions))),
+        new("Status", SettingShape.Of(AspNetCoreSettingsShapes.GatewayStatusOptions)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayRouteOptions"/>.</summary>
@@ -172,6 +174,12 @@ internal static class AspNetCoreSettingsShapes
         new("GrpcWeb", SettingShape.Boolean),
         new("Transforms", SettingShape.List(SettingShape.Dictionary(SettingShape.String))),
         new("Metadata", SettingShape.Dictionary(SettingShape.String)),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayStatusOptions"/>.</summary>
+    public static readonly SettingsObject GatewayStatusOptions = new("GatewayStatusOptions", () =>
+    [
+        new("ShowAddresses", SettingShape.Boolean),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.RouteHeaderMatch"/>.</summary>

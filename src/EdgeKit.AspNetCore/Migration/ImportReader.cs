@@ -1,3 +1,4 @@
+using EdgeKit.DependencyInjection.Settings;
 using System.Globalization;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
@@ -183,51 +184,6 @@ internal sealed class ImportReader(string dialect, List<string> errors)
         }
     }
 
-    /// <summary>The known key closest to <paramref name="key"/> when it is a likely misspelling (edit distance up to a third of its length).</summary>
-    internal static string? Suggest(string key, IEnumerable<string> known)
-    {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (var candidate in known)
-        {
-            int distance = Distance(key.ToUpperInvariant(), candidate.ToUpperInvariant());
-            if (distance < bestDistance)
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-
-        return best is not null && bestDistance <= Math.Max(1, Math.Min(key.Length, best.Length) / 3) ? best : null;
-    }
-
-    /// <summary>Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment).</summary>
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (int j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i, j - 1] + 1, d[i - 1, j] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
+    /// <summary>The known key closest to <paramref name="key"/> when it is a likely misspelling (<see cref="StrictConfiguration.Closest"/>).</summary>
+    internal static string? Suggest(string key, IEnumerable<string> known) => StrictConfiguration.Closest(key, known);
 }

@@ -69,7 +69,7 @@ public class EdgeKitJwtOptionsValidatorTests
         Bind("true").IncludeErrorDetails.Should().BeTrue();
         Bind("false").IncludeErrorDetails.Should().BeFalse();
         var bad = () => Bind("sometimes");
-        bad.Should().Throw<InvalidOperationException>().WithMessage("*'Jwt:IncludeErrorDetails'*");
+        bad.Should().Throw<OptionsValidationException>().WithMessage("`Jwt:IncludeErrorDetails`: 'sometimes' is not true or false.");
     }
 
     [Fact]

@@ -117,9 +117,14 @@ public sealed class GatewayOwnAnswersTests
                 ["Routes:admin:Match:Path"] = "/admin/{**rest}",
                 ["Routes:admin:Cluster"] = "c",
                 ["Routes:admin:AuthorizationPolicy"] = "admins",
-                ["Authentication:ApiKeys:Keys:k:Hash"] = ApiKeyHash.Compute(ApiKey),
-                ["Authentication:ApiKeys:Keys:k:ClientId"] = "orders-app",
-            },
+            }.Concat(scheme == "apikey"
+                // Only the API-key scheme binds this section: strict configuration refuses it for the others.
+                ? new Dictionary<string, string?>
+                {
+                    ["Authentication:ApiKeys:Keys:k:Hash"] = ApiKeyHash.Compute(ApiKey),
+                    ["Authentication:ApiKeys:Keys:k:ClientId"] = "orders-app",
+                }
+                : []).ToDictionary(),
             builder =>
             {
                 var authentication = builder.Services.AddAuthentication(scheme switch { "jwt" => "Bearer", "apikey" => "ApiKey", _ => "Test" });

@@ -112,6 +112,7 @@ internal static class EdgeKitSettingsShapes
         new("BackgroundRevalidationTimeout", SettingShape.TimeSpan),
         new("AddCacheStatusHeader", SettingShape.Boolean),
         new("CacheStatusName", SettingShape.String),
+        new("TargetedCacheControlFields", SettingShape.List(SettingShape.String)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Caching.MemoryHttpCacheStoreOptions"/>.</summary>
