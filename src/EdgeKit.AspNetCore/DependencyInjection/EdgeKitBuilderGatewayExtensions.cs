@@ -63,6 +63,13 @@ public static class EdgeKitBuilderGatewayExtensions
             services.AddSingleton<GatewayPolicyReferences>();
             services.AddSingleton<IHostedService, GatewayMiddlewareStartupCheck>();
             services.Configure<RateLimiterOptions>(o => o.AddPolicy<string, RateLimiterMiddlewareProbe>(RateLimiterMiddlewareProbe.PolicyName));
+            // ASP.NET's CorsService behind a probe that tells whether app.UseCors() is there. AddCors, before or after, keeps
+            // it (it only TryAdds its own); an ICorsService of the app's own is kept, and then the check is skipped.
+            var cors = services.FirstOrDefault(d => d.ServiceType == typeof(Microsoft.AspNetCore.Cors.Infrastructure.ICorsService));
+            if (cors is null || cors.ImplementationType == typeof(Microsoft.AspNetCore.Cors.Infrastructure.CorsService))
+            {
+                services.Replace(ServiceDescriptor.Transient<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService, CorsMiddlewareProbe>());
+            }
         }
 
         services.TryAddSingleton<GatewayEndpointDataSource>();

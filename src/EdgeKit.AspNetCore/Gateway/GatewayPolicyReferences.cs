@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.AspNetCore.Gateway;
 
@@ -125,10 +126,16 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
 
     private void CheckCors(string path, string policy, List<string> errors)
     {
-        if (services.GetService<ICorsService>() is null)
+        // Asked without resolving ICorsService: resolving it is what tells that the CORS middleware was built.
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(ICorsPolicyProvider)) != true)
         {
             errors.Add($"{path}: CorsPolicy '{policy}' needs CORS; call builder.Services.AddCors(...) and app.UseCors().");
             return;
+        }
+
+        if (presence.Checked && presence.CorsProbeActive && !presence.CorsBuilt)
+        {
+            errors.Add($"{path}: CorsPolicy '{policy}' needs the CORS middleware, which is not in the app's pipeline; add app.UseCors() (after app.UseRouting(), if the app calls it).");
         }
 
         var options = services.GetRequiredService<IOptions<CorsOptions>>().Value;
@@ -166,14 +173,44 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
     }
 }
 
-/// <summary>Whether the app's pipeline has the rate-limiting middleware: it activates every policy type when it is built, the probe among them.</summary>
+/// <summary>
+/// Whether the app's pipeline has the middleware routes need: the rate-limiting middleware activates every policy type
+/// when it is built (the probe among them), and the CORS middleware resolves <see cref="ICorsService"/> when it is built.
+/// </summary>
 internal sealed class RateLimiterMiddlewarePresence
 {
-    /// <summary>The pipeline was built (the host started), so <see cref="Built"/> is known.</summary>
+    /// <summary>The pipeline was built (the host started), so <see cref="Built"/> and <see cref="CorsBuilt"/> are known.</summary>
     public bool Checked { get; set; }
 
     /// <summary>The rate-limiting middleware was built.</summary>
     public bool Built { get; set; }
+
+    /// <summary>The CORS middleware was built (<see cref="CorsMiddlewareProbe"/> was resolved).</summary>
+    public bool CorsBuilt { get; set; }
+
+    /// <summary>The app's <see cref="ICorsService"/> is the probe (not one of its own), so <see cref="CorsBuilt"/> means something.</summary>
+    public bool CorsProbeActive { get; set; }
+}
+
+/// <summary>
+/// ASP.NET Core's <see cref="CorsService"/>, registered in its place: the CORS middleware resolves
+/// <see cref="ICorsService"/> when the pipeline is built, and nothing else in the gateway does, so its construction tells
+/// that <c>app.UseCors()</c> is there. Behaviour is <see cref="CorsService"/>'s own.
+/// </summary>
+internal sealed class CorsMiddlewareProbe(IOptions<CorsOptions> options, ILoggerFactory loggerFactory, RateLimiterMiddlewarePresence presence)
+    : ICorsService
+{
+    private readonly CorsService _inner = Mark(new CorsService(options, loggerFactory), presence);
+
+    public CorsResult EvaluatePolicy(HttpContext context, CorsPolicy policy) => _inner.EvaluatePolicy(context, policy);
+
+    public void ApplyResult(CorsResult result, HttpResponse response) => _inner.ApplyResult(result, response);
+
+    private static CorsService Mark(CorsService service, RateLimiterMiddlewarePresence presence)
+    {
+        presence.CorsBuilt = true;
+        return service;
+    }
 }
 
 /// <summary>A policy no route uses; its construction tells that the rate-limiting middleware is in the pipeline.</summary>
@@ -189,10 +226,10 @@ internal sealed class RateLimiterMiddlewareProbe : IRateLimiterPolicy<string>
 }
 
 /// <summary>
-/// After the host started (the pipeline is built), fails the start when a route names a rate-limiter policy and the
-/// rate-limiting middleware is not in the pipeline; from then on, a reload adding one is rejected.
+/// After the host started (the pipeline is built), fails the start when a route names a rate-limiter policy or a CORS
+/// policy and the rate-limiting or CORS middleware is not in the pipeline; from then on, a reload adding one is rejected.
 /// </summary>
-internal sealed class GatewayMiddlewareStartupCheck(GatewayConfiguration configuration, GatewayPolicyReferences references, RateLimiterMiddlewarePresence presence) : IHostedLifecycleService
+internal sealed class GatewayMiddlewareStartupCheck(GatewayConfiguration configuration, GatewayPolicyReferences references, RateLimiterMiddlewarePresence presence, IServiceProvider services) : IHostedLifecycleService
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -202,6 +239,10 @@ internal sealed class GatewayMiddlewareStartupCheck(GatewayConfiguration configu
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        // Which ICorsService the app has: resolving the probe marks it built, so keep what the pipeline's build said.
+        bool corsBuilt = presence.CorsBuilt;
+        presence.CorsProbeActive = services.GetService<ICorsService>() is CorsMiddlewareProbe;
+        presence.CorsBuilt = corsBuilt;
         presence.Checked = true;
         var errors = new List<string>();
         references.Check(configuration.Current.Options, errors);

@@ -5,6 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.RateLimiting;
+using EdgeKit.AspNetCore.Gateway;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 
@@ -330,6 +333,62 @@ public sealed class GatewayPolicyReferenceTests
             app => app.UseCors());
 
         errors.Should().Equal("EdgeKit:Routes:orders: CorsPolicy 'web-app' does not exist; define it with builder.Services.AddCors(o => o.AddPolicy(\"web-app\", ...)).");
+    }
+
+    [Fact]
+    public async Task A_cors_route_without_UseCors_fails_the_start_saying_which_call_to_add()
+    {
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9", ("Routes:orders:CorsPolicy", "web-app")),
+            b => b.Services.AddCors(o => o.AddPolicy("web-app", p => p.WithOrigins("https://shop.example"))));
+
+        errors.Should().Equal("EdgeKit:Routes:orders: CorsPolicy 'web-app' needs the CORS middleware, which is not in the app's pipeline; add app.UseCors() (after app.UseRouting(), if the app calls it).");
+    }
+
+    [Fact]
+    public async Task A_cors_route_with_UseCors_answers_with_its_policys_headers()
+    {
+        await using var backend = await EchoBackend.StartAsync("orders");
+        await using var gateway = await GatewayHost.StartAsync(
+            Orders(backend.Address, ("Routes:orders:CorsPolicy", "web-app")),
+            b => b.Services.AddCors(o => o.AddPolicy("web-app", p => p.WithOrigins("https://shop.example"))),
+            app => app.UseCors());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/orders/1");
+        request.Headers.Add("Origin", "https://shop.example");
+        using var response = await gateway.Client.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://shop.example");
+    }
+
+    [Fact]
+    public void The_cors_probe_replaces_aspnets_cors_service_whichever_comes_first_but_never_the_apps_own()
+    {
+        static Type? CorsService(Action<IServiceCollection> register)
+        {
+            var services = new ServiceCollection();
+            register(services);
+            return services.Last(d => d.ServiceType == typeof(Microsoft.AspNetCore.Cors.Infrastructure.ICorsService)).ImplementationType;
+        }
+
+        var gateway = new ConfigurationBuilder().Build().GetSection("EdgeKit");
+        CorsService(s => { s.AddCors(); s.AddEdgeKit().AddGateway(gateway); }).Should().Be(typeof(CorsMiddlewareProbe));
+        CorsService(s => { s.AddEdgeKit().AddGateway(gateway); s.AddCors(); }).Should().Be(typeof(CorsMiddlewareProbe));
+        CorsService(s =>
+        {
+            s.AddTransient<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService, OwnCorsService>();
+            s.AddEdgeKit().AddGateway(gateway);
+        }).Should().Be(typeof(OwnCorsService));
+    }
+
+    private sealed class OwnCorsService : Microsoft.AspNetCore.Cors.Infrastructure.ICorsService
+    {
+        public Microsoft.AspNetCore.Cors.Infrastructure.CorsResult EvaluatePolicy(HttpContext context, Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicy policy) => new();
+
+        public void ApplyResult(Microsoft.AspNetCore.Cors.Infrastructure.CorsResult result, HttpResponse response)
+        {
+        }
     }
 
     [Fact]
