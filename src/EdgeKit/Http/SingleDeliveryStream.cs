@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace EdgeKit.Http;
 
@@ -16,18 +16,30 @@ namespace EdgeKit.Http;
 /// changed: a response delimited by the end of the connection, an idle pooled connection closing, and the tunnel after
 /// a <c>101 Switching Protocols</c> still end with a read of 0. A write "starts a request" when it begins with an
 /// HTTP/1.1 request line, which is how the handler writes each request head.</para>
-/// <para>Allocates nothing per read or write (reads that wait use pooled state machines).</para>
+/// <para>Allocates nothing per read or write (a read that waits completes through one reusable source per stream).</para>
 /// </remarks>
-internal sealed class SingleDeliveryStream : Stream
+internal sealed class SingleDeliveryStream : Stream, IValueTaskSource<int>
 {
     private const int Idle = 0;
     private const int AwaitingResponse = 1;
     private const int Tunnel = 2;
 
     private readonly Stream _inner;
+    private readonly Action _onReadCompleted;
     private int _state;
 
-    public SingleDeliveryStream(Stream inner) => _inner = inner;
+    // A read that does not complete at once is observed when it does through this one reusable source (a connection
+    // reads one buffer at a time): an async method here would allocate a state machine for each of the many reads that
+    // wait on a busy gateway (the pooling builder's per-thread cache does not cover dozens of connections waiting at once).
+    private ManualResetValueTaskSourceCore<int> _read;
+    private ValueTask<int> _pendingRead;
+    private Memory<byte> _pendingBuffer;
+
+    public SingleDeliveryStream(Stream inner)
+    {
+        _inner = inner;
+        _onReadCompleted = OnReadCompleted;
+    }
 
     public override bool CanRead => _inner.CanRead;
 
@@ -89,12 +101,38 @@ internal sealed class SingleDeliveryStream : Stream
         return AwaitAsync(read, buffer);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> AwaitAsync(ValueTask<int> read, Memory<byte> buffer)
+    private ValueTask<int> AwaitAsync(ValueTask<int> read, Memory<byte> buffer)
     {
-        int count = await read.ConfigureAwait(false);
-        return Observe(buffer.Span[..count]);
+        _read.Reset();
+        _pendingRead = read;
+        _pendingBuffer = buffer;
+        read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReadCompleted);
+        return new ValueTask<int>(this, _read.Version);
     }
+
+    private void OnReadCompleted()
+    {
+        var read = _pendingRead;
+        var buffer = _pendingBuffer;
+        _pendingRead = default;
+        _pendingBuffer = default;
+        try
+        {
+            int count = read.GetAwaiter().GetResult();
+            _read.SetResult(Observe(buffer.Span[..count]));
+        }
+        catch (Exception ex)
+        {
+            _read.SetException(ex);
+        }
+    }
+
+    int IValueTaskSource<int>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
 
     private int Observe(ReadOnlySpan<byte> received)
     {
