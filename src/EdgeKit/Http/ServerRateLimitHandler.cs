@@ -94,5 +94,13 @@ internal sealed class ServerRateLimitHandler : DelegatingHandler
         return null;
     }
 
-    private long ToTimestamp(TimeSpan duration) => (long)((Int128)duration.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
+    // Saturates: a server may announce a reset centuries away (t=99999999999), which on a 1 GHz timestamp clock is past a
+    // long; a quarter of long's range keeps "now + wait" from overflowing too, and is still centuries.
+    private long ToTimestamp(TimeSpan duration)
+    {
+        Int128 timestamp = (Int128)duration.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond;
+        return timestamp > MaxWaitTimestamp ? MaxWaitTimestamp : (long)timestamp;
+    }
+
+    private const long MaxWaitTimestamp = long.MaxValue / 4;
 }

@@ -95,6 +95,39 @@ public sealed class ServerRateLimitHandlerTests
     }
 
     [Fact]
+    public async Task An_absurdly_distant_reset_on_a_nanosecond_clock_blocks_instead_of_wrapping_around()
+    {
+        // t = 30,000,000,000 s on a 1 GHz timestamp clock (Stopwatch's on Linux) is 3 x 10^19 ticks: past a long. Before the
+        // conversion saturated, the wrapped value was an arbitrary deadline (here in the past: the block was ignored).
+        var clock = new NanosecondClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddHttpClient("api", c => c.BaseAddress = new Uri("http://api.test/"))
+            .AddEdgeKitServerRateLimits(o => o.Behavior = ServerRateLimitBehavior.FailFast)
+            .ConfigurePrimaryHttpMessageHandler(() => _terminal);
+        var client = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>().CreateClient("api");
+        AnswerOnce(HttpStatusCode.OK, r => r.Headers.TryAddWithoutValidation("RateLimit", "\"per-client\";r=0;t=30000000000"));
+        await client.GetAsync("a");
+
+        var thrown = await client.Invoking(c => c.GetAsync("b")).Should().ThrowAsync<RateLimitRejectedException>();
+        thrown.Which.RetryAfter.Should().BeGreaterThan(TimeSpan.FromDays(365 * 50), "the server's reset is honoured as a very long block (capped at about 73 years)");
+        _terminal.Sent.Should().HaveCount(1, "nothing was sent while blocked");
+    }
+
+    /// <summary>A fake clock whose timestamps count nanoseconds from its start, like Stopwatch on Linux.</summary>
+    private sealed class NanosecondClock : FakeTimeProvider
+    {
+        private readonly long _origin;
+
+        public NanosecondClock(DateTimeOffset start)
+            : base(start) => _origin = base.GetTimestamp();
+
+        public override long TimestampFrequency => 1_000_000_000;
+
+        public override long GetTimestamp() => (base.GetTimestamp() - _origin) * (1_000_000_000 / base.TimestampFrequency);
+    }
+
+    [Fact]
     public async Task Adaptive_slowdown_spaces_requests_when_little_quota_remains()
     {
         _terminal.Respond = (request, _) =>
