@@ -24,7 +24,8 @@ public sealed class IdentityHeaderSpellingTests : IAsyncLifetime
         _issuer = await TokenIssuer.StartAsync();
         _issuer.AddRsaKey("rsa-1");
         _backend = await Infrastructure.EchoBackend.StartAsync("orders");
-        _gateway = await GatewayHost.StartAsync(
+        _gateway = await JwtGatewayHost.StartAsync(
+            _issuer,
             new Dictionary<string, string?>
             {
                 ["Clusters:orders:Destinations:o1:Address"] = _backend.Address,
@@ -38,21 +39,6 @@ public sealed class IdentityHeaderSpellingTests : IAsyncLifetime
                 ["Routes:public:Match:Path"] = "/public/{**rest}",
                 ["Routes:public:Cluster"] = "orders",
                 ["Routes:public:AuthorizationPolicy"] = "anonymous",
-            },
-            builder =>
-            {
-                builder.Services.AddAuthentication().AddEdgeKitJwt(o =>
-                {
-                    o.Authority = _issuer.Issuer;
-                    o.Audiences = [TokenIssuer.Audience];
-                    o.RequireHttpsMetadata = false;
-                });
-                builder.Services.AddAuthorization();
-            },
-            app =>
-            {
-                app.UseAuthentication();
-                app.UseAuthorization();
             });
     }
 
