@@ -14,4 +14,7 @@ internal sealed class ForwarderCluster(Cluster cluster, HttpMessageInvoker invok
     public Version Version { get; } = version;
 
     public HttpVersionPolicy VersionPolicy { get; } = options.VersionPolicy;
+
+    /// <summary>Limits the warnings about the cluster's failed requests to one per <see cref="HttpForwarder.FailureLogInterval"/>.</summary>
+    public Telemetry.LogThrottle FailureLog { get; } = new();
 }

@@ -19,20 +19,20 @@ internal static partial class GatewayLog
     public static partial void ClusterNotFound(ILogger logger, string route, string cluster);
 
     [LoggerMessage(EventId = 1403, EventName = "GatewayNoAvailableDestination", Level = LogLevel.Warning,
-        Message = "Route '{Route}': cluster '{Cluster}' has no available destination ({Total} configured).")]
-    public static partial void NoAvailableDestination(ILogger logger, string route, string cluster, int total);
+        Message = "Route '{Route}': cluster '{Cluster}' has no available destination ({Total} configured). {Failures} failed requests of the cluster since the last such warning (logged at most every {Interval}; metrics count each one).")]
+    public static partial void NoAvailableDestination(ILogger logger, string route, string cluster, int total, long failures, TimeSpan interval);
 
     [LoggerMessage(EventId = 1404, EventName = "GatewayBackendUnreachable", Level = LogLevel.Warning,
-        Message = "Route '{Route}': connecting to destination '{Destination}' of cluster '{Cluster}' failed.")]
-    public static partial void BackendUnreachable(ILogger logger, string route, string cluster, string destination, Exception exception);
+        Message = "Route '{Route}': connecting to destination '{Destination}' of cluster '{Cluster}' failed. {Failures} failed requests of the cluster since the last such warning (logged at most every {Interval}; metrics count each one).")]
+    public static partial void BackendUnreachable(ILogger logger, string route, string cluster, string destination, long failures, TimeSpan interval, Exception exception);
 
     [LoggerMessage(EventId = 1405, EventName = "GatewayBackendFailed", Level = LogLevel.Warning,
-        Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' failed while answering.")]
-    public static partial void BackendFailed(ILogger logger, string route, string cluster, string destination, Exception exception);
+        Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' failed while answering. {Failures} failed requests of the cluster since the last such warning (logged at most every {Interval}; metrics count each one).")]
+    public static partial void BackendFailed(ILogger logger, string route, string cluster, string destination, long failures, TimeSpan interval, Exception exception);
 
     [LoggerMessage(EventId = 1406, EventName = "GatewayTimeout", Level = LogLevel.Warning,
-        Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' made no progress for {Timeout}.")]
-    public static partial void Timeout(ILogger logger, string route, string cluster, string destination, TimeSpan timeout);
+        Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' made no progress for {Timeout}. {Failures} failed requests of the cluster since the last such warning (logged at most every {Interval}; metrics count each one).")]
+    public static partial void Timeout(ILogger logger, string route, string cluster, string destination, TimeSpan timeout, long failures, TimeSpan interval);
 
     [LoggerMessage(EventId = 1407, EventName = "GatewayClientBodyFailed", Level = LogLevel.Information,
         Message = "Route '{Route}': reading the client's request body failed.")]
@@ -43,8 +43,8 @@ internal static partial class GatewayLog
     public static partial void ClientAborted(ILogger logger, string route);
 
     [LoggerMessage(EventId = 1409, EventName = "GatewayResponseBodyFailed", Level = LogLevel.Warning,
-        Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' failed while sending its response body; the client connection is aborted.")]
-    public static partial void ResponseBodyFailed(ILogger logger, string route, string cluster, string destination, Exception exception);
+        Message = "Route '{Route}': destination '{Destination}' of cluster '{Cluster}' failed while sending its response body; the client connection is aborted. {Failures} failed requests of the cluster since the last such warning (logged at most every {Interval}; metrics count each one).")]
+    public static partial void ResponseBodyFailed(ILogger logger, string route, string cluster, string destination, long failures, TimeSpan interval, Exception exception);
 
     [LoggerMessage(EventId = 1414, EventName = "GatewayMalformedRequest", Level = LogLevel.Information,
         Message = "Route '{Route}': a request carrying the connection-specific field '{Field}', malformed in HTTP/2 and HTTP/3, is refused (400).")]

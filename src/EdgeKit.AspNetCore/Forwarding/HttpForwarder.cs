@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -8,6 +9,7 @@ using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using EdgeKit.Http;
+using EdgeKit.Resilience;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -15,6 +17,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using Polly.Timeout;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 
@@ -25,6 +28,13 @@ namespace EdgeKit.AspNetCore.Forwarding;
 /// </summary>
 internal sealed class HttpForwarder
 {
+    /// <summary>
+    /// How often, at most, the failures of one cluster are logged at warning level; the failures in between are counted
+    /// and the next warning says how many there were (the metrics carry each one). An outage of a whole cluster then costs
+    /// the gateway one log line per interval, not one per request.
+    /// </summary>
+    internal static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
+
     private readonly ForwarderClusters _clusters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -106,7 +116,11 @@ internal sealed class HttpForwarder
 
         if (destination is null)
         {
-            GatewayLog.NoAvailableDestination(_logger, route.Id, cluster.Name, snapshot.AllDestinations.Length);
+            if (ShouldLogFailure(forwarderCluster, out long failures))
+            {
+                GatewayLog.NoAvailableDestination(_logger, route.Id, cluster.Name, snapshot.AllDestinations.Length, failures, FailureLogInterval);
+            }
+
             return GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.NoAvailableDestination,
                 "Service unavailable", "No instance of the route's service is available.");
         }
@@ -123,6 +137,7 @@ internal sealed class HttpForwarder
         exchange.Cluster = forwarderCluster;
         exchange.Destination = destination;
         exchange.Rebind = rebind;
+        exchange.Forwarder = this;
         return ForwardToAsync(exchange);
     }
 
@@ -131,14 +146,38 @@ internal sealed class HttpForwarder
     private async Task ForwardToAsync(Exchange x)
     {
         x.Activity = _timeouts.Rent(x.Route.Timeout, x.Context.RequestAborted);
-        // The core's lifecycle: in flight, latency (to the response's headers), outcome, metrics and the span, whose
-        // child is HttpClient's own span, so the backend's traceparent continues the client's trace through the gateway.
-        x.Lease = x.Cluster.Cluster.Begin(x.Destination, x.Route.Id);
+        var retry = x.Route.Retry;
+        if (retry is null)
+        {
+            // The core's lifecycle: in flight, latency (to the response's headers), outcome, metrics and the span, whose
+            // child is HttpClient's own span, so the backend's traceparent continues the client's trace through the gateway.
+            x.Lease = x.Cluster.Cluster.Begin(x.Destination, x.Route.Id);
+        }
+        else
+        {
+            // Each attempt runs its own lease (and span, a child of this one).
+            x.Span = StartForwardSpan(x);
+        }
+
         x.Outcome = RequestOutcome.Success;
         try
         {
-            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Activity, x.Settings, x.TakeReusableRequest(), _logger);
+            if (retry is not null && !await BufferReplayBodyIntoAsync(x, retry.Options.MaxReplayBodySize).ConfigureAwait(false))
+            {
+                // The client's body could not be read: answered 400 or 413, or the client went away.
+                x.Outcome = RequestOutcome.Cancelled;
+                return;
+            }
+
+            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Activity, x.Settings, x.TakeReusableRequest(), _logger, x.ReplayContent());
             x.Upgrade = UpgradeForwarder.Prepare(x.Context, x.Request, x.Cluster);
+            if (retry is not null && x.Upgrade != UpgradeMode.None)
+            {
+                // A tunnel is never retried: once the 101 is passed on there is no going back.
+                retry = null;
+                x.Lease = x.Cluster.Cluster.Begin(x.Destination, x.Route.Id);
+            }
+
             if (x.Route.Transforms.RequestTransformArray.Length > 0)
             {
                 await ApplyRequestTransformsIntoAsync(x).ConfigureAwait(false);
@@ -158,13 +197,20 @@ internal sealed class HttpForwarder
             // Last, so no transform can re-add a header that only the gateway may set.
             x.Route.IdentityForwarder?.Apply(x.Context, x.Request, incomingFiltered: true);
 
-            try
+            if (retry is null)
             {
-                x.Response = await x.Cluster.Invoker.SendAsync(x.Request, x.Activity.Token).ConfigureAwait(false);
+                try
+                {
+                    x.Response = await x.Cluster.Invoker.SendAsync(x.Request, x.Activity.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    x.Failure = ex;
+                }
             }
-            catch (Exception ex)
+            else
             {
-                x.Failure = ex;
+                await SendWithRetriesAsync(x, retry).ConfigureAwait(false);
             }
 
             if (x.Failure is { } failure)
@@ -175,7 +221,12 @@ internal sealed class HttpForwarder
 
             var response = x.Response!;
             // The destination's latency ends here; reading the body (or running a tunnel after its 101) is not part of it.
-            x.Lease = x.Lease.HeadersReceived();
+            // (A retried route's answer with a retryable status had its lease completed at its headers.)
+            if (x.Lease.IsActive)
+            {
+                x.Lease = x.Lease.HeadersReceived();
+            }
+
             x.Activity.Touch();
             x.Status = (int)response.StatusCode;
             x.Outcome = RequestOutcomes.FromStatusCode(x.Status);
@@ -196,7 +247,16 @@ internal sealed class HttpForwarder
         }
         finally
         {
-            x.Lease.Complete(x.Outcome, x.Status, x.ErrorType);
+            if (x.Lease.IsActive)
+            {
+                x.Lease.Complete(x.Outcome, x.Status, x.ErrorType);
+            }
+
+            if (x.Span is { } span)
+            {
+                EndForwardSpan(x, span);
+            }
+
             x.Response?.Dispose();
             x.KeepOrDisposeRequest();
             x.Activity.Dispose();
@@ -223,7 +283,7 @@ internal sealed class HttpForwarder
 
     private ValueTask HandleSendFailureIntoAsync(Exchange x, Exception failure)
     {
-        var task = HandleSendFailureAsync(x.Context, x.Route, x.Cluster.Cluster.Name, x.Destination.Id, x.Activity, x.Content, failure);
+        var task = HandleSendFailureAsync(x.Context, x.Route, x.Cluster, x.Destination.Id, x.Activity, x.Content, failure);
         if (task.IsCompletedSuccessfully)
         {
             (x.Outcome, x.Status, x.ErrorType) = task.Result;
@@ -264,7 +324,7 @@ internal sealed class HttpForwarder
     }
 
     /// <summary>One forwarded request's state, pooled.</summary>
-    private sealed class Exchange
+    private sealed class Exchange : IAttemptSender
     {
         private static readonly BoundedPool<Exchange> s_pool = new(256);
 
@@ -285,6 +345,25 @@ internal sealed class HttpForwarder
         public UpgradeMode Upgrade;
         public Exception? Failure;
         public bool TransformAnswered;
+
+        // A retried route's request (see SendWithRetriesAsync).
+        public HttpForwarder Forwarder = null!;
+        public EdgeKitResiliencePipeline? Pipeline;
+        public Activity? Span;
+        public int FirstAttempt;
+        public int AttemptCount;
+        public DestinationState? LastDestination;
+        public byte[]? ReplayBuffer;
+        public int ReplayLength;
+
+        // The leases of attempts that returned a response the pipeline may pass on, until it says which one it did.
+        public readonly List<(HttpResponseMessage Response, RequestLease Lease)> OpenLeases = [];
+
+        public HttpContent? ReplayContent() =>
+            ReplayBuffer is { } buffer ? new ReadOnlyMemoryContent(buffer.AsMemory(0, ReplayLength)) : null;
+
+        Task<HttpResponseMessage> IAttemptSender.SendAttemptAsync(AttemptLane lane, CancellationToken cancellationToken) =>
+            Forwarder.SendAttemptAsync(this, lane, cancellationToken);
 
         // Reused by every request this state serves; transforms may use them only while they run.
         public RequestTransformContext? RequestTransformContext;
@@ -350,6 +429,19 @@ internal sealed class HttpForwarder
             exchange.Upgrade = UpgradeMode.None;
             exchange.Failure = null;
             exchange.TransformAnswered = false;
+            exchange.Pipeline = null;
+            exchange.Span = null;
+            exchange.FirstAttempt = 0;
+            exchange.AttemptCount = 0;
+            exchange.LastDestination = null;
+            if (exchange.ReplayBuffer is { } replay)
+            {
+                exchange.ReplayBuffer = null;
+                exchange.ReplayLength = 0;
+                ArrayPool<byte>.Shared.Return(replay);
+            }
+
+            exchange.OpenLeases.Clear();
             exchange.RequestTransformContext?.Clear();
             exchange.ResponseTransformContext?.Clear();
             s_pool.TryReturn(exchange);
@@ -372,19 +464,21 @@ internal sealed class HttpForwarder
             }
         }
 
-        var path = transformContext.Path;
-        var query = transformContext.Query;
+        request.RequestUri = TransformedUri(context, state, transformContext.Path, transformContext.Query);
+        return true;
+    }
+
+    /// <summary>The URI for <paramref name="state"/> of a request whose transforms left <paramref name="path"/> and <paramref name="query"/>.</summary>
+    private static Uri TransformedUri(HttpContext context, DestinationState state, PathString path, QueryString query)
+    {
         if (string.Equals(path.Value, context.Request.Path.Value, StringComparison.Ordinal) && string.Equals(query.Value, context.Request.QueryString.Value, StringComparison.Ordinal))
         {
             // Headers-only transforms (the forwarded headers every route has): the cached URI serves.
-            request.RequestUri = BuildUri(state, path, query);
-        }
-        else
-        {
-            request.RequestUri = new Uri(string.Concat(destination.Authority, destination.PathPrefix, PathEncoding.Encode(path.Value ?? string.Empty), query.Value), UriKind.Absolute);
+            return BuildUri(state, path, query);
         }
 
-        return true;
+        var destination = state.Destination;
+        return new Uri(string.Concat(destination.Authority, destination.PathPrefix, PathEncoding.Encode(path.Value ?? string.Empty), query.Value), UriKind.Absolute);
     }
 
     /// <summary>The destination's address joined with the client's path and query; the last one is reused while it stays the same.</summary>
@@ -392,7 +486,7 @@ internal sealed class HttpForwarder
         state.GetRequestUri(PathEncoding.Encode(path.Value ?? string.Empty), query.Value);
 
     private static (HttpRequestMessage Request, StreamCopyHttpContent? Content) CreateRequest(
-        HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable, ILogger logger)
+        HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable, ILogger logger, HttpContent? replay = null)
     {
         var incoming = context.Request;
         var request = reusable ?? new HttpRequestMessage();
@@ -401,9 +495,17 @@ internal sealed class HttpForwarder
         request.VersionPolicy = cluster.VersionPolicy;
 
         StreamCopyHttpContent? content = null;
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0)
+        HttpContent? body = null;
+        if (replay is not null)
+        {
+            // A retried route's body, read into memory so that every attempt can send it.
+            body = replay;
+            request.Content = replay;
+        }
+        else if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0)
         {
             content = new StreamCopyHttpContent(incoming.Body, activity);
+            body = content;
             request.Content = content;
         }
 
@@ -436,12 +538,12 @@ internal sealed class HttpForwarder
             var values = header.Value;
             if (HeaderRules.IsContentHeader(name))
             {
-                if (content is null || (hasTransferEncoding && name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)))
+                if (body is null || (hasTransferEncoding && name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)))
                 {
                     continue;
                 }
 
-                AddHeader(content.Headers, name, values);
+                AddHeader(body.Headers, name, values);
                 continue;
             }
 
@@ -491,8 +593,9 @@ internal sealed class HttpForwarder
     }
 
     private async Task<(RequestOutcome Outcome, int Status, string? ErrorType)> HandleSendFailureAsync(
-        HttpContext context, GatewayRoute route, string cluster, string destination, ActivityTimeout activity, StreamCopyHttpContent? content, Exception exception)
+        HttpContext context, GatewayRoute route, ForwarderCluster forwarderCluster, string destination, ActivityTimeout activity, StreamCopyHttpContent? content, Exception exception)
     {
+        string cluster = forwarderCluster.Cluster.Name;
         if (context.RequestAborted.IsCancellationRequested)
         {
             GatewayLog.ClientAborted(_logger, route.Id);
@@ -502,40 +605,312 @@ internal sealed class HttpForwarder
         if (content is { Result: StreamCopyResult.InputError })
         {
             GatewayLog.ClientBodyFailed(_logger, route.Id, content.Error ?? exception);
-            if (FindBadRequest(content.Error) is { StatusCode: StatusCodes.Status413PayloadTooLarge })
-            {
-                await GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
-                    "Request body too large", BodyLimitDetail(context, route)).ConfigureAwait(false);
-            }
-            else
-            {
-                await GatewayProblem.WriteAsync(context, StatusCodes.Status400BadRequest, GatewayProblem.BadRequestBody,
-                    "Bad request body", "The request body could not be read.").ConfigureAwait(false);
-            }
-
+            await WriteBodyProblemAsync(context, route, content.Error).ConfigureAwait(false);
             return (RequestOutcome.Cancelled, 0, null);
         }
 
-        if (activity.TimedOut)
+        long failures;
+        if (activity.TimedOut || exception is TimeoutRejectedException)
         {
-            GatewayLog.Timeout(_logger, route.Id, cluster, destination, route.Timeout);
+            // The route's timeout, or a retried route's per-try timeout on its last try or its TotalTimeout.
+            if (ShouldLogFailure(forwarderCluster, out failures))
+            {
+                GatewayLog.Timeout(_logger, route.Id, cluster, destination, activity.TimedOut ? route.Timeout : ((TimeoutRejectedException)exception).Timeout, failures, FailureLogInterval);
+            }
+
             await GatewayProblem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, GatewayProblem.Timeout,
                 "Gateway timeout", "The service did not answer in time.").ConfigureAwait(false);
             return (RequestOutcome.Failure, 0, RequestErrorTypes.Timeout);
         }
 
+        if (exception is NoAvailableDestinationException)
+        {
+            // A retry found no destination left to try.
+            if (ShouldLogFailure(forwarderCluster, out failures))
+            {
+                GatewayLog.NoAvailableDestination(_logger, route.Id, cluster, forwarderCluster.Cluster.Snapshot.AllDestinations.Length, failures, FailureLogInterval);
+            }
+
+            await GatewayProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, GatewayProblem.NoAvailableDestination,
+                "Service unavailable", "No instance of the route's service is available.").ConfigureAwait(false);
+            return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
+        }
+
         if (IsConnectFailure(exception))
         {
-            GatewayLog.BackendUnreachable(_logger, route.Id, cluster, destination, exception);
+            if (ShouldLogFailure(forwarderCluster, out failures))
+            {
+                GatewayLog.BackendUnreachable(_logger, route.Id, cluster, destination, failures, FailureLogInterval, exception);
+            }
+
             await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BackendUnreachable,
                 "Bad gateway", "The service could not be reached.").ConfigureAwait(false);
             return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
         }
 
-        GatewayLog.BackendFailed(_logger, route.Id, cluster, destination, exception);
+        if (ShouldLogFailure(forwarderCluster, out failures))
+        {
+            GatewayLog.BackendFailed(_logger, route.Id, cluster, destination, failures, FailureLogInterval, exception);
+        }
+
         await GatewayProblem.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayProblem.BadGateway,
             "Bad gateway", "The service failed to answer.").ConfigureAwait(false);
         return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
+    }
+
+    /// <summary>Answers a client whose request body could not be read: 413 when it crossed a limit, else 400.</summary>
+    private static Task WriteBodyProblemAsync(HttpContext context, GatewayRoute route, Exception? error) =>
+        FindBadRequest(error) is { StatusCode: StatusCodes.Status413PayloadTooLarge }
+            ? GatewayProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, GatewayProblem.RequestBodyTooLarge,
+                "Request body too large", BodyLimitDetail(context, route))
+            : GatewayProblem.WriteAsync(context, StatusCodes.Status400BadRequest, GatewayProblem.BadRequestBody,
+                "Bad request body", "The request body could not be read.");
+
+    /// <summary>
+    /// Counts a failed request of <paramref name="cluster"/> and says whether to log it now: at most once per
+    /// <see cref="FailureLogInterval"/> per cluster, with the number of failures since the last log.
+    /// </summary>
+    private bool ShouldLogFailure(ForwarderCluster cluster, out long failures)
+    {
+        var throttle = cluster.FailureLog;
+        throttle.Count();
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            failures = 0;
+            return false;
+        }
+
+        return throttle.TryBegin(_time.GetTimestamp(), (long)(FailureLogInterval.TotalSeconds * _time.TimestampFrequency), out failures);
+    }
+
+    /// <summary>The span of a retried route's request, parent of one span per attempt; <see langword="null"/> when nothing listens.</summary>
+    private static Activity? StartForwardSpan(Exchange x)
+    {
+        if (!EdgeKitTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        var span = EdgeKitTelemetry.ActivitySource.StartActivity(RequestLease.ForwardSpanName, ActivityKind.Internal);
+        if (span is not null)
+        {
+            span.SetTag(RequestLease.RouteTag, x.Route.Id);
+            span.SetTag(EdgeKitMetrics.ClusterTag, x.Cluster.Cluster.Name);
+        }
+
+        return span;
+    }
+
+    private static void EndForwardSpan(Exchange x, Activity span)
+    {
+        int status = x.Context.Response.StatusCode;
+        span.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
+        if (x.LastDestination is { } destination)
+        {
+            span.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
+        }
+
+        if (x.Outcome == RequestOutcome.Failure || x.ErrorType is not null)
+        {
+            string error = x.ErrorType ?? RequestErrorTypes.FromStatusCode(status);
+            span.SetTag(EdgeKitMetrics.ErrorTypeTag, error);
+            span.SetStatus(ActivityStatusCode.Error, error);
+        }
+
+        span.Dispose();
+    }
+
+    /// <summary>
+    /// Reads a retried route's request body into a pooled buffer when it declares a length within
+    /// <paramref name="limit"/>, so every attempt can send it; a longer body, or one of unknown length, stays streamed
+    /// (and is then retried only when nothing of it reached a destination). False when the body could not be read (the
+    /// client has been answered, or went away).
+    /// </summary>
+    private ValueTask<bool> BufferReplayBodyIntoAsync(Exchange x, long limit)
+    {
+        var request = x.Context.Request;
+        if (request.ContentLength is not { } length || length > limit || length > Array.MaxLength
+            || !(x.Context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? length > 0))
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return ReadAsync(x, (int)length);
+
+        async ValueTask<bool> ReadAsync(Exchange x, int length)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            x.ReplayBuffer = buffer;
+            int read = 0;
+            try
+            {
+                while (read < length)
+                {
+                    int n = await x.Context.Request.Body.ReadAsync(buffer.AsMemory(read, length - read), x.Activity.Token).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        throw new IOException($"The request body ended after {read} of the {length} bytes its Content-Length announced.");
+                    }
+
+                    read += n;
+                }
+            }
+            catch (Exception ex)
+            {
+                if (x.Context.RequestAborted.IsCancellationRequested)
+                {
+                    GatewayLog.ClientAborted(_logger, x.Route.Id);
+                    return false;
+                }
+
+                GatewayLog.ClientBodyFailed(_logger, x.Route.Id, ex);
+                await WriteBodyProblemAsync(x.Context, x.Route, ex).ConfigureAwait(false);
+                return false;
+            }
+
+            x.ReplayLength = length;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Sends a retried route's request through its resilience pipeline (the Polly-based one an HttpClient's
+    /// <c>AddEdgeKitResilience()</c> runs): attempts on other destinations, backoff, budget, per-try timeout, hedging.
+    /// Leaves the answer in <see cref="Exchange.Response"/> with the lease of the attempt that produced it, or the last
+    /// failure in <see cref="Exchange.Failure"/>.
+    /// </summary>
+    private async ValueTask SendWithRetriesAsync(Exchange x, RouteRetry retry)
+    {
+        var pipeline = retry.For(x.Cluster.Cluster, _logger);
+        x.Pipeline = pipeline;
+        x.FirstAttempt = 1;
+        var request = x.Request!;
+        var eligibility = RequestReplay.Of(request, retry.Options.AllowNonIdempotent);
+        try
+        {
+            x.Response = await pipeline.SendAsync(x, request, eligibility, x.Activity.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            x.Failure = ex;
+        }
+
+        x.Span?.SetTag(AttemptsTag, x.AttemptCount);
+        lock (x.OpenLeases)
+        {
+            foreach (var (response, lease) in x.OpenLeases)
+            {
+                if (ReferenceEquals(response, x.Response))
+                {
+                    x.Lease = lease;
+                }
+                else
+                {
+                    // A hedged attempt that answered too late: its response was discarded.
+                    lease.Complete(RequestOutcome.Cancelled);
+                }
+            }
+
+            x.OpenLeases.Clear();
+        }
+
+        if ((x.Lease.Destination ?? x.LastDestination) is { } served)
+        {
+            // Logs, affinity and the span name the destination that answered (or failed last).
+            x.Destination = served;
+        }
+    }
+
+    /// <summary>The tag of a retried route's span that counts its attempts.</summary>
+    internal const string AttemptsTag = "edgekit.attempts";
+
+    /// <summary>
+    /// One attempt of a retried route's request: picks a destination (the one already picked for the first attempt;
+    /// then one this request has not failed on, nor, for a hedged copy, has an attempt in flight on), and runs the
+    /// request lifecycle for it. A response the pipeline may retry completes its lease at once; any other keeps it open
+    /// for the forwarder, which completes it once the body has been passed on.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAttemptAsync(Exchange x, AttemptLane lane, CancellationToken cancellationToken)
+    {
+        var cluster = x.Cluster.Cluster;
+        var attempts = lane.Attempts;
+        DestinationState destination;
+        if (Interlocked.Exchange(ref x.FirstAttempt, 0) == 1)
+        {
+            destination = x.Destination;
+        }
+        else
+        {
+            var snapshot = cluster.Snapshot;
+            string? key = snapshot.UsesRequestKey ? HttpContextPickContext.ReadKey(x.Context.Request, snapshot.LoadBalancing.RequestKey) : null;
+            var pick = new PickContext(_time.GetTimestamp(), key, attempts.Excluded);
+            destination = cluster.Pick(in pick) ?? throw new NoAvailableDestinationException(cluster.Name, snapshot.AllDestinations.Length);
+        }
+
+        Interlocked.Increment(ref x.AttemptCount);
+        var request = lane.Request;
+        request.RequestUri = x.Route.Transforms.RequestTransformArray.Length > 0 && x.RequestTransformContext is { } transformed
+            ? TransformedUri(x.Context, destination, transformed.Path, transformed.Query)
+            : BuildUri(destination, x.Context.Request.Path, x.Context.Request.QueryString);
+        x.LastDestination = destination;
+        var lease = RequestLease.Begin(cluster, destination, x.Route.Id, RequestLease.AttemptSpanName);
+        if (attempts.TracksInFlight)
+        {
+            attempts.AddInFlight(destination);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await x.Cluster.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var failed = RequestAttempts.Classify(ex, 0, lane, cancellationToken);
+            lease.Complete(failed.Outcome, 0, failed.ErrorType);
+            EndAttempt(attempts, destination, failed, lease);
+            throw;
+        }
+
+        lease = lease.HeadersReceived();
+        int status = (int)response.StatusCode;
+        if (x.Pipeline!.IsRetryableStatus(status))
+        {
+            var end = RequestAttempts.Classify(null, status, lane, cancellationToken);
+            lease.Complete(end.Outcome, status);
+            EndAttempt(attempts, destination, end, lease);
+            return response;
+        }
+
+        if (attempts.TracksInFlight)
+        {
+            attempts.RemoveInFlight(destination);
+        }
+
+        lock (x.OpenLeases)
+        {
+            x.OpenLeases.Add((response, lease));
+        }
+
+        return response;
+
+        void EndAttempt(RequestAttempts attempts, DestinationState destination, AttemptEnd end, RequestLease lease)
+        {
+            if (attempts.TracksInFlight)
+            {
+                attempts.RemoveInFlight(destination);
+            }
+
+            if (end.TimedOut)
+            {
+                RequestAttempts.RecordAttemptTimeout(_logger, cluster.Name, destination, _time.GetElapsedTime(lease.StartTimestamp));
+            }
+
+            if (end.Failed)
+            {
+                attempts.AddFailed(destination);
+            }
+        }
     }
 
     /// <summary>Which limit the body crossed: the route's <c>MaxRequestBodySize</c>, or the server's (Kestrel's) when the route sets none.</summary>
@@ -641,7 +1016,7 @@ internal sealed class HttpForwarder
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {
-            return BodyFailed(context, route, cluster.Cluster.Name, destination, activity, ex);
+            return BodyFailed(context, route, cluster, destination, activity, ex);
         }
         catch (Exception)
         {
@@ -654,9 +1029,9 @@ internal sealed class HttpForwarder
             case StreamCopyResult.Success:
                 break;
             case StreamCopyResult.InputError:
-                return BodyFailed(context, route, cluster.Cluster.Name, destination, activity, error!);
+                return BodyFailed(context, route, cluster, destination, activity, error!);
             case StreamCopyResult.Canceled when activity.TimedOut && !context.RequestAborted.IsCancellationRequested:
-                return BodyFailed(context, route, cluster.Cluster.Name, destination, activity, error!);
+                return BodyFailed(context, route, cluster, destination, activity, error!);
             default:
                 // The client went away: nothing more to send.
                 GatewayLog.ClientAborted(_logger, route.Id);
@@ -678,15 +1053,20 @@ internal sealed class HttpForwarder
         return (outcome, null);
     }
 
-    private (RequestOutcome, string?) BodyFailed(HttpContext context, GatewayRoute route, string cluster, string destination, ActivityTimeout activity, Exception exception)
+    private (RequestOutcome, string?) BodyFailed(HttpContext context, GatewayRoute route, ForwarderCluster forwarderCluster, string destination, ActivityTimeout activity, Exception exception)
     {
-        if (activity.TimedOut)
+        string cluster = forwarderCluster.Cluster.Name;
+        if (!ShouldLogFailure(forwarderCluster, out long failures))
         {
-            GatewayLog.Timeout(_logger, route.Id, cluster, destination, route.Timeout);
+            // Counted; logged with the next failure report of the cluster.
+        }
+        else if (activity.TimedOut)
+        {
+            GatewayLog.Timeout(_logger, route.Id, cluster, destination, route.Timeout, failures, FailureLogInterval);
         }
         else
         {
-            GatewayLog.ResponseBodyFailed(_logger, route.Id, cluster, destination, exception);
+            GatewayLog.ResponseBodyFailed(_logger, route.Id, cluster, destination, failures, FailureLogInterval, exception);
         }
 
         // The status line is gone: the only honest signal left is to cut the connection (or reset the stream).

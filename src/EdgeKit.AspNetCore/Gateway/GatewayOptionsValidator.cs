@@ -103,6 +103,16 @@ internal static class GatewayOptionsValidator
                 errors.Add($"{path}: Transforms is null.");
             }
 
+            if (route.Retry is { } retry)
+            {
+                if (route.Cluster is null)
+                {
+                    errors.Add($"{path}:Retry: retries need a route with a Cluster; an Aggregate's legs have their own settings.");
+                }
+
+                Resilience.EdgeKitResilienceOptionsValidator.Validate(retry, $"{path}:Retry", errors);
+            }
+
             if (route.Metadata is null)
             {
                 errors.Add($"{path}: Metadata is null.");
@@ -117,6 +127,7 @@ internal static class GatewayOptionsValidator
             routes.Add(new GatewayRoute(id, route, built, route.Timeout ?? options.Forwarder?.DefaultTimeout ?? TimeSpan.FromSeconds(100))
             {
                 IdentityForwarder = identityForwarder,
+                Retry = route.Retry is { } retryOptions ? new Forwarding.RouteRetry(retryOptions) : null,
             });
         }
 

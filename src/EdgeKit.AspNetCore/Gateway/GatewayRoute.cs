@@ -22,6 +22,9 @@ internal sealed class GatewayRoute
 
     public string Id { get; }
 
+    /// <summary>The route's retries, or <see langword="null"/> for none.</summary>
+    public Forwarding.RouteRetry? Retry { get; init; }
+
     public GatewayRouteOptions Options { get; }
 
     public RouteTransforms Transforms { get; }

@@ -68,4 +68,15 @@ public sealed class GatewayRouteOptions
 
     /// <summary>Free-form metadata, visible to middleware through the endpoint's <see cref="GatewayRouteMetadata"/>.</summary>
     public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Retries (and optional hedging) of the route's requests on other destinations of its cluster, with the same
+    /// settings, rules and retry budget as an <see cref="System.Net.Http.HttpClient"/>'s <c>AddEdgeKitResilience()</c>:
+    /// <c>MaxRetryAttempts</c>, <c>AttemptTimeout</c> (per try), <c>TotalTimeout</c> (all tries until response headers),
+    /// <c>RetryOn</c>, <c>RetryableStatuses</c>, backoff and <c>Retry-After</c>, <c>RetryBudget</c>, <c>Hedging</c>,
+    /// <c>AllowNonIdempotent</c> and <c>MaxReplayBodySize</c>. Only idempotent requests are retried after reaching a
+    /// destination; any request whose connection could not be opened is. A response is never retried once its headers
+    /// went to the client. <see langword="null"/> (the default): no retries. See docs/gateway.md, "Retries".
+    /// </summary>
+    public Resilience.EdgeKitResilienceOptions? Retry { get; set; }
 }

@@ -37,6 +37,12 @@ public readonly struct RequestLease
     /// <summary>The name of the span of a request begun with a gateway route.</summary>
     public const string ForwardSpanName = "edgekit.forward";
 
+    /// <summary>
+    /// The name of the span of one attempt of a gateway request that its route retries or hedges: a child of the
+    /// request's <see cref="ForwardSpanName"/> span, one per attempt.
+    /// </summary>
+    internal const string AttemptSpanName = "edgekit.forward.attempt";
+
     /// <summary>The tag that names the gateway route on the metrics and span of a request begun with one.</summary>
     public const string RouteTag = "edgekit.route";
 
@@ -171,7 +177,11 @@ public readonly struct RequestLease
     }
 
     /// <summary>Begins a request; see <see cref="Cluster.Begin"/>.</summary>
-    internal static RequestLease Begin(Cluster cluster, DestinationState destination, string? route)
+    /// <param name="cluster">The cluster.</param>
+    /// <param name="destination">The destination picked.</param>
+    /// <param name="route">The gateway route, if any.</param>
+    /// <param name="spanName">The span's name; by default <see cref="ForwardSpanName"/> with a route, else <see cref="BalanceSpanName"/>.</param>
+    internal static RequestLease Begin(Cluster cluster, DestinationState destination, string? route, string? spanName = null)
     {
         long start = cluster.Environment.TimeProvider.GetTimestamp();
         destination.BeginRequest();
@@ -187,7 +197,7 @@ public readonly struct RequestLease
         Activity? activity = null;
         if (EdgeKitTelemetry.ActivitySource.HasListeners())
         {
-            activity = EdgeKitTelemetry.ActivitySource.StartActivity(route is null ? BalanceSpanName : ForwardSpanName, ActivityKind.Internal);
+            activity = EdgeKitTelemetry.ActivitySource.StartActivity(spanName ?? (route is null ? BalanceSpanName : ForwardSpanName), ActivityKind.Internal);
             if (activity is not null)
             {
                 if (route is not null)

@@ -1,6 +1,18 @@
 namespace EdgeKit.Http;
 
 /// <summary>
+/// What sends one attempt of a request for EdgeKit's resilience pipeline: it picks a destination (avoiding those in
+/// <see cref="AttemptLane.Attempts"/>), runs the request lifecycle (<c>Cluster.Begin</c> … <c>RequestLease.Complete</c>)
+/// and records a failed destination for the next attempt. The <see cref="BalancingHandler"/> on the client side, the
+/// gateway's forwarder on the other.
+/// </summary>
+internal interface IAttemptSender
+{
+    /// <summary>Sends one attempt of <paramref name="lane"/>'s request.</summary>
+    Task<HttpResponseMessage> SendAttemptAsync(AttemptLane lane, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// One line of attempts of a request, as EdgeKit's resilience handler hands it to the <see cref="BalancingHandler"/>:
 /// the request itself and its retries, or one hedged copy. It carries the request's shared
 /// <see cref="RequestAttempts"/> and the channel through which the balancer tells a per-attempt timeout from

@@ -29,7 +29,7 @@ namespace EdgeKit.Http;
 /// URI is set back to the logical one (for example <c>http://orders/items</c>); after a success it keeps
 /// the destination's address, so <c>response.RequestMessage.RequestUri</c> tells which destination served.</para>
 /// </remarks>
-public sealed class BalancingHandler : DelegatingHandler
+public sealed class BalancingHandler : DelegatingHandler, IAttemptSender
 {
     private static readonly ConditionalWeakTable<HttpRequestMessage, RequestAttempts> s_attempts = new();
 
@@ -73,6 +73,9 @@ public sealed class BalancingHandler : DelegatingHandler
     /// <summary>Sends one attempt of a request for EdgeKit's resilience handler, which sits directly outside this handler.</summary>
     internal Task<HttpResponseMessage> SendAttemptAsync(AttemptLane lane, CancellationToken cancellationToken) =>
         SendCoreAsync(lane.Request, lane, cancellationToken);
+
+    Task<HttpResponseMessage> IAttemptSender.SendAttemptAsync(AttemptLane lane, CancellationToken cancellationToken) =>
+        SendAttemptAsync(lane, cancellationToken);
 
     /// <summary>The synchronous counterpart of <see cref="SendAttemptAsync"/>.</summary>
     internal HttpResponseMessage SendAttempt(AttemptLane lane, CancellationToken cancellationToken) =>
@@ -178,57 +181,27 @@ public sealed class BalancingHandler : DelegatingHandler
         // The handler returns at the response's headers: its body is read later, by the caller.
         var lease = response is null ? attempt.Lease : attempt.Lease.HeadersReceived();
         var destination = lease.Destination!;
-        RequestOutcome outcome;
-        bool attemptFailed;
-        bool timedOut = false;
-        string? errorType = null;
         int status = response is null ? 0 : (int)response.StatusCode;
         var lane = attempt.Lane;
-        if (exception is not null)
-        {
-            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                timedOut = lane is not null && lane.IsAttemptTimeout(cancellationToken);
-                outcome = timedOut ? RequestOutcome.Failure : RequestOutcome.Cancelled;
-                errorType = timedOut ? RequestErrorTypes.Timeout : null;
-                // Without EdgeKit's resilience handler a per-attempt timeout of an outer handler looks exactly like
-                // the caller's cancellation; only the former is followed by a retry, and that retry must not go back
-                // to the destination that did not answer in time, so the attempt is remembered. With it, a
-                // cancellation that is not the attempt timeout ends the request (or a hedged copy that lost).
-                attemptFailed = timedOut || lane is null;
-            }
-            else
-            {
-                outcome = RequestOutcome.Failure;
-                errorType = RequestErrorTypes.FromException(exception);
-                attemptFailed = true;
-            }
-        }
-        else
-        {
-            outcome = RequestOutcomes.FromStatusCode(status);
-            attemptFailed = status >= 500 || status == 408 || status == 429;
-        }
-
+        var end = RequestAttempts.Classify(exception, status, lane, cancellationToken);
         // Status 0: a transport failure or a timeout, both gateway failures for outlier detection.
-        lease.Complete(outcome, status, errorType);
+        lease.Complete(end.Outcome, status, end.ErrorType);
         var shared = lane?.Attempts;
         if (shared is { TracksInFlight: true })
         {
             shared.RemoveInFlight(destination);
         }
 
-        if (timedOut)
+        if (end.TimedOut)
         {
-            var time = Cluster.Environment.TimeProvider;
-            RecordAttemptTimeout(destination, time.GetTimestamp() - lease.StartTimestamp, time.TimestampFrequency);
+            RequestAttempts.RecordAttemptTimeout(_logger, Cluster.Name, destination, Cluster.Environment.TimeProvider.GetElapsedTime(lease.StartTimestamp));
         }
 
         if (exception is not null || status >= 400)
         {
             // Another attempt may follow: it must see the logical URI and know which destination failed.
             request.RequestUri = attempt.Logical;
-            if (attemptFailed)
+            if (end.Failed)
             {
                 if (shared is null && !s_attempts.TryGetValue(request, out shared))
                 {
@@ -237,19 +210,6 @@ public sealed class BalancingHandler : DelegatingHandler
 
                 shared.AddFailed(destination);
             }
-        }
-    }
-
-    private void RecordAttemptTimeout(DestinationState destination, long elapsed, long frequency)
-    {
-        if (EdgeKitMetrics.AttemptTimeouts.Enabled)
-        {
-            EdgeKitMetrics.AttemptTimeouts.Add(1, EdgeKitMetrics.DestinationTags(Cluster.Name, destination.Id));
-        }
-
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            EdgeKitLog.AttemptTimedOut(_logger, Cluster.Name, destination.Id, TimeSpan.FromSeconds((double)elapsed / frequency));
         }
     }
 

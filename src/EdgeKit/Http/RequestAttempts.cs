@@ -1,4 +1,6 @@
 using EdgeKit.Destinations;
+using EdgeKit.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.Http;
 
@@ -120,4 +122,56 @@ internal class RequestAttempts
             }
         }
     }
+
+    /// <summary>
+    /// How one attempt ended for its destination, the same for every transport that runs attempts (the balancing handler
+    /// and the gateway's forwarder): the outcome and <c>error.type</c> for its lease, whether the next attempt should avoid
+    /// the destination, and whether it was cut off by the per-attempt timeout.
+    /// </summary>
+    /// <param name="exception">What the transport threw; <see langword="null"/> when a response arrived.</param>
+    /// <param name="status">The response's status; 0 without one.</param>
+    /// <param name="lane">The attempt's lane under EdgeKit's resilience; <see langword="null"/> for a bare request.</param>
+    /// <param name="cancellationToken">The attempt's token.</param>
+    public static AttemptEnd Classify(Exception? exception, int status, AttemptLane? lane, CancellationToken cancellationToken)
+    {
+        if (exception is null)
+        {
+            return new AttemptEnd(RequestOutcomes.FromStatusCode(status), null, Failed: status >= 500 || status == 408 || status == 429, TimedOut: false);
+        }
+
+        if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            bool timedOut = lane is not null && lane.IsAttemptTimeout(cancellationToken);
+            // Without EdgeKit's resilience handler a per-attempt timeout of an outer handler looks exactly like the
+            // caller's cancellation; only the former is followed by a retry, and that retry must not go back to the
+            // destination that did not answer in time, so the attempt is remembered. With it, a cancellation that is not
+            // the attempt timeout ends the request (or a hedged copy that lost).
+            return timedOut
+                ? new AttemptEnd(RequestOutcome.Failure, RequestErrorTypes.Timeout, Failed: true, TimedOut: true)
+                : new AttemptEnd(RequestOutcome.Cancelled, null, Failed: lane is null, TimedOut: false);
+        }
+
+        return new AttemptEnd(RequestOutcome.Failure, RequestErrorTypes.FromException(exception), Failed: true, TimedOut: false);
+    }
+
+    /// <summary>Counts (and at debug level logs) an attempt that its per-attempt timeout cut off.</summary>
+    public static void RecordAttemptTimeout(ILogger logger, string cluster, DestinationState destination, TimeSpan elapsed)
+    {
+        if (EdgeKitMetrics.AttemptTimeouts.Enabled)
+        {
+            EdgeKitMetrics.AttemptTimeouts.Add(1, EdgeKitMetrics.DestinationTags(cluster, destination.Id));
+        }
+
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.AttemptTimedOut(logger, cluster, destination.Id, elapsed);
+        }
+    }
 }
+
+/// <summary>How one attempt ended; see <see cref="RequestAttempts.Classify"/>.</summary>
+/// <param name="Outcome">The outcome for the attempt's lease.</param>
+/// <param name="ErrorType">The <c>error.type</c> of a failure without a status.</param>
+/// <param name="Failed">Whether the next attempt of the request should avoid the destination.</param>
+/// <param name="TimedOut">Whether the per-attempt timeout cut the attempt off.</param>
+internal readonly record struct AttemptEnd(RequestOutcome Outcome, string? ErrorType, bool Failed, bool TimedOut);

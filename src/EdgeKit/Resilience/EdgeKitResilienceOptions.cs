@@ -37,6 +37,12 @@ public sealed class EdgeKitResilienceOptions
     /// <summary>The default <see cref="TotalTimeout"/>: 30 s.</summary>
     public static readonly TimeSpan DefaultTotalTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The default <see cref="RetryOn"/>: every condition, <c>connect-failure,reset,timeout,retriable-status-codes</c>.</summary>
+    public const string DefaultRetryOn = "connect-failure,reset,timeout,retriable-status-codes";
+
+    /// <summary>The default <see cref="MaxReplayBodySize"/>: 64 KiB.</summary>
+    public const long DefaultMaxReplayBodySize = 64 * 1024;
+
     /// <summary>The shortest timeout allowed: 10 ms (Polly's).</summary>
     public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
 
@@ -78,6 +84,34 @@ public sealed class EdgeKitResilienceOptions
     public string RetryableStatuses { get; set; } = DefaultRetryableStatuses;
 
     /// <summary>
+    /// The conditions that are retried, Envoy's names separated by commas: <c>connect-failure</c> (the connection could not
+    /// be opened: refused, unreachable, name resolution or TLS handshake failed; nothing reached the destination),
+    /// <c>reset</c> (the connection failed after the request was sent and before any byte of the response, e.g. a
+    /// backend closing a kept-alive connection without answering), <c>timeout</c> (<see cref="AttemptTimeout"/> or a
+    /// timeout of the transport), <c>retriable-status-codes</c> (the <see cref="RetryableStatuses"/>),
+    /// <c>gateway-error</c> (502, 503 and 504) and <c>5xx</c> (500 to 599). Default: all but the last two
+    /// (<c>connect-failure,reset,timeout,retriable-status-codes</c>). Empty: nothing is retried.
+    /// </summary>
+    public string RetryOn { get; set; } = DefaultRetryOn;
+
+    /// <summary>
+    /// Whether requests with non-idempotent methods (POST, PATCH, ...) may be retried and hedged like idempotent ones
+    /// when they failed after reaching the destination. Off by default (RFC 9110 §9.2.2): such a request is sent again only
+    /// when nothing of it reached the destination (<c>connect-failure</c>), or, on an <see cref="HttpClient"/>, when it opts
+    /// in with <see cref="Http.EdgeKitRequestOptions.AllowRetry"/>. Turn it on only for services that deduplicate requests.
+    /// </summary>
+    public bool AllowNonIdempotent { get; set; }
+
+    /// <summary>
+    /// At the gateway: the largest request body, in bytes, that is held in memory so that a retry or hedged attempt can
+    /// send it again. A request with a larger body, or one without <c>Content-Length</c>, is streamed to the first
+    /// destination as it arrives and retried only when nothing of it reached the destination (<c>connect-failure</c>).
+    /// Default 64 KiB; 0 or more (0: bodies are never replayed). An <see cref="HttpClient"/>'s request content is
+    /// replayable or not by its type (see <see cref="EdgeKitResilienceHandler"/>) and ignores this setting.
+    /// </summary>
+    public long MaxReplayBodySize { get; set; } = DefaultMaxReplayBodySize;
+
+    /// <summary>
     /// How long one attempt may take before it is cancelled, counted as a failure of its destination (a gateway
     /// failure for outlier detection) and, if allowed, retried on another destination. Default 10 s; from 10 ms to
     /// 24 h, or <see cref="Timeout.InfiniteTimeSpan"/> for none.
@@ -106,6 +140,9 @@ public sealed class EdgeKitResilienceOptions
         UseJitter = UseJitter,
         MaxRetryAfter = MaxRetryAfter,
         RetryableStatuses = RetryableStatuses,
+        RetryOn = RetryOn,
+        AllowNonIdempotent = AllowNonIdempotent,
+        MaxReplayBodySize = MaxReplayBodySize,
         AttemptTimeout = AttemptTimeout,
         TotalTimeout = TotalTimeout,
         RetryBudget = RetryBudget?.Clone()!,

@@ -46,6 +46,16 @@ internal sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeK
             errors.Add($"{path}: RetryableStatuses {statusError}");
         }
 
+        if (!RetryConditionNames.TryParse(options.RetryOn, out _, out var conditionError))
+        {
+            errors.Add($"{path}: RetryOn {conditionError}");
+        }
+
+        if (options.MaxReplayBodySize < 0)
+        {
+            errors.Add($"{path}: MaxReplayBodySize must be 0 or more, was {options.MaxReplayBodySize}.");
+        }
+
         bool attemptValid = IsValidTimeout(options.AttemptTimeout);
         if (!attemptValid)
         {

@@ -30,13 +30,14 @@ internal sealed class EdgeKitResiliencePipeline
     private static readonly ResiliencePropertyKey<AttemptLane> s_laneKey = new("EdgeKit.AttemptLane");
     private static readonly ResiliencePropertyKey<ResilientRequest> s_requestKey = new("EdgeKit.Request");
 
-    private static readonly Func<ResilienceContext, BalancingHandler, ValueTask<Outcome<HttpResponseMessage>>> s_sendAttemptAsync = SendAttemptAsync;
+    private static readonly Func<ResilienceContext, IAttemptSender, ValueTask<Outcome<HttpResponseMessage>>> s_sendAttemptAsync = SendAttemptAsync;
     private static readonly Func<ResilienceContext, BalancingHandler, HttpResponseMessage> s_sendAttempt =
         static (context, balancing) => balancing.SendAttempt(GetLane(context), context.CancellationToken);
 
     private readonly Cluster _cluster;
     private readonly EdgeKitResilienceOptions _options;
     private readonly StatusCodeRanges? _retryableStatuses;
+    private readonly RetryConditions _conditions;
     private readonly RetryBudget _budget;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -51,6 +52,7 @@ internal sealed class EdgeKitResiliencePipeline
         _cluster = cluster;
         _options = ValidateAndCopy(options);
         EdgeKitResilienceOptionsValidator.TryParseStatuses(_options.RetryableStatuses, out _retryableStatuses, out _);
+        RetryConditionNames.TryParse(_options.RetryOn, out _conditions, out _);
         _budget = RetryBudget.For(cluster);
         _time = cluster.Environment.TimeProvider;
         _random = cluster.Environment.Random;
@@ -65,16 +67,23 @@ internal sealed class EdgeKitResiliencePipeline
     /// <summary>The cluster's retry budget.</summary>
     internal RetryBudget Budget => _budget;
 
-    public async Task<HttpResponseMessage> SendAsync(BalancingHandler balancing, HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="request"/> through <paramref name="balancing"/>, whose attempts pick a destination each.</summary>
+    public Task<HttpResponseMessage> SendAsync(BalancingHandler balancing, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(balancing, request, RequestReplay.Of(request, _options.AllowNonIdempotent), cancellationToken);
+
+    /// <summary>
+    /// Runs the attempts of <paramref name="request"/> through <paramref name="sender"/> (the balancer, or the gateway's
+    /// forwarder), retrying and hedging as the options and <paramref name="eligibility"/> allow.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(IAttemptSender sender, HttpRequestMessage request, RetryEligibility eligibility, CancellationToken cancellationToken)
     {
-        var eligibility = RequestReplay.Of(request);
         var pipeline = _hedgingPipeline is not null && eligibility == RetryEligibility.Eligible ? _hedgingPipeline : _pipeline;
         var state = new ResilientRequest(request, eligibility, _time.GetTimestamp(), hedged: ReferenceEquals(pipeline, _hedgingPipeline));
         var context = Rent(state, cancellationToken);
         _budget.RequestStarted();
         try
         {
-            var outcome = await pipeline.ExecuteOutcomeAsync(s_sendAttemptAsync, context, balancing).ConfigureAwait(false);
+            var outcome = await pipeline.ExecuteOutcomeAsync(s_sendAttemptAsync, context, sender).ConfigureAwait(false);
             ThrowIfNoDestinationAnswered(outcome, state);
             outcome.ThrowIfException();
             return outcome.Result!;
@@ -88,7 +97,7 @@ internal sealed class EdgeKitResiliencePipeline
     public HttpResponseMessage Send(BalancingHandler balancing, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // Never hedged: hedging needs attempts running side by side.
-        var state = new ResilientRequest(request, RequestReplay.Of(request), _time.GetTimestamp(), hedged: false);
+        var state = new ResilientRequest(request, RequestReplay.Of(request, _options.AllowNonIdempotent), _time.GetTimestamp(), hedged: false);
         var context = Rent(state, cancellationToken);
         _budget.RequestStarted();
         try
@@ -149,14 +158,16 @@ internal sealed class EdgeKitResiliencePipeline
         }
 
         _budget.RequestEnded();
+        EdgeKitMetrics.RecordResilientRequest(_cluster.Name, state.AttemptCount, _time.GetElapsedTime(state.StartTimestamp));
         ResilienceContextPool.Shared.Return(context);
     }
 
-    private static async ValueTask<Outcome<HttpResponseMessage>> SendAttemptAsync(ResilienceContext context, BalancingHandler balancing)
+    private static async ValueTask<Outcome<HttpResponseMessage>> SendAttemptAsync(ResilienceContext context, IAttemptSender sender)
     {
+        GetRequest(context).AttemptStarted();
         try
         {
-            return Outcome.FromResult(await balancing.SendAttemptAsync(GetLane(context), context.CancellationToken).ConfigureAwait(false));
+            return Outcome.FromResult(await sender.SendAttemptAsync(GetLane(context), context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
@@ -248,19 +259,29 @@ internal sealed class EdgeKitResiliencePipeline
         {
             return exception switch
             {
-                TimeoutRejectedException => RequestErrorTypes.Timeout,
+                TimeoutRejectedException => When(RetryConditions.Timeout, RequestErrorTypes.Timeout),
                 // All destinations are out; another attempt now would find none either.
                 NoAvailableDestinationException => null,
-                HttpRequestException => "transport failure",
+                _ when RequestReplay.NothingSent(exception) => When(RetryConditions.ConnectFailure, "connect failure"),
+                HttpRequestException or HttpIOException => When(RetryConditions.Reset, "reset"),
                 // A timeout below EdgeKit (SocketsHttpHandler's ConnectTimeout, ...), not a cancellation from above.
-                OperationCanceledException when !cancellationToken.IsCancellationRequested => RequestErrorTypes.Timeout,
+                OperationCanceledException when !cancellationToken.IsCancellationRequested => When(RetryConditions.Timeout, RequestErrorTypes.Timeout),
                 _ => null,
             };
         }
 
         int status = outcome.Result is { } response ? (int)response.StatusCode : 0;
-        return _retryableStatuses is not null && _retryableStatuses.Contains(status) ? StatusText(status) : null;
+        return IsRetryableStatus(status) ? StatusText(status) : null;
     }
+
+    /// <summary>Whether a response with <paramref name="status"/> is retried (<see cref="EdgeKitResilienceOptions.RetryOn"/>'s status conditions).</summary>
+    internal bool IsRetryableStatus(int status) =>
+        status >= 400
+        && (((_conditions & RetryConditions.RetriableStatusCodes) != 0 && _retryableStatuses is not null && _retryableStatuses.Contains(status))
+            || ((_conditions & RetryConditions.GatewayError) != 0 && status is >= 502 and <= 504)
+            || ((_conditions & RetryConditions.ServerError) != 0 && status is >= 500 and <= 599));
+
+    private string? When(RetryConditions condition, string trigger) => (_conditions & condition) != 0 ? trigger : null;
 
     /// <summary>The retry strategy's decision for one attempt's outcome; when it is yes, the delay is left in <see cref="ResilientRequest.NextDelay"/>.</summary>
     private bool ShouldRetry(ResilienceContext context, Outcome<HttpResponseMessage> outcome, int attemptNumber)
@@ -283,11 +304,14 @@ internal sealed class EdgeKitResiliencePipeline
             return false;
         }
 
+        // Nothing of a request that could not connect reached the destination (and no content was read): it may go
+        // again whatever its method or content. Only an explicit opt-out stops it.
+        bool nothingSent = outcome.Exception is { } failure && RequestReplay.NothingSent(failure);
         string? reason = request.Eligibility switch
         {
-            RetryEligibility.NotIdempotent => "not-idempotent",
             RetryEligibility.OptedOut => "opted-out",
-            RetryEligibility.ContentNotReplayable => "content-not-replayable",
+            RetryEligibility.NotIdempotent when !nothingSent => "not-idempotent",
+            RetryEligibility.ContentNotReplayable when !nothingSent => "content-not-replayable",
             _ => attemptNumber >= _options.MaxRetryAttempts ? "attempts-exhausted" : null,
         };
 

@@ -7,7 +7,9 @@ namespace EdgeKit.Resilience;
 internal static class RequestReplay
 {
     /// <summary>Decides whether <paramref name="request"/> may be retried or hedged.</summary>
-    public static RetryEligibility Of(HttpRequestMessage request)
+    /// <param name="request">The request.</param>
+    /// <param name="allowNonIdempotent">Whether non-idempotent methods may be (<see cref="EdgeKitResilienceOptions.AllowNonIdempotent"/>).</param>
+    public static RetryEligibility Of(HttpRequestMessage request, bool allowNonIdempotent = false)
     {
         if (request.Options.TryGetValue(EdgeKitRequestOptions.AllowRetry, out bool allow))
         {
@@ -16,13 +18,27 @@ internal static class RequestReplay
                 return RetryEligibility.OptedOut;
             }
         }
-        else if (!IsIdempotent(request.Method))
+        else if (!allowNonIdempotent && !IsIdempotent(request.Method))
         {
             return RetryEligibility.NotIdempotent;
         }
 
         return IsReplayable(request.Content) ? RetryEligibility.Eligible : RetryEligibility.ContentNotReplayable;
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> says that nothing of the request reached the destination: the connection could
+    /// not be opened (refused, unreachable, the host name unresolved, the TLS handshake or a proxy tunnel failed).
+    /// SocketsHttpHandler reports these only while connecting, before it writes the request or reads its content, so such
+    /// a request may be sent again whatever its method. A failure after that (<see cref="HttpRequestError.ResponseEnded"/>,
+    /// a reset, an invalid response) may come after the destination acted on the request.
+    /// </summary>
+    public static bool NothingSent(Exception exception) =>
+        exception is HttpRequestException
+        {
+            HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+                or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError,
+        };
 
     /// <summary>The idempotent methods of RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT and DELETE.</summary>
     public static bool IsIdempotent(HttpMethod method) =>

@@ -16,6 +16,7 @@ internal sealed class ResilientRequest : RequestAttempts
 {
     private readonly HedgeTemplate? _hedgeTemplate;
     private int _hedgeDenied;
+    private int _attempts;
 
     public ResilientRequest(HttpRequestMessage request, RetryEligibility eligibility, long startTimestamp, bool hedged)
         : base(request.RequestUri, tracksInFlight: hedged)
@@ -40,6 +41,12 @@ internal sealed class ResilientRequest : RequestAttempts
 
     /// <summary>The wait before the retry just decided.</summary>
     public TimeSpan NextDelay { get; set; }
+
+    /// <summary>Attempts started so far (the first, retries and hedged copies).</summary>
+    public int AttemptCount => Volatile.Read(ref _attempts);
+
+    /// <summary>Counts an attempt (hedged copies run side by side, hence the interlocked increment).</summary>
+    public void AttemptStarted() => Interlocked.Increment(ref _attempts);
 
     /// <summary>Whether the retry in progress holds a slot of the retry budget.</summary>
     public bool HoldsRetrySlot { get; set; }

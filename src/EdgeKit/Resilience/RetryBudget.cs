@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using EdgeKit.Destinations;
+using EdgeKit.Telemetry;
 
 namespace EdgeKit.Resilience;
 
@@ -18,8 +19,7 @@ internal sealed class RetryBudget
 
     private int _activeRequests;
     private int _activeRetries;
-    private long _deniedSinceWarning;
-    private long _lastWarning = long.MinValue;
+    private readonly LogThrottle _warnings = new();
 
     /// <summary>The budget of <paramref name="cluster"/>, shared by every client that sends to it.</summary>
     public static RetryBudget For(Cluster cluster) => s_budgets.GetValue(cluster, static _ => new RetryBudget());
@@ -50,7 +50,7 @@ internal sealed class RetryBudget
             limit = Limit(options, Volatile.Read(ref _activeRequests));
             if (retries >= limit)
             {
-                Interlocked.Increment(ref _deniedSinceWarning);
+                _warnings.Count();
                 return false;
             }
 
@@ -69,16 +69,5 @@ internal sealed class RetryBudget
     /// <param name="now">The current timestamp.</param>
     /// <param name="interval">The interval in timestamp units.</param>
     /// <param name="denied">When logging: the refusals since the last warning.</param>
-    public bool ShouldWarn(long now, long interval, out long denied)
-    {
-        long last = Volatile.Read(ref _lastWarning);
-        if ((last != long.MinValue && now - last < interval) || Interlocked.CompareExchange(ref _lastWarning, now, last) != last)
-        {
-            denied = 0;
-            return false;
-        }
-
-        denied = Interlocked.Exchange(ref _deniedSinceWarning, 0);
-        return true;
-    }
+    public bool ShouldWarn(long now, long interval, out long denied) => _warnings.TryBegin(now, interval, out denied);
 }

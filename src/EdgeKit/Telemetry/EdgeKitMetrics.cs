@@ -61,6 +61,26 @@ internal static class EdgeKitMetrics
     public static readonly Counter<long> AttemptTimeouts = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.resilience.attempt_timeouts", "{attempt}", "Attempts cut off by EdgeKit's per-attempt timeout, counted against their destination.");
 
+    public static readonly Histogram<long> ResilienceAttempts = EdgeKitTelemetry.Meter.CreateHistogram<long>(
+        "edgekit.resilience.attempts", "{attempt}", "Attempts per request through EdgeKit's resilience (client handler or gateway route): the first, retries and hedged copies.");
+
+    public static readonly Histogram<double> ResilienceDuration = EdgeKitTelemetry.Meter.CreateHistogram<double>(
+        "edgekit.resilience.duration", "s", "Time a request spent in EdgeKit's resilience, from its first attempt to the response headers it returned (or its failure), backoffs included.");
+
+    /// <summary>Records one request's attempts and total time through EdgeKit's resilience.</summary>
+    public static void RecordResilientRequest(string cluster, int attempts, TimeSpan duration)
+    {
+        if (ResilienceAttempts.Enabled)
+        {
+            ResilienceAttempts.Record(attempts, new KeyValuePair<string, object?>(ClusterTag, cluster));
+        }
+
+        if (ResilienceDuration.Enabled)
+        {
+            ResilienceDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>(ClusterTag, cluster));
+        }
+    }
+
     /// <summary>Tag: why an attempt was not retried (<c>not-idempotent</c>, <c>opted-out</c>, ...).</summary>
     public const string ReasonTag = "edgekit.resilience.reason";
 
