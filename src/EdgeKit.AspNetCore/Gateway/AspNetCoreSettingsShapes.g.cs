@@ -174,6 +174,7 @@ internal static class AspNetCoreSettingsShapes
         new("GrpcWeb", SettingShape.Boolean),
         new("Transforms", SettingShape.List(SettingShape.Dictionary(SettingShape.String))),
         new("Metadata", SettingShape.Dictionary(SettingShape.String)),
+        new("Retry", SettingShape.Of(EdgeKitSettingsShapes.EdgeKitResilienceOptions)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayStatusOptions"/>.</summary>

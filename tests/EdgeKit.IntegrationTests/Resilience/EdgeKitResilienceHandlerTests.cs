@@ -82,8 +82,9 @@ public class EdgeKitResilienceHandlerTests(ITestOutputHelper output)
         output.WriteLine($"requests served: {string.Join(", ", backend.Instances.Select(b => $"{b.Name} {b.Requests}"))}; latency: {Latency(results)}");
 
         getsFailed.Should().Be(0, "every GET that met the stopped backend was retried on another");
-        postsFailed.Should().BeGreaterThan(0, "POSTs met the stopped backend too");
-        postsNotRetried.Should().Be(postsFailed, "every failed POST was reported, none retried");
+        // A POST whose connection was refused reached nothing and is retried (issue 19); one that was on a connection
+        // the stopping backend closed under it may have reached it, and is reported instead.
+        postsNotRetried.Should().Be(postsFailed, "every failed POST was reported, none sent twice");
         posts.Where(p => !p.Succeeded).Should().OnlyContain(p => p.Error == nameof(ClusterRequestFailedException));
         postIdsReceived.Should().OnlyHaveUniqueItems("no POST reached a backend twice");
         retriesSucceeded.Should().Be(retried);

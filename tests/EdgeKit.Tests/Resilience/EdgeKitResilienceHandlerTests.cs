@@ -124,7 +124,7 @@ public class EdgeKitResilienceHandlerTests
     }
 
     [Fact]
-    public async Task A_POST_whose_connection_fails_gets_the_exception()
+    public async Task A_POST_whose_connection_was_refused_reached_nothing_and_is_retried_on_the_other_destinations()
     {
         using var f = ResilienceFixture.Create();
         f.Terminal.Respond = (_, _) => Task.FromException<HttpResponseMessage>(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"));
@@ -132,12 +132,25 @@ public class EdgeKitResilienceHandlerTests
         var act = () => f.SendAsync(HttpMethod.Post, new StringContent("{}"));
 
         var thrown = await act.Should().ThrowAsync<ClusterRequestFailedException>()
-            .WithMessage("Cluster 'orders*': no destination answered; tried 'd0'. Last error: Connection refused");
+            .WithMessage("Cluster 'orders*': no destination answered; tried 'd0', 'd1', 'd2'. Last error: Connection refused");
         thrown.Which.HttpRequestError.Should().Be(HttpRequestError.ConnectionError);
-        thrown.Which.InnerException.Should().BeOfType<HttpRequestException>().Which.Message.Should().Be("Connection refused");
-        thrown.Which.FailedDestinations.Should().Equal("d0");
+        thrown.Which.FailedDestinations.Should().Equal("d0", "d1", "d2");
+        f.Terminal.Sent.Should().HaveCount(3);
+        f.NotRetried("not-idempotent").Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_POST_whose_connection_ended_without_an_answer_may_have_reached_the_destination_and_is_not_retried()
+    {
+        using var f = ResilienceFixture.Create();
+        f.Terminal.Respond = (_, _) => Task.FromException<HttpResponseMessage>(new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely."));
+
+        var act = () => f.SendAsync(HttpMethod.Post, new StringContent("{}"));
+
+        (await act.Should().ThrowAsync<ClusterRequestFailedException>()).Which.FailedDestinations.Should().Equal("d0");
         f.Terminal.Sent.Should().ContainSingle();
         f["d0"].TotalFailures.Should().Be(1);
+        f.NotRetried("not-idempotent").Should().Be(1);
     }
 
     [Fact]

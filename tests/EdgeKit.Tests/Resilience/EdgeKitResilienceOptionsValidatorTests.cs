@@ -22,6 +22,9 @@ public class EdgeKitResilienceOptionsValidatorTests
         options.Hedging.Enabled.Should().BeFalse();
         options.Hedging.Delay.Should().Be(TimeSpan.FromSeconds(2));
         options.Hedging.MaxHedgedAttempts.Should().Be(1);
+        options.RetryOn.Should().Be("connect-failure,reset,timeout,retriable-status-codes");
+        options.AllowNonIdempotent.Should().BeFalse();
+        options.MaxReplayBodySize.Should().Be(64 * 1024);
         Errors(options).Should().BeEmpty();
     }
 
@@ -35,6 +38,8 @@ public class EdgeKitResilienceOptionsValidatorTests
             MaxDelay = TimeSpan.FromMilliseconds(-2),
             MaxRetryAfter = TimeSpan.FromSeconds(-1),
             RetryableStatuses = "503,abc",
+            RetryOn = "reset,,5xx",
+            MaxReplayBodySize = -1,
             AttemptTimeout = TimeSpan.FromMilliseconds(5),
             TotalTimeout = TimeSpan.FromDays(2),
             RetryBudget = new RetryBudgetOptions { BudgetPercent = 120, MinRetryConcurrency = -1 },
@@ -47,6 +52,8 @@ public class EdgeKitResilienceOptionsValidatorTests
             "P: MaxDelay (-00:00:00.0020000) must not be below BaseDelay (-00:00:00.0010000).",
             "P: MaxRetryAfter must be zero (ignore Retry-After) or positive, was -00:00:01.",
             "P: RetryableStatuses '503,abc' is not a list of status codes and ranges from 100 to 599 such as '200-399' ('abc' is wrong).",
+            "P: RetryOn 'reset,,5xx' has an empty entry; use condition names separated by commas (connect-failure, reset, timeout, retriable-status-codes, gateway-error, 5xx).",
+            "P: MaxReplayBodySize must be 0 or more, was -1.",
             "P: AttemptTimeout must be between 10 ms and 24 h, or Timeout.InfiniteTimeSpan for none, was 00:00:00.0050000.",
             "P: TotalTimeout must be between 10 ms and 24 h, or Timeout.InfiniteTimeSpan for none, was 2.00:00:00.",
             "P: RetryBudget.BudgetPercent must be between 0 and 100, was 120.",

@@ -23,6 +23,34 @@ public class RequestReplayTests
         RequestReplay.IsIdempotent(new HttpMethod(method)).Should().Be(idempotent);
     }
 
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, true)]
+    [InlineData(HttpRequestError.NameResolutionError, true)]
+    [InlineData(HttpRequestError.SecureConnectionError, true)]
+    [InlineData(HttpRequestError.ProxyTunnelError, true)]
+    [InlineData(HttpRequestError.ResponseEnded, false)]
+    [InlineData(HttpRequestError.InvalidResponse, false)]
+    [InlineData(HttpRequestError.HttpProtocolError, false)]
+    [InlineData(HttpRequestError.Unknown, false)]
+    public void Only_a_failure_to_connect_means_nothing_reached_the_destination(HttpRequestError error, bool nothingSent)
+    {
+        RequestReplay.NothingSent(new HttpRequestException(error, "x")).Should().Be(nothingSent);
+        RequestReplay.NothingSent(new HttpIOException(error, "x")).Should().BeFalse("an HttpIOException comes from an open connection");
+        RequestReplay.NothingSent(new OperationCanceledException()).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("POST", false, "NotIdempotent")]
+    [InlineData("POST", true, "Eligible")]
+    [InlineData("PATCH", true, "Eligible")]
+    [InlineData("GET", false, "Eligible")]
+    public void AllowNonIdempotent_makes_every_method_eligible(string method, bool allow, string expected)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), "http://orders/x");
+
+        RequestReplay.Of(request, allow).ToString().Should().Be(expected);
+    }
+
     public static TheoryData<HttpContent?, bool> Contents() => new()
     {
         { null, true },

@@ -1,0 +1,54 @@
+using EdgeKit.Telemetry;
+
+namespace EdgeKit.Tests.Resilience;
+
+/// <summary>The throttle behind the retry budget's warning and the gateway's per-cluster failure warnings.</summary>
+public class LogThrottleTests
+{
+    [Fact]
+    public void The_first_event_is_logged_then_at_most_once_per_interval_with_the_count_since_the_last_log()
+    {
+        var throttle = new LogThrottle();
+
+        throttle.Count();
+        throttle.TryBegin(now: 1_000, interval: 100, out long first).Should().BeTrue();
+        first.Should().Be(1);
+
+        for (int i = 0; i < 5; i++)
+        {
+            throttle.Count();
+            throttle.TryBegin(now: 1_050 + i, interval: 100, out long suppressed).Should().BeFalse();
+            suppressed.Should().Be(0);
+        }
+
+        throttle.Count();
+        throttle.TryBegin(now: 1_100, interval: 100, out long next).Should().BeTrue();
+        next.Should().Be(6, "the five suppressed events and this one");
+
+        throttle.TryBegin(now: 1_150, interval: 100, out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Racing_threads_log_once_per_interval_and_lose_no_count()
+    {
+        var throttle = new LogThrottle();
+        int logged = 0;
+        long counted = 0;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                throttle.Count();
+                if (throttle.TryBegin(now: 5, interval: 1_000, out long count))
+                {
+                    Interlocked.Increment(ref logged);
+                    Interlocked.Add(ref counted, count);
+                }
+            }
+        })));
+
+        logged.Should().Be(1);
+        throttle.TryBegin(now: 2_000, interval: 1_000, out long rest).Should().BeTrue();
+        (counted + rest).Should().Be(40_000);
+    }
+}
