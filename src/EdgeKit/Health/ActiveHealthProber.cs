@@ -13,7 +13,7 @@ namespace EdgeKit.Health;
 /// every destination (joined to its <see cref="Destination.HealthAddress"/> when it has one, otherwise to its
 /// <see cref="Destination.Address"/>, keeping the address's path prefix). A probe passes when its status is one of
 /// <see cref="ActiveHealthCheckOptions.HealthyStatuses"/> within <see cref="ActiveHealthCheckOptions.Timeout"/>;
-/// any other status, an error or a timeout fails it. Results go to <see cref="Cluster.ReportProbeResult"/>, which
+/// any other status, an error or a timeout fails it. Results go to <see cref="Cluster.ReportProbeResult(DestinationState, bool)"/>, which
 /// applies the rise and fall thresholds.
 /// </summary>
 /// <remarks>
@@ -290,6 +290,14 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
         var target = destination.Destination;
         var result = await ProbeAsync(loop.Invoker, target, probe, stopping).ConfigureAwait(false);
         var cluster = loop.Cluster;
+        string detail = result.Describe(probe.Timeout);
+        var observation = new ProbeObservation(_time.GetUtcNow(), result.Passed, detail);
+
+        // Read before the report, which may readmit it: a probe of a destination out of rotation is what tells an
+        // operator it recovered, so it is logged at Information (a probe of a destination in rotation that fails at Debug).
+        string? outOfRotation = destination.IsEjected
+            ? $"ejected: {destination.EjectionReason}"
+            : destination.ActiveHealth == DestinationHealth.Unhealthy ? "unhealthy" : null;
         lock (loop.Gate)
         {
             if (loop.Stopped)
@@ -297,13 +305,18 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
                 return;
             }
 
-            cluster.ReportProbeResult(destination, result.Passed);
+            cluster.ReportProbeResult(destination, observation);
         }
 
         EdgeKitMetrics.RecordProbe(cluster.Name, destination.Id, result.Passed);
-        if (!result.Passed && _logger.IsEnabled(LogLevel.Debug))
+        if (outOfRotation is not null)
         {
-            EdgeKitLog.HealthProbeFailed(_logger, cluster.Name, destination.Id, result.Uri, result.Describe(probe.Timeout));
+            EdgeKitLog.OutOfRotationDestinationProbed(
+                _logger, cluster.Name, destination.Id, outOfRotation, result.Passed ? "passed" : "failed", detail, destination.ConsecutiveProbeSuccesses);
+        }
+        else if (!result.Passed && _logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.HealthProbeFailed(_logger, cluster.Name, destination.Id, result.Uri, detail);
         }
     }
 
@@ -393,7 +406,7 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
 
             if (Error is null)
             {
-                return $"status {StatusCode} is not a healthy status";
+                return Passed ? $"status {StatusCode}" : $"status {StatusCode} is not a healthy status";
             }
 
             // The outer message alone often says "see inner exception" (TLS, for one). The log adds the final period.
