@@ -36,7 +36,7 @@ public sealed class OutlierDetectionOptions
     /// The largest percentage of the cluster's destinations that may be ejected at once. One destination
     /// can always be ejected, whatever the percentage. Default 10.
     /// </summary>
-    public double MaxEjectionPercent { get; set; } = 10;
+    public double MaxEjectionPercent { get; set; } = 50;
 
     /// <summary>
     /// Success-rate ejection: each interval, destinations with at least <see cref="SuccessRateRequestVolume"/>
