@@ -227,6 +227,13 @@ public sealed class DestinationState
         Interlocked.Increment(ref _ejectionCount);
     }
 
+    /// <summary>An ejected destination turns out to refuse its connections: it stays ejected, now as known dead (called under the cluster's lock).</summary>
+    internal void MarkUnreachable(string reason)
+    {
+        Volatile.Write(ref _ejectionReason, reason);
+        Volatile.Write(ref _ejectedAsUnreachable, 1);
+    }
+
     /// <summary>Ends an ejection and forgets the failures that caused it (called under the cluster's lock).</summary>
     internal void Readmit()
     {

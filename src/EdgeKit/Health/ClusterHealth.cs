@@ -197,9 +197,25 @@ internal sealed class ClusterHealth
     {
         lock (_lock)
         {
-            if (_stopped || destination.IsEjected || !IsCurrent(destination))
+            if (_stopped || !IsCurrent(destination))
             {
                 return false;
+            }
+
+            if (destination.IsEjected)
+            {
+                if (!unreachable || destination.IsKnownDead)
+                {
+                    return false;
+                }
+
+                // Ejected as an outlier (so panic may still send it traffic), it now refuses connections: dead until its ejection ends.
+                destination.MarkUnreachable(reason);
+                var left = _time.GetElapsedTime(_time.GetTimestamp(), Math.Max(_time.GetTimestamp(), destination.EjectedUntil));
+                EdgeKitLog.DestinationEjected(_logger, _clusterName, destination.Id, reason, left, destination.EjectionCount);
+                EdgeKitMetrics.RecordEjection(_clusterName, destination.Id, reason);
+                _rebuild();
+                return true;
             }
 
             var options = Options.OutlierDetection;

@@ -93,12 +93,23 @@ internal sealed class OutlierDetector : IDestinationOutcomeObserver, IDisposable
     public void OnFailure(DestinationState destination, int consecutive5xx, int consecutiveGatewayFailures, int consecutiveUnreachable)
     {
         var options = Options;
-        if (!options.Enabled || destination.IsEjected)
+        if (!options.Enabled)
         {
             return;
         }
 
         int unreachableThreshold = UnreachableThreshold(options);
+        if (destination.IsEjected)
+        {
+            // An outlier ejected for how it answered still takes traffic in panic; once its connections are refused it is dead.
+            if (unreachableThreshold > 0 && consecutiveUnreachable >= unreachableThreshold && !destination.IsKnownDead)
+            {
+                _health.TryEject(destination, UnreachableReason, unreachable: true);
+            }
+
+            return;
+        }
+
         if (unreachableThreshold > 0 && consecutiveUnreachable >= unreachableThreshold)
         {
             _health.TryEject(destination, UnreachableReason, unreachable: true);

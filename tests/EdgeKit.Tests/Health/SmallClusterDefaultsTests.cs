@@ -157,6 +157,28 @@ public sealed class SmallClusterDefaultsTests
         t.Cluster.Snapshot.IsPanic.Should().BeFalse();
     }
 
+    [Fact]
+    public void An_outlier_ejected_for_its_answers_that_then_refuses_connections_gets_no_traffic_in_panic()
+    {
+        using var t = new HealthTestCluster(3, h => h.OutlierDetection.MaxEjectionPercent = 100);
+        Refuse(t, "d0", 5);
+        t.Complete("d1", 0, 5);
+        t["d1"].EjectionReason.Should().Be("consecutive-5xx", "transport failures that are not refusals are an outlier's");
+        t.Cluster.Snapshot.IsPanic.Should().BeTrue();
+        t.Available.Should().Equal(["d1", "d2"], "panic spreads over outliers");
+
+        Refuse(t, "d1", 4);
+        t.Available.Should().Equal("d1", "d2");
+        Refuse(t, "d1", 1);
+
+        t.Available.Should().Equal("d2");
+        t["d1"].EjectionReason.Should().Be("connect-failure");
+        t.Logs.WithEventId(1020).Select(e => e.Message).Should().Equal(
+            "Cluster 'svc': destination 'd0' ejected for 00:00:30 (connect-failure); ejection number 1.",
+            "Cluster 'svc': destination 'd1' ejected for 00:00:30 (consecutive-5xx); ejection number 1.",
+            "Cluster 'svc': destination 'd1' ejected for 00:00:30 (connect-failure); ejection number 1.");
+    }
+
     private static void Refuse(HealthTestCluster t, string id, int count)
     {
         for (int i = 0; i < count; i++)
