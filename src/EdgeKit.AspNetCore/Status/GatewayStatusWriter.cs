@@ -79,6 +79,23 @@ internal static class GatewayStatusWriter
                 writer.WriteBoolean("isEjected", destination.IsEjected);
                 writer.WriteNumber("ejectedForSeconds", destination.EjectedFor.TotalSeconds);
                 writer.WriteNumber("ejectionCount", destination.EjectionCount);
+                WriteOptional(writer, "ejectionReason", destination.EjectionReason);
+                WriteOptional(writer, "ejectedUntil", destination.EjectedUntil);
+                writer.WriteNumber("consecutiveProbeSuccesses", destination.ConsecutiveProbeSuccesses);
+                writer.WriteNumber("consecutiveProbeFailures", destination.ConsecutiveProbeFailures);
+                if (destination.LastProbeAt is { } probedAt)
+                {
+                    writer.WriteStartObject("lastProbe");
+                    writer.WriteString("at", probedAt);
+                    writer.WriteBoolean("passed", destination.LastProbePassed == true);
+                    writer.WriteString("result", destination.LastProbeResult);
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    writer.WriteNull("lastProbe");
+                }
+
                 writer.WriteNumber("inFlight", destination.InFlight);
                 writer.WriteNumber("latencyMilliseconds", destination.Latency.TotalMilliseconds);
                 writer.WriteNumber("totalRequests", destination.TotalRequests);
@@ -151,6 +168,18 @@ internal static class GatewayStatusWriter
         }
 
         writer.WriteEndArray();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+    {
+        if (value is { } at)
+        {
+            writer.WriteString(name, at);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using EdgeKit.Balancing;
 using EdgeKit.Health;
 using EdgeKit.Telemetry;
@@ -33,10 +32,7 @@ public sealed class Cluster : IDisposable
     private HashSet<(string Source, string Id)> _shadowed = [];
     private ClusterSnapshot _snapshot;
     private ILoadBalancingStrategy _strategy;
-    private HealthOptions _health;
-    private readonly OutlierDetector _outliers;
-    private readonly Dictionary<DestinationState, ITimer> _ejectionTimers = new(ReferenceEqualityComparer.Instance);
-    private ITimer? _slowStartTimer;
+    private readonly ClusterHealth _health;
     private volatile bool _removed;
     private bool _disposed;
 
@@ -59,18 +55,18 @@ public sealed class Cluster : IDisposable
         Environment = environment ?? ClusterEnvironment.Default;
         _logger = Environment.LoggerFactory.CreateLogger("EdgeKit.Cluster");
         var settings = ValidateAndCopy(loadBalancing ?? new LoadBalancingOptions());
-        _health = ValidateAndCopy(health ?? new HealthOptions());
+        var healthSettings = ValidateAndCopy(health ?? new HealthOptions());
         _strategy = Environment.Strategies.Get(settings.Strategy);
-        _outliers = new OutlierDetector(this, _health.OutlierDetection);
+        _health = new ClusterHealth(Name, Environment.TimeProvider, _logger, _updateLock, Rebuild, healthSettings);
         var initial = destinations is null ? ImmutableArray<Destination>.Empty : CheckUnique(destinations);
         _sources = _sources.SetItem(DefaultSource, initial);
         _merged = Merge(_sources, out _shadowed);
         _snapshot = Build(previous: null, settings, _strategy);
-        _outliers.Configure(_health.OutlierDetection);
+        _health.Start();
     }
 
     /// <summary>The cluster's health settings (a private copy; use <see cref="UpdateHealth"/> to change them).</summary>
-    public HealthOptions Health => Volatile.Read(ref _health);
+    public HealthOptions Health => _health.Options;
 
     /// <summary>The cluster's name.</summary>
     public string Name { get; }
@@ -252,7 +248,7 @@ public sealed class Cluster : IDisposable
     }
 
     /// <summary>
-    /// Sets a destination's active health by hand (active probes use <see cref="ReportProbeResult"/>); a change
+    /// Sets a destination's active health by hand (active probes use <see cref="ReportProbeResult(DestinationState, bool)"/>); a change
     /// builds a new snapshot so the destination enters or leaves the available set.
     /// </summary>
     /// <param name="destination">A destination of this cluster.</param>
@@ -261,10 +257,7 @@ public sealed class Cluster : IDisposable
     public bool SetHealth(DestinationState destination, DestinationHealth health)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        lock (_updateLock)
-        {
-            return IsCurrent(destination) && SetActiveHealthCore(destination, health, "manual");
-        }
+        return _health.SetHealth(destination, health);
     }
 
     /// <summary>
@@ -277,20 +270,12 @@ public sealed class Cluster : IDisposable
     public bool ReportProbeResult(DestinationState destination, bool passed)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var active = Health.Active;
-        int run = destination.RecordProbe(passed);
-        var target = passed ? DestinationHealth.Healthy : DestinationHealth.Unhealthy;
-        int threshold = passed ? active.HealthyThreshold : active.UnhealthyThreshold;
-        if (run < threshold || destination.ActiveHealth == target)
-        {
-            return false;
-        }
-
-        lock (_updateLock)
-        {
-            return IsCurrent(destination) && SetActiveHealthCore(destination, target, "active-probe");
-        }
+        return _health.ReportProbeResult(destination, passed);
     }
+
+    /// <summary>Counts one active probe with what it saw (kept for the status API); see <see cref="ReportProbeResult(DestinationState, bool)"/>.</summary>
+    internal bool ReportProbeResult(DestinationState destination, ProbeObservation observation) =>
+        _health.ReportProbeResult(destination, observation.Passed, observation);
 
     /// <summary>Reads the cluster's live state: health, ejections, in-flight and latency of every destination.</summary>
     /// <returns>A snapshot of the state, safe to keep and serialise.</returns>
@@ -299,12 +284,14 @@ public sealed class Cluster : IDisposable
         var snapshot = Snapshot;
         var time = Environment.TimeProvider;
         long now = time.GetTimestamp();
+        var utcNow = time.GetUtcNow();
         var available = snapshot.AvailableDestinations;
         var destinations = new List<DestinationStatus>(snapshot.AllDestinations.Length);
         foreach (var state in snapshot.AllDestinations)
         {
             int index = available.IndexOf(state);
             long ejectedUntil = state.EjectedUntil;
+            var probe = state.LastProbe;
             destinations.Add(new DestinationStatus(
                 state.Id,
                 state.Destination.Address,
@@ -318,7 +305,16 @@ public sealed class Cluster : IDisposable
                 state.InFlight,
                 state.GetLatencyEstimate(now, time.TimestampFrequency),
                 state.TotalRequests,
-                state.TotalFailures));
+                state.TotalFailures)
+            {
+                EjectionReason = ejectedUntil == 0 ? null : state.EjectionReason,
+                EjectedUntil = ejectedUntil == 0 ? null : utcNow + time.GetElapsedTime(now, Math.Max(now, ejectedUntil)),
+                ConsecutiveProbeSuccesses = state.ConsecutiveProbeSuccesses,
+                ConsecutiveProbeFailures = state.ConsecutiveProbeFailures,
+                LastProbeAt = probe?.At,
+                LastProbePassed = probe?.Passed,
+                LastProbeResult = probe?.Detail,
+            });
         }
 
         return new ClusterStatus(Name, snapshot.LoadBalancing.Strategy, snapshot.IsPanic, available.Length, destinations);
@@ -331,28 +327,7 @@ public sealed class Cluster : IDisposable
     /// Builds at most one new snapshot.
     /// </summary>
     /// <param name="reason">Why, for the health-change log and metric.</param>
-    internal void ResetActiveHealth(string reason)
-    {
-        lock (_updateLock)
-        {
-            bool changed = false;
-            foreach (var destination in _snapshot.AllDestinations)
-            {
-                destination.ResetProbeRuns();
-                var before = destination.Health;
-                if (destination.SetActiveHealth(DestinationHealth.Unknown))
-                {
-                    changed = true;
-                    Transitioned(destination, before, reason);
-                }
-            }
-
-            if (changed)
-            {
-                Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
-            }
-        }
-    }
+    internal void ResetActiveHealth(string reason) => _health.ResetActiveHealth(reason);
 
     /// <summary>Changes the health settings: outlier detection, panic threshold, slow start and probe thresholds.</summary>
     /// <param name="health">The new settings; copied.</param>
@@ -363,165 +338,19 @@ public sealed class Cluster : IDisposable
         var copy = ValidateAndCopy(health);
         lock (_updateLock)
         {
-            Volatile.Write(ref _health, copy);
-            if (!_removed && !_disposed)
-            {
-                _outliers.Configure(copy.OutlierDetection);
-            }
-
-            if (!copy.OutlierDetection.Enabled)
-            {
-                foreach (var ejected in _snapshot.AllDestinations.Where(d => d.IsEjected).ToList())
-                {
-                    ReadmitCore(ejected, "outlier-detection-disabled");
-                }
-            }
-
-            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
+            _health.Configure(copy, running: !_removed && !_disposed);
+            Rebuild();
         }
     }
 
-    /// <summary>Ejects a destination for outlier detection, if the maximum ejection percentage allows.</summary>
-    /// <returns>Whether it was ejected.</returns>
-    internal bool TryEject(DestinationState destination, string reason)
-    {
-        lock (_updateLock)
-        {
-            if (_removed || _disposed || destination.IsEjected || !IsCurrent(destination))
-            {
-                return false;
-            }
-
-            var options = Health.OutlierDetection;
-            var all = _snapshot.AllDestinations;
-            int ejected = 0;
-            foreach (var d in all)
-            {
-                if (d.IsEjected)
-                {
-                    ejected++;
-                }
-            }
-
-            // Envoy's rule: one destination can always be ejected, more only within the percentage.
-            if (ejected > 0 && (ejected + 1) * 100.0 > options.MaxEjectionPercent * all.Length)
-            {
-                return false;
-            }
-
-            var time = Environment.TimeProvider;
-            var before = destination.Health;
-            int multiplier = destination.EjectionMultiplier + 1;
-            var cap = options.MaxEjectionTime > options.BaseEjectionTime ? options.MaxEjectionTime : options.BaseEjectionTime;
-            var duration = TimeSpan.FromTicks(Math.Min(options.BaseEjectionTime.Ticks * (long)multiplier, cap.Ticks));
-            long now = time.GetTimestamp();
-            destination.Eject(now + (long)(duration.TotalSeconds * time.TimestampFrequency));
-            if (_ejectionTimers.Remove(destination, out var old))
-            {
-                old.Dispose();
-            }
-
-            _ejectionTimers[destination] = time.CreateTimer(
-                static state =>
-                {
-                    var (cluster, d) = ((Cluster, DestinationState))state!;
-                    cluster.Readmit(d);
-                },
-                (this, destination),
-                duration,
-                Timeout.InfiniteTimeSpan);
-            EdgeKitLog.DestinationEjected(_logger, Name, destination.Id, reason, duration, destination.EjectionCount);
-            EdgeKitMetrics.RecordEjection(Name, destination.Id, reason);
-            Transitioned(destination, before, reason);
-            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
-            return true;
-        }
-    }
-
-    /// <summary>Ends a destination's ejection (its ejection time has passed).</summary>
-    internal void Readmit(DestinationState destination)
-    {
-        lock (_updateLock)
-        {
-            if (_disposed || !destination.IsEjected)
-            {
-                return;
-            }
-
-            ReadmitCore(destination, "ejection-ended");
-            Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
-        }
-    }
-
-    private void ReadmitCore(DestinationState destination, string reason)
-    {
-        var before = destination.Health;
-        destination.Readmit();
-        if (_ejectionTimers.Remove(destination, out var timer))
-        {
-            timer.Dispose();
-        }
-
-        EdgeKitLog.DestinationReadmitted(_logger, Name, destination.Id, reason);
-        Transitioned(destination, before, reason);
-    }
-
-    /// <summary>One outlier-detection interval (called by its timer).</summary>
-    internal void EvaluateOutliers()
-    {
-        lock (_updateLock)
-        {
-            if (_removed || _disposed)
-            {
-                return;
-            }
-
-            foreach (var (destination, reason) in _outliers.Evaluate(_snapshot.AllDestinations))
-            {
-                TryEject(destination, reason);
-            }
-        }
-    }
-
-    private bool SetActiveHealthCore(DestinationState destination, DestinationHealth health, string reason)
-    {
-        var before = destination.Health;
-        if (!destination.SetActiveHealth(health))
-        {
-            return false;
-        }
-
-        Transitioned(destination, before, reason);
-        Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
-        return true;
-    }
-
-    /// <summary>Logs and counts a change of a destination's combined health; starts slow start on recovery.</summary>
-    private void Transitioned(DestinationState destination, DestinationHealth before, string reason)
-    {
-        var after = destination.Health;
-        if (before == after)
-        {
-            return;
-        }
-
-        if (before == DestinationHealth.Unhealthy && Health.SlowStart.Window > TimeSpan.Zero)
-        {
-            destination.BeginSlowStart(Environment.TimeProvider.GetTimestamp());
-        }
-
-        EdgeKitLog.DestinationHealthChanged(_logger, Name, destination.Id, before, after, reason);
-        EdgeKitMetrics.RecordHealthTransition(Name, destination.Id, after, reason);
-    }
-
-    private bool IsCurrent(DestinationState destination) =>
-        _snapshot.TryGetDestination(destination.Id, out var current) && ReferenceEquals(current, destination);
+    /// <summary>Builds and swaps in a new snapshot with the same destinations and settings (health changed). Called under the update lock.</summary>
+    private void Rebuild() => Swap(Build(_snapshot, _snapshot.LoadBalancing, _strategy));
 
     internal void MarkRemoved()
     {
         lock (_updateLock)
         {
-            StopTimers();
+            _health.Stop();
             SetSources(_sources.Clear());
             _removed = true;
         }
@@ -534,7 +363,7 @@ public sealed class Cluster : IDisposable
             _removed = false;
             if (!_disposed)
             {
-                _outliers.Configure(Health.OutlierDetection);
+                _health.Start();
             }
         }
     }
@@ -545,22 +374,8 @@ public sealed class Cluster : IDisposable
         lock (_updateLock)
         {
             _disposed = true;
-            StopTimers();
+            _health.Stop();
         }
-    }
-
-    private void StopTimers()
-    {
-        _outliers.Stop();
-        foreach (var (destination, timer) in _ejectionTimers)
-        {
-            timer.Dispose();
-            destination.Readmit();
-        }
-
-        _ejectionTimers.Clear();
-        _slowStartTimer?.Dispose();
-        _slowStartTimer = null;
     }
 
     private void Swap(ClusterSnapshot next) => Volatile.Write(ref _snapshot, next);
@@ -568,118 +383,51 @@ public sealed class Cluster : IDisposable
     private ClusterSnapshot Build(ClusterSnapshot? previous, LoadBalancingOptions settings, ILoadBalancingStrategy strategy, bool carryPickerState = true)
     {
         var time = Environment.TimeProvider;
-        var health = Health;
         long now = time.GetTimestamp();
         double decayTicks = settings.LatencyDecay.TotalSeconds * time.TimestampFrequency;
         var all = ImmutableArray.CreateBuilder<DestinationState>(_merged.Length);
-        var healthy = ImmutableArray.CreateBuilder<DestinationState>(_merged.Length);
         foreach (var destination in _merged)
         {
             DestinationState? state = null;
             if (previous is not null && previous.TryGetDestination(destination.Id, out var existing))
             {
-                state = existing;
-                if (!ReferenceEquals(state.Destination, destination) && !state.Destination.Equals(destination))
+                if (existing.Destination.Address != destination.Address)
                 {
-                    state.SetDestination(destination);
+                    // Another backend under the same id: what was learnt of the old address (ejection, probes, latency) does not apply.
+                    EdgeKitLog.DestinationAddressChanged(_logger, Name, destination.Id);
                 }
+                else
+                {
+                    state = existing;
+                    if (!ReferenceEquals(state.Destination, destination) && !state.Destination.Equals(destination))
+                    {
+                        state.SetDestination(destination);
+                    }
 
-                state.SetDecay(decayTicks);
+                    state.SetDecay(decayTicks);
+                }
             }
 
             if (state is null)
             {
-                state = new DestinationState(destination, decayTicks, Environment.TimeProvider.TimestampFrequency);
-                if (previous is not null && health.SlowStart.Window > TimeSpan.Zero)
+                state = new DestinationState(destination, decayTicks, time.TimestampFrequency);
+                if (previous is not null)
                 {
                     // A destination joining a running cluster ramps up.
-                    state.BeginSlowStart(now);
+                    _health.Joined(state, now);
                 }
             }
 
-            state.OutlierDetector = _outliers;
+            state.OutcomeObserver = _health.Observer;
             all.Add(state);
-            if (state.Health != DestinationHealth.Unhealthy)
-            {
-                healthy.Add(state);
-            }
         }
 
-        // Panic (Envoy): with too few destinations available, spread over all of them rather than overload the rest.
-        bool panic = all.Count > 0 && healthy.Count * 100.0 < health.PanicThreshold * all.Count;
-        var available = panic ? all : healthy;
-        var weights = new int[available.Count];
-        bool ramping = false;
-        long windowTicks = (long)(health.SlowStart.Window.TotalSeconds * time.TimestampFrequency);
-        for (int i = 0; i < available.Count; i++)
-        {
-            var state = available[i];
-            double factor = 1;
-            long began = state.SlowStartBegan;
-            if (began != 0)
-            {
-                long elapsed = now - began;
-                if (windowTicks <= 0 || elapsed >= windowTicks)
-                {
-                    state.EndSlowStart();
-                }
-                else
-                {
-                    ramping = true;
-                    var slow = health.SlowStart;
-                    factor = Math.Max(slow.MinWeightPercent / 100, Math.Pow(Math.Max(elapsed, 1) / (double)windowTicks, 1 / slow.Aggression));
-                }
-            }
-
-            weights[i] = Math.Max(1, (int)Math.Round(state.Destination.Weight * ClusterSnapshot.WeightScale * factor));
-        }
-
-        if (previous is not null && previous.IsPanic != panic)
-        {
-            EdgeKitLog.ClusterPanicChanged(_logger, Name, panic, healthy.Count, all.Count);
-        }
-
+        var states = all.MoveToImmutable();
+        var view = _health.Evaluate(states, previous?.IsPanic);
         var snapshot = new ClusterSnapshot(
-            this, (previous?.Version ?? 0) + 1, all.ToImmutable(), available.ToImmutable(), settings,
-            ImmutableCollectionsMarshal.AsImmutableArray(weights), panic, ramping);
+            this, (previous?.Version ?? 0) + 1, states, view.Available, settings, view.Weights, view.IsPanic, view.IsRamping);
         snapshot.SetPicker(strategy.CreatePicker(snapshot, carryPickerState ? previous?.Picker : null));
-        ScheduleSlowStartStep(ramping, health.SlowStart.Window);
         return snapshot;
-    }
-
-    /// <summary>While destinations ramp up, rebuild the snapshot in steps of a twentieth of the window.</summary>
-    private void ScheduleSlowStartStep(bool ramping, TimeSpan window)
-    {
-        if (!ramping || _disposed || _removed)
-        {
-            _slowStartTimer?.Dispose();
-            _slowStartTimer = null;
-            return;
-        }
-
-        var step = TimeSpan.FromTicks(Math.Max(window.Ticks / 20, TimeSpan.FromMilliseconds(10).Ticks));
-        if (_slowStartTimer is null)
-        {
-            _slowStartTimer = Environment.TimeProvider.CreateTimer(
-                static state =>
-                {
-                    var cluster = (Cluster)state!;
-                    lock (cluster._updateLock)
-                    {
-                        if (!cluster._disposed)
-                        {
-                            cluster.Swap(cluster.Build(cluster._snapshot, cluster._snapshot.LoadBalancing, cluster._strategy));
-                        }
-                    }
-                },
-                this,
-                step,
-                Timeout.InfiniteTimeSpan);
-        }
-        else
-        {
-            _slowStartTimer.Change(step, Timeout.InfiniteTimeSpan);
-        }
     }
 
     private HealthOptions ValidateAndCopy(HealthOptions options)

@@ -53,7 +53,8 @@ public sealed class ClusterSnapshot
 
     /// <summary>
     /// Whether the cluster is in panic: fewer destinations are healthy than the panic threshold asks, so
-    /// <see cref="AvailableDestinations"/> holds every destination, healthy or not.
+    /// <see cref="AvailableDestinations"/> holds every destination not known to be dead (active checks say unhealthy,
+    /// or ejected because its connections are refused), ejected outliers included.
     /// </summary>
     public bool IsPanic { get; }
 
@@ -72,7 +73,10 @@ public sealed class ClusterSnapshot
     /// <summary>Every destination of the cluster, in configuration order.</summary>
     public ImmutableArray<DestinationState> AllDestinations { get; }
 
-    /// <summary>The destinations that may take requests now, in configuration order: those not unhealthy, or all of them in panic.</summary>
+    /// <summary>
+    /// The destinations that may take requests now, in configuration order: those not unhealthy, or in panic those not
+    /// known to be dead. Empty when every destination is dead, so a pick fails at once.
+    /// </summary>
     public ImmutableArray<DestinationState> AvailableDestinations { get; }
 
     /// <summary>The cluster's balancing settings (a private copy; never changes).</summary>

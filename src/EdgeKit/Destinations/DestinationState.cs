@@ -24,6 +24,10 @@ public sealed class DestinationState
     private int _ejectionCount;
     private int _consecutive5xx;
     private int _consecutiveGatewayFailures;
+    private int _consecutiveConnectFailures;
+    private string? _ejectionReason;
+    private int _ejectedAsUnreachable;
+    private ProbeObservation? _lastProbe;
     private int _consecutiveProbeSuccesses;
     private int _consecutiveProbeFailures;
     private long _slowStartBegan;
@@ -92,6 +96,21 @@ public sealed class DestinationState
     /// <summary>Gateway failures (502, 503, 504, connection failures, resets, timeouts) in a row.</summary>
     public int ConsecutiveGatewayFailures => Volatile.Read(ref _consecutiveGatewayFailures);
 
+    /// <summary>Requests in a row that never reached the destination (connection refused or unreachable, name not resolved).</summary>
+    internal int ConsecutiveConnectFailures => Volatile.Read(ref _consecutiveConnectFailures);
+
+    /// <summary>Why outlier detection ejected the destination; <see langword="null"/> when it is not ejected.</summary>
+    internal string? EjectionReason => Volatile.Read(ref _ejectionReason);
+
+    /// <summary>
+    /// Whether the destination is known to be dead: active probes mark it unhealthy, or it is ejected because its
+    /// connections fail. Such a destination takes no traffic, not even in panic.
+    /// </summary>
+    internal bool IsKnownDead => ActiveHealth == DestinationHealth.Unhealthy || (IsEjected && Volatile.Read(ref _ejectedAsUnreachable) != 0);
+
+    /// <summary>The last active probe's result; <see langword="null"/> before the first.</summary>
+    internal ProbeObservation? LastProbe => Volatile.Read(ref _lastProbe);
+
     /// <summary>Active probes passed in a row.</summary>
     public int ConsecutiveProbeSuccesses => Volatile.Read(ref _consecutiveProbeSuccesses);
 
@@ -101,8 +120,8 @@ public sealed class DestinationState
     /// <summary>When the destination's slow start began (a timestamp); 0 when it is not ramping up.</summary>
     internal long SlowStartBegan => Volatile.Read(ref _slowStartBegan);
 
-    /// <summary>Receives this destination's failures for outlier detection; set by its cluster.</summary>
-    internal Health.OutlierDetector? OutlierDetector { get; set; }
+    /// <summary>Receives this destination's failures for passive health; set by its cluster.</summary>
+    internal IDestinationOutcomeObserver? OutcomeObserver { get; set; }
 
     /// <summary>
     /// The peak-sensitive moving average of latency as of <paramref name="timestamp"/> (a
@@ -170,8 +189,13 @@ public sealed class DestinationState
         Interlocked.Exchange(ref _activeHealth, (int)health) != (int)health;
 
     /// <summary>Counts a probe result; returns the run length of that result.</summary>
-    internal int RecordProbe(bool passed)
+    internal int RecordProbe(bool passed, ProbeObservation? observation = null)
     {
+        if (observation is not null)
+        {
+            Volatile.Write(ref _lastProbe, observation);
+        }
+
         if (passed)
         {
             Volatile.Write(ref _consecutiveProbeFailures, 0);
@@ -189,20 +213,36 @@ public sealed class DestinationState
         Volatile.Write(ref _consecutiveProbeFailures, 0);
     }
 
-    /// <summary>Marks the destination ejected until <paramref name="until"/> and raises the multiplier (called under the cluster's lock).</summary>
-    internal void Eject(long until)
+    /// <summary>
+    /// Marks the destination ejected until <paramref name="until"/> and raises the multiplier (called under the cluster's lock).
+    /// Its run of passed probes starts again, so that only probes after the ejection can readmit it.
+    /// </summary>
+    internal void Eject(long until, string reason, bool unreachable)
     {
+        Volatile.Write(ref _ejectionReason, reason);
+        Volatile.Write(ref _ejectedAsUnreachable, unreachable ? 1 : 0);
+        Volatile.Write(ref _consecutiveProbeSuccesses, 0);
         Volatile.Write(ref _ejectedUntil, until);
         Interlocked.Increment(ref _ejectionMultiplier);
         Interlocked.Increment(ref _ejectionCount);
+    }
+
+    /// <summary>An ejected destination turns out to refuse its connections: it stays ejected, now as known dead (called under the cluster's lock).</summary>
+    internal void MarkUnreachable(string reason)
+    {
+        Volatile.Write(ref _ejectionReason, reason);
+        Volatile.Write(ref _ejectedAsUnreachable, 1);
     }
 
     /// <summary>Ends an ejection and forgets the failures that caused it (called under the cluster's lock).</summary>
     internal void Readmit()
     {
         Volatile.Write(ref _ejectedUntil, 0);
+        Volatile.Write(ref _ejectionReason, null);
+        Volatile.Write(ref _ejectedAsUnreachable, 0);
         Volatile.Write(ref _consecutive5xx, 0);
         Volatile.Write(ref _consecutiveGatewayFailures, 0);
+        Volatile.Write(ref _consecutiveConnectFailures, 0);
     }
 
     /// <summary>Lowers the ejection multiplier by one (not below zero).</summary>
@@ -226,7 +266,8 @@ public sealed class DestinationState
     /// <param name="elapsedTicks">How long the request took, in timestamp units.</param>
     /// <param name="outcome">How it ended.</param>
     /// <param name="statusCode">The response status, or 0 when there was no response (a transport failure or timeout).</param>
-    internal void EndRequest(long now, long elapsedTicks, RequestOutcome outcome, int statusCode = 0)
+    /// <param name="unreachable">Whether the request never reached the destination (its connection was refused or could not be made).</param>
+    internal void EndRequest(long now, long elapsedTicks, RequestOutcome outcome, int statusCode = 0, bool unreachable = false)
     {
         Interlocked.Decrement(ref _inFlight);
         if (outcome == RequestOutcome.Cancelled)
@@ -253,8 +294,22 @@ public sealed class DestinationState
                 Volatile.Write(ref _consecutiveGatewayFailures, 0);
             }
 
+            int unreachableInRow;
+            if (unreachable)
+            {
+                unreachableInRow = Interlocked.Increment(ref _consecutiveConnectFailures);
+            }
+            else
+            {
+                unreachableInRow = 0;
+                if (Volatile.Read(ref _consecutiveConnectFailures) != 0)
+                {
+                    Volatile.Write(ref _consecutiveConnectFailures, 0);
+                }
+            }
+
             ObserveLatency(now, elapsedTicks);
-            OutlierDetector?.OnFailure(this, in5xxRow, gatewayInRow);
+            OutcomeObserver?.OnFailure(this, in5xxRow, gatewayInRow, unreachableInRow);
             return;
         }
 
@@ -271,6 +326,11 @@ public sealed class DestinationState
         if (Volatile.Read(ref _consecutiveGatewayFailures) != 0)
         {
             Volatile.Write(ref _consecutiveGatewayFailures, 0);
+        }
+
+        if (Volatile.Read(ref _consecutiveConnectFailures) != 0)
+        {
+            Volatile.Write(ref _consecutiveConnectFailures, 0);
         }
 
         ObserveLatency(now, elapsedTicks);

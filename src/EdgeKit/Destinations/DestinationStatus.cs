@@ -27,4 +27,26 @@ public sealed record DestinationStatus(
     int InFlight,
     TimeSpan Latency,
     long TotalRequests,
-    long TotalFailures);
+    long TotalFailures)
+{
+    /// <summary>Why outlier detection ejected the destination (for example <c>consecutive-5xx</c>, <c>connect-failure</c>); <see langword="null"/> when not ejected.</summary>
+    public string? EjectionReason { get; init; }
+
+    /// <summary>When the current ejection ends at the latest (active probes may readmit it sooner); <see langword="null"/> when not ejected.</summary>
+    public DateTimeOffset? EjectedUntil { get; init; }
+
+    /// <summary>Active probes passed in a row.</summary>
+    public int ConsecutiveProbeSuccesses { get; init; }
+
+    /// <summary>Active probes failed in a row.</summary>
+    public int ConsecutiveProbeFailures { get; init; }
+
+    /// <summary>When the last active probe completed; <see langword="null"/> before the first.</summary>
+    public DateTimeOffset? LastProbeAt { get; init; }
+
+    /// <summary>Whether the last active probe passed; <see langword="null"/> before the first.</summary>
+    public bool? LastProbePassed { get; init; }
+
+    /// <summary>What the last active probe saw (<c>status 200</c>, <c>no response within 00:00:01</c>, the error); <see langword="null"/> before the first.</summary>
+    public string? LastProbeResult { get; init; }
+}

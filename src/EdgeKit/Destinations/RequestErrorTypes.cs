@@ -92,6 +92,13 @@ public static class RequestErrorTypes
         };
     }
 
+    /// <summary>
+    /// Whether a failure of this type means the request never reached the destination: the connection was refused or
+    /// could not be made (<see cref="ConnectionError"/>) or the name did not resolve (<see cref="NameResolutionError"/>).
+    /// Outlier detection treats a run of these as a dead destination.
+    /// </summary>
+    internal static bool IsUnreachable(string? errorType) => errorType is ConnectionError or NameResolutionError;
+
     private static string FromHttpRequestError(HttpRequestError error) => error switch
     {
         HttpRequestError.ConnectionError => ConnectionError,

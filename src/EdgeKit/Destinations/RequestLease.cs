@@ -126,7 +126,7 @@ public readonly struct RequestLease
         var time = cluster.Environment.TimeProvider;
         long end = _headers != 0 ? _headers : time.GetTimestamp();
         long elapsed = end - _start;
-        destination.EndRequest(end, elapsed, outcome, statusCode);
+        destination.EndRequest(end, elapsed, outcome, statusCode, outcome == RequestOutcome.Failure && RequestErrorTypes.IsUnreachable(errorType));
 
         if (_countedActive)
         {

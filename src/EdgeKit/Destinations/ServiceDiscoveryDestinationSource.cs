@@ -30,17 +30,12 @@ internal sealed class ServiceDiscoveryDestinationSource : IHostedService, IAsync
 {
     private static readonly TimeSpan s_fallbackRefreshPeriod = TimeSpan.FromSeconds(60);
 
-    private readonly ClusterRegistry _registry;
     private readonly ServiceEndpointResolver _resolver;
     private readonly IOptions<ServiceDiscoveryOptions> _discoveryOptions;
     private readonly ServiceDiscoveryDestinationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Action<ClusterRegistry> _onRegistryUpdated;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, Watch> _watches = new(StringComparer.OrdinalIgnoreCase);
-    private bool _running;
-    private bool _stopped;
+    private readonly ClusterLoopSet<Watch> _watches;
 
     public ServiceDiscoveryDestinationSource(
         ClusterRegistry registry,
@@ -52,13 +47,25 @@ internal sealed class ServiceDiscoveryDestinationSource : IHostedService, IAsync
         ArgumentNullException.ThrowIfNull(resolver);
         ArgumentNullException.ThrowIfNull(discoveryOptions);
         ArgumentNullException.ThrowIfNull(options);
-        _registry = registry;
         _resolver = resolver;
         _discoveryOptions = discoveryOptions;
         _options = options.Value;
         _time = registry.Environment.TimeProvider;
         _logger = registry.Environment.LoggerFactory.CreateLogger<ServiceDiscoveryDestinationSource>();
-        _onRegistryUpdated = _ => Synchronize();
+        _watches = new ClusterLoopSet<Watch>(
+            registry,
+            keyOf: cluster => registry.CurrentOptions.Clusters.TryGetValue(cluster.Name, out var clusterOptions) ? Normalize(clusterOptions?.ServiceName) : null,
+            create: (cluster, serviceName) => new Watch(cluster, serviceName),
+            run: RunAsync,
+            stopped: (watch, replaced) =>
+            {
+                if (!replaced)
+                {
+                    // No longer resolved: its destinations go (a removed cluster has none already). A new service name
+                    // keeps the old destinations until it first resolves.
+                    watch.Cluster.UpdateDestinations(ClusterRegistry.ServiceDiscoverySource, []);
+                }
+            });
     }
 
     /// <summary>
@@ -68,39 +75,18 @@ internal sealed class ServiceDiscoveryDestinationSource : IHostedService, IAsync
     internal event Action<string, string, Exception?>? ResolutionCompleted;
 
     /// <summary>The clusters being resolved, with their service names.</summary>
-    internal IReadOnlyDictionary<string, string> WatchedServices
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _watches.ToDictionary(pair => pair.Key, pair => pair.Value.ServiceName, StringComparer.OrdinalIgnoreCase);
-            }
-        }
-    }
+    internal IReadOnlyDictionary<string, string> WatchedServices =>
+        _watches.Loops.ToDictionary(w => w.Cluster.Name, w => w.ServiceName, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Starts resolving, then waits (bounded) for every first resolution.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
+        if (!_watches.Start())
         {
-            if (_running || _stopped)
-            {
-                return;
-            }
-
-            _running = true;
+            return;
         }
 
-        // Subscribe first so no update is missed; Synchronize is idempotent.
-        _registry.Updated += _onRegistryUpdated;
-        Synchronize();
-
-        Watch[] watches;
-        lock (_lock)
-        {
-            watches = [.. _watches.Values];
-        }
+        var watches = _watches.Loops;
 
         var timeout = _options.InitialResolutionTimeout;
         if (watches.Length == 0 || timeout == TimeSpan.Zero)
@@ -124,10 +110,10 @@ internal sealed class ServiceDiscoveryDestinationSource : IHostedService, IAsync
     /// <summary>Stops every loop and waits for them (bounded by <paramref name="cancellationToken"/>). Destinations stay as they are.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var watches = StopWatches();
+        var watches = _watches.Stop();
         try
         {
-            await Task.WhenAll(watches.Select(w => w.Loop)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(watches.Select(w => w.Task)).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -140,79 +126,6 @@ internal sealed class ServiceDiscoveryDestinationSource : IHostedService, IAsync
     /// disposable: dispose the container with <c>DisposeAsync</c> (hosts do).
     /// </summary>
     public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
-
-    private Watch[] StopWatches()
-    {
-        _registry.Updated -= _onRegistryUpdated;
-        Watch[] watches;
-        lock (_lock)
-        {
-            _stopped = true;
-            _running = false;
-            watches = [.. _watches.Values];
-            _watches.Clear();
-        }
-
-        foreach (var watch in watches)
-        {
-            watch.Stop();
-        }
-
-        return watches;
-    }
-
-    /// <summary>Starts and stops loops so that exactly the clusters with a service name have one, for their current name.</summary>
-    private void Synchronize()
-    {
-        lock (_lock)
-        {
-            if (!_running)
-            {
-                return;
-            }
-
-            var clusters = _registry.CurrentOptions.Clusters;
-            foreach (var (name, watch) in _watches.ToArray())
-            {
-                string? serviceName = clusters.TryGetValue(name, out var options) ? Normalize(options?.ServiceName) : null;
-                if (serviceName == watch.ServiceName
-                    && _registry.TryGetCluster(name, out var cluster)
-                    && ReferenceEquals(cluster, watch.Cluster))
-                {
-                    continue;
-                }
-
-                watch.Stop();
-                _watches.Remove(name);
-                if (serviceName is null)
-                {
-                    // No longer resolved: its destinations go (a removed cluster has none already).
-                    watch.Cluster.UpdateDestinations(ClusterRegistry.ServiceDiscoverySource, []);
-                }
-            }
-
-            foreach (var (name, options) in clusters)
-            {
-                if (Normalize(options?.ServiceName) is not { } serviceName
-                    || _watches.ContainsKey(name)
-                    || !_registry.TryGetCluster(name, out var cluster))
-                {
-                    continue;
-                }
-
-                var watch = new Watch(cluster, serviceName);
-                _watches.Add(name, watch);
-
-                // Never resolve on the caller's thread (a configuration reload, or the host's start under this lock),
-                // and do not carry the caller's async locals (such as its Activity) into a loop that outlives it.
-                bool suppress = !ExecutionContext.IsFlowSuppressed();
-                using (suppress ? ExecutionContext.SuppressFlow() : default(AsyncFlowControl?))
-                {
-                    watch.Loop = Task.Run(() => RunAsync(watch));
-                }
-            }
-        }
-    }
 
     private static string? Normalize(string? serviceName) => string.IsNullOrWhiteSpace(serviceName) ? null : serviceName;
 
@@ -377,52 +290,14 @@ internal sealed class ServiceDiscoveryDestinationSource : IHostedService, IAsync
     }
 
     /// <summary>One cluster's resolution loop and what it last applied.</summary>
-    private sealed class Watch(Cluster cluster, string serviceName)
+    private sealed class Watch(Cluster cluster, string serviceName) : ClusterLoop(cluster, serviceName)
     {
-        private readonly CancellationTokenSource _stopping = new();
-        private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Cluster Cluster { get; } = cluster;
-
-        public string ServiceName { get; } = serviceName;
+        public string ServiceName => Key;
 
         public ServiceEndpointQuery? Query { get; } =
             EdgeKitOptionsValidator.TryParseServiceName(serviceName, out var query) ? query : null;
 
-        /// <summary>Guards <see cref="Stopped"/> and <see cref="Current"/>, so that a stopped loop never writes to the cluster again.</summary>
-        public Lock Gate { get; } = new();
-
-        public bool Stopped { get; private set; }
-
+        /// <summary>The destinations last applied; guarded by <see cref="ClusterLoop.Gate"/>.</summary>
         public List<Destination>? Current { get; set; }
-
-        public Task Loop { get; set; } = Task.CompletedTask;
-
-        public CancellationToken Stopping => _stopping.Token;
-
-        public Task FirstAttempt => _firstAttempt.Task;
-
-        public void CompleteFirstAttempt() => _firstAttempt.TrySetResult();
-
-        public void Stop()
-        {
-            lock (Gate)
-            {
-                if (Stopped)
-                {
-                    return;
-                }
-
-                Stopped = true;
-            }
-
-            _stopping.Cancel();
-            _ = Loop.ContinueWith(
-                static (_, state) => ((CancellationTokenSource)state!).Dispose(),
-                _stopping,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
     }
 }

@@ -13,7 +13,7 @@ namespace EdgeKit.Health;
 /// every destination (joined to its <see cref="Destination.HealthAddress"/> when it has one, otherwise to its
 /// <see cref="Destination.Address"/>, keeping the address's path prefix). A probe passes when its status is one of
 /// <see cref="ActiveHealthCheckOptions.HealthyStatuses"/> within <see cref="ActiveHealthCheckOptions.Timeout"/>;
-/// any other status, an error or a timeout fails it. Results go to <see cref="Cluster.ReportProbeResult"/>, which
+/// any other status, an error or a timeout fails it. Results go to <see cref="Cluster.ReportProbeResult(DestinationState, bool)"/>, which
 /// applies the rise and fall thresholds.
 /// </summary>
 /// <remarks>
@@ -41,15 +41,15 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
     /// <summary>How long a probe connection is reused before it is replaced, so DNS changes and new listeners are seen.</summary>
     public static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromSeconds(30);
 
-    private readonly ClusterRegistry _registry;
+    /// <summary>The key of a probed cluster's loop: one loop while probing stays on, whatever its settings.</summary>
+    private const string ProbingKey = "active";
+
     private readonly Func<HttpMessageHandler> _createHandler;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Action<ClusterRegistry> _onRegistryUpdated;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<Cluster, ProbeLoop> _loops = [];
+    private readonly ClusterLoopSet<ProbeLoop> _loops;
+    private readonly Lock _invokerLock = new();
     private HttpMessageInvoker? _invoker;
-    private bool _running;
     private bool _stopped;
 
     /// <summary>Creates a prober of the registry's clusters that sends probes through a <see cref="CreateHandler">dedicated handler</see>.</summary>
@@ -63,11 +63,17 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(createHandler);
-        _registry = registry;
         _createHandler = createHandler;
         _time = registry.Environment.TimeProvider;
         _logger = registry.Environment.LoggerFactory.CreateLogger<ActiveHealthProber>();
-        _onRegistryUpdated = _ => Synchronize();
+        _loops = new ClusterLoopSet<ProbeLoop>(
+            registry,
+            keyOf: cluster => cluster.Health.Active.Enabled ? ProbingKey : null,
+            create: (cluster, key) => new ProbeLoop(cluster, key, GetInvoker()),
+            run: RunAsync,
+
+            // Probing was turned off or the cluster removed: nothing would ever change the active health again.
+            stopped: (loop, _) => loop.Cluster.ResetActiveHealth(ProbingStoppedReason));
     }
 
     /// <summary>
@@ -83,16 +89,8 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
     internal event Action<Cluster, TimeSpan>? Rescheduled;
 
     /// <summary>The names of the clusters being probed.</summary>
-    internal IReadOnlyCollection<string> ProbedClusters
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _loops.Keys.Select(c => c.Name).Order(StringComparer.OrdinalIgnoreCase).ToArray();
-            }
-        }
-    }
+    internal IReadOnlyCollection<string> ProbedClusters =>
+        _loops.Loops.Select(l => l.Cluster.Name).Order(StringComparer.OrdinalIgnoreCase).ToArray();
 
     /// <summary>The handler probes use: no cookies, redirects, decompression, proxy or trace propagation; short-lived pooled connections.</summary>
     internal static SocketsHttpHandler CreateHandler() => new()
@@ -117,19 +115,7 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
     /// <summary>Starts a loop for every cluster with probing on, and follows registry updates. Does not wait for any probe.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
-        {
-            if (_running || _stopped)
-            {
-                return Task.CompletedTask;
-            }
-
-            _running = true;
-        }
-
-        // Subscribe first so no update is missed; Synchronize is idempotent.
-        _registry.Updated += _onRegistryUpdated;
-        Synchronize();
+        _loops.Start();
         return Task.CompletedTask;
     }
 
@@ -159,80 +145,23 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
 
     private (ProbeLoop[] Loops, HttpMessageInvoker? Invoker) StopLoops()
     {
-        _registry.Updated -= _onRegistryUpdated;
-        ProbeLoop[] loops;
-        HttpMessageInvoker? invoker;
-        lock (_lock)
+        var loops = _loops.Stop();
+        lock (_invokerLock)
         {
             _stopped = true;
-            _running = false;
-            loops = [.. _loops.Values];
-            _loops.Clear();
-            invoker = _invoker;
+            var invoker = _invoker;
             _invoker = null;
+            return (loops, invoker);
         }
-
-        foreach (var loop in loops)
-        {
-            loop.Stop();
-        }
-
-        return (loops, invoker);
     }
 
-    /// <summary>Starts and stops loops so that exactly the configured clusters with probing on have one; wakes the others to re-read their interval.</summary>
-    private void Synchronize()
+    /// <summary>The invoker every probe goes through, made when the first loop starts.</summary>
+    private HttpMessageInvoker GetInvoker()
     {
-        lock (_lock)
+        lock (_invokerLock)
         {
-            if (!_running)
-            {
-                return;
-            }
-
-            var wanted = new HashSet<Cluster>();
-            foreach (var cluster in _registry.Clusters)
-            {
-                if (cluster.Health.Active.Enabled && !cluster.IsRemoved)
-                {
-                    wanted.Add(cluster);
-                }
-            }
-
-            foreach (var (cluster, loop) in _loops.ToArray())
-            {
-                if (wanted.Contains(cluster))
-                {
-                    loop.Wake();
-                    continue;
-                }
-
-                _loops.Remove(cluster);
-                loop.Stop();
-
-                // After Stop no result of this loop is reported, so nothing undoes the reset.
-                cluster.ResetActiveHealth(ProbingStoppedReason);
-            }
-
-            foreach (var cluster in wanted)
-            {
-                if (_loops.ContainsKey(cluster))
-                {
-                    continue;
-                }
-
-                _invoker ??= new HttpMessageInvoker(_createHandler(), disposeHandler: true);
-                var loop = new ProbeLoop(cluster, _invoker);
-                _loops.Add(cluster, loop);
-
-                // Never probe on the caller's thread (a configuration reload, or the host's start under this lock),
-                // and do not carry the caller's async locals (such as its Activity) into a loop that outlives it.
-                bool suppress = !ExecutionContext.IsFlowSuppressed();
-                using (suppress ? ExecutionContext.SuppressFlow() : default(AsyncFlowControl?))
-                {
-                    loop.Task = Task.Run(() => RunAsync(loop));
-                }
-            }
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            return _invoker ??= new HttpMessageInvoker(_createHandler(), disposeHandler: true);
         }
     }
 
@@ -290,6 +219,14 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
         var target = destination.Destination;
         var result = await ProbeAsync(loop.Invoker, target, probe, stopping).ConfigureAwait(false);
         var cluster = loop.Cluster;
+        string detail = result.Describe(probe.Timeout);
+        var observation = new ProbeObservation(_time.GetUtcNow(), result.Passed, detail);
+
+        // Read before the report, which may readmit it: a probe of a destination out of rotation is what tells an
+        // operator it recovered, so it is logged at Information (a probe of a destination in rotation that fails at Debug).
+        string? outOfRotation = destination.IsEjected
+            ? $"ejected: {destination.EjectionReason}"
+            : destination.ActiveHealth == DestinationHealth.Unhealthy ? "unhealthy" : null;
         lock (loop.Gate)
         {
             if (loop.Stopped)
@@ -297,13 +234,18 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
                 return;
             }
 
-            cluster.ReportProbeResult(destination, result.Passed);
+            cluster.ReportProbeResult(destination, observation);
         }
 
         EdgeKitMetrics.RecordProbe(cluster.Name, destination.Id, result.Passed);
-        if (!result.Passed && _logger.IsEnabled(LogLevel.Debug))
+        if (outOfRotation is not null)
         {
-            EdgeKitLog.HealthProbeFailed(_logger, cluster.Name, destination.Id, result.Uri, result.Describe(probe.Timeout));
+            EdgeKitLog.OutOfRotationDestinationProbed(
+                _logger, cluster.Name, destination.Id, outOfRotation, result.Passed ? "passed" : "failed", detail, destination.ConsecutiveProbeSuccesses);
+        }
+        else if (!result.Passed && _logger.IsEnabled(LogLevel.Debug))
+        {
+            EdgeKitLog.HealthProbeFailed(_logger, cluster.Name, destination.Id, result.Uri, detail);
         }
     }
 
@@ -393,7 +335,7 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
 
             if (Error is null)
             {
-                return $"status {StatusCode} is not a healthy status";
+                return Passed ? $"status {StatusCode}" : $"status {StatusCode} is not a healthy status";
             }
 
             // The outer message alone often says "see inner exception" (TLS, for one). The log adds the final period.
@@ -431,30 +373,11 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
     }
 
     /// <summary>One cluster's loop of probe rounds.</summary>
-    private sealed class ProbeLoop(Cluster cluster, HttpMessageInvoker invoker)
+    private sealed class ProbeLoop(Cluster cluster, string key, HttpMessageInvoker invoker) : ClusterLoop(cluster, key)
     {
-        private readonly CancellationTokenSource _stopping = new();
-        private TaskCompletionSource _wake = NewSignal();
         private (string Text, StatusCodeRanges Ranges)? _healthyStatuses;
 
-        public Cluster Cluster { get; } = cluster;
-
         public HttpMessageInvoker Invoker { get; } = invoker;
-
-        /// <summary>Guards <see cref="Stopped"/>: a stopped loop never reports a result again.</summary>
-        public Lock Gate { get; } = new();
-
-        public bool Stopped { get; private set; }
-
-        public Task Task { get; set; } = Task.CompletedTask;
-
-        public CancellationToken Stopping => _stopping.Token;
-
-        /// <summary>Completes at the next <see cref="Wake"/>.</summary>
-        public Task WakeSignal => Volatile.Read(ref _wake).Task;
-
-        /// <summary>Makes the wait for the next round re-read the interval.</summary>
-        public void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
 
         /// <summary>The parsed <see cref="ActiveHealthCheckOptions.HealthyStatuses"/>, parsed again only when the text changes. Called by the loop only.</summary>
         public StatusCodeRanges GetHealthyStatuses(string text)
@@ -473,28 +396,5 @@ internal sealed class ActiveHealthProber : IHostedService, IAsyncDisposable, IDi
             _healthyStatuses = (text, ranges);
             return ranges;
         }
-
-        public void Stop()
-        {
-            lock (Gate)
-            {
-                if (Stopped)
-                {
-                    return;
-                }
-
-                Stopped = true;
-            }
-
-            _stopping.Cancel();
-            _ = Task.ContinueWith(
-                static (_, state) => ((CancellationTokenSource)state!).Dispose(),
-                _stopping,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-
-        private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -13,9 +13,10 @@ public sealed class HealthOptions
     public OutlierDetectionOptions OutlierDetection { get; set; } = new();
 
     /// <summary>
-    /// When fewer than this percentage of the cluster's destinations are available, the cluster is in
-    /// panic and routes across all of them, healthy or not, rather than overload the few that remain.
-    /// From 0 (never panic) to 100; default 50.
+    /// When fewer than this percentage of the cluster's destinations are healthy, the cluster is in panic and
+    /// routes across every destination not known to be dead (outliers ejected for how they answer included;
+    /// destinations that active checks mark unhealthy or whose connections are refused never), rather than
+    /// overload the few that remain. From 0 (never panic) to 100; default 50.
     /// </summary>
     public double PanicThreshold { get; set; } = DefaultPanicThreshold;
 

@@ -4,7 +4,7 @@ namespace EdgeKit.Health;
 /// Passive health (Envoy's outlier detection): a destination whose real requests fail is ejected for a
 /// while. Ejection time is <see cref="BaseEjectionTime"/> × the number of times it has been ejected,
 /// capped by <see cref="MaxEjectionTime"/>; that multiplier falls by one each <see cref="Interval"/> the
-/// destination spends un-ejected. Defaults are Envoy's.
+/// destination spends un-ejected. Defaults are Envoy's, except <see cref="MaxEjectionPercent"/>.
 /// </summary>
 public sealed class OutlierDetectionOptions
 {
@@ -33,10 +33,12 @@ public sealed class OutlierDetectionOptions
     public TimeSpan MaxEjectionTime { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>
-    /// The largest percentage of the cluster's destinations that may be ejected at once. One destination
-    /// can always be ejected, whatever the percentage. Default 10.
+    /// The largest percentage of the cluster's destinations that may be out of rotation (ejected or unhealthy) for an
+    /// ejection to happen; one destination can always be ejected, whatever the percentage. It caps ejections for how a
+    /// destination answers, never those of destinations whose connections are refused. Default 50, the panic threshold's
+    /// default, so that the two agree on clusters of any size (Envoy's 10 lets a cluster of three eject only one).
     /// </summary>
-    public double MaxEjectionPercent { get; set; } = 10;
+    public double MaxEjectionPercent { get; set; } = 50;
 
     /// <summary>
     /// Success-rate ejection: each interval, destinations with at least <see cref="SuccessRateRequestVolume"/>

@@ -11,8 +11,15 @@ namespace EdgeKit.Health;
 /// cluster's lock when a threshold is reached. The interval evaluation works from the destinations'
 /// cumulative counters, so successful requests pay nothing for it.
 /// </remarks>
-internal sealed class OutlierDetector : IDisposable
+internal sealed class OutlierDetector : IDestinationOutcomeObserver, IDisposable
 {
+    /// <summary>
+    /// Reason: a run of requests that never reached the destination (connection refused or unreachable). Such a
+    /// destination is known dead: <see cref="OutlierDetectionOptions.MaxEjectionPercent"/> does not keep it, and panic
+    /// routing does not send it traffic.
+    /// </summary>
+    public const string UnreachableReason = "connect-failure";
+
     /// <summary>Reason: a run of 5xx statuses or transport failures.</summary>
     public const string Consecutive5xxReason = "consecutive-5xx";
 
@@ -25,14 +32,14 @@ internal sealed class OutlierDetector : IDisposable
     /// <summary>Reason: a failure percentage above the threshold.</summary>
     public const string FailurePercentageReason = "failure-percentage";
 
-    private readonly Cluster _cluster;
+    private readonly ClusterHealth _health;
     private readonly Dictionary<DestinationState, (long Requests, long Failures)> _lastTotals = new(ReferenceEqualityComparer.Instance);
     private OutlierDetectionOptions _options;
     private ITimer? _intervalTimer;
 
-    public OutlierDetector(Cluster cluster, OutlierDetectionOptions options)
+    public OutlierDetector(ClusterHealth health, OutlierDetectionOptions options)
     {
-        _cluster = cluster;
+        _health = health;
         _options = options;
     }
 
@@ -53,7 +60,7 @@ internal sealed class OutlierDetector : IDisposable
         // fake clock in tests) gets one evaluation, not one per interval it skipped.
         if (_intervalTimer is null)
         {
-            _intervalTimer = _cluster.Environment.TimeProvider.CreateTimer(
+            _intervalTimer = _health.TimeProvider.CreateTimer(
                 static state => ((OutlierDetector)state!).Tick(), this, options.Interval, Timeout.InfiniteTimeSpan);
         }
         else if (previous.Interval != options.Interval)
@@ -64,7 +71,7 @@ internal sealed class OutlierDetector : IDisposable
 
     private void Tick()
     {
-        _cluster.EvaluateOutliers();
+        _health.EvaluateOutliers();
         var options = Options;
         if (options.Enabled)
         {
@@ -78,24 +85,50 @@ internal sealed class OutlierDetector : IDisposable
         _intervalTimer = null;
     }
 
-    /// <summary>Called after each failed request to the destination, with its current runs of failures.</summary>
-    public void OnFailure(DestinationState destination, int consecutive5xx, int consecutiveGatewayFailures)
+    /// <summary>
+    /// Called after each failed request to the destination, with its current runs of failures. A run of unreachable
+    /// requests as long as the shorter of <see cref="OutlierDetectionOptions.Consecutive5xx"/> and
+    /// <see cref="OutlierDetectionOptions.ConsecutiveGatewayFailures"/> (those not 0) ejects it as dead, before the other rules are asked.
+    /// </summary>
+    public void OnFailure(DestinationState destination, int consecutive5xx, int consecutiveGatewayFailures, int consecutiveUnreachable)
     {
         var options = Options;
-        if (!options.Enabled || destination.IsEjected)
+        if (!options.Enabled)
         {
             return;
         }
 
-        if (options.Consecutive5xx > 0 && consecutive5xx >= options.Consecutive5xx)
+        int unreachableThreshold = UnreachableThreshold(options);
+        if (destination.IsEjected)
         {
-            _cluster.TryEject(destination, Consecutive5xxReason);
+            // An outlier ejected for how it answered still takes traffic in panic; once its connections are refused it is dead.
+            if (unreachableThreshold > 0 && consecutiveUnreachable >= unreachableThreshold && !destination.IsKnownDead)
+            {
+                _health.TryEject(destination, UnreachableReason, unreachable: true);
+            }
+
+            return;
+        }
+
+        if (unreachableThreshold > 0 && consecutiveUnreachable >= unreachableThreshold)
+        {
+            _health.TryEject(destination, UnreachableReason, unreachable: true);
+        }
+        else if (options.Consecutive5xx > 0 && consecutive5xx >= options.Consecutive5xx)
+        {
+            _health.TryEject(destination, Consecutive5xxReason, unreachable: false);
         }
         else if (options.ConsecutiveGatewayFailures > 0 && consecutiveGatewayFailures >= options.ConsecutiveGatewayFailures)
         {
-            _cluster.TryEject(destination, ConsecutiveGatewayFailureReason);
+            _health.TryEject(destination, ConsecutiveGatewayFailureReason, unreachable: false);
         }
     }
+
+    /// <summary>The run of unreachable requests that ejects a destination as dead: the shorter positive one of the two consecutive rules; 0 when both are off.</summary>
+    public static int UnreachableThreshold(OutlierDetectionOptions options) =>
+        options.Consecutive5xx > 0 && options.ConsecutiveGatewayFailures > 0
+            ? Math.Min(options.Consecutive5xx, options.ConsecutiveGatewayFailures)
+            : Math.Max(options.Consecutive5xx, options.ConsecutiveGatewayFailures);
 
     /// <summary>
     /// One interval's judgement (called under the cluster's lock): the requests and failures each

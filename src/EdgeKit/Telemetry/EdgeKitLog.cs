@@ -74,6 +74,14 @@ internal static partial class EdgeKitLog
         Message = "Cluster '{Cluster}': health probe of destination '{Destination}' ({Uri}) failed: {Reason}.")]
     public static partial void HealthProbeFailed(ILogger logger, string cluster, string destination, Uri? uri, string reason);
 
+    [LoggerMessage(EventId = 1032, EventName = "OutOfRotationDestinationProbed", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}': health probe of destination '{Destination}', out of rotation ({State}), {Result}: {Detail}; {Successes} passed in a row.")]
+    public static partial void OutOfRotationDestinationProbed(ILogger logger, string cluster, string destination, string state, string result, string detail, int successes);
+
+    [LoggerMessage(EventId = 1023, EventName = "DestinationAddressChanged", Level = LogLevel.Information,
+        Message = "Cluster '{Cluster}': destination '{Destination}' has a new address; it starts with fresh health state.")]
+    public static partial void DestinationAddressChanged(ILogger logger, string cluster, string destination);
+
     [LoggerMessage(EventId = 1031, EventName = "HealthProbeLoopFailed", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}': a round of active health probes failed unexpectedly; the next round runs as scheduled.")]
     public static partial void HealthProbeLoopFailed(ILogger logger, string cluster, Exception exception);

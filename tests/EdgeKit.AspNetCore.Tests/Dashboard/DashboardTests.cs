@@ -12,9 +12,12 @@ public sealed class DashboardTests
         ["Clusters:shop:Destinations:bravo:Address"] = b.Address,
         ["Clusters:shop:LoadBalancing:Strategy"] = "RoundRobin",
         ["Clusters:shop:Health:Active:Enabled"] = "true",
-        ["Clusters:shop:Health:Active:Interval"] = "00:00:00.200",
-        ["Clusters:shop:Health:Active:Timeout"] = "00:00:00.200",
-        ["Clusters:shop:Health:Active:UnhealthyThreshold"] = "1",
+        ["Clusters:shop:Health:Active:Interval"] = "00:00:00.500",
+        ["Clusters:shop:Health:Active:Timeout"] = "00:00:00.500",
+
+        // Two failures, not one: a probe of a live backend that times out on a busy machine must not mark it dead
+        // (with both marked dead the cluster has no destination, since panic never routes to known-dead ones).
+        ["Clusters:shop:Health:Active:UnhealthyThreshold"] = "2",
         ["Clusters:shop:Health:Active:HealthyThreshold"] = "1",
         ["Routes:shop:Match:Path"] = "/shop/{**rest}",
         ["Routes:shop:Cluster"] = "shop",
@@ -52,6 +55,14 @@ public sealed class DashboardTests
         (await browser.EvaluateAsync("getComputedStyle(document.querySelector('tr[data-destination=\"shop/bravo\"] .dot')).backgroundColor"))!
             .GetValue<string>().Should().Be("rgb(207, 34, 46)");
         (await browser.EvaluateAsync("document.querySelector('tr[data-destination=\"shop/alpha\"]').dataset.health"))!.GetValue<string>().Should().Be("Healthy");
+
+        // The last probe of each destination shows on the page: what it saw, and how many in a row.
+        await browser.WaitForAsync("document.querySelector('tr[data-destination=\"shop/bravo\"] td.probe').dataset.probe === 'failed'", TimeSpan.FromSeconds(20));
+        (await browser.EvaluateAsync("document.querySelector('tr[data-destination=\"shop/bravo\"] td.probe').textContent"))!.GetValue<string>()
+            .Should().MatchRegex(@"^failed: HttpRequestException: Connection refused \(127\.0\.0\.1:\d+\) ---> SocketException: Connection refused · \d+ in a row$");
+        (await browser.EvaluateAsync("document.querySelector('tr[data-destination=\"shop/alpha\"] td.probe').dataset.probe"))!.GetValue<string>().Should().Be("passed");
+        (await browser.EvaluateAsync("document.querySelector('tr[data-destination=\"shop/alpha\"] td.probe').textContent"))!.GetValue<string>()
+            .Should().MatchRegex(@"^passed: status 200 · \d+ in a row$");
         (await browser.EvaluateAsync("performance.getEntriesByType('navigation').length"))!.GetValue<int>().Should().Be(1, "the page was never reloaded");
         string feed = await gateway.Client.GetStringAsync("/edgekit/dashboard/status.json");
         feed.Contains(new Uri(alpha.Address).Authority, StringComparison.Ordinal).Should().Be(showAddresses);

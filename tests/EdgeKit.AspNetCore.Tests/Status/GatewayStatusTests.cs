@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.AspNetCore.Tests.Status;
 
@@ -106,6 +107,60 @@ public sealed class GatewayStatusTests
         {
             destination["address"]!.GetValue<string>().Should().Be(backend.Address + "/v1");
         }
+    }
+
+    [Fact]
+    public async Task The_status_shows_each_destinations_ejection_reason_and_end_and_its_last_probe()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 1, 0, 0, TimeSpan.Zero));
+        await using var live = await EchoBackend.StartAsync("live");
+        var dead = await EchoBackend.StartAsync("dead");
+        string deadAddress = dead.Address;
+        await dead.DisposeAsync();
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Clusters:orders:Destinations:dead:Address"] = deadAddress,
+                ["Clusters:orders:Destinations:live:Address"] = live.Address,
+                ["Clusters:orders:LoadBalancing:Strategy"] = "RoundRobin",
+                ["Clusters:orders:Health:Active:Enabled"] = "true",
+                ["Clusters:orders:Health:Active:Interval"] = "00:00:10",
+                ["Routes:orders:Match:Path"] = "/orders/{**rest}",
+                ["Routes:orders:Cluster"] = "orders",
+            },
+            builder => builder.Services.AddSingleton<TimeProvider>(time),
+            app => app.MapEdgeKitStatus("anonymous"));
+
+        // The first round of probes runs at start; the fake clock never moves, so it is the only one.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        JsonArray destinations;
+        do
+        {
+            destinations = JsonNode.Parse(await gateway.Client.GetStringAsync("/edgekit/status"))!["clusters"]![0]!["destinations"]!.AsArray();
+        }
+        while (destinations.Any(d => d!["lastProbe"] is null) && DateTime.UtcNow < deadline);
+
+        for (int i = 0; i < 10; i++)
+        {
+            await gateway.Client.GetAsync($"/orders/{i}");
+        }
+
+        destinations = JsonNode.Parse(await gateway.Client.GetStringAsync("/edgekit/status"))!["clusters"]![0]!["destinations"]!.AsArray();
+        string[] fields = ["id", "health", "isEjected", "ejectedForSeconds", "ejectionReason", "ejectedUntil", "consecutiveProbeSuccesses", "consecutiveProbeFailures", "lastProbe"];
+        var shown = new JsonArray([.. destinations.Select(d => (JsonNode)new JsonObject(fields.Select(f => KeyValuePair.Create(f, d![f]?.DeepClone()))))]);
+        string port = new Uri(deadAddress).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var expected = JsonNode.Parse($$"""
+            [
+              { "id": "dead", "health": "Unhealthy", "isEjected": true, "ejectedForSeconds": 30, "ejectionReason": "connect-failure",
+                "ejectedUntil": "2026-12-06T01:00:30+00:00", "consecutiveProbeSuccesses": 0, "consecutiveProbeFailures": 1,
+                "lastProbe": { "at": "2026-12-06T01:00:00+00:00", "passed": false,
+                  "result": "HttpRequestException: Connection refused (127.0.0.1:{{port}}) ---> SocketException: Connection refused" } },
+              { "id": "live", "health": "Unknown", "isEjected": false, "ejectedForSeconds": 0, "ejectionReason": null,
+                "ejectedUntil": null, "consecutiveProbeSuccesses": 1, "consecutiveProbeFailures": 0,
+                "lastProbe": { "at": "2026-12-06T01:00:00+00:00", "passed": true, "result": "status 200" } }
+            ]
+            """);
+        JsonNode.DeepEquals(shown, expected).Should().BeTrue($"the status shows {shown.ToJsonString()}");
     }
 
     [Fact]

@@ -136,6 +136,42 @@ public sealed class ActiveHealthProberTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ejected_destination_is_readmitted_within_interval_times_rise_and_its_probes_are_logged_and_shown()
+    {
+        var registry = Registry((Orders, Cluster(probing: true, null, "a", "b", "c")));
+        _handler.Respond = FakeProbeHandler.AnswerByHost(_ => HttpStatusCode.OK);
+        var prober = Prober(registry);
+        var cluster = registry.GetCluster(Orders);
+        var round = NextRound(prober, Orders);
+        await prober.StartAsync(CancellationToken.None);
+        await round;
+        var a = State(registry, "a");
+        for (int i = 0; i < 5; i++)
+        {
+            cluster.Begin(a).Complete(RequestOutcome.Failure, 0, RequestErrorTypes.ConnectionError);
+        }
+
+        var ejectedAt = _time.GetUtcNow();
+        a.IsEjected.Should().BeTrue();
+
+        await RoundsAsync(prober, 1);
+        a.IsEjected.Should().BeTrue("one pass is below the rise count of 2");
+        var status = cluster.GetStatus().Destinations[0];
+        (status.EjectionReason, status.EjectedUntil, status.ConsecutiveProbeSuccesses, status.LastProbeAt, status.LastProbePassed, status.LastProbeResult)
+            .Should().Be(("connect-failure", ejectedAt + TimeSpan.FromSeconds(30), 1, _time.GetUtcNow(), true, "status 200"));
+
+        await RoundsAsync(prober, 1);
+        a.IsEjected.Should().BeFalse();
+        (_time.GetUtcNow() - ejectedAt).Should().Be(s_interval * 2, "readmitted within one probe interval × rise, not after the 30 s ejection");
+        cluster.Snapshot.AvailableDestinations.Select(d => d.Id).Should().Equal("a", "b", "c");
+        _logs.WithEventId(1032).Should().AllSatisfy(e => e.Level.Should().Be(LogLevel.Information));
+        _logs.WithEventId(1032).Select(e => e.Message).Should().Equal(
+            "Cluster 'orders': health probe of destination 'a', out of rotation (ejected: connect-failure), passed: status 200; 1 passed in a row.",
+            "Cluster 'orders': health probe of destination 'a', out of rotation (ejected: connect-failure), passed: status 200; 2 passed in a row.");
+        _logs.WithEventId(1021).Single().Message.Should().Be("Cluster 'orders': destination 'a' readmitted (active-probe-healthy).");
+    }
+
+    [Fact]
     public async Task The_thresholds_come_from_the_options()
     {
         var registry = Registry((Orders, Cluster(probing: true, o => (o.HealthyThreshold, o.UnhealthyThreshold) = (3, 1), "a")));

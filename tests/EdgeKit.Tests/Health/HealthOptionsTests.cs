@@ -24,26 +24,28 @@ public class HealthOptionsTests
         options.OutlierDetection.ConsecutiveGatewayFailures.Should().Be(5);
         options.OutlierDetection.BaseEjectionTime.Should().Be(TimeSpan.FromSeconds(30));
         options.OutlierDetection.MaxEjectionTime.Should().Be(TimeSpan.FromSeconds(300));
-        options.OutlierDetection.MaxEjectionPercent.Should().Be(10);
+        options.OutlierDetection.MaxEjectionPercent.Should().Be(50);
         options.OutlierDetection.SuccessRateStdevFactor.Should().Be(1.9);
         options.OutlierDetection.FailurePercentageEnabled.Should().BeFalse();
         options.SlowStart.Window.Should().Be(TimeSpan.Zero);
     }
 
     [Fact]
-    public void Below_the_panic_threshold_the_cluster_routes_across_all_destinations()
+    public void Below_the_panic_threshold_the_cluster_routes_across_every_destination_not_known_dead()
     {
         using var t = new HealthTestCluster(4);
-        t.Cluster.SetHealth(t["d0"], DestinationHealth.Unhealthy);
-        t.Cluster.SetHealth(t["d1"], DestinationHealth.Unhealthy);
+        t.Complete("d0", 500, 5);
+        t.Complete("d1", 500, 5);
 
+        t["d0"].IsEjected.Should().BeTrue();
+        t["d1"].IsEjected.Should().BeTrue("two of four is within the default MaxEjectionPercent of 50");
         t.Cluster.Snapshot.IsPanic.Should().BeFalse("2 of 4 healthy is exactly 50%, not below it");
         t.Available.Should().Equal("d2", "d3");
 
         t.Cluster.SetHealth(t["d2"], DestinationHealth.Unhealthy);
 
         t.Cluster.Snapshot.IsPanic.Should().BeTrue();
-        t.Available.Should().Equal("d0", "d1", "d2", "d3");
+        t.Available.Should().Equal(["d0", "d1", "d3"], "panic spreads over the ejected outliers, never over a destination active health marks unhealthy");
         t.Logs.WithEventId(1022).Single().Message.Should().Be("Cluster 'svc' panic: True (1 of 4 destinations healthy).");
 
         t.Cluster.SetHealth(t["d2"], DestinationHealth.Healthy);
@@ -100,19 +102,24 @@ public class HealthOptionsTests
     }
 
     [Fact]
-    public void An_ejected_destination_whose_probe_passes_stays_out_until_its_ejection_ends()
+    public void An_ejected_destination_is_readmitted_by_the_rise_count_of_probes_after_its_ejection()
     {
         using var t = new HealthTestCluster(10);
+        t.Cluster.ReportProbeResult(t["d0"], true);
+        t.Cluster.ReportProbeResult(t["d0"], true);
         t.Complete("d0", 500, 5);
-        t.Cluster.ReportProbeResult(t["d0"], true);
-        t.Cluster.ReportProbeResult(t["d0"], true);
 
-        t["d0"].ActiveHealth.Should().Be(DestinationHealth.Healthy);
-        t["d0"].Health.Should().Be(DestinationHealth.Unhealthy);
+        t["d0"].IsEjected.Should().BeTrue();
+        t["d0"].ConsecutiveProbeSuccesses.Should().Be(0, "only probes after the ejection count toward readmission");
+        t.Cluster.ReportProbeResult(t["d0"], true).Should().BeFalse("one pass is below the rise count of 2");
         t.Available.Should().NotContain("d0");
 
-        t.Time.Advance(TimeSpan.FromSeconds(30));
+        t.Cluster.ReportProbeResult(t["d0"], true).Should().BeTrue();
+
+        t["d0"].IsEjected.Should().BeFalse("active checks see it healthy again, long before its 30 s ejection ends");
         t["d0"].Health.Should().Be(DestinationHealth.Healthy);
+        t.Available.Should().Contain("d0");
+        t.Logs.WithEventId(1021).Select(e => e.Message).Should().Equal("Cluster 'svc': destination 'd0' readmitted (active-probe-healthy).");
     }
 
     [Fact]

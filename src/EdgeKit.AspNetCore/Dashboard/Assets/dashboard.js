@@ -75,9 +75,18 @@
           for (const name of ["rps", "p50", "p99"]) if (s[name].length > history) s[name].shift();
         }
         series.set(key, s);
+        // Why and until when it is out, and what the last probe saw: how an operator sees a destination recover.
+        const health = d.isEjected
+          ? `Ejected (${d.ejectionReason})${d.ejectedUntil ? " until " + new Date(d.ejectedUntil).toLocaleTimeString() : ""}`
+          : d.health;
+        const probe = d.lastProbe
+          ? `${d.lastProbe.passed ? "passed" : "failed"}: ${d.lastProbe.result} · ${d.lastProbe.passed ? d.consecutiveProbeSuccesses : d.consecutiveProbeFailures} in a row`
+          : "";
+        const probedAt = d.lastProbe ? new Date(d.lastProbe.at).toLocaleTimeString() : "";
         return `<tr data-destination="${escapeHtml(key)}" data-health="${escapeHtml(d.health)}" data-ejected="${d.isEjected}">
           <td><span class="dot"></span>${escapeHtml(d.id)}</td>
-          <td class="health">${escapeHtml(d.isEjected ? "Ejected" : d.health)}</td>
+          <td class="health">${escapeHtml(health)}</td>
+          <td class="probe" data-probe="${d.lastProbe ? (d.lastProbe.passed ? "passed" : "failed") : "none"}" title="${escapeHtml(probedAt)}">${escapeHtml(probe)}</td>
           <td class="num">${d.inFlight}</td>
           <td class="num rps">${text(rps, 1)}</td>
           <td><svg class="spark" viewBox="0 0 120 24">${spark(s.rps, "rps")}</svg></td>
@@ -92,7 +101,7 @@
       return `<div class="cluster" data-cluster="${escapeHtml(cluster.name)}">
         <h2>${escapeHtml(cluster.name)} <small>${escapeHtml(cluster.strategy)} · ${cluster.available}/${cluster.destinations.length} available</small>
           ${cluster.isPanic ? '<span class="panic">panic</span>' : ""}</h2>
-        <table><thead><tr><th>Destination</th><th>Health</th><th>In flight</th><th>Req/s</th><th></th><th>p50 ms</th><th>p99 ms</th><th></th><th>Ejections</th><th>Requests</th><th>Failures</th></tr></thead>
+        <table><thead><tr><th>Destination</th><th>Health</th><th>Last probe</th><th>In flight</th><th>Req/s</th><th></th><th>p50 ms</th><th>p99 ms</th><th></th><th>Ejections</th><th>Requests</th><th>Failures</th></tr></thead>
         <tbody>${rows}</tbody></table></div>`;
     }).join("");
 
