@@ -355,7 +355,10 @@ run_reload() { # proxy round [name recorded]
   done
   wait "$wrk_pid" || die "wrk failed"
   local during; during="$(wrk_figures)"
-  record "R $name $r $during steady_p99=$(awk '{ print $4 }' <<< "$steady") steady_rps=$(awk '{ print $2 }' <<< "$steady") reloads=$n"
+  local pool=""
+  [[ $p != nginx ]] && pool="$(curl -fsS --max-time 5 "http://127.0.0.1:$([[ $p == edgekit ]] && echo $EDGEKIT_ADMIN || echo $YARP_ADMIN)/__alloc" \
+    | awk '/^threadpool_threads / { t = $2 } /^threadpool_min_workers / { m = $2 } END { printf " pool_threads=%s min_workers=%s", t, m }')"
+  record "R $name $r $during$pool steady_p99=$(awk '{ print $4 }' <<< "$steady") steady_rps=$(awk '{ print $2 }' <<< "$steady") reloads=$n"
   log "R $name round $r: steady p99 $(awk '{ print $4 }' <<< "$steady") ms, during $n reloads p99 $(awk '{ print $4 }' <<< "$during") ms"
   stop_all
 }
@@ -411,10 +414,23 @@ UPTIME_AFTER="$(uptime)"
 cp "$RESULTS" "$WORK/results.keep" 2>/dev/null || true
 
 # ---------------------------------------------------------------------------------------------- report
-range() { # values... -> "a" or "min–max"
-  printf '%s\n' "$@" | awk 'BEGIN { min = ""; max = "" } $1 != "" && $1 != "-" { v = $1 + 0; if (min == "" || v < min) min = v; if (max == "" || v > max) max = v }
-    END { if (min == "") print "–"; else if (min == max) printf "%s\n", min; else printf "%s–%s\n", min, max }' \
-    | sed -E ':a;s/([0-9])([0-9]{3})($|[^0-9.])/\1,\2\3/;ta'
+range() { # values... -> "a" or "min–max" (whole numbers with thousands separators, others to 2 decimals)
+  printf '%s\n' "$@" | awk '
+    function fmt(v,   s, out) {
+      if (v != int(v)) return sprintf("%.2f", v)
+      s = sprintf("%d", v); out = ""
+      while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+      return s out
+    }
+    BEGIN { min = ""; max = "" }
+    $1 != "" && $1 != "-" && $1 != "never" { v = $1 + 0; if (min == "" || v < min) min = v; if (max == "" || v > max) max = v }
+    $1 == "never" { never = 1 }
+    END {
+      if (min == "") { print (never ? "never" : "–"); exit }
+      text = (min == max) ? fmt(min) : fmt(min) "–" fmt(max)
+      if (never) text = text " (never in some rounds)"
+      print text
+    }'
 }
 field() { # scenario proxy column-number -> values over rounds
   awk -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $(c) }' "$RESULTS"
