@@ -74,7 +74,7 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
         var errors = await DocsConfiguration.ValidateAsync(Json);
 
         errors.Should().BeEquivalentTo(
-            "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Status, Aggregates, Caching, RateLimiting.",
+            "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Status, ReloadThreadReserve, Aggregates, Caching, RateLimiting.",
             "`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.");
         output.WriteLine(string.Join(Environment.NewLine, errors));
     }

@@ -26,7 +26,17 @@ if (Environment.GetEnvironmentVariable("GWBENCH_CACHE") == "1")
     gateway["EdgeKit:Caching:Policies:bench:Mode"] = "Shared";
 }
 
-builder.Configuration.AddInMemoryCollection(gateway);
+// GWBENCH_CONFIG=<file.json> (../../resilience/run.sh): the whole configuration comes from that JSON file instead, watched
+// and reloaded on change like an app's appsettings.json (its "EdgeKit" section is the gateway's).
+if (Environment.GetEnvironmentVariable("GWBENCH_CONFIG") is { Length: > 0 } file)
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: true);
+}
+else
+{
+    builder.Configuration.AddInMemoryCollection(gateway);
+}
+
 builder.Services.AddEdgeKit().AddGateway(builder.Configuration.GetSection("EdgeKit"));
 
 var app = builder.Build();

@@ -48,6 +48,7 @@ internal static class AdminServer
     private static string Counters()
     {
         var info = GC.GetGCMemoryInfo(GCKind.Any);
+        ThreadPool.GetMinThreads(out int minWorkers, out _);
         var culture = CultureInfo.InvariantCulture;
         return string.Create(culture,
             $"""
@@ -59,6 +60,8 @@ internal static class AdminServer
             heap_bytes {info.HeapSizeBytes}
             server_gc {GCSettings.IsServerGC}
             processors {Environment.ProcessorCount}
+            threadpool_threads {ThreadPool.ThreadCount}
+            threadpool_min_workers {minWorkers}
 
             """);
     }

@@ -24,7 +24,17 @@ var cluster = new ClusterConfig
     HttpRequest = new ForwarderRequestConfig { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower },
     Destinations = settings.BackendAddresses.ToDictionary(_ => $"d{++index}", address => new DestinationConfig { Address = address }),
 };
-builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster]);
+// GWBENCH_CONFIG=<file.json> (../../resilience/run.sh): routes and clusters (health checks, timeouts) come from that JSON
+// file's "ReverseProxy" section instead, watched and reloaded on change like an app's appsettings.json.
+if (Environment.GetEnvironmentVariable("GWBENCH_CONFIG") is { Length: > 0 } file)
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: true);
+    builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+}
+else
+{
+    builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster]);
+}
 
 var app = builder.Build();
 app.MapReverseProxy();

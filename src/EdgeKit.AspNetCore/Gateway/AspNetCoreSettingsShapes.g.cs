@@ -154,6 +154,7 @@ internal static class AspNetCoreSettingsShapes
         new("ForwardedHeaders", SettingShape.Of(AspNetCoreSettingsShapes.GatewayForwardedHeadersOptions)),
         new("IdentityForwarding", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.IdentityForwardingOptions))),
         new("Status", SettingShape.Of(AspNetCoreSettingsShapes.GatewayStatusOptions)),
+        new("ReloadThreadReserve", SettingShape.Int32),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayRouteOptions"/>.</summary>

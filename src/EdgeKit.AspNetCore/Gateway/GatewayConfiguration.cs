@@ -70,6 +70,7 @@ internal sealed class GatewayConfiguration : IDisposable
 
         _state = state;
         GatewayLog.RoutesApplied(_logger, state.Routes.Count);
+        ReloadThreadReserve.Ensure(state.Options.ReloadThreadReserve);
         // Clusters and routes change together: a reload applies both or neither, so a route never loses its cluster.
         registryHost.ReloadsAppliedElsewhere = true;
         // Options bound from one IConfiguration all hand out its reload token, so one change fires every source
@@ -146,6 +147,7 @@ internal sealed class GatewayConfiguration : IDisposable
 
                 Volatile.Write(ref _state, state);
                 GatewayLog.RoutesApplied(_logger, state.Routes.Count);
+                ReloadThreadReserve.Ensure(state.Options.ReloadThreadReserve);
                 var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
                 previous.Cancel();
                 previous.Dispose();

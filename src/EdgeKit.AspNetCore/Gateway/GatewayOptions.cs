@@ -29,6 +29,23 @@ public sealed class GatewayOptions
     /// <summary>What the status API and the dashboard show (<c>EdgeKit:Status</c>).</summary>
     public GatewayStatusOptions Status { get; set; } = new();
 
+    /// <summary>
+    /// Thread-pool workers kept beyond one per processor (<c>EdgeKit:ReloadThreadReserve</c>), from 0 to 64; default 1.
+    /// A file-based configuration source with <c>reloadOnChange</c> (<c>appsettings.json</c> in every ASP.NET app) waits
+    /// its <c>ReloadDelay</c> (250 ms) with <c>Thread.Sleep</c> on a thread-pool thread before it reads the changed file:
+    /// on a gateway with one processor that is the only worker, and every request stalls for that long. The gateway
+    /// raises the thread pool's minimum worker count to the processor count plus this reserve (it never lowers it), so
+    /// a sleeping reload leaves a worker for requests. Applied at start and after each applied reload; 0 leaves the
+    /// thread pool as it is.
+    /// </summary>
+    public int ReloadThreadReserve { get; set; } = DefaultReloadThreadReserve;
+
+    /// <summary>The default <see cref="ReloadThreadReserve"/>: one worker, enough for one reloading file at a time.</summary>
+    public const int DefaultReloadThreadReserve = 1;
+
+    /// <summary>The largest <see cref="ReloadThreadReserve"/> accepted.</summary>
+    public const int MaxReloadThreadReserve = 64;
+
     /// <summary>Returns the route named <paramref name="id"/>, adding an empty one first if there is none.</summary>
     /// <param name="id">The route id.</param>
     /// <returns>The route's options.</returns>

@@ -40,6 +40,11 @@ internal static class GatewayOptionsValidator
             }
         }
 
+        if (options.ReloadThreadReserve is < 0 or > GatewayOptions.MaxReloadThreadReserve)
+        {
+            errors.Add($"EdgeKit:ReloadThreadReserve must be from 0 to {GatewayOptions.MaxReloadThreadReserve}, was {options.ReloadThreadReserve}.");
+        }
+
         ValidateAffinity(options, clusters, errors);
         var transformDefaults = RouteTransformDefaults.Parse(options, errors);
         var identityForwarders = BuildIdentityForwarders(options, errors);

@@ -153,7 +153,7 @@ public sealed class StrictConfigurationTests
             "`EdgeKit:Routes:orders:Timeout`: '10s' is not a time span; write it as `00:00:10`.",
             "`EdgeKit:Clusters:orders:Destinations:o1:Weight`: 'heavy' is not a whole number.",
             "`EdgeKit:Caching:Policies:short:MaximumEntrySize`: '1MB' is not a whole number (digits only, without units or separators).",
-            "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Status, Aggregates, Caching, RateLimiting.");
+            "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Status, ReloadThreadReserve, Aggregates, Caching, RateLimiting.");
     }
 
     [Fact]
