@@ -157,10 +157,10 @@ internal sealed class SharedConfigurationApplier : IHostedService, IAsyncDisposa
         lock (_applyLock)
         {
             var status = Provider.Status;
-            if ((Provider.Applied?.Version == version.Version && Provider.Applied.Document == version.Document)
-                || (status.LastRejected?.Version == version.Version))
+            bool refused = status.LastRejected is { } last && last.Version == version.Version && last.Document == version.Document;
+            if (refused || (Provider.Applied?.Version == version.Version && Provider.Applied.Document == version.Document))
             {
-                return status.LastRejected?.Version != version.Version;
+                return !refused;
             }
 
             var errors = _validator.Validate(version.Document);
@@ -202,7 +202,7 @@ internal sealed class SharedConfigurationApplier : IHostedService, IAsyncDisposa
         }
 
         var at = _time.GetUtcNow();
-        Provider.SetStatus(s => s with { LastRejected = new SharedConfigurationRejection(version.Version, errors, at) });
+        Provider.SetStatus(s => s with { LastRejected = new SharedConfigurationRejection(version.Version, errors, at, version.Document) });
     }
 
     public async ValueTask DisposeAsync()

@@ -13,8 +13,8 @@ internal enum SharedConfigurationOrigin
     Cache,
 }
 
-/// <summary>A version an instance could not apply, and why.</summary>
-internal sealed record SharedConfigurationRejection(long Version, IReadOnlyList<string> Errors, DateTimeOffset At);
+/// <summary>A version an instance could not apply, and why (its document, so a different document under the same number, after a store was emptied, is tried).</summary>
+internal sealed record SharedConfigurationRejection(long Version, IReadOnlyList<string> Errors, DateTimeOffset At, string Document);
 
 /// <summary>What an instance applies from its configuration store, for the status API. Immutable; replaced as a whole.</summary>
 internal sealed record SharedConfigurationStatus
