@@ -159,7 +159,30 @@ internal sealed class GatewayConfiguration : IDisposable
         }
     }
 
-    private bool TryBuild(out State state, out List<string> errors, out Exception? exception)
+    private bool TryBuild(out State state, out List<string> errors, out Exception? exception) =>
+        TryBuild(_factory, _clusterFactory, _aggregates, out state, out errors, out exception);
+
+    /// <summary>
+    /// Every problem of a candidate configuration (options created by the given factories) that a reload would find,
+    /// clusters included; nothing is applied. The shared configuration store's dry run.
+    /// </summary>
+    internal List<string> Validate(IOptionsFactory<GatewayOptions> factory, IOptionsFactory<EdgeKitOptions> clusterFactory, IOptionsFactory<AggregationOptions>? aggregates)
+    {
+        if (TryBuild(factory, clusterFactory, aggregates, out var state, out var errors, out _))
+        {
+            errors.AddRange(EdgeKitOptionsValidator.Validate(state.Clusters, _registry.Environment.Strategies));
+        }
+
+        return errors;
+    }
+
+    private bool TryBuild(
+        IOptionsFactory<GatewayOptions> factory,
+        IOptionsFactory<EdgeKitOptions> clusterFactory,
+        IOptionsFactory<AggregationOptions>? aggregates,
+        out State state,
+        out List<string> errors,
+        out Exception? exception)
     {
         errors = [];
         exception = null;
@@ -169,9 +192,9 @@ internal sealed class GatewayConfiguration : IDisposable
         AggregationOptions? aggregation;
         try
         {
-            options = _factory.Create(Options.DefaultName);
-            clusters = _clusterFactory.Create(Options.DefaultName);
-            aggregation = _aggregates?.Create(Options.DefaultName);
+            options = factory.Create(Options.DefaultName);
+            clusters = clusterFactory.Create(Options.DefaultName);
+            aggregation = aggregates?.Create(Options.DefaultName);
         }
         catch (OptionsValidationException ex)
         {

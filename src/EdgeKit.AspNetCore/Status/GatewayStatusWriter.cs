@@ -17,17 +17,18 @@ internal static class GatewayStatusWriter
         var time = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System;
         var rateLimits = (RateLimiting.EdgeKitRateLimitPolicies?)services.GetService(typeof(RateLimiting.EdgeKitRateLimitPolicies));
         var options = (Microsoft.Extensions.Options.IOptionsMonitor<GatewayOptions>?)services.GetService(typeof(Microsoft.Extensions.Options.IOptionsMonitor<GatewayOptions>));
+        var shared = (ConfigurationStore.SharedConfigurationSource?)services.GetService(typeof(ConfigurationStore.SharedConfigurationSource));
         return async context =>
         {
             context.Response.ContentType = "application/json";
             context.Response.Headers.CacheControl = "no-store";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            Write(writer, configuration.Current, registry, time, rateLimits, options?.CurrentValue.Status.ShowAddresses ?? true);
+            Write(writer, configuration.Current, registry, time, rateLimits, options?.CurrentValue.Status.ShowAddresses ?? true, shared?.Provider.Status);
             await writer.FlushAsync(context.RequestAborted);
         };
     }
 
-    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time, RateLimiting.EdgeKitRateLimitPolicies? rateLimits = null, bool showAddresses = true)
+    public static void Write(Utf8JsonWriter writer, GatewayConfiguration.State state, ClusterRegistry registry, TimeProvider time, RateLimiting.EdgeKitRateLimitPolicies? rateLimits = null, bool showAddresses = true, ConfigurationStore.SharedConfigurationStatus? shared = null)
     {
         writer.WriteStartObject();
         writer.WriteString("generatedAt", time.GetUtcNow());
@@ -139,6 +140,12 @@ internal static class GatewayStatusWriter
         }
 
         writer.WriteEndArray();
+        if (shared is not null)
+        {
+            // The shared configuration this instance applies (configuration store): its version and the last one it refused.
+            ConfigurationStore.SharedConfigurationStatusWriter.Write(writer, shared);
+        }
+
         writer.WriteEndObject();
     }
 

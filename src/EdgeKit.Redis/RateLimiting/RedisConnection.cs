@@ -32,6 +32,10 @@ internal sealed class RedisConnection : IDisposable
     /// <summary>The connection, or <see langword="null"/> while it is still being made (or failed to be made).</summary>
     public IConnectionMultiplexer? Current => _given ?? (_connecting is { IsCompletedSuccessfully: true } connecting ? connecting.Result : null);
 
+    /// <summary>The connection, waiting while it is being made (a connection that cannot be made throws).</summary>
+    public async Task<IConnectionMultiplexer> GetAsync(CancellationToken cancellationToken) =>
+        _given ?? await _connecting!.WaitAsync(cancellationToken).ConfigureAwait(false);
+
     /// <summary>Disposes the connection made here (never a given one).</summary>
     public void Dispose()
     {

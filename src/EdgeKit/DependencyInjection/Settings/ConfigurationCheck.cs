@@ -134,6 +134,13 @@ internal sealed class ConfigurationCheck
         }
     }
 
+    /// <summary>
+    /// The same check of the same sections, each read through <paramref name="rebase"/> (a candidate configuration the
+    /// shared configuration store would hold, checked without applying it); logs nothing.
+    /// </summary>
+    internal ConfigurationCheck On(Func<IConfiguration, IConfiguration> rebase) =>
+        new(_sections.Select(s => new StrictSection(rebase(s.Configuration), s.Shape, s.OptionsType, s.OptionsName)));
+
     private static IConfiguration Snapshot(IConfiguration section) =>
         new ConfigurationBuilder().AddInMemoryCollection(section.AsEnumerable(makePathsRelative: true)).Build();
 }
@@ -152,6 +159,10 @@ internal sealed class StrictConfigureOptions<TOptions>(string name, IConfigurati
     }
 
     public void Configure(TOptions options) => Configure(Options.DefaultName, options);
+
+    /// <summary>The same binding, from the section read through <paramref name="rebase"/> and checked by <paramref name="check1"/> (see <see cref="ConfigurationCheck.On"/>).</summary>
+    internal StrictConfigureOptions<TOptions> On(Func<IConfiguration, IConfiguration> rebase, ConfigurationCheck check1) =>
+        new(name, rebase(section), bind, check1);
 }
 
 /// <summary>The one way EdgeKit binds options from configuration: checked first, never silently.</summary>

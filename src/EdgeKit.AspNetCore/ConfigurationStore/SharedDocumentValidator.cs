@@ -1,0 +1,91 @@
+using System.Diagnostics.CodeAnalysis;
+using EdgeKit.Aggregation;
+using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.RateLimiting;
+using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.AspNetCore.ConfigurationStore;
+
+/// <summary>
+/// The dry run: every problem a document would cause on this instance, found by the checks a reload runs (strict
+/// binding with its paths, the options validators, the gateway's route, cluster and policy-name checks), against a
+/// candidate view of the app's configuration in which the document replaces the applied one. Nothing is applied and
+/// nothing is logged.
+/// </summary>
+internal sealed class SharedDocumentValidator(
+    IServiceProvider services,
+    SharedConfigurationSource source,
+    GatewayConfiguration gateway,
+    ConfigurationCheck? check = null)
+{
+    /// <summary>Every problem of <paramref name="document"/>; empty when this instance would apply it.</summary>
+    public List<string> Validate(string document)
+    {
+        var errors = new List<string>();
+        var provider = source.Provider;
+        if (provider.Document.Flatten(document, errors) is not { } data)
+        {
+            return errors;
+        }
+
+        var root = CandidateRoot(provider, data);
+        IConfiguration Rebase(IConfiguration live) => live is IConfigurationSection section ? root.GetSection(section.Path) : root;
+        var candidate = check?.On(Rebase);
+        if (candidate is not null)
+        {
+            errors.AddRange(candidate.Check());
+            if (errors.Count > 0)
+            {
+                // Binding would fail with the same problems.
+                return errors;
+            }
+        }
+
+        errors.AddRange(gateway.Validate(
+            Factory<GatewayOptions>(Rebase, candidate),
+            Factory<EdgeKitOptions>(Rebase, candidate),
+            services.GetService<IOptionsFactory<AggregationOptions>>() is null ? null : Factory<AggregationOptions>(Rebase, candidate)));
+        if (services.GetServices<IConfigureOptions<EdgeKitRateLimitingOptions>>().Any())
+        {
+            try
+            {
+                Factory<EdgeKitRateLimitingOptions>(Rebase, candidate).Create(Microsoft.Extensions.Options.Options.DefaultName);
+            }
+            catch (OptionsValidationException ex)
+            {
+                errors.AddRange(ex.Failures);
+            }
+        }
+
+        return errors.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private IConfigurationRoot CandidateRoot(SharedConfigurationProvider provider, Dictionary<string, string?> data)
+    {
+        var live = services.GetRequiredService<IConfiguration>() as IConfigurationRoot
+            ?? throw new InvalidOperationException("The app's IConfiguration is not a configuration root; the configuration store needs the app's own configuration (builder.Configuration).");
+        var providers = live.Providers.ToList();
+        if (!providers.Contains(provider))
+        {
+            throw new InvalidOperationException("The configuration store was added to another configuration than the app's IConfiguration: call AddConfigurationStore with builder.Configuration.");
+        }
+
+        return new ConfigurationRoot(providers
+            .Select(p => ReferenceEquals(p, provider) ? provider.WithCandidate(data) : (IConfigurationProvider)new FrozenConfigurationProvider(p))
+            .ToList());
+    }
+
+    /// <summary>The app's options setup for <typeparamref name="TOptions"/>, with what configuration binds read from the candidate.</summary>
+    private OptionsFactory<TOptions> Factory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(Func<IConfiguration, IConfiguration> rebase, ConfigurationCheck? candidate)
+        where TOptions : class
+    {
+        var setups = services.GetServices<IConfigureOptions<TOptions>>()
+            .Select(setup => setup is StrictConfigureOptions<TOptions> strict && candidate is not null ? strict.On(rebase, candidate) : setup)
+            .ToList();
+        return new OptionsFactory<TOptions>(setups, services.GetServices<IPostConfigureOptions<TOptions>>(), services.GetServices<IValidateOptions<TOptions>>());
+    }
+}

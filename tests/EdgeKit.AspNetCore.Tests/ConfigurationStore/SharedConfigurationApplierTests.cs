@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Net;
+using EdgeKit.AspNetCore.ConfigurationStore;
+using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.ConfigurationStore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeKit.AspNetCore.Tests.ConfigurationStore;
+
+public sealed class SharedConfigurationApplierTests
+{
+    [Fact]
+    public async Task A_missed_change_notification_is_caught_by_the_periodic_check_after_PollInterval()
+    {
+        await using var backend = await EchoBackend.StartAsync("late");
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var inner = new InMemoryConfigurationStore(time);
+        var store = new DeafStore(inner);
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(),
+            builder =>
+            {
+                builder.Services.AddSingleton<TimeProvider>(time);
+                builder.Services.AddEdgeKit().AddConfigurationStore(builder.Configuration, store, o => o.PollInterval = TimeSpan.FromSeconds(30));
+            });
+        var provider = gateway.Services.GetRequiredService<SharedConfigurationSource>().Provider;
+
+        await inner.TryWriteAsync(0, $$"""
+            { "Clusters": { "late": { "Destinations": { "d": { "Address": "{{backend.Address}}" } } } },
+              "Routes": { "late": { "Match": { "Path": "/late/{**rest}" }, "Cluster": "late" } } }
+            """, "ops", "PUT");
+
+        // No notification arrives: only the periodic check, due every 30 s of the (fake) clock, finds the new version.
+        time.Advance(TimeSpan.FromSeconds(29));
+        provider.Status.AppliedVersion.Should().BeNull();
+        var waited = Stopwatch.StartNew();
+        while (provider.Status.AppliedVersion is null)
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Yield();
+            await Task.Delay(10);
+        }
+
+        provider.Status.AppliedVersion.Should().Be(1);
+        provider.Status.AppliedAt.Should().BeOnOrAfter(DateTimeOffset.UnixEpoch.AddSeconds(30));
+        (await gateway.Client.GetAsync("/late/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void Options_out_of_range_fail_the_registration_naming_the_option()
+    {
+        var services = new ServiceCollection();
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationManager();
+        FluentActions.Invoking(() => services.AddEdgeKit().AddConfigurationStore(configuration, new InMemoryConfigurationStore(), o => o.PollInterval = TimeSpan.FromMilliseconds(10)))
+            .Should().Throw<ArgumentException>().WithMessage("ConfigurationStoreOptions.PollInterval is 00:00:00.0100000; it must be at least 00:00:00.1.*");
+        FluentActions.Invoking(() => services.AddEdgeKit().AddConfigurationStore(configuration, new InMemoryConfigurationStore(), o => o.SharedSections = []))
+            .Should().Throw<ArgumentException>().WithMessage("ConfigurationStoreOptions.SharedSections must name at least one section and no blank one.*");
+        services.AddEdgeKit().AddConfigurationStore(configuration, new InMemoryConfigurationStore());
+        FluentActions.Invoking(() => services.AddEdgeKit().AddConfigurationStore(configuration, new InMemoryConfigurationStore()))
+            .Should().Throw<InvalidOperationException>().WithMessage("AddConfigurationStore was called twice: a gateway reads its shared configuration from one store.");
+    }
+
+    /// <summary>A store whose change notifications never arrive (a lost pub/sub message).</summary>
+    private sealed class DeafStore(IConfigurationStore inner) : IConfigurationStore
+    {
+        public Task<ConfigurationVersion?> GetCurrentAsync(CancellationToken cancellationToken = default) => inner.GetCurrentAsync(cancellationToken);
+
+        public Task<ConfigurationVersion?> GetVersionAsync(long version, CancellationToken cancellationToken = default) => inner.GetVersionAsync(version, cancellationToken);
+
+        public Task<IReadOnlyList<ConfigurationVersion>> GetHistoryAsync(int count, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(count, cancellationToken);
+
+        public Task<ConfigurationVersion?> TryWriteAsync(long expectedVersion, string document, string? changedBy, string? change, CancellationToken cancellationToken = default) =>
+            inner.TryWriteAsync(expectedVersion, document, changedBy, change, cancellationToken);
+
+        public Task<IAsyncDisposable> SubscribeAsync(Action<long> changed, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IAsyncDisposable>(new Nothing());
+
+        private sealed class Nothing : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+}
