@@ -2,6 +2,7 @@ using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Options;
 
@@ -105,7 +106,8 @@ internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
         {
             if (!target.TryAdd(name, value))
             {
-                imported.Errors.Add($"The imported {what} '{name}' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
+                string start = value is not null && SourcePaths.Of(value) is { } path ? path + ": the" : "The";
+                imported.Errors.Add($"{start} imported {what} '{name}' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
             }
         }
     }

@@ -7,6 +7,7 @@ using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 
@@ -213,8 +214,8 @@ internal static partial class OcelotConfigurationImporter
         }
 
         ReadQos(reader, section.GetSection("QoSOptions"));
-        imported.Clusters[cluster] = ReadCluster(reader, section, global);
-        if (!imported.Routes.TryAdd(id, route))
+        imported.Clusters[cluster] = SourcePaths.Remember(ReadCluster(reader, section, global), section.Path);
+        if (!imported.Routes.TryAdd(id, SourcePaths.Remember(route, section.Path)))
         {
             reader.Errors.Add($"{section.Path}:Key: '{id}' is the key of another route too.");
         }
@@ -506,6 +507,6 @@ internal static partial class OcelotConfigurationImporter
 
         reader.Strings(section, "UpstreamHttpMethod");
         imported.Aggregates[name] = aggregate;
-        imported.Routes[name] = route;
+        imported.Routes[name] = SourcePaths.Remember(route, section.Path);
     }
 }
