@@ -5,7 +5,6 @@ using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -61,7 +60,8 @@ public static class EdgeKitBuilderGatewayExtensions
             // Route policy names are resolved at start and on reload; the probe tells whether app.UseRateLimiter() is there.
             services.AddSingleton<RateLimiterMiddlewarePresence>();
             services.AddSingleton<GatewayPolicyReferences>();
-            services.AddSingleton<IHostedService, GatewayMiddlewareStartupCheck>();
+            services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, GatewayMiddlewareStartupFilter>();
+            services.AddSingleton<IConfigurationRule, GatewayConfigurationRule>();
             services.Configure<RateLimiterOptions>(o => o.AddPolicy<string, RateLimiterMiddlewareProbe>(RateLimiterMiddlewareProbe.PolicyName));
             // ASP.NET's CorsService behind a probe that tells whether app.UseCors() is there. AddCors, before or after, keeps
             // it (it only TryAdds its own); an ICorsService of the app's own is kept, and then the check is skipped.

@@ -65,7 +65,8 @@ internal sealed class GatewayConfiguration : IDisposable
         _logger = logger;
         if (!TryBuild(out var state, out var errors, out var exception))
         {
-            throw new EdgeKitConfigurationException(errors, exception);
+            // With the routes' problems, every other problem of the configuration (policies' validators...).
+            throw new EdgeKitConfigurationException(check?.ReportWith(errors) ?? errors, exception);
         }
 
         _state = state;

@@ -52,7 +52,7 @@ internal static class GatewayOptionsValidator
         var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (id, route) in options.Routes)
         {
-            string path = $"EdgeKit:Routes:{id}";
+            string path = route is null ? $"EdgeKit:Routes:{id}" : GatewayPolicyReferences.RoutePath(id, route);
             if (string.IsNullOrWhiteSpace(id))
             {
                 errors.Add("EdgeKit:Routes: a route has an empty id.");

@@ -1,12 +1,10 @@
-using System.Collections;
-using System.Reflection;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
@@ -24,10 +22,11 @@ namespace EdgeKit.AspNetCore.Gateway;
 internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLimiterMiddlewarePresence presence)
 {
     /// <summary>Adds a sentence per route whose policy names do not resolve.</summary>
+    /// <param name="options">The gateway options.</param>
+    /// <param name="errors">Receives the problems.</param>
     public void Check(GatewayOptions options, List<string> errors)
     {
-        HashSet<string>? rateLimiterPolicies = null;
-        bool rateLimiterNamesKnown = true;
+        RateLimiterPolicyNames? rateLimiterPolicies = null;
         foreach (var (id, route) in options.Routes)
         {
             if (route is null)
@@ -35,7 +34,7 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
                 continue;
             }
 
-            string path = $"EdgeKit:Routes:{id}";
+            string path = RoutePath(id, route);
             if (route.AuthorizationPolicy is { } authorization && !authorization.Equals(AuthorizationPolicyMetadata.Anonymous, StringComparison.OrdinalIgnoreCase))
             {
                 CheckAuthorization(path, authorization, errors);
@@ -43,16 +42,10 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
 
             if (route.RateLimiterPolicy is { } limiter && !limiter.Equals("disable", StringComparison.OrdinalIgnoreCase))
             {
-                if (rateLimiterPolicies is null && rateLimiterNamesKnown)
+                rateLimiterPolicies ??= new RateLimiterPolicyNames(services);
+                if (rateLimiterPolicies.Exists(limiter) == false)
                 {
-                    rateLimiterPolicies = RateLimiterPolicyNames(services.GetRequiredService<IOptions<RateLimiterOptions>>().Value);
-                    rateLimiterNamesKnown = rateLimiterPolicies is not null;
-                }
-
-                if (rateLimiterPolicies is not null && !rateLimiterPolicies.Contains(limiter))
-                {
-                    var known = rateLimiterPolicies.Where(n => n != RateLimiterMiddlewareProbe.PolicyName).Order(StringComparer.Ordinal).ToList();
-                    errors.Add($"{path}: RateLimiterPolicy '{limiter}' does not exist ({(known.Count == 0 ? "no rate-limiter policy is defined" : "known: " + string.Join(", ", known))}); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
+                    errors.Add($"{path}: RateLimiterPolicy '{limiter}' does not exist ({rateLimiterPolicies.Known(limiter)}); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
                 }
 
                 if (presence.Checked && !presence.Built)
@@ -87,6 +80,9 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
             throw new EdgeKitConfigurationException(errors);
         }
     }
+
+    /// <summary>The path errors about a route name: the YARP or Ocelot key it was imported from, or <c>EdgeKit:Routes:&lt;id&gt;</c>.</summary>
+    internal static string RoutePath(string id, GatewayRouteOptions route) => SourcePaths.Of(route) ?? $"EdgeKit:Routes:{id}";
 
     private void CheckAuthorization(string path, string policy, List<string> errors)
     {
@@ -147,30 +143,6 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
                 : $"{path}: CorsPolicy '{policy}' does not exist; define it with builder.Services.AddCors(o => o.AddPolicy(\"{policy}\", ...)).");
         }
     }
-
-    /// <summary>
-    /// The names of the policies in <paramref name="options"/> (EdgeKit's are added there too). ASP.NET Core keeps them in
-    /// internal dictionaries; null when this version of ASP.NET Core keeps them elsewhere (the names are then not checked).
-    /// </summary>
-    internal static HashSet<string>? RateLimiterPolicyNames(RateLimiterOptions options)
-    {
-        const BindingFlags Flags = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in new[] { "PolicyMap", "UnactivatedPolicyMap" })
-        {
-            if (typeof(RateLimiterOptions).GetProperty(property, Flags)?.GetValue(options) is not IDictionary map)
-            {
-                return null;
-            }
-
-            foreach (var key in map.Keys)
-            {
-                names.Add((string)key);
-            }
-        }
-
-        return names;
-    }
 }
 
 /// <summary>
@@ -226,18 +198,107 @@ internal sealed class RateLimiterMiddlewareProbe : IRateLimiterPolicy<string>
 }
 
 /// <summary>
-/// After the host started (the pipeline is built), fails the start when a route names a rate-limiter policy or a CORS
-/// policy and the rate-limiting or CORS middleware is not in the pipeline; from then on, a reload adding one is rejected.
+/// Whether a rate-limiter policy name is defined, asked through ASP.NET Core's public API only:
+/// <see cref="RateLimiterOptions"/> keeps its policies in internal dictionaries and lists no names, but
+/// <see cref="RateLimiterOptions.AddPolicy{TPartitionKey}(string, Func{HttpContext, RateLimitPartition{TPartitionKey}})"/>
+/// throws <see cref="ArgumentException"/> for a name already added. So a fresh <see cref="RateLimiterOptions"/> is set up
+/// exactly as the app's is (every <c>AddRateLimiter</c> and EdgeKit policy applied, from the options factory) and each
+/// name asked is added to it: refused means defined. The fresh copy is thrown away; the app's options are never touched.
+/// The answer is calibrated on EdgeKit's own probe policy, always defined: should a later ASP.NET Core stop refusing
+/// duplicates, names are not checked (<see cref="Exists"/> answers null) rather than all reported missing.
 /// </summary>
-internal sealed class GatewayMiddlewareStartupCheck(GatewayConfiguration configuration, GatewayPolicyReferences references, RateLimiterMiddlewarePresence presence, IServiceProvider services) : IHostedLifecycleService
+internal sealed class RateLimiterPolicyNames
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private readonly RateLimiterOptions? _copy;
+    private readonly Dictionary<string, bool> _answers = new(StringComparer.Ordinal);
+    private readonly IServiceProvider _services;
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public RateLimiterPolicyNames(IServiceProvider services)
+    {
+        _services = services;
+        RateLimiterOptions copy;
+        try
+        {
+            copy = services.GetRequiredService<IOptionsFactory<RateLimiterOptions>>().Create(Options.DefaultName);
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or EdgeKitConfigurationException or InvalidOperationException)
+        {
+            // EdgeKit's rate-limit policies do not validate: that is reported with their own keys; names are not checked.
+            return;
+        }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        _copy = TryAdd(copy, RateLimiterMiddlewareProbe.PolicyName) ? null : copy;
+    }
 
-    public Task StartedAsync(CancellationToken cancellationToken)
+    /// <summary>Whether <paramref name="name"/> is a policy; null when this ASP.NET Core cannot tell.</summary>
+    public bool? Exists(string name)
+    {
+        if (_copy is null)
+        {
+            return null;
+        }
+
+        if (!_answers.TryGetValue(name, out bool exists))
+        {
+            // Adding it makes it exist in the copy: remember the first answer.
+            exists = !TryAdd(_copy, name);
+            _answers[name] = exists;
+        }
+
+        return exists;
+    }
+
+    /// <summary>
+    /// The policies that can be listed, EdgeKit's own, with the one <paramref name="name"/> probably meant; an app's
+    /// <c>AddRateLimiter</c> policies are found by name, but ASP.NET Core has no public list of them.
+    /// </summary>
+    public string Known(string name)
+    {
+        var names = (_services.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>()?.Policies.Keys ?? []).Order(StringComparer.Ordinal).ToList();
+        string known = names.Count == 0 ? "EdgeKit defines none" : "EdgeKit's policies: " + string.Join(", ", names);
+        if (StrictConfiguration.Closest(name, names) is { } meant)
+        {
+            known += $" (did you mean '{meant}'?)";
+        }
+
+        return known + "; the app's own AddRateLimiter policies are looked up by name, ASP.NET Core does not list them";
+    }
+
+    private static bool TryAdd(RateLimiterOptions options, string name)
+    {
+        try
+        {
+            options.AddPolicy(name, static _ => RateLimitPartition.GetNoLimiter(string.Empty));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// Fails the start, before the server listens, when a route names a rate-limiter or CORS policy and the rate-limiting or
+/// CORS middleware is not in the pipeline; from then on, a reload adding one is rejected.
+/// </summary>
+/// <remarks>
+/// The web host builds the pipeline (every middleware constructed: the rate limiter activates its policies, the probe
+/// among them; the CORS middleware resolves <see cref="ICorsService"/>) and only then starts the server. This filter
+/// adds, before every other middleware, one whose factory runs the check: <c>ApplicationBuilder.Build()</c> calls the
+/// factories from the last middleware added to the first, so it runs once all the others are constructed, and a failure
+/// there fails the host's start before the server accepts a connection. Per request it adds nothing (it returns the next
+/// delegate itself).
+/// </remarks>
+internal sealed class GatewayMiddlewareStartupFilter(GatewayPolicyReferences references, RateLimiterMiddlewarePresence presence, IServiceProvider services) : Microsoft.AspNetCore.Hosting.IStartupFilter
+{
+    public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+    {
+        app.Use(CheckWhenBuilt);
+        next(app);
+    };
+
+    private RequestDelegate CheckWhenBuilt(RequestDelegate next)
     {
         // Which ICorsService the app has: resolving the probe marks it built, so keep what the pipeline's build said.
         bool corsBuilt = presence.CorsBuilt;
@@ -245,11 +306,29 @@ internal sealed class GatewayMiddlewareStartupCheck(GatewayConfiguration configu
         presence.CorsBuilt = corsBuilt;
         presence.Checked = true;
         var errors = new List<string>();
-        references.Check(configuration.Current.Options, errors);
-        return errors.Count > 0 ? throw new EdgeKitConfigurationException(errors) : Task.CompletedTask;
+        references.Check(services.GetRequiredService<GatewayConfiguration>().Current.Options, errors);
+        return errors.Count > 0 ? throw new EdgeKitConfigurationException(errors) : next;
     }
+}
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+/// <summary>
+/// The gateway's checks across keys (routes' clusters, aggregates, cache policies, identity forwarding, transforms, and at
+/// start the app's policies), in the report of every problem of a configuration (<see cref="ConfigurationCheck.Report()"/>).
+/// </summary>
+internal sealed class GatewayConfigurationRule(IServiceProvider services) : IConfigurationRule
+{
+    public void Check(List<string> errors, bool starting)
+    {
+        var options = services.GetRequiredService<IOptionsFactory<GatewayOptions>>().Create(Options.DefaultName);
+        var clusters = services.GetRequiredService<IOptionsFactory<EdgeKitOptions>>().Create(Options.DefaultName);
+        var aggregation = services.GetRequiredService<IOptionsFactory<EdgeKit.Aggregation.AggregationOptions>>().Create(Options.DefaultName);
+        var transforms = services.GetRequiredService<Transforms.IRouteTransformBuilder>();
+        GatewayOptionsValidator.Build(options, clusters, transforms, errors, aggregation, services.GetService<EdgeKit.Caching.HttpCacheRegistry>()?.Names);
+        if (starting)
+        {
+            // The app's authorization and rate-limiter policies are read through options it caches: only at start, when
+            // nothing read here can outlive the failed start. On reload, the gateway checks them on the options that bind.
+            services.GetRequiredService<GatewayPolicyReferences>().Check(options, errors);
+        }
+    }
 }

@@ -84,7 +84,7 @@ public static class EdgeKitBuilderMigrationExtensions
         builder.AddGateway();
         var services = builder.Services;
         var setup = new ImportedOptionsSetup(import);
-        services.AddSingleton<IPostConfigureOptions<GatewayOptions>>(setup);
+        services.AddSingleton<IPostConfigureOptions<GatewayOptions>>(sp => setup.LoggingTo(sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.AddSingleton<IPostConfigureOptions<EdgeKitOptions>>(setup);
         services.AddSingleton<IPostConfigureOptions<EdgeKitAuthorizationOptions>>(setup);
         services.AddSingleton<IPostConfigureOptions<AggregationOptions>>(setup);

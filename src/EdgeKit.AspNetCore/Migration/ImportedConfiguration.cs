@@ -2,7 +2,9 @@ using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.DependencyInjection;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EdgeKit.AspNetCore.Migration;
@@ -25,6 +27,12 @@ internal sealed class ImportedConfiguration
     public Dictionary<string, AggregateOptions> Aggregates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public List<string> Errors { get; } = [];
+
+    /// <summary>
+    /// The importer's report of what it carried only in part: one sentence per key, naming it and what differs from the
+    /// peer gateway's behaviour. Logged (as warnings) once when the import is applied.
+    /// </summary>
+    public List<string> Notes { get; } = [];
 }
 
 /// <summary>
@@ -50,6 +58,31 @@ internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
         Merge(imported, options.Routes, imported.Routes, "route");
         Merge(imported, options.SessionAffinity, imported.SessionAffinity, "session affinity");
         ThrowIfErrors(imported);
+        LogNotes(imported);
+    }
+
+    private ILogger? _logger;
+    private string? _lastNotes;
+
+    /// <summary>Where the importer's report (<see cref="ImportedConfiguration.Notes"/>) is logged.</summary>
+    public ImportedOptionsSetup LoggingTo(ILoggerFactory? loggerFactory)
+    {
+        _logger ??= loggerFactory?.CreateLogger("EdgeKit.Migration");
+        return this;
+    }
+
+    private void LogNotes(ImportedConfiguration imported)
+    {
+        string joined = string.Join('\n', imported.Notes);
+        if (_logger is null || imported.Notes.Count == 0 || Interlocked.Exchange(ref _lastNotes, joined) == joined)
+        {
+            return;
+        }
+
+        foreach (var note in imported.Notes)
+        {
+            MigrationLog.CarriedInPart(_logger, note);
+        }
     }
 
     public void PostConfigure(string? name, EdgeKitOptions options)
@@ -105,7 +138,8 @@ internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
         {
             if (!target.TryAdd(name, value))
             {
-                imported.Errors.Add($"The imported {what} '{name}' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
+                string start = value is not null && SourcePaths.Of(value) is { } path ? path + ": the" : "The";
+                imported.Errors.Add($"{start} imported {what} '{name}' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
             }
         }
     }
@@ -117,4 +151,11 @@ internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
             throw new EdgeKitConfigurationException(imported.Errors);
         }
     }
+}
+
+internal static partial class MigrationLog
+{
+    [LoggerMessage(EventId = 1450, EventName = "ImportCarriedInPart", Level = LogLevel.Warning,
+        Message = "Imported configuration carried in part: {Note}")]
+    public static partial void CarriedInPart(ILogger logger, string note);
 }

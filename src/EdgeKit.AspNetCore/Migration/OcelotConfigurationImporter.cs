@@ -7,6 +7,7 @@ using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 
@@ -110,6 +111,8 @@ internal static partial class OcelotConfigurationImporter
         public string? HttpVersion { get; set; }
 
         public string? HttpVersionPolicy { get; set; }
+
+        public Qos? Qos { get; set; }
     }
 
     private static Global ReadGlobal(ImportReader reader, IConfigurationSection section)
@@ -131,7 +134,7 @@ internal static partial class OcelotConfigurationImporter
         var limits = section.GetSection("RateLimitOptions");
         // These only shape the answers of route rate limiting, which is refused where it is enabled.
         reader.CheckKeys(limits, "global RateLimitOptions", s_globalRateLimitKeys);
-        ReadQos(reader, section.GetSection("QoSOptions"));
+        var qos = section.GetSection("QoSOptions");
         var lb = section.GetSection("LoadBalancerOptions");
         return new Global
         {
@@ -141,6 +144,7 @@ internal static partial class OcelotConfigurationImporter
             HttpHandler = section.GetSection("HttpHandlerOptions") is { } hh && hh.Exists() ? ReadHandler(reader, hh) : null,
             HttpVersion = reader.String(section, "DownstreamHttpVersion"),
             HttpVersionPolicy = reader.String(section, "DownstreamHttpVersionPolicy"),
+            Qos = qos.Exists() ? ReadQos(reader, qos) : null,
         };
     }
 
@@ -212,9 +216,16 @@ internal static partial class OcelotConfigurationImporter
             reader.Refuse(cache.GetSection("TtlSeconds"), "Ocelot caches every answer for a fixed time whatever the backend says; EdgeKit caches by HTTP's rules (Cache-Control) with its own policies (EdgeKit:Caching:Policies, route key CachePolicy).");
         }
 
-        ReadQos(reader, section.GetSection("QoSOptions"));
-        imported.Clusters[cluster] = ReadCluster(reader, section, global);
-        if (!imported.Routes.TryAdd(id, route))
+        var ownQos = section.GetSection("QoSOptions");
+        var qos = ownQos.Exists() ? ReadQos(reader, ownQos) : global.Qos;
+        var clusterOptions = ReadCluster(reader, section, global);
+        if (qos is not null)
+        {
+            ApplyQos(qos, route, clusterOptions, imported);
+        }
+
+        imported.Clusters[cluster] = SourcePaths.Remember(clusterOptions, section.Path);
+        if (!imported.Routes.TryAdd(id, SourcePaths.Remember(route, section.Path)))
         {
             reader.Errors.Add($"{section.Path}:Key: '{id}' is the key of another route too.");
         }
@@ -319,15 +330,71 @@ internal static partial class OcelotConfigurationImporter
         }
     }
 
-    private static void ReadQos(ImportReader reader, IConfigurationSection section)
+    /// <summary>Ocelot's quality of service of a route: a timeout and a circuit breaker (times in milliseconds).</summary>
+    private sealed record Qos(string Path, int? TimeoutMs, int? ExceptionsAllowedBeforeBreaking, int? DurationOfBreakMs);
+
+    private static Qos ReadQos(ImportReader reader, IConfigurationSection section)
     {
         reader.CheckKeys(section, "QoSOptions", s_qosKeys);
-        foreach (var child in section.GetChildren())
+        // Polly v8's failure-ratio breaker (Ocelot 23+): EdgeKit's nearest, outlier detection's failure percentage, counts
+        // per destination over an interval, not per route over a sampling window with a minimum throughput.
+        foreach (var key in new[] { "BreakDuration", "MinimumThroughput", "FailureRatio", "SamplingDuration" })
         {
+            var child = section.GetSection(key);
             if (!string.IsNullOrEmpty(child.Value) && child.Value != "0")
             {
-                reader.Refuse(child, "Ocelot's Polly circuit breaker and timeout answer 503; EdgeKit ejects failing destinations with outlier detection (EdgeKit:Clusters:<name>:Health:OutlierDetection) and answers a timeout 504 (route key Timeout).");
+                reader.Refuse(child, "Ocelot's failure-ratio circuit breaker (a share of failures over a sampling window, per route) has no EdgeKit counterpart; use ExceptionsAllowedBeforeBreaking and DurationOfBreak (consecutive failures), which EdgeKit carries as outlier detection.");
             }
+        }
+
+        int? timeout = reader.Int(section, "TimeoutValue");
+        int? exceptions = reader.Int(section, "ExceptionsAllowedBeforeBreaking");
+        int? duration = reader.Int(section, "DurationOfBreak");
+        if (timeout < 0)
+        {
+            reader.Errors.Add($"{section.Path}:TimeoutValue: must be 0 (none) or a positive number of milliseconds, was {timeout}.");
+        }
+
+        if (exceptions < 0)
+        {
+            reader.Errors.Add($"{section.Path}:ExceptionsAllowedBeforeBreaking: must be 0 (no circuit breaker) or more, was {exceptions}.");
+        }
+
+        if (exceptions > 0 && duration is null or <= 0)
+        {
+            reader.Errors.Add($"{section.Path}:DurationOfBreak: a positive number of milliseconds is required with ExceptionsAllowedBeforeBreaking (how long the circuit stays open).");
+        }
+
+        return new Qos(section.Path, timeout > 0 ? timeout : null, exceptions > 0 ? exceptions : null, duration > 0 ? duration : null);
+    }
+
+    /// <summary>
+    /// Ocelot's timeout becomes the route's Timeout (a timed-out request answers 504 where Ocelot answers 503). Its circuit
+    /// breaker (Polly's consecutive-count breaker over transport errors, timeouts and 5xx answers: open after
+    /// ExceptionsAllowedBeforeBreaking of them in a row, for DurationOfBreak) becomes outlier detection's consecutive-5xx
+    /// rule, which counts the same failures, ejecting for a constant DurationOfBreak; every destination may be ejected, and
+    /// with none left the route answers 503, as an open circuit does.
+    /// </summary>
+    private static void ApplyQos(Qos qos, GatewayRouteOptions route, ClusterOptions cluster, ImportedConfiguration imported)
+    {
+        if (qos.TimeoutMs is { } timeout)
+        {
+            route.Timeout = TimeSpan.FromMilliseconds(timeout);
+            imported.Notes.Add($"{qos.Path}:TimeoutValue: carried as the route's Timeout ({timeout} ms); a request that times out answers 504 Gateway Timeout, where Ocelot answers 503.");
+        }
+
+        if (qos is { ExceptionsAllowedBeforeBreaking: { } failures, DurationOfBreakMs: { } breakMs })
+        {
+            var outliers = cluster.Health.OutlierDetection;
+            outliers.Enabled = true;
+            outliers.Consecutive5xx = failures;
+            outliers.ConsecutiveGatewayFailures = 0;
+            outliers.SuccessRateEnabled = false;
+            outliers.FailurePercentageEnabled = false;
+            outliers.BaseEjectionTime = TimeSpan.FromMilliseconds(breakMs);
+            outliers.MaxEjectionTime = outliers.BaseEjectionTime;
+            outliers.MaxEjectionPercent = 100;
+            imported.Notes.Add($"{qos.Path}:ExceptionsAllowedBeforeBreaking/DurationOfBreak: carried as outlier detection (Consecutive5xx {failures}, ejection {breakMs} ms); it counts per destination where Ocelot's circuit is per route (the same with one host), and after the break a destination needs {failures} new failures to be ejected again where Ocelot's half-open circuit reopens on the first.");
         }
     }
 
@@ -506,6 +573,6 @@ internal static partial class OcelotConfigurationImporter
 
         reader.Strings(section, "UpstreamHttpMethod");
         imported.Aggregates[name] = aggregate;
-        imported.Routes[name] = route;
+        imported.Routes[name] = SourcePaths.Remember(route, section.Path);
     }
 }

@@ -4,6 +4,7 @@ using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -117,7 +118,7 @@ internal static class YarpConfigurationImporter
         foreach (var cluster in section.GetSection("Clusters").GetChildren())
         {
             var options = ReadCluster(reader, cluster, imported, out var activityTimeout);
-            imported.Clusters[cluster.Key] = options;
+            imported.Clusters[cluster.Key] = SourcePaths.Remember(options, cluster.Path);
             if (activityTimeout is { } timeout)
             {
                 activityTimeouts[cluster.Key] = timeout;
@@ -128,7 +129,7 @@ internal static class YarpConfigurationImporter
         {
             if (ReadRoute(reader, route, imported, activityTimeouts) is { } options)
             {
-                imported.Routes[route.Key] = options;
+                imported.Routes[route.Key] = SourcePaths.Remember(options, route.Path);
             }
         }
 

@@ -38,7 +38,16 @@ internal sealed class ClusterRegistryHost : IDisposable
             throw new EdgeKitConfigurationException(errors, exception);
         }
 
-        Registry = new ClusterRegistry(options, environment);
+        try
+        {
+            Registry = new ClusterRegistry(options, environment);
+        }
+        catch (EdgeKitConfigurationException ex) when (check is not null)
+        {
+            // The start fails on the clusters: with them, every other problem of the configuration (routes, policies...).
+            throw new EdgeKitConfigurationException(check.ReportWith(ex.Errors), ex);
+        }
+
         foreach (var source in changeSources)
         {
             if (source.Name is null || source.Name == Options.DefaultName)

@@ -1,5 +1,8 @@
 using EdgeKit.Balancing;
+using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.ServiceDiscovery;
 
 namespace EdgeKit.DependencyInjection;
@@ -21,7 +24,8 @@ internal static class EdgeKitOptionsValidator
 
         foreach (var (name, cluster) in options.Clusters)
         {
-            string path = $"Cluster '{name}'";
+            // A cluster imported from another gateway's configuration is named by the key it came from.
+            string path = cluster is not null && SourcePaths.Of(cluster) is { } source ? source : $"Cluster '{name}'";
             if (string.IsNullOrWhiteSpace(name))
             {
                 errors.Add("EdgeKit: a cluster has an empty name.");
@@ -198,4 +202,14 @@ internal static class EdgeKitOptionsValidator
             pair.Value.Weight,
             pair.Value.Metadata,
             string.IsNullOrWhiteSpace(pair.Value.HealthAddress) ? null : new Uri(pair.Value.HealthAddress, UriKind.Absolute)));
+}
+
+/// <summary>The clusters' checks, in the report of every problem of a configuration (<see cref="ConfigurationCheck.Report()"/>).</summary>
+internal sealed class ClusterConfigurationRule(IServiceProvider services) : IConfigurationRule
+{
+    public void Check(List<string> errors, bool starting)
+    {
+        var options = services.GetRequiredService<IOptionsFactory<EdgeKitOptions>>().Create(Options.DefaultName);
+        errors.AddRange(EdgeKitOptionsValidator.Validate(options, services.GetRequiredService<LoadBalancingStrategyCollection>()));
+    }
 }

@@ -35,6 +35,8 @@ public static class ServiceCollectionEdgeKitExtensions
             random: null,
             sp.GetRequiredService<LoadBalancingStrategyCollection>(),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        EdgeKit.DependencyInjection.Settings.StrictBinding.AddCheck(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<EdgeKit.DependencyInjection.Settings.IConfigurationRule, EdgeKit.DependencyInjection.ClusterConfigurationRule>());
         services.TryAddSingleton<ClusterRegistryHost>();
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusterRegistryHost>().Registry);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EdgeKitStartupValidator>());

@@ -241,7 +241,7 @@ public sealed class StrictConfigurationTests
 
         errors.Should().Equal(
             "EdgeKit:Routes:orders: AuthorizationPolicy 'admins' needs ASP.NET Core authorization; call builder.Services.AddAuthorization().",
-            "EdgeKit:Routes:orders: RateLimiterPolicy 'per-clent' does not exist (no rate-limiter policy is defined); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
+            "EdgeKit:Routes:orders: RateLimiterPolicy 'per-clent' does not exist (EdgeKit defines none; the app's own AddRateLimiter policies are looked up by name, ASP.NET Core does not list them); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
     }
 }
 
@@ -274,7 +274,19 @@ public sealed class GatewayPolicyReferenceTests
             b => b.Services.AddRateLimiter(o => o.AddFixedWindowLimiter("app-fixed", f => { f.PermitLimit = 1; f.Window = TimeSpan.FromMinutes(1); })),
             app => app.UseRateLimiter());
 
-        errors.Should().Equal("EdgeKit:Routes:orders: RateLimiterPolicy 'per-clent' does not exist (known: app-fixed, per-client); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
+        errors.Should().Equal("EdgeKit:Routes:orders: RateLimiterPolicy 'per-clent' does not exist (EdgeKit's policies: per-client (did you mean 'per-client'?); the app's own AddRateLimiter policies are looked up by name, ASP.NET Core does not list them); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
+    }
+
+    [Fact]
+    public async Task An_apps_own_rate_limiter_policy_is_found_by_name_through_ASP_NETs_public_API_and_a_name_it_lacks_is_refused()
+    {
+        // RateLimiterPolicyNames asks a fresh copy of the app's RateLimiterOptions (AddPolicy refuses a name it has).
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9", ("Routes:orders:RateLimiterPolicy", "app-fixed"), ("Routes:other:Match:Path", "/other"), ("Routes:other:Cluster", "orders"), ("Routes:other:RateLimiterPolicy", "app-fixd")),
+            b => b.Services.AddRateLimiter(o => o.AddFixedWindowLimiter("app-fixed", f => { f.PermitLimit = 1; f.Window = TimeSpan.FromMinutes(1); })),
+            app => app.UseRateLimiter());
+
+        errors.Should().Equal("EdgeKit:Routes:other: RateLimiterPolicy 'app-fixd' does not exist (EdgeKit's policies: per-client; the app's own AddRateLimiter policies are looked up by name, ASP.NET Core does not list them); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -229,6 +230,54 @@ public sealed class OcelotConfigurationTests
     }
 
     [Fact]
+    public async Task QoSOptions_circuit_breaker_opens_after_ExceptionsAllowedBeforeBreaking_failures_for_DurationOfBreak_and_TimeoutValue_is_the_routes_timeout()
+    {
+        // Ocelot's documented QoS example: 3 failures in a row open the circuit for 1 s; a request takes at most 5 s.
+        await using var backend = await EchoBackend.StartAsync("flaky");
+        backend.Override = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Task.CompletedTask;
+        };
+        var port = new Uri(backend.Address).Port;
+        string json = $$"""
+            {
+              "Routes": [
+                {
+                  "DownstreamPathTemplate": "/api/{everything}",
+                  "DownstreamScheme": "http",
+                  "DownstreamHostAndPorts": [ { "Host": "127.0.0.1", "Port": {{port}} } ],
+                  "UpstreamPathTemplate": "/flaky/{everything}",
+                  "QoSOptions": { "ExceptionsAllowedBeforeBreaking": 3, "DurationOfBreak": 1000, "TimeoutValue": 5000 }
+                }
+              ]
+            }
+            """;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await ImportGatewayHost.StartAsync(json, s_ocelot, b => b.Services.AddSingleton<TimeProvider>(time));
+
+        for (int i = 0; i < 3; i++)
+        {
+            (await gateway.Client.GetAsync("/flaky/1")).StatusCode.Should().Be(HttpStatusCode.InternalServerError, "the backend's failures pass through, as with Ocelot");
+        }
+
+        using var open = await gateway.Client.GetAsync("/flaky/1");
+        open.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "the circuit is open: Ocelot answers 503 without calling the backend");
+        (await open.Content.ReadFromJsonAsync<JsonObject>())!["type"]!.GetValue<string>().Should().Be("urn:edgekit:problem:no-available-destination");
+        backend.Requests.Should().Be(3);
+
+        time.Advance(TimeSpan.FromMilliseconds(1000));
+        (await gateway.Client.GetAsync("/flaky/1")).StatusCode.Should().Be(HttpStatusCode.InternalServerError, "after DurationOfBreak the backend is called again");
+        backend.Requests.Should().Be(4);
+
+        var options = gateway.Services.GetRequiredService<IOptionsMonitor<EdgeKit.AspNetCore.Gateway.GatewayOptions>>().Get(Options.DefaultName);
+        options.Routes["route0"].Timeout.Should().Be(TimeSpan.FromSeconds(5));
+        gateway.Logs.Entries.Where(e => e.EventId == 1450).Select(e => e.Message).Should().BeEquivalentTo(
+            "Imported configuration carried in part: Routes:0:QoSOptions:TimeoutValue: carried as the route's Timeout (5000 ms); a request that times out answers 504 Gateway Timeout, where Ocelot answers 503.",
+            "Imported configuration carried in part: Routes:0:QoSOptions:ExceptionsAllowedBeforeBreaking/DurationOfBreak: carried as outlier detection (Consecutive5xx 3, ejection 1000 ms); it counts per destination where Ocelot's circuit is per route (the same with one host), and after the break a destination needs 3 new failures to be ejected again where Ocelot's half-open circuit reopens on the first.");
+    }
+
+    [Fact]
     public async Task Keys_edgekit_does_not_support_and_unknown_keys_fail_the_start_at_once_naming_their_path()
     {
         string json = """
@@ -241,7 +290,7 @@ public sealed class OcelotConfigurationTests
                   "UpstreamHttpMetod": [ "Get" ],
                   "RateLimitOptions": { "ClientWhitelist": [], "EnableRateLimiting": true, "Period": "1s", "PeriodTimespan": 1, "Limit": 1 },
                   "FileCacheOptions": { "TtlSeconds": 15 },
-                  "QoSOptions": { "ExceptionsAllowedBeforeBreaking": 3, "DurationOfBreak": 1000, "TimeoutValue": 5000 },
+                  "QoSOptions": { "ExceptionsAllowedBeforeBreaking": 3, "TimeoutValue": 5000, "FailureRatio": 0.5 },
                   "AddHeadersToRequest": { "CustomerId": "Claims[sub] > value[1] > |" },
                   "AuthenticationOptions": { "AuthenticationProviderKey": "Bearer", "AllowedScopes": [ "a", "b" ] },
                   "HttpHandlerOptions": { "AllowAutoRedirect": true, "UseProxy": false }
@@ -265,9 +314,8 @@ public sealed class OcelotConfigurationTests
             "Routes:0:AuthenticationOptions:AllowedScopes is not supported by EdgeKit: Ocelot accepts a caller with any one of several scopes, EdgeKit's policies require all of theirs; list one scope, or define the policy in EdgeKit:Authorization:Policies.",
             "Routes:0:RateLimitOptions:EnableRateLimiting is not supported by EdgeKit: Ocelot counts requests in fixed windows and then bans the client for PeriodTimespan; EdgeKit limits with token buckets (EdgeKit:RateLimiting:Policies, route key RateLimiterPolicy), which have no such ban. Set EnableRateLimiting to false and define a policy there.",
             "Routes:0:FileCacheOptions:TtlSeconds is not supported by EdgeKit: Ocelot caches every answer for a fixed time whatever the backend says; EdgeKit caches by HTTP's rules (Cache-Control) with its own policies (EdgeKit:Caching:Policies, route key CachePolicy).",
-            "Routes:0:QoSOptions:ExceptionsAllowedBeforeBreaking is not supported by EdgeKit: Ocelot's Polly circuit breaker and timeout answer 503; EdgeKit ejects failing destinations with outlier detection (EdgeKit:Clusters:<name>:Health:OutlierDetection) and answers a timeout 504 (route key Timeout).",
-            "Routes:0:QoSOptions:DurationOfBreak is not supported by EdgeKit: Ocelot's Polly circuit breaker and timeout answer 503; EdgeKit ejects failing destinations with outlier detection (EdgeKit:Clusters:<name>:Health:OutlierDetection) and answers a timeout 504 (route key Timeout).",
-            "Routes:0:QoSOptions:TimeoutValue is not supported by EdgeKit: Ocelot's Polly circuit breaker and timeout answer 503; EdgeKit ejects failing destinations with outlier detection (EdgeKit:Clusters:<name>:Health:OutlierDetection) and answers a timeout 504 (route key Timeout).",
+            "Routes:0:QoSOptions:FailureRatio is not supported by EdgeKit: Ocelot's failure-ratio circuit breaker (a share of failures over a sampling window, per route) has no EdgeKit counterpart; use ExceptionsAllowedBeforeBreaking and DurationOfBreak (consecutive failures), which EdgeKit carries as outlier detection.",
+            "Routes:0:QoSOptions:DurationOfBreak: a positive number of milliseconds is required with ExceptionsAllowedBeforeBreaking (how long the circuit stays open).",
             "Routes:0:HttpHandlerOptions:AllowAutoRedirect is not supported by EdgeKit: EdgeKit passes redirects to the client as the backend sent them.",
             "Routes:1:UpstreamPathTemplate is not supported by EdgeKit with a query ('/x?id={id}'): routes match the path; match query parameters in EdgeKit's configuration (Match:QueryParameters).",
             "Routes:1:DownstreamPathTemplate: '/x/{other}' uses {other}, which UpstreamPathTemplate does not capture.");

@@ -547,7 +547,7 @@ public sealed class YarpConfigurationTests
             return app.StartAsync();
         };
         (await start.Should().ThrowAsync<EdgeKitConfigurationException>()).Which.Errors.Should().Equal(
-            "The imported route 'orders' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
+            "ReverseProxy:Routes:orders: the imported route 'orders' has the same name as one already configured (EdgeKit's own configuration or another import); rename one.");
     }
 
     [Fact]

@@ -15,8 +15,11 @@ internal static class StrictConfiguration
     /// <param name="section">The section.</param>
     /// <param name="shape">The keys it may hold.</param>
     /// <param name="boundElsewhere">Whether a full path is a section another registration binds (and checks).</param>
-    /// <param name="errors">Receives one sentence per problem.</param>
-    public static void CheckObject(IConfiguration section, SettingsObject shape, SectionOwners boundElsewhere, List<string> errors)
+    /// <param name="problems">Receives one sentence per problem, with the key and the entry it is in.</param>
+    public static void CheckObject(IConfiguration section, SettingsObject shape, SectionOwners boundElsewhere, StructuralProblems problems) =>
+        CheckObject(section, shape, boundElsewhere, problems, entry: null);
+
+    private static void CheckObject(IConfiguration section, SettingsObject shape, SectionOwners boundElsewhere, StructuralProblems problems, string? entry)
     {
         foreach (var child in section.GetChildren())
         {
@@ -26,22 +29,22 @@ internal static class StrictConfiguration
                     continue;
                 case PathOwnership.Container when shape.Find(child.Key) is null:
                     // A section such as EdgeKit:Authentication whose children are bound by separate calls.
-                    CheckContainer(child, boundElsewhere, errors);
+                    CheckContainer(child, boundElsewhere, problems);
                     continue;
             }
 
             if (shape.Find(child.Key) is { } key)
             {
-                CheckValue(child, key.Shape, boundElsewhere, errors);
+                CheckValue(child, key.Shape, boundElsewhere, problems, entry);
             }
             else
             {
-                errors.Add(UnknownKey(child.Path, child.Key, shape.Keys.Select(k => k.Name).Concat(boundElsewhere.ChildrenOf(section))));
+                problems.Add(child.Path, entry, UnknownKey(child.Path, child.Key, shape.Keys.Select(k => k.Name).Concat(boundElsewhere.ChildrenOf(section))));
             }
         }
     }
 
-    private static void CheckContainer(IConfigurationSection section, SectionOwners boundElsewhere, List<string> errors)
+    private static void CheckContainer(IConfigurationSection section, SectionOwners boundElsewhere, StructuralProblems problems)
     {
         var known = new List<string>();
         var unknown = new List<IConfigurationSection>();
@@ -54,7 +57,7 @@ internal static class StrictConfiguration
                     break;
                 case PathOwnership.Container:
                     known.Add(child.Key);
-                    CheckContainer(child, boundElsewhere, errors);
+                    CheckContainer(child, boundElsewhere, problems);
                     break;
                 default:
                     unknown.Add(child);
@@ -64,39 +67,40 @@ internal static class StrictConfiguration
 
         foreach (var child in unknown)
         {
-            errors.Add(UnknownKey(child.Path, child.Key, known));
+            problems.Add(child.Path, null, UnknownKey(child.Path, child.Key, known));
         }
     }
 
-    private static void CheckValue(IConfigurationSection section, SettingShape shape, SectionOwners boundElsewhere, List<string> errors)
+    private static void CheckValue(IConfigurationSection section, SettingShape shape, SectionOwners boundElsewhere, StructuralProblems problems, string? entry)
     {
         switch (shape.Kind)
         {
             case SettingKind.Object:
-                if (IsScalar(section, errors, shape))
+                if (IsScalar(section, problems, shape, entry))
                 {
                     return;
                 }
 
-                CheckObject(section, shape.Object!, boundElsewhere, errors);
+                CheckObject(section, shape.Object!, boundElsewhere, problems, entry);
                 return;
             case SettingKind.Dictionary:
-                if (IsScalar(section, errors, shape))
+                if (IsScalar(section, problems, shape, entry))
                 {
                     return;
                 }
 
-                foreach (var entry in section.GetChildren())
+                foreach (var element in section.GetChildren())
                 {
-                    if (boundElsewhere.Of(entry.Path) != PathOwnership.Bound)
+                    if (boundElsewhere.Of(element.Path) != PathOwnership.Bound)
                     {
-                        CheckValue(entry, shape.Element!, boundElsewhere, errors);
+                        // The outermost named entry (a route, a cluster, a policy) is what a problem inside it spoils.
+                        CheckValue(element, shape.Element!, boundElsewhere, problems, entry ?? element.Path);
                     }
                 }
 
                 return;
             case SettingKind.List:
-                if (IsScalar(section, errors, shape))
+                if (IsScalar(section, problems, shape, entry))
                 {
                     return;
                 }
@@ -105,11 +109,11 @@ internal static class StrictConfiguration
                 {
                     if (!int.TryParse(element.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                     {
-                        errors.Add($"`{element.Path}`: `{section.Key}` is a list; write it as a JSON array ([ ... ]), not as a section with the key '{element.Key}'.");
+                        problems.Add(element.Path, entry, $"`{element.Path}`: `{section.Key}` is a list; write it as a JSON array ([ ... ]), not as a section with the key '{element.Key}'.");
                         continue;
                     }
 
-                    CheckValue(element, shape.Element!, boundElsewhere, errors);
+                    CheckValue(element, shape.Element!, boundElsewhere, problems, entry ?? element.Path);
                 }
 
                 return;
@@ -117,25 +121,25 @@ internal static class StrictConfiguration
 
         if (section.GetChildren().Any())
         {
-            errors.Add($"`{section.Path}` is a section; it expects {shape.Describe()}.");
+            problems.Add(section.Path, entry, $"`{section.Path}` is a section; it expects {shape.Describe()}.");
             return;
         }
 
         if (ConversionError(section.Value, shape) is { } problem)
         {
-            errors.Add($"`{section.Path}`: '{section.Value}' {problem}");
+            problems.Add(section.Path, entry, $"`{section.Path}`: '{section.Value}' {problem}");
         }
     }
 
     /// <summary>A value where a section (object, dictionary, list) is expected; an empty value is an empty section.</summary>
-    private static bool IsScalar(IConfigurationSection section, List<string> errors, SettingShape shape)
+    private static bool IsScalar(IConfigurationSection section, StructuralProblems problems, SettingShape shape, string? entry)
     {
         if (string.IsNullOrEmpty(section.Value) || section.GetChildren().Any())
         {
             return false;
         }
 
-        errors.Add($"`{section.Path}`: '{section.Value}' is a value; it expects {shape.Describe()}.");
+        problems.Add(section.Path, entry, $"`{section.Path}`: '{section.Value}' is a value; it expects {shape.Describe()}.");
         return true;
     }
 
@@ -337,4 +341,76 @@ internal enum PathOwnership
 
     /// <summary>It holds sections that other registrations bind (e.g. <c>EdgeKit:Authentication</c> holding <c>Jwt</c>).</summary>
     Container,
+}
+
+/// <summary>
+/// What a structural check found: one sentence per problem, the keys that caused them (left out of the copy the cross-key
+/// checks see) and the named entries (routes, clusters, policies) they spoil, which the cross-key checks skip.
+/// </summary>
+internal sealed class StructuralProblems
+{
+    public List<string> Messages { get; } = [];
+
+    /// <summary>The full paths of the keys in error (an unknown key, a value that does not convert).</summary>
+    public List<string> Keys { get; } = [];
+
+    /// <summary>The full paths of the named entries that hold a problem (<c>EdgeKit:Routes:orders</c>), or of the key itself outside any.</summary>
+    public HashSet<string> Entries { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public int Count => Messages.Count;
+
+    public void Add(string path, string? entry, string message)
+    {
+        Messages.Add(message);
+        Keys.Add(path);
+        Entries.Add(entry ?? path);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="error"/>, a sentence of a cross-key check, is about an entry whose structure failed: it names
+    /// the entry's path (<c>EdgeKit:Routes:orders</c>, <c>EdgeKit:Routes:orders:Match</c>) or, for a cluster, the form the
+    /// cluster checks use (<c>Cluster 'orders'</c>). Such a sentence says nothing true yet: the entry was read without its
+    /// bad keys.
+    /// </summary>
+    public bool IsAbout(string error)
+    {
+        foreach (var entry in Entries)
+        {
+            if (Mentions(error, entry))
+            {
+                return true;
+            }
+
+            int colon = entry.LastIndexOf(':');
+            if (colon > 0 && entry.AsSpan(0, colon).EndsWith(":Clusters", StringComparison.OrdinalIgnoreCase)
+                && error.Contains($"Cluster '{entry[(colon + 1)..]}'", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="text"/> holds <paramref name="path"/> as a whole path (not the start of a longer key).</summary>
+    private static bool Mentions(string text, string path)
+    {
+        int at = 0;
+        while ((at = text.IndexOf(path, at, StringComparison.OrdinalIgnoreCase)) >= 0)
+        {
+            int end = at + path.Length;
+            bool startsWell = at == 0 || !(char.IsLetterOrDigit(text[at - 1]) || text[at - 1] == ':');
+            // A '.' ends the path when it ends the sentence; inside a name (orders.v2) it does not.
+            bool endsWell = end == text.Length
+                || (text[end] == '.' ? end + 1 == text.Length || char.IsWhiteSpace(text[end + 1]) : !(char.IsLetterOrDigit(text[end]) || text[end] is '-' or '_'));
+            if (startsWell && endsWell)
+            {
+                return true;
+            }
+
+            at = end;
+        }
+
+        return false;
+    }
 }
