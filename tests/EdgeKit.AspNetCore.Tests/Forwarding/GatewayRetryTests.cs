@@ -10,6 +10,8 @@ using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.AspNetCore.Tests.Forwarding;
 
@@ -232,14 +234,38 @@ public sealed class GatewayRetryTests
         await using var hanging = await EchoBackend.StartAsync("hanging");
         hanging.Override = context => Task.Delay(Timeout.Infinite, context.RequestAborted);
         await using var live = await EchoBackend.StartAsync("live");
-        await using var gateway = await GatewayHost.StartAsync(Settings([hanging.Address, live.Address], ("AttemptTimeout", "00:00:00.200")));
+        // The gateway's clock (per-try timeout, backoff, route timeout) is the test's: a try times out when the test says.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await GatewayHost.StartAsync(
+            Settings([hanging.Address, live.Address], ("AttemptTimeout", "00:00:00.200"), ("BaseDelay", "00:00:00"), ("MaxDelay", "00:00:00")),
+            builder => builder.Services.AddSingleton<TimeProvider>(time));
 
-        var stopwatch = Stopwatch.StartNew();
-        var run = await LoadAsync(gateway.Client, 8, 4, i => new HttpRequestMessage(HttpMethod.Get, $"/h/{i}"));
+        int cutOff = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            int before = hanging.Requests;
+            var sending = gateway.Client.GetAsync($"/h/{i}");
+            while (!sending.IsCompleted && hanging.Requests == before)
+            {
+                await Task.Delay(5);
+            }
 
-        run.Failures.Should().BeEmpty();
-        hanging.Requests.Should().BeGreaterThan(0);
-        stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+            if (!sending.IsCompleted)
+            {
+                // The hanging backend holds the first try: its 200 ms run out, the retry goes to the live one.
+                time.Advance(TimeSpan.FromMilliseconds(200));
+                cutOff++;
+            }
+
+            using var response = await sending.WaitAsync(TimeSpan.FromSeconds(10));
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            response.Headers.GetValues("X-Backend").Should().Equal("live");
+        }
+
+        // Round robin sends some of the four to the hanging backend first.
+        cutOff.Should().BeGreaterThan(0);
+        hanging.Requests.Should().Be(cutOff);
+        live.Requests.Should().Be(4);
     }
 
     [Fact]
