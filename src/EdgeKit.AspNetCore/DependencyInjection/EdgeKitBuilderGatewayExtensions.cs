@@ -52,6 +52,7 @@ public static class EdgeKitBuilderGatewayExtensions
         services.AddDataProtection();
         builder.AddAggregateEndpoints();
         builder.AddCaching();
+        BuiltInTransformFactories.Register(services);
         services.TryAddSingleton<IRouteTransformBuilder, RouteTransformBuilder>();
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();
