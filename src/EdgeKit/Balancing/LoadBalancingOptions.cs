@@ -27,7 +27,7 @@ public sealed class LoadBalancingOptions
     /// <summary>Settings of the <see cref="LoadBalancingStrategyNames.SessionAffinity"/> strategy.</summary>
     public SessionAffinityOptions SessionAffinity { get; set; } = new();
 
-    /// <summary>Free-form settings for custom strategies, which check them in <see cref="ILoadBalancingStrategy.Validate"/>; ignored by the built-in ones.</summary>
+    /// <summary>Free-form settings for custom strategies, which check them in their <c>ILoadBalancingStrategy.Validate</c>; ignored by the built-in ones.</summary>
     public Dictionary<string, string> Properties { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
