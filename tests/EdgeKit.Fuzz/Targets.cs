@@ -155,7 +155,7 @@ internal static class Targets
         var http = new DefaultHttpContext();
         http.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.1");
         http.Request.Headers["X-Forwarded-For"] = Lines(input);
-        s_resolver ??= new(["10.0.0.1"], ["192.168.0.0/16", "fd00::/8"], "X-Forwarded-For");
+        s_resolver ??= new(TrustedProxies.Parse(["10.0.0.1", "192.168.0.0/16", "fd00::/8"], "p", []), "X-Forwarded-For");
         Check(s_resolver.Resolve(http) is not null, "an address for a request from a trusted proxy");
     }
 

@@ -51,6 +51,7 @@ public static class EdgeKitBuilderGatewayExtensions
         services.AddDataProtection();
         builder.AddAggregateEndpoints();
         builder.AddCaching();
+        BuiltInTransformFactories.Register(services);
         services.TryAddSingleton<IRouteTransformBuilder, RouteTransformBuilder>();
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();

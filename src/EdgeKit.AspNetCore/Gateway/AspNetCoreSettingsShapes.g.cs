@@ -235,8 +235,7 @@ internal static class AspNetCoreSettingsShapes
     public static readonly SettingsObject EdgeKitRateLimitingOptions = new("EdgeKitRateLimitingOptions", () =>
     [
         new("Policies", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.EdgeKitRateLimitPolicyOptions))),
-        new("TrustedProxies", SettingShape.List(SettingShape.String)),
-        new("TrustedNetworks", SettingShape.List(SettingShape.String)),
+        new("KnownProxies", SettingShape.List(SettingShape.String)),
         new("ForwardedForHeader", SettingShape.String),
         new("EmitRateLimitHeaders", SettingShape.Boolean),
     ]);

@@ -16,7 +16,8 @@ public sealed class GatewayForwardedHeadersOptions
     /// <summary>
     /// The proxies whose forwarded headers are trusted: IP addresses (<c>10.0.0.5</c>, <c>::1</c>) or CIDR networks
     /// (<c>10.0.0.0/8</c>, <c>fd00::/8</c>). A request whose connection comes from one of them keeps its incoming
-    /// values under <see cref="ForwardedHeaderAction.Append"/>; any other has them replaced. Default: none.
+    /// values under <see cref="ForwardedHeaderAction.Append"/>; any other has them replaced. Default: none. The rate
+    /// limiter's <c>EdgeKit:RateLimiting:KnownProxies</c> takes the same list, checked the same way.
     /// </summary>
     public List<string> KnownProxies { get; set; } = [];
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -13,18 +14,18 @@ namespace EdgeKit.AspNetCore.RateLimiting;
 /// </summary>
 internal sealed class ClientIpResolver
 {
-    private readonly IPAddress[] _proxies;
-    private readonly IPNetwork[] _networks;
+    private readonly TrustedProxies _proxies;
     private readonly string _header;
 
-    public ClientIpResolver(IEnumerable<string> proxies, IEnumerable<string> networks, string header)
+    /// <param name="proxies">The proxies whose <paramref name="header"/> is believed.</param>
+    /// <param name="header">The header they write the client's address to (<c>X-Forwarded-For</c>).</param>
+    public ClientIpResolver(TrustedProxies proxies, string header)
     {
-        _proxies = proxies.Select(p => Normalize(IPAddress.Parse(p))).ToArray();
-        _networks = networks.Select(n => IPNetwork.Parse(n)).ToArray();
+        _proxies = proxies;
         _header = header;
     }
 
-    public bool TrustsAnyProxy => _proxies.Length > 0 || _networks.Length > 0;
+    public bool TrustsAnyProxy => !_proxies.IsEmpty;
 
     public IPAddress? Resolve(HttpContext context)
     {
@@ -35,7 +36,7 @@ internal sealed class ClientIpResolver
         }
 
         remote = Normalize(remote);
-        if (!TrustsAnyProxy || !IsTrusted(remote))
+        if (!TrustsAnyProxy || !_proxies.Contains(remote))
         {
             return remote;
         }
@@ -56,7 +57,7 @@ internal sealed class ClientIpResolver
                 }
 
                 client = address;
-                if (!IsTrusted(address))
+                if (!_proxies.Contains(address))
                 {
                     return address;
                 }
@@ -101,25 +102,4 @@ internal sealed class ClientIpResolver
     }
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
-    private bool IsTrusted(IPAddress address)
-    {
-        foreach (var proxy in _proxies)
-        {
-            if (proxy.Equals(address))
-            {
-                return true;
-            }
-        }
-
-        foreach (var network in _networks)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,8 @@ internal sealed class EdgeKitRateLimitPolicies : IDisposable
         var byName = StoresByName(stores);
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeKit.RateLimiting");
         var settings = options.Value;
-        var clientIps = new ClientIpResolver(settings.TrustedProxies, settings.TrustedNetworks, settings.ForwardedForHeader);
+        // The validator has reported any bad entry (and failed the start); the good ones are trusted.
+        var clientIps = new ClientIpResolver(TrustedProxies.Parse(settings.KnownProxies, EdgeKitRateLimitingOptionsValidator.KnownProxiesPath, []), settings.ForwardedForHeader);
         foreach (var (name, policy) in settings.Policies)
         {
             if (!byName.TryGetValue(policy.Store ?? RateLimiterStoreNames.Local, out var store))

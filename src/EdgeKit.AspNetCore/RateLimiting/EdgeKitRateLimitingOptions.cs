@@ -10,13 +10,11 @@ public sealed class EdgeKitRateLimitingOptions
     public IDictionary<string, EdgeKitRateLimitPolicyOptions> Policies { get; set; } = new Dictionary<string, EdgeKitRateLimitPolicyOptions>(StringComparer.Ordinal);
 
     /// <summary>
-    /// Addresses of proxies whose <see cref="ForwardedForHeader"/> is believed (for example <c>10.0.0.5</c>). Default
+    /// The proxies whose <see cref="ForwardedForHeader"/> is believed: IP addresses (<c>10.0.0.5</c>, <c>::1</c>) or CIDR
+    /// networks (<c>10.0.0.0/8</c>, <c>fd00::/8</c>), written as in <c>EdgeKit:ForwardedHeaders:KnownProxies</c>. Default
     /// none: the header is ignored and the connection's address is the client's.
     /// </summary>
-    public IList<string> TrustedProxies { get; set; } = [];
-
-    /// <summary>Networks of trusted proxies in CIDR notation (for example <c>10.0.0.0/8</c>). Default none.</summary>
-    public IList<string> TrustedNetworks { get; set; } = [];
+    public List<string> KnownProxies { get; set; } = [];
 
     /// <summary>The header trusted proxies put the client's address in. Default <c>X-Forwarded-For</c>.</summary>
     public string ForwardedForHeader { get; set; } = DefaultForwardedForHeader;

@@ -1,4 +1,4 @@
-using System.Net;
+using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -7,6 +7,9 @@ namespace EdgeKit.AspNetCore.RateLimiting;
 /// <summary>Checks <see cref="EdgeKitRateLimitingOptions"/>, reporting every problem at once.</summary>
 internal sealed class EdgeKitRateLimitingOptionsValidator(IEnumerable<IRateLimiterStore> stores) : IValidateOptions<EdgeKitRateLimitingOptions>
 {
+    /// <summary>Where the rate limiter's trusted proxies are configured.</summary>
+    internal const string KnownProxiesPath = "EdgeKit:RateLimiting:KnownProxies";
+
     public ValidateOptionsResult Validate(string? name, EdgeKitRateLimitingOptions options)
     {
         var errors = new List<string>();
@@ -89,21 +92,7 @@ internal sealed class EdgeKitRateLimitingOptionsValidator(IEnumerable<IRateLimit
             }
         }
 
-        foreach (var proxy in options.TrustedProxies)
-        {
-            if (!IPAddress.TryParse(proxy, out _))
-            {
-                errors.Add($"EdgeKit:RateLimiting:TrustedProxies: '{proxy}' is not an IP address.");
-            }
-        }
-
-        foreach (var network in options.TrustedNetworks)
-        {
-            if (!IPNetwork.TryParse(network, out _))
-            {
-                errors.Add($"EdgeKit:RateLimiting:TrustedNetworks: '{network}' is not a network in CIDR notation (for example 10.0.0.0/8).");
-            }
-        }
+        TrustedProxies.Parse(options.KnownProxies, KnownProxiesPath, errors);
 
         if (string.IsNullOrEmpty(options.ForwardedForHeader))
         {

@@ -78,6 +78,4 @@ public sealed class RedisRateLimiterOptions
 
     /// <summary>The Redis database number; -1 (the default) uses the connection's default database.</summary>
     public int Database { get; set; } = -1;
-
-    internal RedisRateLimiterOptions Clone() => (RedisRateLimiterOptions)MemberwiseClone();
 }

@@ -110,25 +110,4 @@ public sealed class AggregateLegOptions
 
     /// <summary>The property name the leg is written under with <see cref="AggregateLegOutput.Property"/>. Default the leg's <see cref="Name"/>.</summary>
     public string? Property { get; set; }
-
-    internal AggregateLegOptions Clone() => new()
-    {
-        Name = Name,
-        Cluster = Cluster,
-        Client = Client,
-        Method = Method,
-        Path = Path,
-        Body = Body,
-        BodyContentType = BodyContentType,
-        Headers = new Dictionary<string, string>(Headers ?? [], StringComparer.OrdinalIgnoreCase),
-        ForwardedRequestHeaders = ForwardedRequestHeaders is null ? null : [.. ForwardedRequestHeaders],
-        Timeout = Timeout,
-        Required = Required,
-        Default = Default,
-        MaxResponseBytes = MaxResponseBytes,
-        ForEach = ForEach,
-        MaxConcurrency = MaxConcurrency,
-        Output = Output,
-        Property = Property,
-    };
 }

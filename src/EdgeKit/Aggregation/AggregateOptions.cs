@@ -54,12 +54,4 @@ public sealed class AggregateOptions
         Legs.Add(leg);
         return this;
     }
-
-    internal AggregateOptions Clone() => new()
-    {
-        Legs = (Legs ?? []).Select(l => l?.Clone()!).ToList(),
-        ForwardedRequestHeaders = ForwardedRequestHeaders is null ? null : [.. ForwardedRequestHeaders],
-        MaxResponseBytes = MaxResponseBytes,
-        MissingProperty = MissingProperty,
-    };
 }

@@ -33,6 +33,23 @@ internal sealed class ConsistentHashStrategy : ILoadBalancingStrategy
 {
     public string Name => LoadBalancingStrategyNames.ConsistentHash;
 
+    public bool ReadsRequestKey => true;
+
+    public IEnumerable<string> Validate(LoadBalancingOptions settings, LoadBalancingStrategyCollection strategies)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var hash = settings.ConsistentHash;
+        if (hash.TableSize is { } size && (size < 1 || size > ConsistentHashOptions.MaxTableSize))
+        {
+            yield return $"LoadBalancing.ConsistentHash.TableSize must be between 1 and {ConsistentHashOptions.MaxTableSize}, was {size}.";
+        }
+
+        if (hash.BoundedLoadFactor is { } factor && (!(factor > 1) || double.IsInfinity(factor)))
+        {
+            yield return $"LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {factor}.";
+        }
+    }
+
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

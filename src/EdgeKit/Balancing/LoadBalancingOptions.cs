@@ -27,28 +27,8 @@ public sealed class LoadBalancingOptions
     /// <summary>Settings of the <see cref="LoadBalancingStrategyNames.SessionAffinity"/> strategy.</summary>
     public SessionAffinityOptions SessionAffinity { get; set; } = new();
 
-    /// <summary>Free-form settings for custom strategies; ignored by the built-in ones.</summary>
+    /// <summary>Free-form settings for custom strategies, which check them in their <c>ILoadBalancingStrategy.Validate</c>; ignored by the built-in ones.</summary>
     public Dictionary<string, string> Properties { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>A deep copy, so that a snapshot never sees later changes to these options.</summary>
-    internal LoadBalancingOptions Clone() => new()
-    {
-        Strategy = Strategy,
-        LatencyDecay = LatencyDecay,
-        RequestKey = new RequestKeyOptions { Header = RequestKey.Header, Cookie = RequestKey.Cookie },
-        ConsistentHash = new ConsistentHashOptions
-        {
-            TableSize = ConsistentHash.TableSize,
-            BoundedLoadFactor = ConsistentHash.BoundedLoadFactor,
-        },
-        SessionAffinity = new SessionAffinityOptions
-        {
-            FallbackStrategy = SessionAffinity.FallbackStrategy,
-            IdleTimeout = SessionAffinity.IdleTimeout,
-            MaxKeys = SessionAffinity.MaxKeys,
-        },
-        Properties = new Dictionary<string, string>(Properties, StringComparer.OrdinalIgnoreCase),
-    };
 }
 
 /// <summary>

@@ -1,6 +1,9 @@
 namespace EdgeKit.Balancing;
 
-/// <summary>Checks <see cref="LoadBalancingOptions"/>, gathering every problem rather than stopping at the first.</summary>
+/// <summary>
+/// Checks <see cref="LoadBalancingOptions"/>, gathering every problem rather than stopping at the first: the settings
+/// every strategy shares here, then the named strategy's own through <see cref="ILoadBalancingStrategy.Validate"/>.
+/// </summary>
 internal static class LoadBalancingOptionsValidator
 {
     public static void Validate(LoadBalancingOptions options, string path, LoadBalancingStrategyCollection strategies, List<string> errors)
@@ -19,41 +22,6 @@ internal static class LoadBalancingOptionsValidator
             errors.Add($"{path}: LoadBalancing.LatencyDecay must be positive, was {options.LatencyDecay}.");
         }
 
-        var hash = options.ConsistentHash;
-        if (hash.TableSize is { } size && (size < 1 || size > ConsistentHashOptions.MaxTableSize))
-        {
-            errors.Add($"{path}: LoadBalancing.ConsistentHash.TableSize must be between 1 and {ConsistentHashOptions.MaxTableSize}, was {size}.");
-        }
-
-        if (hash.BoundedLoadFactor is { } factor && (!(factor > 1) || double.IsInfinity(factor)))
-        {
-            errors.Add($"{path}: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {factor}.");
-        }
-
-        var affinity = options.SessionAffinity;
-        if (string.IsNullOrWhiteSpace(affinity.FallbackStrategy))
-        {
-            errors.Add($"{path}: LoadBalancing.SessionAffinity.FallbackStrategy is empty.");
-        }
-        else if (string.Equals(affinity.FallbackStrategy, LoadBalancingStrategyNames.SessionAffinity, StringComparison.OrdinalIgnoreCase))
-        {
-            errors.Add($"{path}: LoadBalancing.SessionAffinity.FallbackStrategy cannot be {LoadBalancingStrategyNames.SessionAffinity} itself.");
-        }
-        else if (!strategies.TryGet(affinity.FallbackStrategy, out _))
-        {
-            errors.Add($"{path}: LoadBalancing.SessionAffinity.FallbackStrategy is an {strategies.UnknownStrategyMessage(affinity.FallbackStrategy)}");
-        }
-
-        if (affinity.IdleTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"{path}: LoadBalancing.SessionAffinity.IdleTimeout must be positive, was {affinity.IdleTimeout}.");
-        }
-
-        if (affinity.MaxKeys < 1)
-        {
-            errors.Add($"{path}: LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was {affinity.MaxKeys}.");
-        }
-
         if (options.RequestKey.Header is { } header && string.IsNullOrWhiteSpace(header))
         {
             errors.Add($"{path}: LoadBalancing.RequestKey.Header is blank; remove it or name a header.");
@@ -62,6 +30,15 @@ internal static class LoadBalancingOptionsValidator
         if (options.RequestKey.Cookie is { } cookie && string.IsNullOrWhiteSpace(cookie))
         {
             errors.Add($"{path}: LoadBalancing.RequestKey.Cookie is blank; remove it or name a cookie.");
+        }
+
+        // The strategy checks the settings it reads, built-in and custom alike.
+        if (!string.IsNullOrWhiteSpace(options.Strategy) && strategies.TryGet(options.Strategy, out var strategy))
+        {
+            foreach (var problem in strategy.Validate(options, strategies))
+            {
+                errors.Add($"{path}: {problem}");
+            }
         }
     }
 }

@@ -37,6 +37,45 @@ internal sealed class SessionAffinityStrategy : ILoadBalancingStrategy
 
     public string Name => LoadBalancingStrategyNames.SessionAffinity;
 
+    public bool ReadsRequestKey => true;
+
+    public IEnumerable<string> Validate(LoadBalancingOptions settings, LoadBalancingStrategyCollection strategies)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(strategies);
+        var affinity = settings.SessionAffinity;
+        if (string.IsNullOrWhiteSpace(affinity.FallbackStrategy))
+        {
+            yield return "LoadBalancing.SessionAffinity.FallbackStrategy is empty.";
+        }
+        else if (string.Equals(affinity.FallbackStrategy, Name, StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"LoadBalancing.SessionAffinity.FallbackStrategy cannot be {Name} itself.";
+        }
+        else if (!strategies.TryGet(affinity.FallbackStrategy, out var fallback))
+        {
+            yield return $"LoadBalancing.SessionAffinity.FallbackStrategy is an {strategies.UnknownStrategyMessage(affinity.FallbackStrategy)}";
+        }
+        else
+        {
+            // The fallback places keys with the same settings: it checks its own.
+            foreach (var problem in fallback.Validate(settings, strategies))
+            {
+                yield return problem;
+            }
+        }
+
+        if (affinity.IdleTimeout <= TimeSpan.Zero)
+        {
+            yield return $"LoadBalancing.SessionAffinity.IdleTimeout must be positive, was {affinity.IdleTimeout}.";
+        }
+
+        if (affinity.MaxKeys < 1)
+        {
+            yield return $"LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was {affinity.MaxKeys}.";
+        }
+    }
+
     public DestinationPicker CreatePicker(ClusterSnapshot snapshot, DestinationPicker? previous)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

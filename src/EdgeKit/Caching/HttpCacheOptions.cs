@@ -69,11 +69,4 @@ public sealed class HttpCacheOptions
     /// one (not a Structured Fields dictionary) is ignored. Each name is a header field name other than <c>Cache-Control</c>.
     /// </summary>
     public IList<string> TargetedCacheControlFields { get; set; } = [];
-
-    internal HttpCacheOptions Clone()
-    {
-        var clone = (HttpCacheOptions)MemberwiseClone();
-        clone.TargetedCacheControlFields = [.. TargetedCacheControlFields];
-        return clone;
-    }
 }

@@ -35,8 +35,7 @@ public sealed class ClusterSnapshot
         _byId = all.ToFrozenDictionary(d => d.Id, StringComparer.OrdinalIgnoreCase);
         UsesRequestKey = loadBalancing.RequestKey.Header is not null
             || loadBalancing.RequestKey.Cookie is not null
-            || string.Equals(loadBalancing.Strategy, LoadBalancingStrategyNames.ConsistentHash, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(loadBalancing.Strategy, LoadBalancingStrategyNames.SessionAffinity, StringComparison.OrdinalIgnoreCase);
+            || (cluster.Environment.Strategies.TryGet(loadBalancing.Strategy, out var strategy) && strategy.ReadsRequestKey);
     }
 
     /// <summary>Whether requests' keys must be read for this cluster (a key source is configured or the strategy hashes on keys).</summary>

@@ -38,6 +38,4 @@ public sealed class ActiveHealthCheckOptions
 
     /// <summary>How many probes of one cluster may be in flight at once. Default 16.</summary>
     public int MaxConcurrency { get; set; } = 16;
-
-    internal ActiveHealthCheckOptions Clone() => (ActiveHealthCheckOptions)MemberwiseClone();
 }

@@ -22,12 +22,4 @@ public sealed class HealthOptions
 
     /// <summary>Ramping up the share of a destination that joins or recovers. Off by default.</summary>
     public SlowStartOptions SlowStart { get; set; } = new();
-
-    internal HealthOptions Clone() => new()
-    {
-        Active = Active.Clone(),
-        OutlierDetection = OutlierDetection.Clone(),
-        PanicThreshold = PanicThreshold,
-        SlowStart = SlowStart.Clone(),
-    };
 }

@@ -71,6 +71,4 @@ public sealed class OutlierDetectionOptions
 
     /// <summary>Requests in the interval a destination needs to be judged by failure percentage. Default 50.</summary>
     public int FailurePercentageRequestVolume { get; set; } = 50;
-
-    internal OutlierDetectionOptions Clone() => (OutlierDetectionOptions)MemberwiseClone();
 }

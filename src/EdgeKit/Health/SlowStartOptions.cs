@@ -16,6 +16,4 @@ public sealed class SlowStartOptions
 
     /// <summary>The ramp's shape: 1 is linear, larger values ramp faster at first. Default 1; positive.</summary>
     public double Aggression { get; set; } = 1;
-
-    internal SlowStartOptions Clone() => (SlowStartOptions)MemberwiseClone();
 }

@@ -50,18 +50,7 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
             throw new ArgumentException(problems[0], nameof(options));
         }
 
-        _options = new AdaptiveConcurrencyLimiterOptions
-        {
-            InitialLimit = options.InitialLimit,
-            MinLimit = options.MinLimit,
-            MaxLimit = options.MaxLimit,
-            LatencyTolerance = options.LatencyTolerance,
-            BackoffRatio = options.BackoffRatio,
-            SampleWindow = options.SampleWindow,
-            MinSamplesPerWindow = options.MinSamplesPerWindow,
-            BaselineSmoothing = options.BaselineSmoothing,
-            PolicyName = options.PolicyName,
-        };
+        _options = options.Clone();
         _time = timeProvider ?? TimeProvider.System;
         _window = (long)((Int128)_options.SampleWindow.Ticks * _time.TimestampFrequency / TimeSpan.TicksPerSecond);
         _limit = _options.InitialLimit;

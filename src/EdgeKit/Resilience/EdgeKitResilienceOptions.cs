@@ -131,21 +131,4 @@ public sealed class EdgeKitResilienceOptions
 
     /// <summary>Parallel attempts for slow idempotent requests. Off by default.</summary>
     public HedgingOptions Hedging { get; set; } = new();
-
-    internal EdgeKitResilienceOptions Clone() => new()
-    {
-        MaxRetryAttempts = MaxRetryAttempts,
-        BaseDelay = BaseDelay,
-        MaxDelay = MaxDelay,
-        UseJitter = UseJitter,
-        MaxRetryAfter = MaxRetryAfter,
-        RetryableStatuses = RetryableStatuses,
-        RetryOn = RetryOn,
-        AllowNonIdempotent = AllowNonIdempotent,
-        MaxReplayBodySize = MaxReplayBodySize,
-        AttemptTimeout = AttemptTimeout,
-        TotalTimeout = TotalTimeout,
-        RetryBudget = RetryBudget?.Clone()!,
-        Hedging = Hedging?.Clone()!,
-    };
 }

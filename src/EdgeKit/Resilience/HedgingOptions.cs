@@ -30,6 +30,4 @@ public sealed class HedgingOptions
 
     /// <summary>Copies sent in addition to the first attempt. Default 1; from 1 to 10.</summary>
     public int MaxHedgedAttempts { get; set; } = DefaultMaxHedgedAttempts;
-
-    internal HedgingOptions Clone() => (HedgingOptions)MemberwiseClone();
 }

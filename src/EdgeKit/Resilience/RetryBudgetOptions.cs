@@ -24,6 +24,4 @@ public sealed class RetryBudgetOptions
 
     /// <summary>Retries that may be in flight whatever the number of active requests. Default 3; 0 or more.</summary>
     public int MinRetryConcurrency { get; set; } = DefaultMinRetryConcurrency;
-
-    internal RetryBudgetOptions Clone() => (RetryBudgetOptions)MemberwiseClone();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using CsCheck;
+using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.PropertyTesting;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace EdgeKit.AspNetCore.Tests.RateLimiting;
 public sealed class ClientIpResolverPropertyTests
 {
     private static readonly IPAddress s_proxy = IPAddress.Parse("10.0.0.1");
-    private static readonly ClientIpResolver s_resolver = new(["10.0.0.1"], ["192.168.0.0/16", "fd00::/8"], "X-Forwarded-For");
+    private static readonly ClientIpResolver s_resolver = new(TrustedProxies.Parse(["10.0.0.1", "192.168.0.0/16", "fd00::/8"], "p", []), "X-Forwarded-For");
 
     /// <summary>Addresses from the trusted networks and outside them, v4 and v6.</summary>
     private static readonly Gen<IPAddress> s_address = Gen.OneOf<IPAddress>(

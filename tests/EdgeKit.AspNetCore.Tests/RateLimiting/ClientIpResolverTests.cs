@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Http;
 
@@ -18,7 +19,7 @@ public sealed class ClientIpResolverTests
         return context;
     }
 
-    private static readonly ClientIpResolver s_resolver = new(["10.0.0.1"], ["192.168.0.0/16"], "X-Forwarded-For");
+    private static readonly ClientIpResolver s_resolver = new(TrustedProxies.Parse(["10.0.0.1", "192.168.0.0/16"], "p", []), "X-Forwarded-For");
 
     [Theory]
     [InlineData("203.0.113.5", new[] { "198.51.100.1" }, "203.0.113.5")] // untrusted peer: header ignored

@@ -92,7 +92,7 @@ public sealed class EdgeKitRateLimiterPolicyTests
     public async Task Forwarded_for_is_believed_only_from_a_trusted_proxy()
     {
         var trusted = PerClient(1, "00:01:00");
-        trusted["EdgeKit:RateLimiting:TrustedProxies:0"] = "127.0.0.1";
+        trusted["EdgeKit:RateLimiting:KnownProxies:0"] = "127.0.0.1";
         await using (var app = await RateLimitedApp.StartAsync(trusted))
         {
             (await Status(app, ("X-Forwarded-For", "198.51.100.1"))).Should().Be(HttpStatusCode.OK);
@@ -149,6 +149,18 @@ public sealed class EdgeKitRateLimiterPolicyTests
     }
 
     [Fact]
+    public async Task A_known_proxy_network_is_trusted_like_an_address()
+    {
+        var trusted = PerClient(1, "00:01:00");
+        trusted["EdgeKit:RateLimiting:KnownProxies:0"] = "127.0.0.0/8";
+        await using var app = await RateLimitedApp.StartAsync(trusted);
+
+        (await Status(app, ("X-Forwarded-For", "198.51.100.1"))).Should().Be(HttpStatusCode.OK);
+        (await Status(app, ("X-Forwarded-For", "198.51.100.2"))).Should().Be(HttpStatusCode.OK, "another client behind the proxy network");
+        (await Status(app, ("X-Forwarded-For", "198.51.100.1"))).Should().Be(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
     public async Task Invalid_settings_fail_the_start_with_every_problem()
     {
         var settings = new Dictionary<string, string?>
@@ -158,7 +170,9 @@ public sealed class EdgeKitRateLimiterPolicyTests
             ["EdgeKit:RateLimiting:Policies:per-client:Partition:Kind"] = "Header",
             ["EdgeKit:RateLimiting:Policies:bad\"name:Limits:0:PermitLimit"] = "1",
             ["EdgeKit:RateLimiting:Policies:bad\"name:Limits:0:Window"] = "00:00:01",
-            ["EdgeKit:RateLimiting:TrustedNetworks:0"] = "10.0.0.0/99",
+            ["EdgeKit:RateLimiting:KnownProxies:0"] = "10.0.0.0/99",
+            ["EdgeKit:RateLimiting:KnownProxies:1"] = "10.0.0.1/8",
+            ["EdgeKit:RateLimiting:KnownProxies:2"] = "gateway.local",
             ["EdgeKit:RateLimiting:Policies:elsewhere:Limits:0:PermitLimit"] = "1",
             ["EdgeKit:RateLimiting:Policies:elsewhere:Limits:0:Window"] = "00:00:01",
             ["EdgeKit:RateLimiting:Policies:elsewhere:Store"] = "redis",
@@ -173,7 +187,9 @@ public sealed class EdgeKitRateLimiterPolicyTests
             "EdgeKit:RateLimiting:Policies:per-client:Partition:Name is required for kind Header (the header name).",
             "EdgeKit:RateLimiting:Policies:bad\"name: a policy name must be printable ASCII without '\"' or '\\' (it is advertised in RateLimit headers).",
             "EdgeKit:RateLimiting:Policies:elsewhere:Store 'redis' is not a registered rate-limiter store (registered: local).",
-            "EdgeKit:RateLimiting:TrustedNetworks: '10.0.0.0/99' is not a network in CIDR notation (for example 10.0.0.0/8).");
+            "EdgeKit:RateLimiting:KnownProxies:0: '10.0.0.0/99' is not a CIDR network such as 10.0.0.0/8 or fd00::/8 (the address must have no bits set beyond the prefix).",
+            "EdgeKit:RateLimiting:KnownProxies:1: '10.0.0.1/8' is not a CIDR network such as 10.0.0.0/8 or fd00::/8 (the address must have no bits set beyond the prefix).",
+            "EdgeKit:RateLimiting:KnownProxies:2: 'gateway.local' is not an IP address or a CIDR network.");
     }
 
     [Fact]

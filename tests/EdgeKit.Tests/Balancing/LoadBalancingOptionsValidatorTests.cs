@@ -13,23 +13,35 @@ public class LoadBalancingOptionsValidatorTests
         { "unknown strategy", o => o.Strategy = "Nope", $"p: LoadBalancing.Strategy is an unknown load-balancing strategy 'Nope'. Known strategies: {Known}." },
         { "zero latency decay", o => o.LatencyDecay = TimeSpan.Zero, "p: LoadBalancing.LatencyDecay must be positive, was 00:00:00." },
         { "negative latency decay", o => o.LatencyDecay = TimeSpan.FromSeconds(-1), "p: LoadBalancing.LatencyDecay must be positive, was -00:00:01." },
-        { "zero table size", o => o.ConsistentHash.TableSize = 0, "p: LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was 0." },
-        { "negative table size", o => o.ConsistentHash.TableSize = -5, "p: LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was -5." },
-        { "table size too large", o => o.ConsistentHash.TableSize = ConsistentHashOptions.MaxTableSize + 1, "p: LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was 16777260." },
-        { "bounded load factor of 1", o => o.ConsistentHash.BoundedLoadFactor = 1, "p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was 1." },
-        { "negative bounded load factor", o => o.ConsistentHash.BoundedLoadFactor = -2, $"p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {-2.0}." },
-        { "NaN bounded load factor", o => o.ConsistentHash.BoundedLoadFactor = double.NaN, $"p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {double.NaN}." },
-        { "infinite bounded load factor", o => o.ConsistentHash.BoundedLoadFactor = double.PositiveInfinity, $"p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {double.PositiveInfinity}." },
-        { "empty fallback", o => o.SessionAffinity.FallbackStrategy = "", "p: LoadBalancing.SessionAffinity.FallbackStrategy is empty." },
-        { "affinity as its own fallback", o => o.SessionAffinity.FallbackStrategy = "sessionAffinity", "p: LoadBalancing.SessionAffinity.FallbackStrategy cannot be SessionAffinity itself." },
-        { "unknown fallback", o => o.SessionAffinity.FallbackStrategy = "Sticky", $"p: LoadBalancing.SessionAffinity.FallbackStrategy is an unknown load-balancing strategy 'Sticky'. Known strategies: {Known}." },
-        { "zero idle timeout", o => o.SessionAffinity.IdleTimeout = TimeSpan.Zero, "p: LoadBalancing.SessionAffinity.IdleTimeout must be positive, was 00:00:00." },
-        { "negative idle timeout", o => o.SessionAffinity.IdleTimeout = TimeSpan.FromMinutes(-1), "p: LoadBalancing.SessionAffinity.IdleTimeout must be positive, was -00:01:00." },
-        { "zero max keys", o => o.SessionAffinity.MaxKeys = 0, "p: LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was 0." },
-        { "negative max keys", o => o.SessionAffinity.MaxKeys = -1, "p: LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was -1." },
+        { "zero table size", o => Hash(o).ConsistentHash.TableSize = 0, "p: LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was 0." },
+        { "negative table size", o => Hash(o).ConsistentHash.TableSize = -5, "p: LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was -5." },
+        { "table size too large", o => Hash(o).ConsistentHash.TableSize = ConsistentHashOptions.MaxTableSize + 1, "p: LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was 16777260." },
+        { "bounded load factor of 1", o => Hash(o).ConsistentHash.BoundedLoadFactor = 1, "p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was 1." },
+        { "negative bounded load factor", o => Hash(o).ConsistentHash.BoundedLoadFactor = -2, $"p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {-2.0}." },
+        { "NaN bounded load factor", o => Hash(o).ConsistentHash.BoundedLoadFactor = double.NaN, $"p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {double.NaN}." },
+        { "infinite bounded load factor", o => Hash(o).ConsistentHash.BoundedLoadFactor = double.PositiveInfinity, $"p: LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {double.PositiveInfinity}." },
+        { "empty fallback", o => Affinity(o).SessionAffinity.FallbackStrategy = "", "p: LoadBalancing.SessionAffinity.FallbackStrategy is empty." },
+        { "affinity as its own fallback", o => Affinity(o).SessionAffinity.FallbackStrategy = "sessionAffinity", "p: LoadBalancing.SessionAffinity.FallbackStrategy cannot be SessionAffinity itself." },
+        { "unknown fallback", o => Affinity(o).SessionAffinity.FallbackStrategy = "Sticky", $"p: LoadBalancing.SessionAffinity.FallbackStrategy is an unknown load-balancing strategy 'Sticky'. Known strategies: {Known}." },
+        { "zero idle timeout", o => Affinity(o).SessionAffinity.IdleTimeout = TimeSpan.Zero, "p: LoadBalancing.SessionAffinity.IdleTimeout must be positive, was 00:00:00." },
+        { "negative idle timeout", o => Affinity(o).SessionAffinity.IdleTimeout = TimeSpan.FromMinutes(-1), "p: LoadBalancing.SessionAffinity.IdleTimeout must be positive, was -00:01:00." },
+        { "zero max keys", o => Affinity(o).SessionAffinity.MaxKeys = 0, "p: LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was 0." },
+        { "negative max keys", o => Affinity(o).SessionAffinity.MaxKeys = -1, "p: LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was -1." },
         { "blank key header", o => o.RequestKey.Header = " ", "p: LoadBalancing.RequestKey.Header is blank; remove it or name a header." },
         { "blank key cookie", o => o.RequestKey.Cookie = "", "p: LoadBalancing.RequestKey.Cookie is blank; remove it or name a cookie." },
     };
+
+    private static LoadBalancingOptions Hash(LoadBalancingOptions options)
+    {
+        options.Strategy = LoadBalancingStrategyNames.ConsistentHash;
+        return options;
+    }
+
+    private static LoadBalancingOptions Affinity(LoadBalancingOptions options)
+    {
+        options.Strategy = LoadBalancingStrategyNames.SessionAffinity;
+        return options;
+    }
 
     [Fact]
     public void Default_options_are_valid()
@@ -67,15 +79,16 @@ public class LoadBalancingOptionsValidatorTests
     {
         var options = new LoadBalancingOptions
         {
-            Strategy = LoadBalancingStrategyNames.ConsistentHash,
+            Strategy = LoadBalancingStrategyNames.SessionAffinity,
+            LatencyDecay = TimeSpan.Zero,
             ConsistentHash = { TableSize = 0, BoundedLoadFactor = 0.5 },
-            SessionAffinity = { FallbackStrategy = LoadBalancingStrategyNames.SessionAffinity, IdleTimeout = TimeSpan.Zero, MaxKeys = 0 },
+            SessionAffinity = { FallbackStrategy = LoadBalancingStrategyNames.ConsistentHash, IdleTimeout = TimeSpan.Zero, MaxKeys = 0 },
         };
         string[] expected =
         [
+            "Cluster 'orders': LoadBalancing.LatencyDecay must be positive, was 00:00:00.",
             "Cluster 'orders': LoadBalancing.ConsistentHash.TableSize must be between 1 and 16777259, was 0.",
             $"Cluster 'orders': LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was {0.5}.",
-            "Cluster 'orders': LoadBalancing.SessionAffinity.FallbackStrategy cannot be SessionAffinity itself.",
             "Cluster 'orders': LoadBalancing.SessionAffinity.IdleTimeout must be positive, was 00:00:00.",
             "Cluster 'orders': LoadBalancing.SessionAffinity.MaxKeys must be at least 1, was 0.",
         ];
@@ -100,6 +113,19 @@ public class LoadBalancingOptionsValidatorTests
             .WithMessage("Cluster 'orders': LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was 1.*");
 
         cluster.Snapshot.Should().BeSameAs(snapshot);
+    }
+
+    [Fact]
+    public void The_settings_of_a_strategy_the_cluster_does_not_name_are_not_checked()
+    {
+        var options = new LoadBalancingOptions
+        {
+            Strategy = LoadBalancingStrategyNames.RoundRobin,
+            ConsistentHash = { TableSize = 0 },
+            SessionAffinity = { MaxKeys = 0 },
+        };
+
+        Validate(options).Should().BeEmpty("RoundRobin reads neither section");
     }
 
     private static List<string> Validate(LoadBalancingOptions options)

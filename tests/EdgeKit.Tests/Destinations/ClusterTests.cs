@@ -76,16 +76,15 @@ public class ClusterTests
     {
         var options = new LoadBalancingOptions
         {
-            Strategy = "Fastest",
+            Strategy = LoadBalancingStrategyNames.SessionAffinity,
             LatencyDecay = TimeSpan.Zero,
             ConsistentHash = { BoundedLoadFactor = 0.5 },
-            SessionAffinity = { MaxKeys = 0, IdleTimeout = TimeSpan.FromSeconds(-1) },
+            SessionAffinity = { FallbackStrategy = LoadBalancingStrategyNames.ConsistentHash, MaxKeys = 0, IdleTimeout = TimeSpan.FromSeconds(-1) },
         };
 
         var act = () => new Cluster("orders", loadBalancing: options);
 
         var message = act.Should().Throw<ArgumentException>().Which.Message;
-        message.Should().Contain("Cluster 'orders': LoadBalancing.Strategy is an unknown load-balancing strategy 'Fastest'. Known strategies: ");
         message.Should().Contain("Cluster 'orders': LoadBalancing.LatencyDecay must be positive, was 00:00:00.");
         message.Should().Contain("Cluster 'orders': LoadBalancing.ConsistentHash.BoundedLoadFactor must be a number greater than 1 (e.g. 1.25), was 0.5.");
         message.Should().Contain("Cluster 'orders': LoadBalancing.SessionAffinity.IdleTimeout must be positive, was -00:00:01.");

@@ -1,8 +1,13 @@
 using System.Net;
 
-namespace EdgeKit.AspNetCore.Transforms;
+namespace EdgeKit.AspNetCore.Gateway;
 
-/// <summary>The known proxies (addresses and networks), parsed once per configuration. Lookups take no lock and do not allocate.</summary>
+/// <summary>
+/// The proxies in front of the app whose headers are believed (addresses and CIDR networks), parsed once per
+/// configuration from a <c>KnownProxies</c> list: the one trusted-proxy type of both the forwarded headers
+/// (<c>EdgeKit:ForwardedHeaders:KnownProxies</c>) and the rate limiter's client address
+/// (<c>EdgeKit:RateLimiting:KnownProxies</c>). Lookups take no lock and do not allocate.
+/// </summary>
 internal sealed class TrustedProxies
 {
     public static TrustedProxies None { get; } = new([]);
