@@ -1,5 +1,7 @@
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Tls;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using EdgeKit.DependencyInjection;
 using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
@@ -57,7 +59,7 @@ internal static class GatewayApp
             builder.Logging.AddJsonConsole(o =>
             {
                 o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
             });
         }
         else
@@ -123,12 +125,22 @@ internal static class GatewayApp
             }
         });
 
+        // TLS: every HTTPS endpoint of the Kestrel section terminates with the Host:Tls certificates (chosen per host name,
+        // reloaded when their files change).
+        if (host.Tls.Certificates.Count > 0)
+        {
+            services.AddSingleton(sp => new EdgeKitServerCertificates(host.Tls, $"{HostSettings.SectionName}:Tls", sp.GetRequiredService<ILogger<EdgeKitServerCertificates>>()));
+            services.AddOptions<KestrelServerOptions>().Configure<EdgeKitServerCertificates>((kestrel, certificates) =>
+                kestrel.ConfigureHttpsDefaults(https => https.UseEdgeKitTls(certificates, host.Tls)));
+        }
+
         if (host.Redis.Configuration is { Length: > 0 } redis)
         {
             edgeKit.AddRedisRateLimiting(redis);
         }
 
         var app = builder.Build();
+        app.UseEdgeKitRouteTls(host.Tls);
         app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -146,6 +158,15 @@ internal static class GatewayApp
         catch (OptionsValidationException ex)
         {
             problems.AddRange(ex.Failures);
+        }
+
+        try
+        {
+            _ = app.Services.GetService<EdgeKitServerCertificates>();
+        }
+        catch (EdgeKitConfigurationException ex)
+        {
+            problems.AddRange(ex.Errors);
         }
 
         try

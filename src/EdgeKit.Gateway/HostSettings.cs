@@ -30,6 +30,9 @@ internal sealed class HostSettings
 
     /// <summary>The Redis connection, for rate-limit policies whose <c>Store</c> is <c>redis</c>.</summary>
     public RedisSettings Redis { get; set; } = new();
+
+    /// <summary>TLS termination on the HTTPS endpoints of <c>Kestrel:Endpoints</c>: certificates per host name, versions, client certificates.</summary>
+    public EdgeKit.AspNetCore.Tls.EdgeKitTlsOptions Tls { get; set; } = new();
 }
 
 /// <summary>How log entries are written to the console.</summary>

@@ -168,7 +168,7 @@ internal static class HostSettingsShapes
             return SettingShape.List(ShapeOf(type.GetGenericArguments()[0]));
         }
 
-        if (type.IsClass && type.Namespace == typeof(HostSettings).Namespace)
+        if (type.IsClass && (type.Namespace == typeof(HostSettings).Namespace || type.Namespace == typeof(EdgeKit.AspNetCore.Tls.EdgeKitTlsOptions).Namespace))
         {
             return SettingShape.Of(ObjectOf(type));
         }

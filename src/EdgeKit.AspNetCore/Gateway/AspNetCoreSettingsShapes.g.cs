@@ -174,6 +174,9 @@ internal static class AspNetCoreSettingsShapes
         new("GrpcWeb", SettingShape.Boolean),
         new("Transforms", SettingShape.List(SettingShape.Dictionary(SettingShape.String))),
         new("Metadata", SettingShape.Dictionary(SettingShape.String)),
+        new("HttpsRedirect", SettingShape.Boolean),
+        new("Hsts", SettingShape.TimeSpan),
+        new("RequireClientCertificate", SettingShape.Boolean),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayStatusOptions"/>.</summary>

@@ -81,7 +81,7 @@ internal sealed class RunningGateway : IAsyncDisposable
         var logs = new LogSink();
         var app = GatewayApp.Build(file, logging: b => b.AddProvider(logs));
         await app.StartAsync();
-        return new RunningGateway(app, GatewayApp.Addresses(app).Single().TrimEnd('/'), logs);
+        return new RunningGateway(app, GatewayApp.Addresses(app).First().TrimEnd('/'), logs);
     }
 
     public async ValueTask DisposeAsync()
