@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace EdgeKit.Gateway;
 
@@ -134,6 +138,7 @@ internal static class GatewayApp
                 kestrel.ConfigureHttpsDefaults(https => https.UseEdgeKitTls(certificates, host.Tls)));
         }
 
+        AddTelemetry(services, host.Telemetry);
         if (host.Redis.Configuration is { Length: > 0 } redis)
         {
             edgeKit.AddRedisRateLimiting(redis);
@@ -176,6 +181,13 @@ internal static class GatewayApp
                 app.MapEdgeKitStatus(statusPolicy, host.Status.Path ?? EndpointRouteBuilderEdgeKitStatusExtensions.DefaultStatusPath);
             }
 
+            if (host.Telemetry.Prometheus.Enabled)
+            {
+                app.Services.GetService<EdgeKit.AspNetCore.Gateway.GatewayPolicyReferences>()?.CheckEndpointPolicy($"{HostSettings.SectionName}:Telemetry:Prometheus:Policy", host.Telemetry.Prometheus.Policy);
+                app.MapPrometheusScrapingEndpoint(host.Telemetry.Prometheus.Path)
+                    .WithMetadata(EdgeKit.AspNetCore.Gateway.AuthorizationPolicyMetadata.For(host.Telemetry.Prometheus.Policy));
+            }
+
             if (host.Dashboard.Policy is { Length: > 0 } dashboardPolicy)
             {
                 app.MapEdgeKitDashboard(dashboardPolicy, host.Dashboard.Path ?? EndpointRouteBuilderEdgeKitDashboardExtensions.DefaultDashboardPath);
@@ -196,6 +208,54 @@ internal static class GatewayApp
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// OpenTelemetry: the <c>EdgeKit</c> meter and activity source, with ASP.NET Core's and HttpClient's own, to a
+    /// Prometheus scrape endpoint and/or an OTLP collector, as the file chooses; nothing when it chooses neither.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, TelemetrySettings telemetry)
+    {
+        bool prometheus = telemetry.Prometheus.Enabled;
+        var otlp = telemetry.Otlp.Endpoint;
+        bool otlpMetrics = otlp is not null && telemetry.Otlp.Metrics;
+        bool otlpTraces = otlp is not null && telemetry.Otlp.Traces;
+        if (!prometheus && !otlpMetrics && !otlpTraces)
+        {
+            return;
+        }
+
+        var protocol = telemetry.Otlp.Protocol == OtlpTransport.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        void Exporter(OtlpExporterOptions o, string signal)
+        {
+            o.Protocol = protocol;
+            o.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf ? new Uri(otlp!, signal) : otlp!;
+        }
+
+        var builder = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(telemetry.ServiceName));
+        if (prometheus || otlpMetrics)
+        {
+            builder.WithMetrics(m =>
+            {
+                m.AddMeter(EdgeKit.Telemetry.EdgeKitTelemetry.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http");
+                if (prometheus)
+                {
+                    m.AddPrometheusExporter();
+                }
+
+                if (otlpMetrics)
+                {
+                    m.AddOtlpExporter(o => Exporter(o, "v1/metrics"));
+                }
+            });
+        }
+
+        if (otlpTraces)
+        {
+            builder.WithTracing(t => t
+                .AddSource(EdgeKit.Telemetry.EdgeKitTelemetry.Name, "Microsoft.AspNetCore", "System.Net.Http")
+                .AddOtlpExporter(o => Exporter(o, "v1/traces")));
+        }
     }
 
     /// <summary>200 when every cluster has an available destination; 503 naming those that have none.</summary>

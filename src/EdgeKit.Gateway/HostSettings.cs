@@ -33,6 +33,61 @@ internal sealed class HostSettings
 
     /// <summary>TLS termination on the HTTPS endpoints of <c>Kestrel:Endpoints</c>: certificates per host name, versions, client certificates.</summary>
     public EdgeKit.AspNetCore.Tls.EdgeKitTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Where the <c>EdgeKit</c> meter and activity source (and ASP.NET Core's and HttpClient's) are exported.</summary>
+    public TelemetrySettings Telemetry { get; set; } = new();
+}
+
+/// <summary>The OpenTelemetry exporters.</summary>
+internal sealed class TelemetrySettings
+{
+    /// <summary>The <c>service.name</c> resource attribute. Default <c>edgekit-gateway</c>.</summary>
+    public string ServiceName { get; set; } = "edgekit-gateway";
+
+    /// <summary>A Prometheus scrape endpoint on the gateway's own ports.</summary>
+    public PrometheusSettings Prometheus { get; set; } = new();
+
+    /// <summary>An OTLP exporter (to an OpenTelemetry collector).</summary>
+    public OtlpSettings Otlp { get; set; } = new();
+}
+
+/// <summary>The Prometheus scrape endpoint.</summary>
+internal sealed class PrometheusSettings
+{
+    /// <summary>Whether metrics are served for scraping. Default <see langword="false"/>.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The path. Default <c>/metrics</c>.</summary>
+    public string Path { get; set; } = "/metrics";
+
+    /// <summary>The authorization policy a scraper must pass (from <c>EdgeKit:Authorization:Policies</c>, <c>default</c> or <c>anonymous</c>). Default <c>anonymous</c>.</summary>
+    public string Policy { get; set; } = "anonymous";
+}
+
+/// <summary>The OTLP exporter.</summary>
+internal sealed class OtlpSettings
+{
+    /// <summary>The collector's address (<c>http://collector:4317</c> for gRPC, <c>http://collector:4318</c> for HTTP); not set: no OTLP export.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>The OTLP transport. Default <see cref="OtlpTransport.Grpc"/>.</summary>
+    public OtlpTransport Protocol { get; set; } = OtlpTransport.Grpc;
+
+    /// <summary>Whether metrics are exported. Default <see langword="true"/>.</summary>
+    public bool Metrics { get; set; } = true;
+
+    /// <summary>Whether traces are exported. Default <see langword="true"/>.</summary>
+    public bool Traces { get; set; } = true;
+}
+
+/// <summary>The OTLP transport.</summary>
+internal enum OtlpTransport
+{
+    /// <summary>OTLP over gRPC (port 4317 by convention).</summary>
+    Grpc,
+
+    /// <summary>OTLP over HTTP with protobuf bodies (port 4318 by convention; <c>/v1/metrics</c>, <c>/v1/traces</c> are added).</summary>
+    HttpProtobuf,
 }
 
 /// <summary>How log entries are written to the console.</summary>

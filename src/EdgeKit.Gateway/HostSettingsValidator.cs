@@ -49,6 +49,16 @@ internal sealed class HostSettingsValidator(IConfiguration configuration) : IVal
             }
         }
 
+        if (options.Telemetry.Prometheus.Enabled)
+        {
+            CheckPath(errors, $"{Section}:Telemetry:Prometheus:Path", options.Telemetry.Prometheus.Path);
+        }
+
+        if (options.Telemetry.Otlp.Endpoint is { } otlp && (!otlp.IsAbsoluteUri || otlp.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"`{Section}:Telemetry:Otlp:Endpoint`: '{otlp}' is not an http:// or https:// address, e.g. http://collector:4317.");
+        }
+
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
         {
             var url = endpoint["Url"];
