@@ -47,6 +47,8 @@ public sealed class TelemetryTests
         counter.Should().ContainSingle();
         counter[0].Should().Contain("edgekit_cluster=\"orders\"").And.Contain("edgekit_route=\"orders\"").And.Contain("http_response_status_code=\"200\"");
         counter[0].Should().MatchRegex(@"\} 3( \d+)?$");
+        // The names docs/telemetry.md gives for Grafana.
+        metrics.Should().Contain("\nedgekit_balancer_request_duration_seconds_bucket{").And.Contain("\nedgekit_balancer_active_requests{");
 
         // The batch exporter sends within its 5 s schedule.
         (await traces.Task.WaitAsync(TimeSpan.FromSeconds(20))).Should().Be("application/x-protobuf True");
