@@ -79,4 +79,22 @@ public sealed class GatewayRouteOptions
     /// went to the client. <see langword="null"/> (the default): no retries. See docs/gateway.md, "Retries".
     /// </summary>
     public Resilience.EdgeKitResilienceOptions? Retry { get; set; }
+
+    /// <summary>
+    /// Whether a request over plain HTTP is redirected to HTTPS (308, same host, path and query, on the gateway's HTTPS
+    /// port) instead of being forwarded. Needs <c>app.UseEdgeKitRouteTls()</c>. Default <see langword="false"/>.
+    /// </summary>
+    public bool HttpsRedirect { get; set; }
+
+    /// <summary>
+    /// The <c>max-age</c> of the <c>Strict-Transport-Security</c> header (RFC 6797) sent on this route's answers over HTTPS;
+    /// <see langword="null"/> (the default) sends none. Needs <c>app.UseEdgeKitRouteTls()</c>.
+    /// </summary>
+    public TimeSpan? Hsts { get; set; }
+
+    /// <summary>
+    /// Whether the caller must present a client certificate that the gateway verified during the TLS handshake (mTLS);
+    /// without one the request is answered 403. Needs <c>app.UseEdgeKitRouteTls()</c>. Default <see langword="false"/>.
+    /// </summary>
+    public bool RequireClientCertificate { get; set; }
 }

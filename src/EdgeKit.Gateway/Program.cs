@@ -1,0 +1,3 @@
+using EdgeKit.Gateway;
+
+return await GatewayCommand.RunAsync(args, Console.Out, Console.Error);
