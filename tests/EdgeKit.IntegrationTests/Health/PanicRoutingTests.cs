@@ -7,13 +7,13 @@ using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExten
 
 namespace EdgeKit.IntegrationTests.Health;
 
-/// <summary>When too few destinations are healthy, the cluster routes across all of them.</summary>
+/// <summary>When too few destinations are healthy, the cluster routes across every destination not known dead.</summary>
 public class PanicRoutingTests
 {
     private const string Cluster = "orders";
 
     [Fact]
-    public async Task Below_the_panic_threshold_traffic_spreads_over_every_backend_healthy_or_not()
+    public async Task Below_the_panic_threshold_backends_that_probes_mark_unhealthy_still_get_nothing()
     {
         await using var backend = await TestBackend.StartAsync(3);
         var services = new ServiceCollection();
@@ -23,7 +23,7 @@ public class PanicRoutingTests
         var client = provider.CreateClient(Cluster);
         var cluster = provider.GetCluster(Cluster);
 
-        // Probes say two of three are down (their servers still answer: the probes were wrong, or too strict).
+        // Probes say two of three are down: known dead, so panic (1 of 3 healthy) spreads over the one left, not over them.
         cluster.SetHealth(provider.GetDestination(Cluster, "b0"), DestinationHealth.Unhealthy);
         cluster.SetHealth(provider.GetDestination(Cluster, "b1"), DestinationHealth.Unhealthy);
         cluster.Snapshot.IsPanic.Should().BeTrue("1 of 3 healthy is below the default 50%");
@@ -34,7 +34,7 @@ public class PanicRoutingTests
             response.StatusCode.Should().Be(HttpStatusCode.OK);
         }
 
-        backend.RequestCounts.Should().Equal(new Dictionary<string, int> { ["b0"] = 30, ["b1"] = 30, ["b2"] = 30 });
+        backend.RequestCounts.Should().Equal(new Dictionary<string, int> { ["b0"] = 0, ["b1"] = 0, ["b2"] = 90 });
 
         // One recovers: 2 of 3 healthy, no panic, the unhealthy one gets nothing.
         cluster.SetHealth(provider.GetDestination(Cluster, "b0"), DestinationHealth.Healthy);
@@ -43,7 +43,7 @@ public class PanicRoutingTests
             using var response = await client.GetAsync("/");
         }
 
-        backend.RequestCounts["b1"].Should().Be(30);
+        backend.RequestCounts["b1"].Should().Be(0);
         cluster.Snapshot.IsPanic.Should().BeFalse();
     }
 
