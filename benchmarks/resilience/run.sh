@@ -455,7 +455,9 @@ cell() { # scenario proxy
        [[ $p == edgekit && -n "$(field R edgekit-noreserve 3)" ]] && \
          text="$text; with \`ReloadThreadReserve: 0\`: $(range $(kv R edgekit-noreserve steady_p99)) → $(range $(field R edgekit-noreserve 7))"
        echo "$text" ;;
-    M) echo "first request $(range $(kv M "$p" first_s)) s after the edit; $failed failed" ;;
+    M) local first; first="$(range $(kv M "$p" first_s))"
+       if [[ $first == never ]]; then echo "no request reached the new address; $failed failed"
+       else echo "first request $first s after the edit; $failed failed"; fi ;;
     A2) local tail; tail="$(range $(field "$s" "$p" 11))"; echo "$failed ($tail in the last 5 s)" ;;
     *) echo "$failed" ;;
   esac
