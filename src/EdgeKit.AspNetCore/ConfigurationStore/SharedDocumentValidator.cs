@@ -32,7 +32,8 @@ internal sealed class SharedDocumentValidator(
             return errors;
         }
 
-        var root = CandidateRoot(provider, data);
+        // Disposing it disposes no live provider: they are wrapped, and the candidate provider holds only the document.
+        using var root = CandidateRoot(provider, data);
         IConfiguration Rebase(IConfiguration live) => live is IConfigurationSection section ? root.GetSection(section.Path) : root;
         var candidate = check?.On(Rebase);
         if (candidate is not null)
@@ -64,7 +65,7 @@ internal sealed class SharedDocumentValidator(
         return errors.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private IConfigurationRoot CandidateRoot(SharedConfigurationProvider provider, Dictionary<string, string?> data)
+    private ConfigurationRoot CandidateRoot(SharedConfigurationProvider provider, Dictionary<string, string?> data)
     {
         var live = services.GetRequiredService<IConfiguration>() as IConfigurationRoot
             ?? throw new InvalidOperationException("The app's IConfiguration is not a configuration root; the configuration store needs the app's own configuration (builder.Configuration).");

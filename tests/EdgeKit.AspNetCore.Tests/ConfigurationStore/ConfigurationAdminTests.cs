@@ -111,6 +111,28 @@ public sealed class ConfigurationAdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task While_a_document_is_applied_a_file_reload_changes_the_instances_own_sections_but_not_the_shared_ones()
+    {
+        (await SendAsync(HttpMethod.Put, Admin, CatalogDocument(), ifMatch: "\"0\"")).StatusCode.Should().Be(HttpStatusCode.OK);
+        await ApplyAsync();
+
+        _gateway.Reload(new Dictionary<string, string?>
+        {
+            ["Clusters:orders:Destinations:o1:Address"] = _orders.Address,
+            ["Routes:extra:Match:Path"] = "/extra/{**rest}",
+            ["Routes:extra:Cluster"] = "orders",
+            ["Status:ShowAddresses"] = "false",
+        });
+
+        (await _gateway.Client.GetAsync("/extra/1")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await BackendOf("/catalog/1")).Should().Be("catalog");
+        using var status = await SendAsync(HttpMethod.Get, "/edgekit/status");
+        var cluster = JsonNode.Parse(await status.Content.ReadAsStringAsync())!["clusters"]!.AsArray().Single()!;
+        cluster["name"]!.GetValue<string>().Should().Be("catalog");
+        cluster["destinations"]![0]!["address"].Should().BeNull("Status is the instance's own section: the file's change applies");
+    }
+
+    [Fact]
     public async Task A_change_without_If_Match_is_428_and_one_based_on_an_old_version_is_412_with_the_current_ETag()
     {
         using var missing = await SendAsync(HttpMethod.Put, Admin, CatalogDocument());

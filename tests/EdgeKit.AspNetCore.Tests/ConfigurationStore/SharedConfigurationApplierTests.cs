@@ -3,6 +3,7 @@ using System.Net;
 using EdgeKit.AspNetCore.ConfigurationStore;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.ConfigurationStore;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -81,5 +82,35 @@ public sealed class SharedConfigurationApplierTests
         {
             public ValueTask DisposeAsync() => ValueTask.CompletedTask;
         }
+    }
+}
+
+public sealed class SharedConfigurationDashboardTests
+{
+    [Fact]
+    public async Task The_dashboard_shows_the_applied_version_and_a_refused_one()
+    {
+        await using var backend = await EchoBackend.StartAsync("shop");
+        var store = new InMemoryConfigurationStore();
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(),
+            builder => builder.Services.AddEdgeKit().AddConfigurationStore(builder.Configuration, store),
+            app => app.MapEdgeKitDashboard("anonymous"));
+        var applier = gateway.Services.GetRequiredService<SharedConfigurationApplier>();
+        await store.TryWriteAsync(0, $$"""
+            { "Clusters": { "shop": { "Destinations": { "d": { "Address": "{{backend.Address}}" } } } },
+              "Routes": { "shop": { "Match": { "Path": "/shop/{**rest}" }, "Cluster": "shop" } } }
+            """, "ops", "PUT");
+        await applier.CheckAsync(CancellationToken.None);
+        await store.TryWriteAsync(1, """{ "Routes": { "shop": { "Match": { "Path": "/shop/{**rest}" }, "Cluster": "gone" } } }""", "ops", "PUT");
+        await applier.CheckAsync(CancellationToken.None);
+
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.NavigateAsync(gateway.Address + "/edgekit/dashboard");
+
+        await browser.WaitForAsync("document.querySelector('#state').dataset.state === 'live'", TimeSpan.FromSeconds(15));
+        (await browser.EvaluateAsync("document.querySelector('#configuration').dataset.version"))!.GetValue<string>().Should().Be("1");
+        (await browser.EvaluateAsync("document.querySelector('#configuration').dataset.refused"))!.GetValue<string>().Should().Be("2");
+        (await browser.EvaluateAsync("document.querySelector('#configuration').textContent"))!.GetValue<string>().Should().StartWith("configuration v1 (store) · v2 refused: ");
     }
 }

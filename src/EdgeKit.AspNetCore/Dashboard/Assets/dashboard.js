@@ -116,6 +116,18 @@
         <td class="num accepted">${p.accepted}</td><td class="num rejected">${p.rejected}</td><td class="num">${text(rate, 1)}</td></tr>`;
     }).join("") || '<tr><td colspan="7">no EdgeKit rate-limit policies</td></tr>';
 
+    // The shared configuration this instance applies (configuration store), and the last version it refused.
+    const config = status.configuration;
+    const configuration = document.getElementById("configuration");
+    configuration.hidden = !config;
+    if (config) {
+      configuration.dataset.version = config.appliedVersion ?? "";
+      configuration.dataset.refused = config.lastApplyError ? config.lastApplyError.version : "";
+      configuration.textContent = (config.appliedVersion === null ? "configuration from file" : `configuration v${config.appliedVersion} (${config.source})`)
+        + (config.storeReachable ? "" : " · store unreachable")
+        + (config.lastApplyError ? ` · v${config.lastApplyError.version} refused: ${config.lastApplyError.errors.join(" ")}` : "");
+    }
+
     document.querySelector("#routes tbody").innerHTML = status.routes.map(r => `<tr data-route="${escapeHtml(r.id)}">
       <td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.path)}</td><td>${escapeHtml(r.methods.join(", ") || "any")}</td>
       <td>${escapeHtml(r.cluster || r.aggregate || "")}</td>
