@@ -81,7 +81,8 @@ public sealed class DocsJsonConfigurationTests(ITestOutputHelper output)
 
         errors.Should().BeEquivalentTo(
             "`EdgeKit:Limits` is not a setting; the settings here are Clusters, Routes, Forwarder, SessionAffinity, ForwardedHeaders, IdentityForwarding, Status, ReloadThreadReserve, Aggregates, Caching, RateLimiting.",
-            "`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.");
+            "`EdgeKit:Clusters:orders:Destinations:a:Weight`: 'heavy' is not a whole number.",
+            "EdgeKit:Routes:orders: Cluster 'ordres' does not exist (known clusters: orders).");
         output.WriteLine(string.Join(Environment.NewLine, errors));
     }
 

@@ -27,7 +27,8 @@ public static class EdgeKitBuilderMigrationExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        return AddImport(builder, section, () => YarpConfigurationImporter.Import(section));
+        AddImport(builder, section, () => YarpConfigurationImporter.Import(section));
+        return builder;
     }
 
     /// <summary>
@@ -51,8 +52,12 @@ public static class EdgeKitBuilderMigrationExtensions
         // (Ocelot's AuthenticationProviderKey names a scheme the app registers, as with Ocelot).
         builder.Services.AddAuthentication();
         builder.AddAuthorizationPolicies(_ => { });
+        // Routes with RateLimitOptions become EdgeKit rate-limit policies (the app adds app.UseRateLimiter(), as the
+        // start says when it is missing).
+        builder.AddRateLimiting();
         var services = builder.Services;
-        AddImport(builder, configuration, () => OcelotConfigurationImporter.Import(configuration));
+        var setup = AddImport(builder, configuration, () => OcelotConfigurationImporter.Import(configuration));
+        services.AddSingleton<IPostConfigureOptions<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitingOptions>>(setup);
         services.AddSingleton<IOptionsChangeTokenSource<EdgeKitAuthorizationOptions>>(new ConfigurationChangeTokenSource<EdgeKitAuthorizationOptions>(configuration));
         services.AddSingleton<IOptionsChangeTokenSource<AggregationOptions>>(new ConfigurationChangeTokenSource<AggregationOptions>(configuration));
         return builder;
@@ -79,7 +84,7 @@ public static class EdgeKitBuilderMigrationExtensions
         return builder.AddOcelotConfiguration(configuration);
     }
 
-    private static IEdgeKitBuilder AddImport(IEdgeKitBuilder builder, IConfiguration configuration, Func<ImportedConfiguration> import)
+    private static ImportedOptionsSetup AddImport(IEdgeKitBuilder builder, IConfiguration configuration, Func<ImportedConfiguration> import)
     {
         builder.AddGateway();
         var services = builder.Services;
@@ -91,6 +96,6 @@ public static class EdgeKitBuilderMigrationExtensions
         // The gateway rebuilds routes and clusters on these tokens, as it does for EdgeKit's own section.
         services.AddSingleton<IOptionsChangeTokenSource<GatewayOptions>>(new ConfigurationChangeTokenSource<GatewayOptions>(configuration));
         services.AddSingleton<IOptionsChangeTokenSource<EdgeKitOptions>>(new ConfigurationChangeTokenSource<EdgeKitOptions>(configuration));
-        return builder;
+        return setup;
     }
 }

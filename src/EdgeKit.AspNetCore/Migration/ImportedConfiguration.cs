@@ -26,6 +26,8 @@ internal sealed class ImportedConfiguration
 
     public Dictionary<string, AggregateOptions> Aggregates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    public Dictionary<string, EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicyOptions> RateLimitPolicies { get; } = new(StringComparer.Ordinal);
+
     public List<string> Errors { get; } = [];
 
     /// <summary>
@@ -45,7 +47,8 @@ internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
     IPostConfigureOptions<GatewayOptions>,
     IPostConfigureOptions<EdgeKitOptions>,
     IPostConfigureOptions<EdgeKitAuthorizationOptions>,
-    IPostConfigureOptions<AggregationOptions>
+    IPostConfigureOptions<AggregationOptions>,
+    IPostConfigureOptions<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitingOptions>
 {
     public void PostConfigure(string? name, GatewayOptions options)
     {
@@ -128,6 +131,23 @@ internal sealed class ImportedOptionsSetup(Func<ImportedConfiguration> import) :
             foreach (var (aggregateName, aggregate) in imported.Aggregates)
             {
                 options.Aggregates[aggregateName] = aggregate;
+            }
+        }
+    }
+
+    public void PostConfigure(string? name, EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitingOptions options)
+    {
+        if (name != Options.DefaultName)
+        {
+            return;
+        }
+
+        var imported = import();
+        if (imported.Errors.Count == 0)
+        {
+            foreach (var (policyName, policy) in imported.RateLimitPolicies)
+            {
+                options.Policies[policyName] = policy;
             }
         }
     }

@@ -113,6 +113,8 @@ internal static partial class OcelotConfigurationImporter
         public string? HttpVersionPolicy { get; set; }
 
         public Qos? Qos { get; set; }
+
+        public string ClientIdHeader { get; set; } = "ClientId";
     }
 
     private static Global ReadGlobal(ImportReader reader, IConfigurationSection section)
@@ -132,8 +134,25 @@ internal static partial class OcelotConfigurationImporter
         }
 
         var limits = section.GetSection("RateLimitOptions");
-        // These only shape the answers of route rate limiting, which is refused where it is enabled.
         reader.CheckKeys(limits, "global RateLimitOptions", s_globalRateLimitKeys);
+        if (reader.String(limits, "QuotaExceededMessage") is { Length: > 0 })
+        {
+            reader.Refuse(limits.GetSection("QuotaExceededMessage"), "EdgeKit answers a request over its limit with a problem+json body (RFC 9457, type quota-exceeded) and Retry-After, not a text of the configuration's.");
+        }
+
+        if (reader.Int(limits, "HttpStatusCode") is { } status && status != 429)
+        {
+            reader.Refuse(limits.GetSection("HttpStatusCode"), "EdgeKit answers a request over its limit 429 Too Many Requests (as HTTP specifies); only 429 is accepted.");
+        }
+
+        if (reader.Bool(limits, "DisableRateLimitHeaders") == true)
+        {
+            reader.Refuse(limits.GetSection("DisableRateLimitHeaders"), "EdgeKit's RateLimit and RateLimit-Policy headers are switched for every policy at once with EdgeKit:RateLimiting:EmitRateLimitHeaders; only false is accepted here.");
+        }
+
+        // Ocelot keeps its counters under this prefix in its cache: nothing to carry.
+        reader.String(limits, "RateLimitCounterPrefix");
+        string clientIdHeader = reader.String(limits, "ClientIdHeader") is { Length: > 0 } header ? header : "ClientId";
         var qos = section.GetSection("QoSOptions");
         var lb = section.GetSection("LoadBalancerOptions");
         return new Global
@@ -145,6 +164,7 @@ internal static partial class OcelotConfigurationImporter
             HttpVersion = reader.String(section, "DownstreamHttpVersion"),
             HttpVersionPolicy = reader.String(section, "DownstreamHttpVersionPolicy"),
             Qos = qos.Exists() ? ReadQos(reader, qos) : null,
+            ClientIdHeader = clientIdHeader,
         };
     }
 
@@ -208,7 +228,7 @@ internal static partial class OcelotConfigurationImporter
         ReadHeaderTransforms(reader, section, "UpstreamHeaderTransform", TransformKeys.RequestHeader, route);
         ReadHeaderTransforms(reader, section, "DownstreamHeaderTransform", TransformKeys.ResponseHeader, route);
         ReadAuthentication(reader, section, id, route, imported);
-        ReadRateLimit(reader, section.GetSection("RateLimitOptions"));
+        ReadRateLimit(reader, section.GetSection("RateLimitOptions"), id, global, route, imported);
         var cache = section.GetSection("FileCacheOptions");
         reader.CheckKeys(cache, "FileCacheOptions", s_cacheKeys);
         if (reader.Int(cache, "TtlSeconds") is > 0)
@@ -321,14 +341,75 @@ internal static partial class OcelotConfigurationImporter
         options.AuthorizationPolicy = name;
     }
 
-    private static void ReadRateLimit(ImportReader reader, IConfigurationSection section)
+    /// <summary>
+    /// Ocelot's route rate limiting becomes an EdgeKit rate-limit policy (<c>ocelot:&lt;id&gt;</c>): <c>Limit</c> requests per
+    /// <c>Period</c> for each value of the global <c>ClientIdHeader</c> (Ocelot's <c>ClientId</c> by default), a token
+    /// bucket that holds <c>Limit</c> and refills them over <c>Period</c>. A client's first <c>Limit</c> requests pass and
+    /// the next is answered 429, as in Ocelot; what differs is in the importer's report.
+    /// </summary>
+    private static void ReadRateLimit(ImportReader reader, IConfigurationSection section, string id, Global global, GatewayRouteOptions route, ImportedConfiguration imported)
     {
         reader.CheckKeys(section, "RateLimitOptions", s_rateLimitKeys);
-        if (reader.Bool(section, "EnableRateLimiting") == true)
+        bool enabled = reader.Bool(section, "EnableRateLimiting") ?? false;
+        var whitelist = reader.Strings(section, "ClientWhitelist");
+        var period = section.GetSection("Period");
+        int? limit = reader.Int(section, "Limit");
+        var ban = reader.Double(section, "PeriodTimespan");
+        if (!enabled)
         {
-            reader.Refuse(section.GetSection("EnableRateLimiting"), "Ocelot counts requests in fixed windows and then bans the client for PeriodTimespan; EdgeKit limits with token buckets (EdgeKit:RateLimiting:Policies, route key RateLimiterPolicy), which have no such ban. Set EnableRateLimiting to false and define a policy there.");
+            return;
         }
+
+        if (whitelist.Count > 0)
+        {
+            reader.Refuse(section.GetSection("ClientWhitelist"), "an EdgeKit rate-limit policy has no clients it lets through unlimited; give those clients a route of their own without RateLimiterPolicy, or a policy with a higher limit.");
+        }
+
+        string text = period.Value ?? string.Empty;
+        var window = OcelotPeriod(text);
+        if (window is null)
+        {
+            reader.Errors.Add($"{period.Path}: '{period.Value}' is not an Ocelot period; write a number and a unit: ms, s, m, h or d (e.g. 1s, 5m, 1h, 1d).");
+        }
+
+        if (limit is null or <= 0)
+        {
+            reader.Errors.Add($"{section.Path}:Limit: a positive number of requests per Period is required with EnableRateLimiting.");
+        }
+
+        if (window is not { } w || limit is not { } permits || permits <= 0)
+        {
+            return;
+        }
+
+        string name = $"ocelot:{id}";
+        imported.RateLimitPolicies[name] = new EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicyOptions
+        {
+            Limits = [new EdgeKit.RateLimiting.TokenBucketLimit(permits, w)],
+            Partition = { Kind = EdgeKit.AspNetCore.RateLimiting.RateLimitPartitionKind.Header, Name = global.ClientIdHeader },
+        };
+        route.RateLimiterPolicy = name;
+        imported.Notes.Add($"{section.Path}: carried as the EdgeKit rate-limit policy '{name}' ({permits} per {text} for each {global.ClientIdHeader} header value); " +
+            $"it refills its {permits} requests gradually over {text} where Ocelot's fixed window refills them all at once at the window's end" +
+            (ban is > 0 ? $", and after the limit a client waits for its next request (Retry-After), not PeriodTimespan ({ban} s) as Ocelot bans it" : string.Empty) +
+            $"; requests without the {global.ClientIdHeader} header are counted by client IP address, where Ocelot counts them all together.");
     }
+
+    /// <summary>Ocelot's period: a number and a unit (<c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>, <c>d</c>).</summary>
+    private static TimeSpan? OcelotPeriod(string text)
+    {
+        var match = OcelotPeriodPattern().Match(text.Trim());
+        if (!match.Success || !double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) || amount <= 0)
+        {
+            return null;
+        }
+
+        double seconds = match.Groups[2].Value switch { "ms" => amount / 1000, "s" => amount, "m" => amount * 60, "h" => amount * 3600, _ => amount * 86400 };
+        return seconds >= 0.001 && seconds <= EdgeKit.RateLimiting.TokenBucketLimit.MaxWindow.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
+    }
+
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")]
+    private static partial Regex OcelotPeriodPattern();
 
     /// <summary>Ocelot's quality of service of a route: a timeout and a circuit breaker (times in milliseconds).</summary>
     private sealed record Qos(string Path, int? TimeoutMs, int? ExceptionsAllowedBeforeBreaking, int? DurationOfBreakMs);

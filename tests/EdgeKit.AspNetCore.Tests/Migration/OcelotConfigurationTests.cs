@@ -278,6 +278,73 @@ public sealed class OcelotConfigurationTests
     }
 
     [Fact]
+    public async Task RateLimitOptions_limit_each_ClientIdHeader_value_to_Limit_requests_per_Period_and_answer_429()
+    {
+        // Ocelot's documented rate-limiting example: 2 requests a minute per client, clients told apart by a header.
+        await using var backend = await EchoBackend.StartAsync("limited");
+        var port = new Uri(backend.Address).Port;
+        string json = $$"""
+            {
+              "Routes": [
+                {
+                  "DownstreamPathTemplate": "/api/{everything}",
+                  "DownstreamHostAndPorts": [ { "Host": "127.0.0.1", "Port": {{port}} } ],
+                  "UpstreamPathTemplate": "/limited/{everything}",
+                  "RateLimitOptions": { "ClientWhitelist": [], "EnableRateLimiting": true, "Period": "1m", "PeriodTimespan": 60, "Limit": 2 }
+                }
+              ],
+              "GlobalConfiguration": {
+                "RateLimitOptions": { "ClientIdHeader": "X-Client", "HttpStatusCode": 429, "DisableRateLimitHeaders": false, "RateLimitCounterPrefix": "ocelot" }
+              }
+            }
+            """;
+        await using var gateway = await ImportGatewayHost.StartAsync(json, s_ocelot, configureApp: app => app.UseRateLimiter());
+
+        async Task<HttpStatusCode> Send(string client)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/limited/1");
+            request.Headers.Add("X-Client", client);
+            using var response = await gateway.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        (await Send("a")).Should().Be(HttpStatusCode.OK);
+        (await Send("a")).Should().Be(HttpStatusCode.OK);
+        (await Send("a")).Should().Be(HttpStatusCode.TooManyRequests, "the third request of a minute is over client a's Limit");
+        (await Send("b")).Should().Be(HttpStatusCode.OK, "client b has a Limit of its own");
+        backend.Requests.Should().Be(3);
+        gateway.Logs.Entries.Where(e => e.EventId == 1450).Select(e => e.Message).Should().Equal(
+            "Imported configuration carried in part: Routes:0:RateLimitOptions: carried as the EdgeKit rate-limit policy 'ocelot:route0' (2 per 1m for each X-Client header value); it refills its 2 requests gradually over 1m where Ocelot's fixed window refills them all at once at the window's end, and after the limit a client waits for its next request (Retry-After), not PeriodTimespan (60 s) as Ocelot bans it; requests without the X-Client header are counted by client IP address, where Ocelot counts them all together.");
+    }
+
+    [Fact]
+    public async Task A_rate_limited_Ocelot_route_without_UseRateLimiter_fails_the_start_saying_which_call_to_add_naming_the_ocelot_route()
+    {
+        string json = """
+            {
+              "Routes": [
+                {
+                  "DownstreamPathTemplate": "/api/{everything}",
+                  "DownstreamHostAndPorts": [ { "Host": "127.0.0.1", "Port": 9 } ],
+                  "UpstreamPathTemplate": "/limited/{everything}",
+                  "RateLimitOptions": { "EnableRateLimiting": true, "Period": "1s", "PeriodTimespan": 1, "Limit": 1 }
+                }
+              ]
+            }
+            """;
+        var app = ImportGatewayHost.Build(json, s_ocelot, null, out _, out _);
+        await using var disposeApp = app;
+        var start = () =>
+        {
+            app.MapEdgeKit();
+            return app.StartAsync();
+        };
+
+        (await start.Should().ThrowAsync<EdgeKitConfigurationException>()).Which.Errors.Should().Equal(
+            "Routes:0: RateLimiterPolicy 'ocelot:route0' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
+    }
+
+    [Fact]
     public async Task Keys_edgekit_does_not_support_and_unknown_keys_fail_the_start_at_once_naming_their_path()
     {
         string json = """
@@ -288,7 +355,7 @@ public sealed class OcelotConfigurationTests
                   "DownstreamHostAndPorts": [ { "Host": "localhost", "Port": 5001 } ],
                   "UpstreamPathTemplate": "/items/{id}",
                   "UpstreamHttpMetod": [ "Get" ],
-                  "RateLimitOptions": { "ClientWhitelist": [], "EnableRateLimiting": true, "Period": "1s", "PeriodTimespan": 1, "Limit": 1 },
+                  "RateLimitOptions": { "ClientWhitelist": [ "admin" ], "EnableRateLimiting": true, "Period": "1 second", "PeriodTimespan": 1, "Limit": 0 },
                   "FileCacheOptions": { "TtlSeconds": 15 },
                   "QoSOptions": { "ExceptionsAllowedBeforeBreaking": 3, "TimeoutValue": 5000, "FailureRatio": 0.5 },
                   "AddHeadersToRequest": { "CustomerId": "Claims[sub] > value[1] > |" },
@@ -297,7 +364,10 @@ public sealed class OcelotConfigurationTests
                 },
                 { "DownstreamPathTemplate": "/x/{other}", "DownstreamHostAndPorts": [ { "Host": "localhost", "Port": 5002 } ], "UpstreamPathTemplate": "/x?id={id}" }
               ],
-              "GlobalConfiguration": { "RequestIdKey": "OcRequestId", "ServiceDiscoveryProvider": { "Host": "localhost", "Port": 8500, "Type": "Consul" } }
+              "GlobalConfiguration": {
+                "RequestIdKey": "OcRequestId", "ServiceDiscoveryProvider": { "Host": "localhost", "Port": 8500, "Type": "Consul" },
+                "RateLimitOptions": { "QuotaExceededMessage": "Slow down", "HttpStatusCode": 418 }
+              }
             }
             """;
         var app = ImportGatewayHost.Build(json, s_ocelot, null, out _, out _);
@@ -312,7 +382,11 @@ public sealed class OcelotConfigurationTests
             "Routes:0:UpstreamHttpMetod is not an Ocelot route setting; did you mean UpstreamHttpMethod?",
             "Routes:0:AddHeadersToRequest is not supported by EdgeKit: EdgeKit turns claims into request headers through identity forwarding profiles (EdgeKit:IdentityForwarding, route key IdentityForwarding), not Ocelot's claims transformation syntax.",
             "Routes:0:AuthenticationOptions:AllowedScopes is not supported by EdgeKit: Ocelot accepts a caller with any one of several scopes, EdgeKit's policies require all of theirs; list one scope, or define the policy in EdgeKit:Authorization:Policies.",
-            "Routes:0:RateLimitOptions:EnableRateLimiting is not supported by EdgeKit: Ocelot counts requests in fixed windows and then bans the client for PeriodTimespan; EdgeKit limits with token buckets (EdgeKit:RateLimiting:Policies, route key RateLimiterPolicy), which have no such ban. Set EnableRateLimiting to false and define a policy there.",
+            "Routes:0:RateLimitOptions:ClientWhitelist is not supported by EdgeKit: an EdgeKit rate-limit policy has no clients it lets through unlimited; give those clients a route of their own without RateLimiterPolicy, or a policy with a higher limit.",
+            "Routes:0:RateLimitOptions:Period: '1 second' is not an Ocelot period; write a number and a unit: ms, s, m, h or d (e.g. 1s, 5m, 1h, 1d).",
+            "Routes:0:RateLimitOptions:Limit: a positive number of requests per Period is required with EnableRateLimiting.",
+            "GlobalConfiguration:RateLimitOptions:QuotaExceededMessage is not supported by EdgeKit: EdgeKit answers a request over its limit with a problem+json body (RFC 9457, type quota-exceeded) and Retry-After, not a text of the configuration's.",
+            "GlobalConfiguration:RateLimitOptions:HttpStatusCode is not supported by EdgeKit: EdgeKit answers a request over its limit 429 Too Many Requests (as HTTP specifies); only 429 is accepted.",
             "Routes:0:FileCacheOptions:TtlSeconds is not supported by EdgeKit: Ocelot caches every answer for a fixed time whatever the backend says; EdgeKit caches by HTTP's rules (Cache-Control) with its own policies (EdgeKit:Caching:Policies, route key CachePolicy).",
             "Routes:0:QoSOptions:FailureRatio is not supported by EdgeKit: Ocelot's failure-ratio circuit breaker (a share of failures over a sampling window, per route) has no EdgeKit counterpart; use ExceptionsAllowedBeforeBreaking and DurationOfBreak (consecutive failures), which EdgeKit carries as outlier detection.",
             "Routes:0:QoSOptions:DurationOfBreak: a positive number of milliseconds is required with ExceptionsAllowedBeforeBreaking (how long the circuit stays open).",
