@@ -31,6 +31,19 @@ internal static class ConfigurationConverter
 {
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
+    /// <summary>The settings that name an entry of another section; renamed with it (<see cref="ConfigurationKey"/>).</summary>
+    private static readonly HashSet<string> s_references = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Cluster", "Aggregate", "AuthorizationPolicy", "RateLimiterPolicy", "CachePolicy", "CorsPolicy", "IdentityForwarding",
+    };
+
+    /// <summary>
+    /// A name as a configuration key. The importers make some names with ':' (Ocelot's destinations are <c>host:port</c>,
+    /// its policies <c>ocelot:route0</c>), which a configuration key cannot hold (':' separates sections); they are
+    /// written with '-', and so are the settings that refer to them. Names from the peer's own file cannot hold ':'.
+    /// </summary>
+    private static string ConfigurationKey(string name) => name.Replace(':', '-');
+
     public static ConversionResult Convert(ConvertFrom from, IConfiguration file)
     {
         var notCarried = new List<string>();
@@ -117,7 +130,7 @@ internal static class ConfigurationConverter
         var section = new JsonObject();
         foreach (var (name, value) in entries)
         {
-            section[name] = ToJson(value, SettingShape.Of(shape)) ?? new JsonObject();
+            section[ConfigurationKey(name)] = ToJson(value, SettingShape.Of(shape)) ?? new JsonObject();
         }
 
         target[key] = section;
@@ -160,6 +173,11 @@ internal static class ConfigurationConverter
                         continue;
                     }
 
+                    if (s_references.Contains(key.Name) && json.GetValueKind() == JsonValueKind.String)
+                    {
+                        json = JsonValue.Create(ConfigurationKey(json.GetValue<string>()));
+                    }
+
                     node[key.Name] = json;
                 }
 
@@ -171,7 +189,7 @@ internal static class ConfigurationConverter
                 var node = new JsonObject();
                 foreach (DictionaryEntry entry in (IDictionary)value)
                 {
-                    node[(string)entry.Key] = ToJson(entry.Value, shape.Element!) ?? new JsonObject();
+                    node[ConfigurationKey((string)entry.Key)] = ToJson(entry.Value, shape.Element!) ?? new JsonObject();
                 }
 
                 return node;

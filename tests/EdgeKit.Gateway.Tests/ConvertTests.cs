@@ -134,10 +134,10 @@ public sealed class ConvertTests
             "Clusters": {
               "ocelot-route0": {
                 "Destinations": {
-                  "10.0.0.21:8080": {
+                  "10.0.0.21-8080": {
                     "Address": "http://10.0.0.21:8080"
                   },
-                  "10.0.0.22:8080": {
+                  "10.0.0.22-8080": {
                     "Address": "http://10.0.0.22:8080"
                   }
                 },
@@ -219,6 +219,34 @@ public sealed class ConvertTests
 
             """));
         exit.Should().Be(1);
+
+        // The importer's destination ids are host:port; ':' separates configuration sections, so they are written host-port.
+        var target = folder.Write("gateway.json", output);
+        (await CheckTests.RunAsync("check", target)).Should().Be((0, $"{target}: valid (1 route, 1 cluster).\n", ""));
+    }
+
+    [Fact]
+    public async Task Names_the_importer_makes_with_a_colon_are_written_so_that_the_file_passes_the_check()
+    {
+        using var folder = new TempFolder();
+        var input = folder.Write("ocelot.json", """
+            {
+              "Routes": [ {
+                "UpstreamPathTemplate": "/orders", "DownstreamPathTemplate": "/orders", "DownstreamScheme": "http",
+                "DownstreamHostAndPorts": [ { "Host": "10.0.0.21", "Port": 8080 } ],
+                "AuthenticationOptions": { "AuthenticationProviderKey": "ApiKey", "AllowedScopes": [ "orders.read" ] } } ]
+            }
+            """);
+
+        var (exit, output, _) = await CheckTests.RunAsync("convert", "--from", "ocelot", input);
+
+        exit.Should().Be(0);
+        output.Should().Contain("\"AuthorizationPolicy\": \"ocelot-route0\"").And.Contain("\"ocelot-route0\": {").And.NotContain("ocelot:route0");
+        // With the API-key preset the policy names, the converted file is a gateway.
+        var converted = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        converted["EdgeKit"]!["Authentication"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "ApiKeys": { "Keys": { } } }""");
+        var target = folder.Write("gateway.json", converted.ToJsonString());
+        (await CheckTests.RunAsync("check", target)).Should().Be((0, $"{target}: valid (1 route, 1 cluster).\n", ""));
     }
 
     [Fact]
