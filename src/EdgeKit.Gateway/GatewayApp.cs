@@ -281,10 +281,10 @@ internal static class GatewayApp
     /// </summary>
     private static HostSettings ReadLeniently(IConfigurationSection section)
     {
-        var errors = new List<string>();
-        StrictConfiguration.CheckObject(section, HostSettingsShapes.Host, new SectionOwners(section.Path, []), errors);
+        var problems = new StructuralProblems();
+        StrictConfiguration.CheckObject(section, HostSettingsShapes.Host, new SectionOwners(section.Path, []), problems);
         var settings = new HostSettings();
-        if (errors.Count == 0)
+        if (problems.Count == 0)
         {
             section.Bind(settings);
         }
