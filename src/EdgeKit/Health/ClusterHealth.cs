@@ -33,6 +33,7 @@ internal sealed class ClusterHealth
     private readonly OutlierDetector _outliers;
     private readonly Dictionary<DestinationState, ITimer> _ejectionTimers = new(ReferenceEqualityComparer.Instance);
     private HashSet<DestinationState> _current = new(ReferenceEqualityComparer.Instance);
+    private ImmutableArray<DestinationState> _all = [];
     private HealthOptions _options;
     private ITimer? _slowStartTimer;
     private bool _stopped;
@@ -86,7 +87,7 @@ internal sealed class ClusterHealth
 
             if (!options.OutlierDetection.Enabled)
             {
-                foreach (var ejected in _current.Where(d => d.IsEjected).ToList())
+                foreach (var ejected in _all.Where(d => d.IsEjected).ToList())
                 {
                     ReadmitCore(ejected, "outlier-detection-disabled");
                 }
@@ -169,7 +170,7 @@ internal sealed class ClusterHealth
         lock (_lock)
         {
             bool changed = false;
-            foreach (var destination in _current)
+            foreach (var destination in _all)
             {
                 destination.ResetProbeRuns();
                 var before = destination.Health;
@@ -209,11 +210,9 @@ internal sealed class ClusterHealth
                     return false;
                 }
 
-                // Ejected as an outlier (so panic may still send it traffic), it now refuses connections: dead until its ejection ends.
+                // Ejected as an outlier (so panic may still send it traffic), it now refuses connections: dead until its
+                // ejection ends. The same ejection, so no new ejection is logged or counted; the status shows the new reason.
                 destination.MarkUnreachable(reason);
-                var left = _time.GetElapsedTime(_time.GetTimestamp(), Math.Max(_time.GetTimestamp(), destination.EjectedUntil));
-                EdgeKitLog.DestinationEjected(_logger, _clusterName, destination.Id, reason, left, destination.EjectionCount);
-                EdgeKitMetrics.RecordEjection(_clusterName, destination.Id, reason);
                 _rebuild();
                 return true;
             }
@@ -275,7 +274,7 @@ internal sealed class ClusterHealth
                 return;
             }
 
-            foreach (var (destination, reason) in _outliers.Evaluate([.. _current]))
+            foreach (var (destination, reason) in _outliers.Evaluate(_all))
             {
                 TryEject(destination, reason, unreachable: false);
             }
@@ -315,6 +314,7 @@ internal sealed class ClusterHealth
         }
 
         _current = current;
+        _all = all;
 
         // Panic (Envoy): with too few destinations healthy, spread over more of them rather than overload the rest;
         // but never over destinations known to be dead.

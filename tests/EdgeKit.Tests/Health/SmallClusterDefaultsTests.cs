@@ -173,10 +173,10 @@ public sealed class SmallClusterDefaultsTests
 
         t.Available.Should().Equal("d2");
         t["d1"].EjectionReason.Should().Be("connect-failure");
+        t["d1"].EjectionCount.Should().Be(1, "it is the same ejection, now known dead");
         t.Logs.WithEventId(1020).Select(e => e.Message).Should().Equal(
             "Cluster 'svc': destination 'd0' ejected for 00:00:30 (connect-failure); ejection number 1.",
-            "Cluster 'svc': destination 'd1' ejected for 00:00:30 (consecutive-5xx); ejection number 1.",
-            "Cluster 'svc': destination 'd1' ejected for 00:00:30 (connect-failure); ejection number 1.");
+            "Cluster 'svc': destination 'd1' ejected for 00:00:30 (consecutive-5xx); ejection number 1.");
     }
 
     private static void Refuse(HealthTestCluster t, string id, int count)
