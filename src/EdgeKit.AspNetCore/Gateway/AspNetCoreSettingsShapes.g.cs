@@ -176,6 +176,9 @@ internal static class AspNetCoreSettingsShapes
         new("Transforms", SettingShape.List(SettingShape.Dictionary(SettingShape.String))),
         new("Metadata", SettingShape.Dictionary(SettingShape.String)),
         new("Retry", SettingShape.Of(EdgeKitSettingsShapes.EdgeKitResilienceOptions)),
+        new("HttpsRedirect", SettingShape.Boolean),
+        new("Hsts", SettingShape.TimeSpan),
+        new("RequireClientCertificate", SettingShape.Boolean),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayStatusOptions"/>.</summary>
