@@ -20,7 +20,11 @@ internal enum ConvertFrom
 /// <summary>What <c>edgekit convert</c> made: the gateway.json text, and what could not be carried over.</summary>
 /// <param name="Json">The EdgeKit file (indented JSON, settings at their defaults left out).</param>
 /// <param name="NotCarriedOver">One sentence per key that has no EdgeKit equivalent (or is wrong), naming its path.</param>
-internal sealed record ConversionResult(string Json, IReadOnlyList<string> NotCarriedOver);
+/// <param name="CarriedInPart">
+/// One sentence per key carried with a difference from the peer's behaviour (the importer's notes, e.g. a timeout answered
+/// 504 where Ocelot answers 503).
+/// </param>
+internal sealed record ConversionResult(string Json, IReadOnlyList<string> NotCarriedOver, IReadOnlyList<string> CarriedInPart);
 
 /// <summary>
 /// Turns a YARP or Ocelot configuration into an EdgeKit file through the library's importers (the same that
@@ -88,13 +92,20 @@ internal static class ConfigurationConverter
             edgeKit["Authorization"] = authorization;
         }
 
+        if (imported.RateLimitPolicies.Count > 0)
+        {
+            var rateLimiting = new JsonObject();
+            Add(rateLimiting, "Policies", imported.RateLimitPolicies, AspNetCoreSettingsShapes.EdgeKitRateLimitPolicyOptions);
+            edgeKit["RateLimiting"] = rateLimiting;
+        }
+
         var root = new JsonObject { ["EdgeKit"] = edgeKit };
         if (logging is not null)
         {
             root["Logging"] = logging;
         }
 
-        return new ConversionResult(root.ToJsonString(s_indented) + Environment.NewLine, notCarried);
+        return new ConversionResult(root.ToJsonString(s_indented) + Environment.NewLine, notCarried, imported.Notes);
     }
 
     /// <summary>The app's <c>Logging:LogLevel</c>, which gateway.json reads too; the rest of <c>Logging</c> is the app's own.</summary>

@@ -186,6 +186,15 @@ internal static class GatewayCommand
             error.WriteLine($"{target}: written.");
         }
 
+        if (result.CarriedInPart.Count > 0)
+        {
+            error.WriteLine($"{file}: {result.CarriedInPart.Count} {(result.CarriedInPart.Count == 1 ? "setting was" : "settings were")} carried over with a difference:");
+            foreach (var line in result.CarriedInPart)
+            {
+                error.WriteLine("  " + line);
+            }
+        }
+
         if (result.NotCarriedOver.Count == 0)
         {
             error.WriteLine($"{file}: everything was carried over.");

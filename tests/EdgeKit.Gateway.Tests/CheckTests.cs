@@ -86,9 +86,13 @@ public sealed class CheckTests
 
         var (exit, output, _) = await RunAsync("check", file);
 
+        // Every mistake in the file's keys and values at once; the references the started gateway resolves (the
+        // dashboard's policy) come once those are fixed.
         output.Should().Be($"""
-            {file}: 1 error:
+            {file}: 3 errors:
               `Kestrel:Endpoints:other:Protocol` is not a setting; did you mean `Protocols`?
+              `Host:Cors:web:Origins`: 'app.example.com' is not an origin; write it as scheme://host[:port], e.g. https://app.example.com.
+              `Kestrel:Endpoints:http:Url`: '127.0.0.1:8080' is not an address to listen on; write it as http://host:port or https://host:port (host: an IP address, localhost, or * for any).
 
             """.Replace("\r\n", "\n", StringComparison.Ordinal));
         exit.Should().Be(1);

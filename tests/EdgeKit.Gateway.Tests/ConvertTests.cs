@@ -165,11 +165,28 @@ public sealed class ConvertTests
                 },
                 "Order": -1,
                 "Cluster": "ocelot-route0",
+                "RateLimiterPolicy": "ocelot-route0",
                 "Transforms": [
                   {
                     "PathPattern": "/api/orders/{**id}"
                   }
                 ]
+              }
+            },
+            "RateLimiting": {
+              "Policies": {
+                "ocelot-route0": {
+                  "Limits": [
+                    {
+                      "PermitLimit": 10,
+                      "Window": "00:00:01"
+                    }
+                  ],
+                  "Partition": {
+                    "Kind": "Header",
+                    "Name": "ClientId"
+                  }
+                }
               }
             }
           }
@@ -213,12 +230,14 @@ public sealed class ConvertTests
         var (exit, output, error) = await CheckTests.RunAsync("convert", "--from", "ocelot", input);
 
         Lf(output).Should().Be(Lf(OcelotConverted));
+        // Rate limiting is carried as an EdgeKit policy; how it differs from Ocelot's is listed, and nothing was left out.
         error.Should().Be(Lf($"""
-            {input}: 1 setting was not carried over:
-              Routes:0:RateLimitOptions:EnableRateLimiting is not supported by EdgeKit: Ocelot counts requests in fixed windows and then bans the client for PeriodTimespan; EdgeKit limits with token buckets (EdgeKit:RateLimiting:Policies, route key RateLimiterPolicy), which have no such ban. Set EnableRateLimiting to false and define a policy there.
+            {input}: 1 setting was carried over with a difference:
+              Routes:0:RateLimitOptions: carried as the EdgeKit rate-limit policy 'ocelot:route0' (10 per 1s for each ClientId header value); it refills its 10 requests gradually over 1s where Ocelot's fixed window refills them all at once at the window's end, and after the limit a client waits for its next request (Retry-After), not PeriodTimespan (1 s) as Ocelot bans it; requests without the ClientId header are counted by client IP address, where Ocelot counts them all together.
+            {input}: everything was carried over.
 
             """));
-        exit.Should().Be(1);
+        exit.Should().Be(0);
 
         // The importer's destination ids are host:port; ':' separates configuration sections, so they are written host-port.
         var target = folder.Write("gateway.json", output);
