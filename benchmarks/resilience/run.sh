@@ -28,10 +28,12 @@ PROXY_CPU=0
 LOAD_CPU=1
 TIMEOUT="00:00:02"   # per-request timeout of every proxy (scenario B freezes a backend for 10 s)
 
-# ---- PLACEHOLDER (coordinator): EdgeKit's gateway retry settings, once the retries feature is merged. -------------
-# JSON members added to the EdgeKit route "all" (after "Cluster"), e.g. '"Retry": { "Attempts": 2 }' with the key
-# names the retries feature defines. Empty: EdgeKit runs without gateway retries (the "before" figures).
-EDGEKIT_ROUTE_RETRY="${EDGEKIT_ROUTE_RETRY:-}"
+# EdgeKit's gateway retries (docs/gateway.md, "Retries"): JSON members added to the EdgeKit route "all". Each try may
+# take $TIMEOUT, as nginx's proxy_read_timeout is per try; the route's own Timeout then bounds all tries together.
+# Set EDGEKIT_ROUTE_RETRY=none for the figures without gateway retries.
+EDGEKIT_ROUTE_RETRY="${EDGEKIT_ROUTE_RETRY:-\"Retry\": { \"AttemptTimeout\": \"$TIMEOUT\", \"TotalTimeout\": \"00:00:06\" }}"
+EDGEKIT_ROUTE_TIMEOUT="00:00:06"
+if [[ "$EDGEKIT_ROUTE_RETRY" == none ]]; then EDGEKIT_ROUTE_RETRY=""; EDGEKIT_ROUTE_TIMEOUT="$TIMEOUT"; fi
 EDGEKIT_EXTRA=""     # top-level EdgeKit members of one variant (scenario R runs EdgeKit with "ReloadThreadReserve": 0 too)
 # --------------------------------------------------------------------------------------------------------------------
 
@@ -151,7 +153,7 @@ edgekit_config() {
   "EdgeKit": {
     $EDGEKIT_EXTRA
     "Routes": {
-      "all": { "Match": { "Path": "/{**catch-all}" }, "Cluster": "backends", "Timeout": "$TIMEOUT"${EDGEKIT_ROUTE_RETRY:+, $EDGEKIT_ROUTE_RETRY} },
+      "all": { "Match": { "Path": "/{**catch-all}" }, "Cluster": "backends", "Timeout": "$EDGEKIT_ROUTE_TIMEOUT"${EDGEKIT_ROUTE_RETRY:+, $EDGEKIT_ROUTE_RETRY} },
       "reload-marker": { "Match": { "Path": "/__marker/$2" }, "Cluster": "backends" }
     },
     "Clusters": {
@@ -471,7 +473,7 @@ cell() { # scenario proxy
   echo "write, timeout at 5 s); ranges are min–max over the rounds."
   echo
   echo "- EdgeKit: this branch's benchmarks/gateway/EdgeKitGateway from a JSON file (active health checks every 1 s, outlier"
-  echo "  detection at its defaults, route timeout $TIMEOUT); gateway retries: ${EDGEKIT_ROUTE_RETRY:-none (the feature was not merged; see EDGEKIT_ROUTE_RETRY in run.sh)}."
+  echo "  detection at its defaults, route timeout $EDGEKIT_ROUTE_TIMEOUT); gateway retries: ${EDGEKIT_ROUTE_RETRY:-none (EDGEKIT_ROUTE_RETRY=none)}."
   echo "- YARP 2.3.0: benchmarks/gateway/YarpGateway from a JSON file: active health (ConsecutiveFailures, 1 s) and passive"
   echo "  health (TransportFailureRate, reactivation 10 s), ActivityTimeout $TIMEOUT."
   echo "- nginx: \`proxy_next_upstream error timeout http_502 http_503\`, \`max_fails=1 fail_timeout=10s\`, 2 s timeouts."
