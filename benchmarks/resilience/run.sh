@@ -31,7 +31,8 @@ TIMEOUT="00:00:02"   # per-request timeout of every proxy (scenario B freezes a 
 # EdgeKit's gateway retries (docs/gateway.md, "Retries"): JSON members added to the EdgeKit route "all". Each try may
 # take $TIMEOUT, as nginx's proxy_read_timeout is per try; the route's own Timeout then bounds all tries together.
 # Set EDGEKIT_ROUTE_RETRY=none for the figures without gateway retries.
-EDGEKIT_ROUTE_RETRY="${EDGEKIT_ROUTE_RETRY:-\"Retry\": { \"AttemptTimeout\": \"$TIMEOUT\", \"TotalTimeout\": \"00:00:06\" }}"
+DEFAULT_ROUTE_RETRY='"Retry": { "AttemptTimeout": "'"$TIMEOUT"'", "TotalTimeout": "00:00:06" }'
+EDGEKIT_ROUTE_RETRY="${EDGEKIT_ROUTE_RETRY:-$DEFAULT_ROUTE_RETRY}"
 EDGEKIT_ROUTE_TIMEOUT="00:00:06"
 if [[ "$EDGEKIT_ROUTE_RETRY" == none ]]; then EDGEKIT_ROUTE_RETRY=""; EDGEKIT_ROUTE_TIMEOUT="$TIMEOUT"; fi
 EDGEKIT_EXTRA=""     # top-level EdgeKit members of one variant (scenario R runs EdgeKit with "ReloadThreadReserve": 0 too)
