@@ -270,6 +270,55 @@ public sealed class RunTests
         await stopping.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Stopping_under_load_completes_every_request_in_flight_on_every_connection()
+    {
+        const int Requests = 64;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int started = 0;
+        await using var backend = await Backend.StartAsync(app => app.MapGet("/slow/{n:int}", async (int n) =>
+        {
+            if (Interlocked.Increment(ref started) == Requests)
+            {
+                allStarted.TrySetResult();
+            }
+
+            await release.Task;
+            return $"done {n}";
+        }));
+        using var folder = new TempFolder();
+        var file = folder.Write("gateway.json", $$"""
+            {
+              "Kestrel": { "Endpoints": { "http": { "Url": "http://127.0.0.1:0" } } },
+              "Host": { "ShutdownTimeout": "00:00:30" },
+              "EdgeKit": {
+                "Clusters": { "b": { "Destinations": { "a": { "Address": "{{backend.Address}}" } } } },
+                "Routes": { "slow": { "Match": { "Path": "/slow/{n}" }, "Cluster": "b" } }
+              }
+            }
+            """);
+        await using var gateway = await RunningGateway.StartAsync(file);
+        // One connection per request (the client's pool opens a new one while the others are busy).
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Requests }) { BaseAddress = gateway.Client.BaseAddress };
+        var inFlight = Enumerable.Range(0, Requests).Select(n => client.GetAsync($"/slow/{n}")).ToArray();
+        await allStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var stopping = gateway.App.StopAsync();
+        stopping.IsCompleted.Should().BeFalse();
+        release.SetResult();
+
+        var responses = await Task.WhenAll(inFlight).WaitAsync(TimeSpan.FromSeconds(20));
+        responses.Select(r => (int)r.StatusCode).Should().AllBeEquivalentTo(200);
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+        bodies.Should().BeEquivalentTo(Enumerable.Range(0, Requests).Select(n => $"done {n}"));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
     /// <summary>Polls a condition that an external event (a file watcher) makes true, for at most ten seconds.</summary>
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
     {
