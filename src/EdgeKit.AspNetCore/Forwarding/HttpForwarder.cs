@@ -636,7 +636,7 @@ internal sealed class HttpForwarder
             return (RequestOutcome.Failure, 0, RequestErrorTypes.FromException(exception));
         }
 
-        if (IsConnectFailure(exception))
+        if (RequestReplay.NothingSent(exception))
         {
             if (ShouldLogFailure(forwarderCluster, out failures))
             {
@@ -939,9 +939,6 @@ internal sealed class HttpForwarder
 
         return null;
     }
-
-    internal static bool IsConnectFailure(Exception exception) =>
-        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError };
 
     // ValueTask: with a small response already buffered this completes synchronously, and a Task<(…)> for the
     // result would be allocated on every such request.
