@@ -4,6 +4,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using EdgeKit.Aggregation;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Benchmarks;
 

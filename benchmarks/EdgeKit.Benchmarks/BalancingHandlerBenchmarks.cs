@@ -2,7 +2,7 @@ using System.Net;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
+using EdgeKit.Client;
 
 namespace EdgeKit.Benchmarks;
 

@@ -1,8 +1,8 @@
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.LoadBalancing;
+using EdgeKit.Configuration;
 using YarpClusterDestinationsState = Yarp.ReverseProxy.Model.ClusterDestinationsState;
 using YarpClusterState = Yarp.ReverseProxy.Model.ClusterState;
 using YarpDestinationState = Yarp.ReverseProxy.Model.DestinationState;

@@ -1,6 +1,7 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Benchmarks;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using EdgeKit.Auth;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Benchmarks;
 

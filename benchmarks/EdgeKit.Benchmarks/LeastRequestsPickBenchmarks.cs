@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Yarp.ReverseProxy.LoadBalancing;
+using EdgeKit.Configuration;
 using static EdgeKit.Benchmarks.BenchmarkDestinations;
 using YarpDestinationState = Yarp.ReverseProxy.Model.DestinationState;
 

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using BenchmarkDotNet.Attributes;
 using EdgeKit.RateLimiting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Benchmarks;
 

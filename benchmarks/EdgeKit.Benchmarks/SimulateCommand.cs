@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using EdgeKit.Balancing;
 using EdgeKit.Simulation;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Benchmarks;
 

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using EdgeKit.RateLimiting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Benchmarks;
 

@@ -1,4 +1,4 @@
-using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Simulation;
 
@@ -42,7 +42,7 @@ public sealed record SimulationScenario
     public Action<LoadBalancingOptions>? ConfigureLoadBalancing { get; init; }
 
     /// <summary>Changes the cluster's health settings (outlier detection, panic, slow start); <see langword="null"/> keeps EdgeKit's defaults.</summary>
-    public Action<EdgeKit.Health.HealthOptions>? ConfigureHealth { get; init; }
+    public Action<EdgeKit.Configuration.HealthOptions>? ConfigureHealth { get; init; }
 
     /// <summary>Whether to keep a record of every request in <see cref="SimulationResult.Requests"/> (for tests and analysis).</summary>
     public bool RecordRequests { get; init; }

@@ -1,5 +1,6 @@
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Simulation;
 
@@ -107,7 +108,7 @@ file sealed class Run
         scenario.ConfigureLoadBalancing?.Invoke(options);
         options.Strategy = strategy;
         var destinations = scenario.Backends.Select(b => new Destination(b.Name, new Uri($"http://{b.Name}.simulation.invalid/")));
-        var health = new EdgeKit.Health.HealthOptions();
+        var health = new EdgeKit.Configuration.HealthOptions();
         scenario.ConfigureHealth?.Invoke(health);
         _cluster = new Cluster("simulation", destinations, options, new ClusterEnvironment(_time, balancerRandom, strategies), health);
         for (int i = 0; i < scenario.Backends.Count; i++)

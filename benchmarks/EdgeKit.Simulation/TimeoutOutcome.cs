@@ -1,3 +1,4 @@
+
 using EdgeKit.Destinations;
 
 namespace EdgeKit.Simulation;

@@ -1,5 +1,5 @@
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Samples.ClientBalancing;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Migration;
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Gateway;
 

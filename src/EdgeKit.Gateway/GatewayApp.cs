@@ -2,8 +2,6 @@ using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -13,6 +11,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Gateway;
 

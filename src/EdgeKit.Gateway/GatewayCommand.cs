@@ -1,5 +1,5 @@
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Gateway;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Authorization;
@@ -9,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Docs.Tests;
 

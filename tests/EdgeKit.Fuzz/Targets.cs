@@ -9,10 +9,11 @@ using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Aggregation;
 using EdgeKit.Auth;
 using EdgeKit.Caching;
-using EdgeKit.Http;
 using EdgeKit.PropertyTesting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
+using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Fuzz;
 

@@ -1,4 +1,4 @@
-using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Simulation.Tests;
 

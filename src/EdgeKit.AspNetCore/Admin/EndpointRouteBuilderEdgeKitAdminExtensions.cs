@@ -27,7 +27,7 @@ public static class EndpointRouteBuilderEdgeKitAdminExtensions
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="authorizationPolicy"/> or <paramref name="pattern"/> is null or blank, or the pattern does not start with '/'.</exception>
     /// <exception cref="InvalidOperationException">No configuration store was added.</exception>
-    /// <exception cref="EdgeKit.DependencyInjection.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
+    /// <exception cref="EdgeKit.Configuration.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
     public static IEndpointConventionBuilder MapEdgeKitAdmin(this IEndpointRouteBuilder endpoints, string authorizationPolicy, string pattern = DefaultAdminPath)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

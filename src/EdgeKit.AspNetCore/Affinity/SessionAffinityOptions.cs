@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Affinity;
 

@@ -1,6 +1,6 @@
 using EdgeKit.AspNetCore.Aggregation;
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,5 @@
-using EdgeKit.Auth;
 using Microsoft.AspNetCore.Authentication;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Authentication;
 

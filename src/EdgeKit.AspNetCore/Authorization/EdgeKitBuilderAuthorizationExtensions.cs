@@ -1,6 +1,5 @@
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.Authorization;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

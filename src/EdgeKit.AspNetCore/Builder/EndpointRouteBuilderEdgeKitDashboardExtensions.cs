@@ -26,7 +26,7 @@ public static class EndpointRouteBuilderEdgeKitDashboardExtensions
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="authorizationPolicy"/> or <paramref name="pattern"/> is null or blank, or the pattern does not start with '/'.</exception>
     /// <exception cref="InvalidOperationException">The gateway was not added.</exception>
-    /// <exception cref="EdgeKit.DependencyInjection.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
+    /// <exception cref="EdgeKit.Configuration.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
     public static IEndpointConventionBuilder MapEdgeKitDashboard(this IEndpointRouteBuilder endpoints, string authorizationPolicy, string pattern = DefaultDashboardPath)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

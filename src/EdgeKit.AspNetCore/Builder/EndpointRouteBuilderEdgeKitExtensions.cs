@@ -15,7 +15,7 @@ public static class EndpointRouteBuilderEdgeKitExtensions
     /// <returns>A builder for conventions applied to every gateway route.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The gateway was not added (<c>services.AddEdgeKit().AddGateway(...)</c>).</exception>
-    /// <exception cref="EdgeKit.DependencyInjection.EdgeKitConfigurationException">The gateway's configuration is invalid; every problem is listed.</exception>
+    /// <exception cref="EdgeKit.Configuration.EdgeKitConfigurationException">The gateway's configuration is invalid; every problem is listed.</exception>
     public static IEndpointConventionBuilder MapEdgeKit(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

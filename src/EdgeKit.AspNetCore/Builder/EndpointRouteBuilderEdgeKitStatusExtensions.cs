@@ -24,7 +24,7 @@ public static class EndpointRouteBuilderEdgeKitStatusExtensions
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="authorizationPolicy"/> or <paramref name="pattern"/> is null or blank.</exception>
     /// <exception cref="InvalidOperationException">The gateway was not added.</exception>
-    /// <exception cref="EdgeKit.DependencyInjection.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
+    /// <exception cref="EdgeKit.Configuration.EdgeKitConfigurationException">The policy does not exist, or authorization or authentication services are missing.</exception>
     public static IEndpointConventionBuilder MapEdgeKitStatus(this IEndpointRouteBuilder endpoints, string authorizationPolicy, string pattern = DefaultStatusPath)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

@@ -99,7 +99,7 @@ internal sealed class SharedConfigurationProvider : ConfigurationProvider
             if (Document.Flatten(current.Document, errors) is not { } data)
             {
                 // Documents are validated before they are stored; one that is not even a document was written by other means.
-                throw new EdgeKit.DependencyInjection.EdgeKitConfigurationException(errors);
+                throw new EdgeKit.Configuration.EdgeKitConfigurationException(errors);
             }
 
             Set(current, data, SharedConfigurationOrigin.Store, TimeProvider.System.GetUtcNow(), reload: false);

@@ -1,12 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
-using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.ConfigurationStore;
 

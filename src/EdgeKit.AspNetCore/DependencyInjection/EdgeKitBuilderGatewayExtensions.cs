@@ -1,8 +1,7 @@
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;

@@ -1,7 +1,7 @@
 using EdgeKit.AspNetCore.Transforms;
 using System.Diagnostics.CodeAnalysis;
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 

@@ -8,7 +8,6 @@ using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using EdgeKit.Resilience;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -18,6 +17,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Polly.Timeout;
+using EdgeKit.Client;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 

@@ -1,14 +1,13 @@
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.DataProtection;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Gateway;
 

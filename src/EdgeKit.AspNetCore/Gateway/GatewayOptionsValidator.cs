@@ -1,8 +1,7 @@
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.Transforms;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Routing.Patterns;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Gateway;
 

@@ -1,5 +1,3 @@
-using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -9,6 +7,7 @@ using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Gateway;
 
@@ -321,7 +320,7 @@ internal sealed class GatewayConfigurationRule(IServiceProvider services) : ICon
     {
         var options = services.GetRequiredService<IOptionsFactory<GatewayOptions>>().Create(Options.DefaultName);
         var clusters = services.GetRequiredService<IOptionsFactory<EdgeKitOptions>>().Create(Options.DefaultName);
-        var aggregation = services.GetRequiredService<IOptionsFactory<EdgeKit.Aggregation.AggregationOptions>>().Create(Options.DefaultName);
+        var aggregation = services.GetRequiredService<IOptionsFactory<EdgeKit.Configuration.AggregationOptions>>().Create(Options.DefaultName);
         var transforms = services.GetRequiredService<Transforms.IRouteTransformBuilder>();
         GatewayOptionsValidator.Build(options, clusters, transforms, errors, aggregation, services.GetService<EdgeKit.Caching.HttpCacheRegistry>()?.Names);
         if (starting)

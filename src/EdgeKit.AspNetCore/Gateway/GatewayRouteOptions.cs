@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.AspNetCore.Gateway;
 
 /// <summary>One gateway route: what it matches, where it goes, and the policies applied on the way.</summary>
@@ -78,7 +80,7 @@ public sealed class GatewayRouteOptions
     /// destination; any request whose connection could not be opened is. A response is never retried once its headers
     /// went to the client. <see langword="null"/> (the default): no retries. See docs/gateway.md, "Retries".
     /// </summary>
-    public Resilience.EdgeKitResilienceOptions? Retry { get; set; }
+    public EdgeKit.Configuration.EdgeKitResilienceOptions? Retry { get; set; }
 
     /// <summary>
     /// Whether a request over plain HTTP is redirected to HTTPS (308, same host, path and query, on the gateway's HTTPS

@@ -1,6 +1,5 @@
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.IdentityForwarding;
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

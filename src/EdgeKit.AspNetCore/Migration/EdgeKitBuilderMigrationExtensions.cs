@@ -1,10 +1,9 @@
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Migration;
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

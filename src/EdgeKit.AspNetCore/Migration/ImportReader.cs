@@ -1,7 +1,7 @@
-using EdgeKit.DependencyInjection.Settings;
 using System.Globalization;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 

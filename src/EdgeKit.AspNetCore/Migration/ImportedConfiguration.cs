@@ -1,11 +1,8 @@
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
-using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
-using EdgeKit.Destinations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 

@@ -6,10 +6,9 @@ using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
-using EdgeKit.Balancing;
-using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 
@@ -385,7 +384,7 @@ internal static partial class OcelotConfigurationImporter
         string name = $"ocelot:{id}";
         imported.RateLimitPolicies[name] = new EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicyOptions
         {
-            Limits = [new EdgeKit.RateLimiting.TokenBucketLimit(permits, w)],
+            Limits = [new EdgeKit.Configuration.TokenBucketLimit(permits, w)],
             Partition = { Kind = EdgeKit.AspNetCore.RateLimiting.RateLimitPartitionKind.Header, Name = global.ClientIdHeader },
         };
         route.RateLimiterPolicy = name;
@@ -405,7 +404,7 @@ internal static partial class OcelotConfigurationImporter
         }
 
         double seconds = match.Groups[2].Value switch { "ms" => amount / 1000, "s" => amount, "m" => amount * 60, "h" => amount * 3600, _ => amount * 86400 };
-        return seconds >= 0.001 && seconds <= EdgeKit.RateLimiting.TokenBucketLimit.MaxWindow.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
+        return seconds >= 0.001 && seconds <= EdgeKit.Configuration.TokenBucketLimit.MaxWindow.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")]

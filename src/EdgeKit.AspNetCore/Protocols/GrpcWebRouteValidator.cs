@@ -1,5 +1,5 @@
 using EdgeKit.AspNetCore.Gateway;
-using EdgeKit.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Protocols;
 

@@ -1,6 +1,5 @@
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.RateLimiting;
-using EdgeKit.DependencyInjection;
 using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;

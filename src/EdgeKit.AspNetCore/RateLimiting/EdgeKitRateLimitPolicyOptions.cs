@@ -1,4 +1,5 @@
 using EdgeKit.RateLimiting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

@@ -1,6 +1,7 @@
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

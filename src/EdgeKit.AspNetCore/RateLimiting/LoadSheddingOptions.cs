@@ -1,4 +1,4 @@
-using EdgeKit.RateLimiting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

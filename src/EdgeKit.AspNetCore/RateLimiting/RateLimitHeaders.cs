@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

@@ -1,6 +1,5 @@
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
-using EdgeKit.DependencyInjection;
 using EdgeKit.Redis.DependencyInjection;
 using EdgeKit.Redis.RateLimiting;
 using Microsoft.Extensions.Configuration;

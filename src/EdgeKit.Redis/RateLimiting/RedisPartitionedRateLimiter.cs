@@ -1,5 +1,5 @@
+using EdgeKit.Configuration;
 using System.Threading.RateLimiting;
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

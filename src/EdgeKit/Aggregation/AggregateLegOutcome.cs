@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.Aggregation;
 
 /// <summary>How a leg of an aggregate ended.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Aggregation;
 
@@ -291,7 +292,7 @@ public sealed class AggregateResult : IDisposable
         if (_failedLeg is not null)
         {
             json.WriteString("leg", _failedLeg.Leg.Name);
-            json.WriteString("outcome", Telemetry.EdgeKitMetrics.OutcomeName(_failedLeg.Outcome));
+            json.WriteString("outcome", AggregationLog.OutcomeName(_failedLeg.Outcome));
             if (_failedLeg.StatusCode is { } legStatus)
             {
                 json.WriteNumber("legStatus", legStatus);

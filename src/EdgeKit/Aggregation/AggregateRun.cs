@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using EdgeKit.Http;
 using EdgeKit.Telemetry;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Aggregation;
 
@@ -197,7 +197,7 @@ internal sealed class AggregateRun
             state.Dispose();
             if (state.Outcome != AggregateLegOutcome.Cancelled)
             {
-                EdgeKitLog.LegFailed(_aggregator.Logger, _aggregator.Name, leg.Name, leg.Required ? "required" : "optional", state.Outcome, state.Detail!, state.Error);
+                AggregationLog.LegFailed(_aggregator.Logger, _aggregator.Name, leg.Name, leg.Required ? "required" : "optional", state.Outcome, state.Detail!, state.Error);
                 // Crossing the aggregate's total bound fails it whichever leg crosses it.
                 if ((leg.Required || state.TotalExceeded) && Interlocked.CompareExchange(ref _failedLeg, leg.Index, -1) == -1)
                 {
@@ -208,8 +208,8 @@ internal sealed class AggregateRun
             activity?.SetStatus(ActivityStatusCode.Error, state.Detail);
         }
 
-        activity?.SetTag(EdgeKitMetrics.OutcomeTag, EdgeKitMetrics.OutcomeName(state.Outcome));
-        EdgeKitMetrics.RecordLeg(_aggregator.Name, leg.Name, state.Outcome, _aggregator.TimeProvider.GetElapsedTime(start));
+        activity?.SetTag(EdgeKitMetrics.OutcomeTag, AggregationLog.OutcomeName(state.Outcome));
+        AggregationLog.RecordLeg(_aggregator.Name, leg.Name, state.Outcome, _aggregator.TimeProvider.GetElapsedTime(start));
     }
 
     private async Task RunFanOutAsync(CompiledLeg leg, LegState state, Placeholder forEach, CancellationToken token)

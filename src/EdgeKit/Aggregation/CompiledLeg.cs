@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Aggregation;
 

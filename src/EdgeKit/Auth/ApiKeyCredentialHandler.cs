@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.Auth;
 
 /// <summary>Attaches an API key header to every request, replacing any value the request already had.</summary>

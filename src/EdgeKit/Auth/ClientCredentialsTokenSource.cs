@@ -6,6 +6,7 @@ using System.Text.Json;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Auth;
 

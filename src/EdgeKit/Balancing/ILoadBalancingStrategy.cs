@@ -1,4 +1,5 @@
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Balancing;
 

@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.Balancing;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using EdgeKit.Configuration;
 using System.Collections.Frozen;
 
 namespace EdgeKit.Balancing;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Balancing;
 

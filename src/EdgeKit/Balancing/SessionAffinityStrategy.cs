@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Balancing;
 

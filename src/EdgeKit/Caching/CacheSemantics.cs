@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Caching;
 

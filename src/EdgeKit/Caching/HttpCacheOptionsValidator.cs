@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Caching;
 

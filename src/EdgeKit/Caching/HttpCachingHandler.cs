@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Caching;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Caching;
 

@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.Caching;
 
 /// <summary>The response header fields that decide caching, read once from whatever carries the response.</summary>

@@ -1,6 +1,5 @@
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.DependencyInjection;
 

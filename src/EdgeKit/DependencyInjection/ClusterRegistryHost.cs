@@ -3,6 +3,7 @@ using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.DependencyInjection;
 
@@ -22,13 +23,13 @@ internal sealed class ClusterRegistryHost : IDisposable
     private readonly IOptionsFactory<EdgeKitOptions> _factory;
     private readonly List<IDisposable> _registrations = [];
     private readonly ILogger _logger;
-    private readonly Settings.ConfigurationCheck? _check;
+    private readonly ConfigurationCheck? _check;
 
     public ClusterRegistryHost(
         IOptionsFactory<EdgeKitOptions> factory,
         IEnumerable<IOptionsChangeTokenSource<EdgeKitOptions>> changeSources,
         ClusterEnvironment environment,
-        Settings.ConfigurationCheck? check = null)
+        ConfigurationCheck? check = null)
     {
         _check = check;
         _factory = factory;
@@ -84,7 +85,7 @@ internal sealed class ClusterRegistryHost : IDisposable
             {
                 foreach (var error in errors)
                 {
-                    EdgeKitLog.ConfigurationRejected(_logger, error);
+                    ConfigurationLog.ConfigurationRejected(_logger, error);
                 }
 
                 return;
@@ -95,7 +96,7 @@ internal sealed class ClusterRegistryHost : IDisposable
         catch (Exception ex)
         {
             // Not expected (TryUpdate reports invalid options itself), but this runs on the configuration's reload thread.
-            EdgeKitLog.ConfigurationRejected(_logger, ex.Message);
+            ConfigurationLog.ConfigurationRejected(_logger, ex.Message);
         }
     }
 

@@ -1,9 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeKit.Balancing;
 using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

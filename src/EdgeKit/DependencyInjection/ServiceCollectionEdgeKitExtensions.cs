@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -30,13 +31,17 @@ public static class ServiceCollectionEdgeKitExtensions
         }
 
         services.TryAddSingleton(sp => new LoadBalancingStrategyCollection(sp.GetServices<ILoadBalancingStrategy>()));
+        services.TryAddSingleton<IClusterHealthFactory>(ClusterHealthFactory.Instance);
         services.TryAddSingleton(sp => new ClusterEnvironment(
             sp.GetRequiredService<TimeProvider>(),
             random: null,
             sp.GetRequiredService<LoadBalancingStrategyCollection>(),
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
-        EdgeKit.DependencyInjection.Settings.StrictBinding.AddCheck(services);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<EdgeKit.DependencyInjection.Settings.IConfigurationRule, EdgeKit.DependencyInjection.ClusterConfigurationRule>());
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)
+        {
+            HealthFactory = sp.GetRequiredService<IClusterHealthFactory>(),
+        });
+        StrictBinding.AddCheck(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigurationRule, ClusterConfigurationRule>());
         services.TryAddSingleton<ClusterRegistryHost>();
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusterRegistryHost>().Registry);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EdgeKitStartupValidator>());

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using EdgeKit.Balancing;
-using EdgeKit.Health;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Destinations;
 
@@ -32,7 +32,7 @@ public sealed class Cluster : IDisposable
     private HashSet<(string Source, string Id)> _shadowed = [];
     private ClusterSnapshot _snapshot;
     private ILoadBalancingStrategy _strategy;
-    private readonly ClusterHealth _health;
+    private readonly IClusterHealth _health;
     private volatile bool _removed;
     private bool _disposed;
 
@@ -57,7 +57,7 @@ public sealed class Cluster : IDisposable
         var settings = ValidateAndCopy(loadBalancing ?? new LoadBalancingOptions());
         var healthSettings = ValidateAndCopy(health ?? new HealthOptions());
         _strategy = Environment.Strategies.Get(settings.Strategy);
-        _health = new ClusterHealth(Name, Environment.TimeProvider, _logger, _updateLock, Rebuild, healthSettings);
+        _health = Environment.HealthFactory.Create(Name, Environment.TimeProvider, _logger, _updateLock, Rebuild, healthSettings);
         var initial = destinations is null ? ImmutableArray<Destination>.Empty : CheckUnique(destinations);
         _sources = _sources.SetItem(DefaultSource, initial);
         _merged = Merge(_sources, out _shadowed);
@@ -434,7 +434,7 @@ public sealed class Cluster : IDisposable
     {
         var copy = options.Clone();
         var errors = new List<string>();
-        HealthOptionsValidator.Validate(copy, $"Cluster '{Name}'", errors);
+        Environment.HealthFactory.Validate(copy, $"Cluster '{Name}'", errors);
         if (errors.Count > 0)
         {
             throw new ArgumentException(string.Join(System.Environment.NewLine, errors), nameof(options));

@@ -36,6 +36,18 @@ public sealed class ClusterEnvironment
     /// <summary>The clock.</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>
+    /// Makes each cluster's health and checks health settings; <see langword="null"/> (the default) is
+    /// <see cref="ClusterHealthFactories.Default"/>. <c>AddEdgeKit()</c> sets the one it registers.
+    /// </summary>
+    internal IClusterHealthFactory HealthFactory
+    {
+        get => _healthFactory ?? ClusterHealthFactories.Default;
+        init => _healthFactory = value;
+    }
+
+    private readonly IClusterHealthFactory? _healthFactory;
+
     /// <summary>The random source.</summary>
     public Random Random { get; }
 

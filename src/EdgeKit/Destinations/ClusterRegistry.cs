@@ -1,8 +1,7 @@
 using System.Collections.Frozen;
-using EdgeKit.Balancing;
-using EdgeKit.DependencyInjection;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Destinations;
 
@@ -92,7 +91,7 @@ public sealed class ClusterRegistry
     public void Update(EdgeKitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = EdgeKitOptionsValidator.Validate(options, Environment.Strategies);
+        var errors = EdgeKitOptionsValidator.Validate(options, Environment.Strategies, Environment.HealthFactory);
         if (errors.Count > 0)
         {
             throw new EdgeKitConfigurationException(errors);
@@ -173,7 +172,7 @@ public sealed class ClusterRegistry
         {
             foreach (var error in ex.Errors)
             {
-                EdgeKitLog.ConfigurationRejected(_logger, error);
+                ConfigurationLog.ConfigurationRejected(_logger, error);
             }
 
             return false;

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Destinations;
 

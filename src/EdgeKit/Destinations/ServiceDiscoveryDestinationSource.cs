@@ -1,4 +1,4 @@
-using EdgeKit.DependencyInjection;
+using EdgeKit.Configuration;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -4,6 +4,7 @@ using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Health;
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Health;
 
@@ -20,7 +21,7 @@ namespace EdgeKit.Health;
 /// and panic routing spreads over every destination except the known-dead ones. When every destination is known dead
 /// no destination is available, so requests fail at once instead of trying each dead one.</para>
 /// </remarks>
-internal sealed class ClusterHealth
+internal sealed class ClusterHealth : IClusterHealth
 {
     /// <summary>The readmission reason when active probes pass again (the rise count) while a destination is ejected.</summary>
     public const string ProbesPassedReason = "active-probe-healthy";
@@ -447,8 +448,8 @@ internal sealed class ClusterHealth
             destination.BeginSlowStart(_time.GetTimestamp());
         }
 
-        EdgeKitLog.DestinationHealthChanged(_logger, _clusterName, destination.Id, before, after, reason);
-        EdgeKitMetrics.RecordHealthTransition(_clusterName, destination.Id, after, reason);
+        HealthLog.DestinationHealthChanged(_logger, _clusterName, destination.Id, before, after, reason);
+        HealthLog.RecordHealthTransition(_clusterName, destination.Id, after, reason);
     }
 
     private bool IsCurrent(DestinationState destination) => _current.Contains(destination);
@@ -488,10 +489,3 @@ internal sealed class ClusterHealth
         }
     }
 }
-
-/// <summary>What health decided for one snapshot.</summary>
-/// <param name="Available">The destinations that may take requests, in configuration order.</param>
-/// <param name="Weights">Their effective weights (same order), in hundredths.</param>
-/// <param name="IsPanic">Whether too few destinations are healthy, so panic routing applies.</param>
-/// <param name="IsRamping">Whether some available destination is in slow start.</param>
-internal readonly record struct HealthView(ImmutableArray<DestinationState> Available, ImmutableArray<int> Weights, bool IsPanic, bool IsRamping);

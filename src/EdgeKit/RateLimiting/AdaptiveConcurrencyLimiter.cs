@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using EdgeKit.Telemetry;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.RateLimiting;
 

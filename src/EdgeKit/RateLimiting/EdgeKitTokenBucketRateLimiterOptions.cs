@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.RateLimiting;
 
 /// <summary>Settings of an <see cref="EdgeKitTokenBucketRateLimiter"/>.</summary>

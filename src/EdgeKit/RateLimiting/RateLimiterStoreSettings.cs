@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.RateLimiting;
 
 /// <summary>What an <see cref="IRateLimiterStore"/> needs to create a policy's limiter.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using EdgeKit.Telemetry;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.RateLimiting;
 

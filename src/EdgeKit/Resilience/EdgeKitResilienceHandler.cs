@@ -1,6 +1,7 @@
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using EdgeKit.Health;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

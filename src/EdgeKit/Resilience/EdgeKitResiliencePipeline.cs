@@ -1,13 +1,13 @@
 using System.Globalization;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
-using EdgeKit.Http;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Hedging;
 using Polly.Retry;
 using Polly.Timeout;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

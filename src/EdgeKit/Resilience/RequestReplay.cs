@@ -1,5 +1,6 @@
+using EdgeKit.Configuration;
 using System.Net.Http.Json;
-using EdgeKit.Http;
+using EdgeKit.Client;
 
 namespace EdgeKit.Resilience;
 

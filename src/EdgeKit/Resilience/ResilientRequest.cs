@@ -1,4 +1,4 @@
-using EdgeKit.Http;
+using EdgeKit.Client;
 
 namespace EdgeKit.Resilience;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

@@ -1,3 +1,5 @@
+using EdgeKit.Configuration;
+
 namespace EdgeKit.Resilience;
 
 /// <summary>The conditions of <see cref="EdgeKitResilienceOptions.RetryOn"/>, parsed.</summary>

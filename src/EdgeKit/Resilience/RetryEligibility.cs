@@ -9,7 +9,7 @@ internal enum RetryEligibility
     /// <summary>Its method is not idempotent (POST, PATCH, ...) and it did not opt in.</summary>
     NotIdempotent,
 
-    /// <summary>It opted out (<see cref="Http.EdgeKitRequestOptions.AllowRetry"/> set to <see langword="false"/>).</summary>
+    /// <summary>It opted out (<see cref="EdgeKit.Client.EdgeKitRequestOptions.AllowRetry"/> set to <see langword="false"/>).</summary>
     OptedOut,
 
     /// <summary>Its content cannot be sent twice (a stream, or a content type EdgeKit cannot tell).</summary>

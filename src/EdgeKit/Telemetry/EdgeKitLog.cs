@@ -1,15 +1,14 @@
-using EdgeKit.Destinations;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.Telemetry;
 
-/// <summary>EdgeKit's log events. Event ids are stable: never reuse or renumber one.</summary>
+/// <summary>
+/// EdgeKit's log events that take only primitives. Event ids are stable: never reuse or renumber one. Events whose
+/// arguments are a feature's own types live in that feature's log class (<c>HealthLog</c>, <c>AggregationLog</c>), so
+/// Telemetry depends on no other folder.
+/// </summary>
 internal static partial class EdgeKitLog
 {
-    [LoggerMessage(EventId = 1001, EventName = "DestinationHealthChanged", Level = LogLevel.Information,
-        Message = "Cluster '{Cluster}': destination '{Destination}' went from {Before} to {After} ({Reason}).")]
-    public static partial void DestinationHealthChanged(ILogger logger, string cluster, string destination, DestinationHealth before, DestinationHealth after, string reason);
-
     [LoggerMessage(EventId = 1020, EventName = "DestinationEjected", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}': destination '{Destination}' ejected for {Duration} ({Reason}); ejection number {Count}.")]
     public static partial void DestinationEjected(ILogger logger, string cluster, string destination, string reason, TimeSpan duration, int count);
@@ -41,10 +40,6 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1006, EventName = "ConfigurationApplied", Level = LogLevel.Information,
         Message = "EdgeKit configuration applied: {Count} clusters.")]
     public static partial void ConfigurationApplied(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 1007, EventName = "ConfigurationRejected", Level = LogLevel.Error,
-        Message = "EdgeKit configuration reload rejected; the previous configuration stays in force. {Error}")]
-    public static partial void ConfigurationRejected(ILogger logger, string error);
 
     [LoggerMessage(EventId = 1008, EventName = "ServiceDiscoveryFailed", Level = LogLevel.Warning,
         Message = "Cluster '{Cluster}': resolving service '{Service}' failed; its previous destinations stay.")]
@@ -104,10 +99,6 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1044, EventName = "HedgeSent", Level = LogLevel.Debug,
         Message = "Cluster '{Cluster}': hedged attempt {Attempt} of a {Method} request sent.")]
     public static partial void HedgeSent(ILogger logger, string cluster, string method, int attempt);
-
-    [LoggerMessage(EventId = 1250, EventName = "AggregateLegFailed", Level = LogLevel.Warning,
-        Message = "Aggregate '{Aggregate}': {Requirement} leg '{Leg}' failed ({Outcome}): {Detail}.")]
-    public static partial void LegFailed(ILogger logger, string aggregate, string leg, string requirement, Aggregation.AggregateLegOutcome outcome, string detail, Exception? exception);
 
     [LoggerMessage(EventId = 1251, EventName = "AggregateFailed", Level = LogLevel.Warning,
         Message = "Aggregate '{Aggregate}' answered {Status}: {Detail}")]

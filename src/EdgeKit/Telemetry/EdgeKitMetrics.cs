@@ -117,17 +117,13 @@ internal static class EdgeKitMetrics
     /// <summary>Tag: why the health changed or the destination was ejected.</summary>
     public const string HealthReasonTag = "edgekit.health.reason";
 
-    public static void RecordHealthTransition(string cluster, string destination, Destinations.DestinationHealth health, string reason)
+    /// <summary>Counts one health transition; <paramref name="state"/> is the new health's tag value (<see cref="HealthStateTag"/>).</summary>
+    public static void RecordHealthTransition(string cluster, string destination, string state, string reason)
     {
         if (HealthTransitions.Enabled)
         {
             var tags = DestinationTags(cluster, destination);
-            tags.Add(HealthStateTag, health switch
-            {
-                Destinations.DestinationHealth.Healthy => "healthy",
-                Destinations.DestinationHealth.Unhealthy => "unhealthy",
-                _ => "unknown",
-            });
+            tags.Add(HealthStateTag, state);
             tags.Add(HealthReasonTag, reason);
             HealthTransitions.Add(1, tags);
         }
@@ -231,19 +227,8 @@ internal static class EdgeKitMetrics
     public static readonly Counter<long> AggregationRequests = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.aggregation.requests", "{request}", "Executions of aggregates, by the status answered.");
 
-    public static string OutcomeName(Aggregation.AggregateLegOutcome outcome) => outcome switch
-    {
-        Aggregation.AggregateLegOutcome.Success => "success",
-        Aggregation.AggregateLegOutcome.BadStatus => "bad_status",
-        Aggregation.AggregateLegOutcome.Timeout => "timeout",
-        Aggregation.AggregateLegOutcome.TooLarge => "too_large",
-        Aggregation.AggregateLegOutcome.InvalidJson => "invalid_json",
-        Aggregation.AggregateLegOutcome.DependencyFailed => "dependency_failed",
-        Aggregation.AggregateLegOutcome.RequestFailed => "request_failed",
-        _ => "cancelled",
-    };
-
-    public static void RecordLeg(string aggregate, string leg, Aggregation.AggregateLegOutcome outcome, TimeSpan duration)
+    /// <summary>Counts one aggregate leg and records its duration; <paramref name="outcome"/> is the outcome's tag value.</summary>
+    public static void RecordLeg(string aggregate, string leg, string outcome, TimeSpan duration)
     {
         if (AggregationLegs.Enabled || AggregationLegDuration.Enabled)
         {
@@ -251,7 +236,7 @@ internal static class EdgeKitMetrics
             {
                 { AggregateTag, aggregate },
                 { LegTag, leg },
-                { OutcomeTag, OutcomeName(outcome) },
+                { OutcomeTag, outcome },
             };
             AggregationLegs.Add(1, tags);
             AggregationLegDuration.Record(duration.TotalSeconds, tags);

@@ -4,6 +4,7 @@ using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Aggregation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Aggregation;
 

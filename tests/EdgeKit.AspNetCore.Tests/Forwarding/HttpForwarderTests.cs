@@ -135,7 +135,7 @@ public sealed class HttpForwarderTests
         await using var gateway = await GatewayHost.StartAsync(settings);
         var cluster = gateway.Services.GetRequiredService<EdgeKit.Destinations.ClusterRegistry>().GetCluster("c");
         cluster.SetHealth(cluster.Snapshot.AllDestinations[0], EdgeKit.Destinations.DestinationHealth.Unhealthy);
-        cluster.UpdateHealth(new EdgeKit.Health.HealthOptions { PanicThreshold = 0 });
+        cluster.UpdateHealth(new EdgeKit.Configuration.HealthOptions { PanicThreshold = 0 });
 
         using var response = await gateway.Client.GetAsync("/x");
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Http;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Http;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

@@ -1,6 +1,6 @@
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using EdgeKit.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

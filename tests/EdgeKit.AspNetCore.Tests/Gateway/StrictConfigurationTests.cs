@@ -1,6 +1,5 @@
 using System.Net;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

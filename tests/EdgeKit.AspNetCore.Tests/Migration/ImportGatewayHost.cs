@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Migration;
 

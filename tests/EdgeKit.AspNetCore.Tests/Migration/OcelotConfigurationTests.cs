@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Migration;
 
@@ -409,7 +409,7 @@ public sealed class OcelotConfigurationTests
         gateway.Reload(Config(two));
 
         (await GetAsync(gateway.Client, "/a"))["backend"]!.GetValue<string>().Should().Be("two");
-        gateway.Services.GetRequiredService<IOptionsMonitor<EdgeKit.DependencyInjection.EdgeKitOptions>>().Get(Options.DefaultName).Clusters.Should().ContainKey("ocelot-route0");
+        gateway.Services.GetRequiredService<IOptionsMonitor<EdgeKit.Configuration.EdgeKitOptions>>().Get(Options.DefaultName).Clusters.Should().ContainKey("ocelot-route0");
     }
 
     [Fact]

@@ -204,7 +204,7 @@ public sealed class GrpcWebTranslatorTests
             ["Routes:c:Cluster"] = "lax",
         });
 
-        var error = (await act.Should().ThrowAsync<EdgeKit.DependencyInjection.EdgeKitConfigurationException>()).Which;
+        var error = (await act.Should().ThrowAsync<EdgeKit.Configuration.EdgeKitConfigurationException>()).Which;
         error.Errors.Should().BeEquivalentTo(
             "EdgeKit:Routes:a: GrpcWeb needs a cluster that reaches its backends over HTTP/2, but cluster 'old' asks for HTTP/1.1; set its HttpClient:RequestVersion to 2.",
             "EdgeKit:Routes:b: GrpcWeb needs a cluster that reaches its backends over HTTP/2, but cluster 'lax' has plain http destinations with VersionPolicy RequestVersionOrLower, which reach them over HTTP/1.1; set its HttpClient:VersionPolicy to RequestVersionExact (h2c).");

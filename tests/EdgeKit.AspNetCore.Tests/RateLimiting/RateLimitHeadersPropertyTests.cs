@@ -1,8 +1,8 @@
 using CsCheck;
 using EdgeKit.AspNetCore.RateLimiting;
-using EdgeKit.Http;
 using EdgeKit.PropertyTesting;
 using EdgeKit.RateLimiting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.RateLimiting;
 

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.WebSockets;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

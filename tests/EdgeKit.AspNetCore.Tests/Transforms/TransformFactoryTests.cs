@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.AspNetCore.Transforms;
-using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Transforms;
 

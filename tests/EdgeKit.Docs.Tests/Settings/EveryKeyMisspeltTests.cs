@@ -1,5 +1,5 @@
 using System.Reflection;
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;

@@ -6,7 +6,7 @@ using System.Xml.Linq;
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.RateLimiting;
-using EdgeKit.DependencyInjection.Settings;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Docs.Tests.Settings;
 
@@ -200,8 +200,8 @@ internal static partial class JsonSchemaGenerator
         var result = new Dictionary<SettingsObject, Type>();
         foreach (var (assembly, _, className) in SettingsShapeGenerator.Outputs)
         {
-            var shapes = typeof(SettingsObject).Assembly.GetType("EdgeKit.DependencyInjection.Settings." + className)
-                ?? assembly.GetType("EdgeKit.DependencyInjection.Settings." + className)!;
+            var shapes = typeof(SettingsObject).Assembly.GetType("EdgeKit.Configuration." + className)
+                ?? assembly.GetType("EdgeKit.Configuration." + className)!;
             foreach (var field in shapes.GetFields(BindingFlags.Public | BindingFlags.Static))
             {
                 if (byName.TryGetValue((assembly, field.Name), out var type))

@@ -1,17 +1,12 @@
 using System.Reflection;
 using System.Text;
-using EdgeKit.Aggregation;
-using EdgeKit.Balancing;
-using EdgeKit.Caching;
-using EdgeKit.Health;
-using EdgeKit.RateLimiting;
 using EdgeKit.Redis.RateLimiting;
-using EdgeKit.Resilience;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Docs.Tests.Settings;
 
 /// <summary>
-/// Writes the deep copies of the options types that components copy on construction (src/EdgeKit/EdgeKitOptionsCopies.g.cs
+/// Writes the deep copies of the options types that components copy on construction (src/EdgeKit/Configuration/EdgeKitOptionsCopies.g.cs
 /// and src/EdgeKit.Redis/RedisOptionsCopies.g.cs) from the types by reflection, here in a test: a property added to one
 /// of them is copied as soon as the test has run, and the test fails while the file is stale. Lists and dictionaries
 /// are copied into new ones (with the same comparer), nested options types by their own copy; everything else a
@@ -30,7 +25,7 @@ internal static class OptionsCopyGenerator
     /// <summary>The generated file of each library, its namespace (a parent of every caller's) and its class.</summary>
     public static readonly (Assembly Assembly, string File, string Namespace, string Class)[] Outputs =
     [
-        (typeof(LoadBalancingOptions).Assembly, "src/EdgeKit/EdgeKitOptionsCopies.g.cs", "EdgeKit", "EdgeKitOptionsCopies"),
+        (typeof(LoadBalancingOptions).Assembly, "src/EdgeKit/Configuration/EdgeKitOptionsCopies.g.cs", "EdgeKit.Configuration", "EdgeKitOptionsCopies"),
         (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/RedisOptionsCopies.g.cs", "EdgeKit.Redis", "RedisOptionsCopies"),
     ];
 

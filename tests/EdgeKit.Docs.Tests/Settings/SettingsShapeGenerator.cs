@@ -1,16 +1,12 @@
 using System.Reflection;
 using System.Text;
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.RateLimiting;
-using EdgeKit.Auth;
-using EdgeKit.Caching;
-using EdgeKit.DependencyInjection;
 using EdgeKit.Redis.RateLimiting;
-using EdgeKit.Resilience;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Docs.Tests.Settings;
 
@@ -24,7 +20,7 @@ internal static class SettingsShapeGenerator
     public static readonly Type[] Roots =
     [
         typeof(EdgeKitOptions), typeof(AggregationOptions), typeof(HttpCacheOptions), typeof(MemoryHttpCacheStoreOptions),
-        typeof(EdgeKitResilienceOptions), typeof(EdgeKit.Http.OutgoingRateLimitOptions), typeof(ApiKeyCredentialOptions), typeof(ClientCredentialsOptions),
+        typeof(EdgeKitResilienceOptions), typeof(EdgeKit.Configuration.OutgoingRateLimitOptions), typeof(ApiKeyCredentialOptions), typeof(ClientCredentialsOptions),
         typeof(GatewayOptions), typeof(EdgeKitRateLimitingOptions), typeof(EdgeKitJwtOptions), typeof(ApiKeyAuthenticationOptions),
         typeof(HmacAuthenticationOptions), typeof(EdgeKitAuthorizationOptions), typeof(IdentityForwardingOptions),
         typeof(RedisRateLimiterOptions),
@@ -33,7 +29,7 @@ internal static class SettingsShapeGenerator
     /// <summary>The generated file of each library.</summary>
     public static readonly (Assembly Assembly, string File, string Class)[] Outputs =
     [
-        (typeof(EdgeKitOptions).Assembly, "src/EdgeKit/DependencyInjection/Settings/EdgeKitSettingsShapes.g.cs", "EdgeKitSettingsShapes"),
+        (typeof(EdgeKitOptions).Assembly, "src/EdgeKit/Configuration/EdgeKitSettingsShapes.g.cs", "EdgeKitSettingsShapes"),
         (typeof(GatewayOptions).Assembly, "src/EdgeKit.AspNetCore/Gateway/AspNetCoreSettingsShapes.g.cs", "AspNetCoreSettingsShapes"),
         (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/DependencyInjection/RedisSettingsShapes.g.cs", "RedisSettingsShapes"),
     ];
@@ -84,7 +80,7 @@ internal static class SettingsShapeGenerator
             text.AppendLine("// types and run that test, which rewrites this file.");
             text.AppendLine("// </auto-generated>");
             text.AppendLine("#nullable enable");
-            text.AppendLine("namespace EdgeKit.DependencyInjection.Settings;");
+            text.AppendLine("namespace EdgeKit.Configuration;");
             text.AppendLine();
             text.AppendLine("/// <summary>The settable configuration keys of this library's options types.</summary>");
             text.AppendLine($"internal static class {className}");

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Aggregation;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -13,6 +12,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.IntegrationTests.Aggregation;
 

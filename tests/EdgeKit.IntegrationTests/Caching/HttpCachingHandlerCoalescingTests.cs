@@ -1,5 +1,6 @@
 using EdgeKit.Caching;
 using Microsoft.AspNetCore.Http;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.IntegrationTests.Caching;
 

@@ -4,6 +4,7 @@ using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
 namespace EdgeKit.IntegrationTests.Health;

@@ -1,8 +1,8 @@
 using System.Net;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Client;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
 namespace EdgeKit.IntegrationTests.Health;

@@ -1,6 +1,6 @@
-using EdgeKit.Balancing;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Configuration;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
 namespace EdgeKit.IntegrationTests.Http;

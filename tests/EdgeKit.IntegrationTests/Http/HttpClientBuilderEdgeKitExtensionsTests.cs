@@ -1,9 +1,9 @@
 using EdgeKit.Balancing;
-using EdgeKit.DependencyInjection;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
 namespace EdgeKit.IntegrationTests.Http;

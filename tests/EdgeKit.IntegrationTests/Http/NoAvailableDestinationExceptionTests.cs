@@ -1,5 +1,4 @@
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;

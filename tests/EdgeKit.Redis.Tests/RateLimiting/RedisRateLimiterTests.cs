@@ -264,7 +264,7 @@ public sealed class RedisRateLimiterTests(RedisServerFixture fixture) : IClassFi
     public async Task Invalid_options_throw_every_problem_at_once()
     {
         var create = () => new RedisRateLimiter(fixture.Connection, "k", new RedisRateLimiterOptions { PermitLimit = 0, Window = TimeSpan.Zero });
-        var error = create.Should().Throw<EdgeKit.DependencyInjection.EdgeKitConfigurationException>().Which;
+        var error = create.Should().Throw<EdgeKit.Configuration.EdgeKitConfigurationException>().Which;
         error.Errors.Should().Equal(
             "Redis rate limiter: PermitLimit must be at least 1, was 0.",
             "Redis rate limiter: Window must be between 1 ms and 1 day, was 00:00:00.");

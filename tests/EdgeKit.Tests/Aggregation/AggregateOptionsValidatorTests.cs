@@ -1,5 +1,5 @@
 using EdgeKit.Aggregation;
-using EdgeKit.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Aggregation;
 

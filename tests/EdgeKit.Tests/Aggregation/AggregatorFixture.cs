@@ -3,6 +3,7 @@ using System.Text;
 using EdgeKit.Aggregation;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Aggregation;
 

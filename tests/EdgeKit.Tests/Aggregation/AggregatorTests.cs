@@ -5,6 +5,7 @@ using System.Net;
 using System.Text;
 using EdgeKit.Aggregation;
 using EdgeKit.Tests.TestSupport;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Aggregation;
 

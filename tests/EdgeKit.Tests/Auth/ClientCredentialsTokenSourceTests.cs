@@ -4,6 +4,7 @@ using EdgeKit.Auth;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Auth;
 

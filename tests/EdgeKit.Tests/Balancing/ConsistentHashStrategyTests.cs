@@ -1,7 +1,7 @@
-using EdgeKit.Health;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Xunit.Abstractions;
+using EdgeKit.Configuration;
 using static EdgeKit.Tests.Balancing.StrategyTestHelpers;
 
 namespace EdgeKit.Tests.Balancing;

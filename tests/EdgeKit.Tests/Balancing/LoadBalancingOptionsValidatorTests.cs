@@ -1,5 +1,6 @@
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Balancing;
 

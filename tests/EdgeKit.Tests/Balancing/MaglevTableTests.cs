@@ -1,5 +1,6 @@
 using EdgeKit.Balancing;
 using Xunit.Abstractions;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Balancing;
 

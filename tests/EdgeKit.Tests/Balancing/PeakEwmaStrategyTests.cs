@@ -1,6 +1,7 @@
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 using static EdgeKit.Tests.Balancing.StrategyTestHelpers;
 
 namespace EdgeKit.Tests.Balancing;

@@ -1,4 +1,4 @@
-using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using static EdgeKit.Tests.Balancing.StrategyTestHelpers;
 
 namespace EdgeKit.Tests.Balancing;

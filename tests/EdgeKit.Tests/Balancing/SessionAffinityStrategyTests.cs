@@ -1,8 +1,8 @@
-using EdgeKit.Health;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
+using EdgeKit.Configuration;
 using static EdgeKit.Tests.Balancing.StrategyTestHelpers;
 
 namespace EdgeKit.Tests.Balancing;

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using EdgeKit.Caching;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

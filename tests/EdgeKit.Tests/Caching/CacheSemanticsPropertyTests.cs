@@ -2,6 +2,7 @@ using System.Globalization;
 using CsCheck;
 using EdgeKit.Caching;
 using EdgeKit.PropertyTesting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

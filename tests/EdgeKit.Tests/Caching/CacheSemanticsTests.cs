@@ -1,5 +1,6 @@
 using EdgeKit.Caching;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

@@ -1,4 +1,5 @@
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

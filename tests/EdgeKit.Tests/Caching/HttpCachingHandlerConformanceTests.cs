@@ -1,5 +1,5 @@
 using System.Net;
-using EdgeKit.Caching;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

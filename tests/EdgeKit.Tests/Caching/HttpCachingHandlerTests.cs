@@ -2,6 +2,7 @@ using System.Net;
 using EdgeKit.Caching;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

@@ -1,8 +1,7 @@
-using EdgeKit.DependencyInjection;
-using EdgeKit.DependencyInjection.Settings;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.DependencyInjection;
 

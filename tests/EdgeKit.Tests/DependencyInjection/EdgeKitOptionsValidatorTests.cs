@@ -3,6 +3,7 @@ using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.DependencyInjection;
 

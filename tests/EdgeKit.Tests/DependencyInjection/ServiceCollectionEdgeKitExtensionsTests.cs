@@ -1,5 +1,4 @@
 using EdgeKit.Balancing;
-using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
 using EdgeKit.Health;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using EdgeKit.Tests.TestSupport;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Destinations;
 

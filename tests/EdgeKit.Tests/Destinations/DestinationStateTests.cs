@@ -1,6 +1,6 @@
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Destinations;
 

@@ -1,9 +1,9 @@
+using EdgeKit.Configuration;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
 using EdgeKit.Tests.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

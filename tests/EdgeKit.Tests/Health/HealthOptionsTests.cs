@@ -1,8 +1,7 @@
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Health;
 
@@ -224,7 +223,7 @@ public class HealthOptionsTests
     [Fact]
     public void A_bad_health_address_is_reported_with_the_other_problems()
     {
-        var options = new EdgeKit.DependencyInjection.EdgeKitOptions();
+        var options = new EdgeKit.Configuration.EdgeKitOptions();
         var cluster = options.GetOrAddCluster("orders");
         cluster.Destinations["a"] = new DestinationOptions { Address = "http://10.0.0.1:8080", HealthAddress = "ftp://10.0.0.1/health" };
         cluster.Destinations["b"] = new DestinationOptions { Address = "http://10.0.0.2:8080", HealthAddress = "not a uri" };
@@ -232,7 +231,7 @@ public class HealthOptionsTests
 
         var act = () => new ClusterRegistry(options);
 
-        act.Should().Throw<EdgeKit.DependencyInjection.EdgeKitConfigurationException>().Which.Errors.Should().Equal(
+        act.Should().Throw<EdgeKit.Configuration.EdgeKitConfigurationException>().Which.Errors.Should().Equal(
             "Cluster 'orders', destination 'a': health address 'ftp://10.0.0.1/health' must use http or https, not 'ftp'.",
             "Cluster 'orders', destination 'b': HealthAddress 'not a uri' is not an absolute URI; use a form such as 'http://10.0.0.11:9090'.",
             "Cluster 'orders': Health.PanicThreshold must be between 0 and 100 (percent), was -1.");

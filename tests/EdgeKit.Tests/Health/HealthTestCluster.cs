@@ -1,9 +1,8 @@
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Health;
 

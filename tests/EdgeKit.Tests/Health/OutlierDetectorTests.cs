@@ -1,5 +1,5 @@
 using EdgeKit.Destinations;
-using EdgeKit.Health;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Health;
 

@@ -1,5 +1,4 @@
 using EdgeKit.Destinations;
-using EdgeKit.Health;
 
 namespace EdgeKit.Tests.Health;
 

@@ -1,6 +1,5 @@
-using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
 
 namespace EdgeKit.Tests.Health;
 

@@ -1,11 +1,10 @@
-using EdgeKit.Health;
 using System.Diagnostics;
 using System.Net;
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Http;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Http;
 

@@ -44,7 +44,7 @@ public class HttpClientBuilderEdgeKitAuthExtensionsTests
         services.AddHttpClient("orders").AddEdgeKitClientCredentials(o => o.ClientId = "c");
         using var provider = services.BuildServiceProvider();
 
-        var get = () => provider.GetRequiredService<IOptionsMonitor<EdgeKit.Auth.ClientCredentialsOptions>>().Get("orders");
+        var get = () => provider.GetRequiredService<IOptionsMonitor<EdgeKit.Configuration.ClientCredentialsOptions>>().Get("orders");
 
         get.Should().Throw<OptionsValidationException>().Which.Failures.Should().Equal(
             "HttpClient 'orders': ClientCredentialsOptions.TokenEndpoint must be an absolute URI.",

@@ -1,11 +1,11 @@
 using System.Net;
-using EdgeKit.Http;
 using EdgeKit.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
+using EdgeKit.Client;
 
 namespace EdgeKit.Tests.Http;
 

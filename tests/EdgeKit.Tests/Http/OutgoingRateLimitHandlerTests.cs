@@ -1,11 +1,11 @@
 using System.Net;
 using System.Threading.RateLimiting;
-using EdgeKit.Http;
 using EdgeKit.RateLimiting;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Http;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using CsCheck;
-using EdgeKit.Http;
 using EdgeKit.PropertyTesting;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Tests.Http;
 

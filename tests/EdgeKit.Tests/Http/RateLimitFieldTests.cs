@@ -1,4 +1,4 @@
-using EdgeKit.Http;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Tests.Http;
 

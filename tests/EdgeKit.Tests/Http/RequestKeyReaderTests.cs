@@ -1,5 +1,5 @@
-using EdgeKit.Balancing;
-using EdgeKit.Http;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Http;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
-using EdgeKit.Http;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Tests.Http;
 

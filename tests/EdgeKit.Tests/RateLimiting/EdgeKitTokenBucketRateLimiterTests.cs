@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using EdgeKit.RateLimiting;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.RateLimiting;
 

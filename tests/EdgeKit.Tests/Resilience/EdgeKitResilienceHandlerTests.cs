@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
-using EdgeKit.Http;
 using EdgeKit.Resilience;
 using EdgeKit.Tests.TestSupport;
 using Polly.Timeout;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.Tests.Resilience;
 

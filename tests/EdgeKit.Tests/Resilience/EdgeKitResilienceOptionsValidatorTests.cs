@@ -1,4 +1,5 @@
 using EdgeKit.Resilience;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Resilience;
 

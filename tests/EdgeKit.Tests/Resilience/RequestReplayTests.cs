@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
-using EdgeKit.Http;
 using EdgeKit.Resilience;
+using EdgeKit.Client;
 
 namespace EdgeKit.Tests.Resilience;
 

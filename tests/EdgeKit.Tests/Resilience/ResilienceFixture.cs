@@ -1,12 +1,11 @@
 using System.Net;
-using EdgeKit.Balancing;
 using EdgeKit.Destinations;
-using EdgeKit.Health;
-using EdgeKit.Http;
 using EdgeKit.Resilience;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Resilience;
 

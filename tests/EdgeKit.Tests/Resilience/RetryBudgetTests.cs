@@ -1,5 +1,6 @@
 using EdgeKit.Destinations;
 using EdgeKit.Resilience;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Resilience;
 

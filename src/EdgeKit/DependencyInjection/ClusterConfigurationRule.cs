@@ -1,0 +1,17 @@
+using EdgeKit.Configuration;
+using EdgeKit.Destinations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EdgeKit.DependencyInjection;
+
+/// <summary>The clusters' checks, in the report of every problem of a configuration (<see cref="ConfigurationCheck.Report()"/>).</summary>
+internal sealed class ClusterConfigurationRule(IServiceProvider services) : IConfigurationRule
+{
+    public void Check(List<string> errors, bool starting)
+    {
+        var options = services.GetRequiredService<IOptionsFactory<EdgeKitOptions>>().Create(Options.DefaultName);
+        var environment = services.GetRequiredService<ClusterEnvironment>();
+        errors.AddRange(EdgeKitOptionsValidator.Validate(options, environment.Strategies, environment.HealthFactory));
+    }
+}
