@@ -1,8 +1,8 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using EdgeKit.Destinations;
 using EdgeKit.Client;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.Benchmarks;
 

@@ -4,7 +4,7 @@ namespace EdgeKit.Benchmarks;
 
 /// <summary>
 /// What one read of the clock costs on the machine, for reading the other results: PeakEwma's
-/// "clock read per pick" includes one, <see cref="Http.BalancingHandler"/> makes two per request
+/// "clock read per pick" includes one, <see cref="EdgeKit.Client.BalancingHandler"/> makes two per request
 /// (start and end of the attempt).
 /// </summary>
 [MemoryDiagnoser]

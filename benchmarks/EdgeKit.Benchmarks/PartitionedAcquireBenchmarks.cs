@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using BenchmarkDotNet.Attributes;
-using EdgeKit.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Benchmarks;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using EdgeKit.Simulation;
 using EdgeKit.Configuration;
+using EdgeKit.Simulation;
 
 namespace EdgeKit.Benchmarks;
 

@@ -1,8 +1,8 @@
 using System.Threading.RateLimiting;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using EdgeKit.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Benchmarks;
 

@@ -1,6 +1,6 @@
 using EdgeKit.Balancing;
-using EdgeKit.Destinations;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.Simulation;
 

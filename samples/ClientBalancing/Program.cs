@@ -4,10 +4,10 @@
 // `--smoke` sends fewer requests, checks what it printed (distribution, the faulty instance skipped, retries) and exits
 // non-zero if anything was not as expected.
 using System.Diagnostics;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Samples.ClientBalancing;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 bool smoke = args.Contains("--smoke");
 int requestsPerStrategy = smoke ? 40 : 200;   // a multiple of 4 and of 5: round robin and weighted round robin split it exactly

@@ -1,17 +1,17 @@
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Tls;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Gateway;
 

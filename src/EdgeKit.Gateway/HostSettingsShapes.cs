@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Security.Authentication;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Gateway;
 

@@ -1,15 +1,15 @@
 // Uses the EdgeKit core's main public surface so that a Native AOT publish analyses it and the native binary runs it:
 // clusters and strategies, health state, the balancing handler over an in-memory handler, the token bucket limiter,
 // and DI registration. Prints one line per check and exits non-zero when one fails.
-using EdgeKit.Client;
-using EdgeKit.RateLimiting;
 using System.Net;
 using System.Threading.RateLimiting;
 using EdgeKit.AotSmoke;
 using EdgeKit.Balancing;
-using EdgeKit.Destinations;
-using Microsoft.Extensions.DependencyInjection;
+using EdgeKit.Client;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
+using EdgeKit.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
 
 int failures = 0;
 void Expect(bool ok, string what)

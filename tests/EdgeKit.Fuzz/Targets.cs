@@ -2,18 +2,18 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Protocols;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.AspNetCore.Transforms;
-using EdgeKit.Aggregation;
 using EdgeKit.Auth;
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
 using EdgeKit.PropertyTesting;
+using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
-using EdgeKit.Configuration;
-using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Fuzz;
 

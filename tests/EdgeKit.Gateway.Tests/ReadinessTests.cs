@@ -1,7 +1,7 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Gateway.Tests;
 

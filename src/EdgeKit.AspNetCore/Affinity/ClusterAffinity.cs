@@ -1,7 +1,7 @@
 using EdgeKit.AspNetCore.Caching;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Affinity;
 

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http;
 using EdgeKit.Configuration;
+using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Affinity;
 

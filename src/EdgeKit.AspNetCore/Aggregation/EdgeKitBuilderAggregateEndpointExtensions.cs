@@ -1,6 +1,6 @@
 using EdgeKit.AspNetCore.Aggregation;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

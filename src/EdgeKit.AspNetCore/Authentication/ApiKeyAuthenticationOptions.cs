@@ -1,5 +1,6 @@
-using Microsoft.AspNetCore.Authentication;
+using EdgeKit.Auth;
 using EdgeKit.Configuration;
+using Microsoft.AspNetCore.Authentication;
 
 namespace EdgeKit.AspNetCore.Authentication;
 

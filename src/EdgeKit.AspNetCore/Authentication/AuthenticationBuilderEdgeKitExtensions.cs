@@ -1,5 +1,5 @@
-using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.Authentication;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,5 +1,5 @@
-using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

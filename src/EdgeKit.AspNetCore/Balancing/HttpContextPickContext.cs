@@ -1,7 +1,7 @@
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Balancing;
 

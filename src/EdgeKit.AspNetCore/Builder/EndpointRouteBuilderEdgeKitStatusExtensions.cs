@@ -1,8 +1,8 @@
-using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Status;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.ConfigurationStore;
 

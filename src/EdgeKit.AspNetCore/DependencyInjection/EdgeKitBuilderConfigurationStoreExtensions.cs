@@ -1,10 +1,10 @@
 using EdgeKit.AspNetCore.Admin;
 using EdgeKit.AspNetCore.ConfigurationStore;
+using EdgeKit.Configuration;
 using EdgeKit.ConfigurationStore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

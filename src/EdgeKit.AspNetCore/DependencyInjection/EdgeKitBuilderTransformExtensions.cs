@@ -1,7 +1,7 @@
-using EdgeKit.AspNetCore.Transforms;
 using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

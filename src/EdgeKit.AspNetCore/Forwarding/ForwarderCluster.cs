@@ -1,5 +1,5 @@
-using EdgeKit.Destinations;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 

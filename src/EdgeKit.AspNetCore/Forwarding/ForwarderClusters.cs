@@ -2,8 +2,9 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using EdgeKit.Destinations;
+using EdgeKit.Client;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 

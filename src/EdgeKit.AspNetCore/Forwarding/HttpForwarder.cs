@@ -7,6 +7,7 @@ using EdgeKit.AspNetCore.Balancing;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
+using EdgeKit.Client;
 using EdgeKit.Destinations;
 using EdgeKit.Resilience;
 using EdgeKit.Telemetry;
@@ -17,7 +18,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Polly.Timeout;
-using EdgeKit.Client;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 

@@ -1,13 +1,13 @@
 using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Forwarding;
-using Microsoft.AspNetCore.DataProtection;
 using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.Configuration;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Gateway;
 

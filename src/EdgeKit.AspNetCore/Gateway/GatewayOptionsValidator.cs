@@ -1,7 +1,7 @@
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.Transforms;
-using Microsoft.AspNetCore.Routing.Patterns;
 using EdgeKit.Configuration;
+using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace EdgeKit.AspNetCore.Gateway;
 

@@ -1,13 +1,13 @@
+using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace EdgeKit.AspNetCore.Gateway;
 

@@ -1,5 +1,5 @@
-using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.IdentityForwarding;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

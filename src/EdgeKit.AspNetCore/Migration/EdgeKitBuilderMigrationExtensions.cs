@@ -1,9 +1,9 @@
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Migration;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Configuration;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 

@@ -1,8 +1,8 @@
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 

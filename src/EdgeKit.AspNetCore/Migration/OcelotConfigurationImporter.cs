@@ -6,9 +6,9 @@ using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 

@@ -3,10 +3,10 @@ using System.Security.Authentication;
 using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Migration;
 

@@ -1,7 +1,7 @@
 using EdgeKit.AspNetCore.RateLimiting;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

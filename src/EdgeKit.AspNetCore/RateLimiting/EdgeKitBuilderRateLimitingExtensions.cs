@@ -1,5 +1,5 @@
-using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;

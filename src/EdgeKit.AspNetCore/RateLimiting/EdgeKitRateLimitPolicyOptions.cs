@@ -1,5 +1,5 @@
-using EdgeKit.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

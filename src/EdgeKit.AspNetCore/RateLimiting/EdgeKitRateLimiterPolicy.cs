@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +7,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

@@ -1,7 +1,7 @@
 using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Http;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.RateLimiting;
 

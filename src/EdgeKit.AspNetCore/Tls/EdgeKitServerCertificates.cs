@@ -1,11 +1,11 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tls;
 

@@ -1,5 +1,5 @@
-using EdgeKit.Configuration;
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 

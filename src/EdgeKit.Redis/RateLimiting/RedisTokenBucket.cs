@@ -1,10 +1,10 @@
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using EdgeKit.Redis.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Redis.RateLimiting;
 

@@ -1,8 +1,8 @@
+using EdgeKit.Client;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
-using EdgeKit.Client;
 
 namespace EdgeKit.Aggregation;
 

@@ -1,10 +1,10 @@
-using EdgeKit.Destinations;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using EdgeKit.Telemetry;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
+using EdgeKit.Telemetry;
 
 namespace EdgeKit.Aggregation;
 

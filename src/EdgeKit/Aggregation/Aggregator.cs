@@ -1,6 +1,6 @@
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Aggregation;
 

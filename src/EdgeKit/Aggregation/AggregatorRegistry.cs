@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
+using EdgeKit.Configuration;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Aggregation;
 

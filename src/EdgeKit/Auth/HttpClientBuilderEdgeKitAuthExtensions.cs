@@ -1,9 +1,9 @@
 using EdgeKit.Auth;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using EdgeKit.Destinations;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.Balancing;
 

@@ -1,5 +1,5 @@
-using EdgeKit.Configuration;
 using System.Collections.Frozen;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Balancing;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using EdgeKit.Destinations;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
 
 namespace EdgeKit.Balancing;
 

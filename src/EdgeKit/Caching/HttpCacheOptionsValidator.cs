@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace EdgeKit.Caching;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using EdgeKit.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Caching;
 

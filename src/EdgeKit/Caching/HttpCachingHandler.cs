@@ -1,9 +1,9 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using EdgeKit.Configuration;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Caching;
 

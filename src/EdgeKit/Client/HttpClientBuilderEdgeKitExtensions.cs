@@ -1,5 +1,5 @@
-using EdgeKit.Destinations;
 using EdgeKit.Client;
+using EdgeKit.Destinations;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,9 +1,9 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.DependencyInjection;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

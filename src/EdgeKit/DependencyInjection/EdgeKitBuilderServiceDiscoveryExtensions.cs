@@ -1,9 +1,9 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.ServiceDiscovery;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

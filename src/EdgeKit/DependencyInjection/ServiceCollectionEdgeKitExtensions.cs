@@ -1,4 +1,5 @@
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
 using EdgeKit.Health;
@@ -6,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Destinations;
 

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
+using EdgeKit.Configuration;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Destinations;
 

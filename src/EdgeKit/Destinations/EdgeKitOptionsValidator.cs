@@ -1,6 +1,6 @@
 using EdgeKit.Balancing;
-using Microsoft.Extensions.ServiceDiscovery;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.ServiceDiscovery;
 
 namespace EdgeKit.Destinations;
 

@@ -7,14 +7,17 @@ internal sealed class ServiceDiscoveryDestinationOptionsValidator : IValidateOpt
 {
     public ValidateOptionsResult Validate(string? name, ServiceDiscoveryDestinationOptions options)
     {
-        var errors = Validate(options);
+        var errors = new List<string>();
+        Validate(options, Path, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    public static List<string> Validate(ServiceDiscoveryDestinationOptions options)
+    /// <summary>The path its problems are named by.</summary>
+    public const string Path = "EdgeKit service discovery";
+
+    /// <summary>Adds every problem of <paramref name="options"/> to <paramref name="errors"/>, each prefixed with <paramref name="path"/>.</summary>
+    public static void Validate(ServiceDiscoveryDestinationOptions options, string path, List<string> errors)
     {
-        const string path = "EdgeKit service discovery";
-        var errors = new List<string>();
         if (options.InitialResolutionTimeout < TimeSpan.Zero)
         {
             errors.Add($"{path}: InitialResolutionTimeout must not be negative (zero does not wait), was {options.InitialResolutionTimeout}.");
@@ -34,7 +37,5 @@ internal sealed class ServiceDiscoveryDestinationOptionsValidator : IValidateOpt
         {
             errors.Add($"{path}: MaxRetryDelay must be at least RetryDelay ({options.RetryDelay}), was {options.MaxRetryDelay}.");
         }
-
-        return errors;
     }
 }

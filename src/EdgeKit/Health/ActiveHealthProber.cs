@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Health;
 

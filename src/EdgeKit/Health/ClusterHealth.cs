@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Health;
 

@@ -1,9 +1,9 @@
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
-using EdgeKit.RateLimiting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

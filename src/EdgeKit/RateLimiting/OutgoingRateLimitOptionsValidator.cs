@@ -1,6 +1,5 @@
-using EdgeKit.RateLimiting;
-using Microsoft.Extensions.Options;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace EdgeKit.RateLimiting;
 
@@ -9,9 +8,12 @@ internal sealed class OutgoingRateLimitOptionsValidator : IValidateOptions<Outgo
 {
     public ValidateOptionsResult Validate(string? name, OutgoingRateLimitOptions options)
     {
-        var problems = TokenBucketRules.Problems(options.Limits, options.QueueLimit, options.PolicyName ?? "client");
-        return problems.Count == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(problems.Select(p => $"HttpClient '{name}' rate limiting: {p}"));
+        var errors = new List<string>();
+        Validate(options, $"HttpClient '{name}' rate limiting", errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>Adds every problem of <paramref name="options"/> to <paramref name="errors"/>, each prefixed with <paramref name="path"/>.</summary>
+    public static void Validate(OutgoingRateLimitOptions options, string path, List<string> errors) =>
+        errors.AddRange(TokenBucketRules.Problems(options.Limits, options.QueueLimit, options.PolicyName ?? "client").Select(problem => $"{path}: {problem}"));
 }

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
-using EdgeKit.RateLimiting;
-using Microsoft.Extensions.Options;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace EdgeKit.RateLimiting;
 

@@ -7,22 +7,27 @@ internal sealed class ServerRateLimitOptionsValidator : IValidateOptions<ServerR
 {
     public ValidateOptionsResult Validate(string? name, ServerRateLimitOptions options)
     {
-        var problems = new List<string>();
+        var errors = new List<string>();
+        Validate(options, $"HttpClient '{name}' server rate limits", errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Adds every problem of <paramref name="options"/> to <paramref name="errors"/>, each prefixed with <paramref name="path"/>.</summary>
+    public static void Validate(ServerRateLimitOptions options, string path, List<string> errors)
+    {
         if (options.MaxWait < TimeSpan.Zero)
         {
-            problems.Add($"HttpClient '{name}' server rate limits: MaxWait must be zero or positive (was {options.MaxWait}).");
+            errors.Add($"{path}: MaxWait must be zero or positive (was {options.MaxWait}).");
         }
 
         if (options.SlowdownBelowRemaining < 0)
         {
-            problems.Add($"HttpClient '{name}' server rate limits: SlowdownBelowRemaining must be 0 (off) or more (was {options.SlowdownBelowRemaining}).");
+            errors.Add($"{path}: SlowdownBelowRemaining must be 0 (off) or more (was {options.SlowdownBelowRemaining}).");
         }
 
         if (!Enum.IsDefined(options.Behavior))
         {
-            problems.Add($"HttpClient '{name}' server rate limits: Behavior {(int)options.Behavior} is not defined.");
+            errors.Add($"{path}: Behavior {(int)options.Behavior} is not defined.");
         }
-
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using EdgeKit.Telemetry;
 using EdgeKit.Configuration;
+using EdgeKit.Telemetry;
 
 namespace EdgeKit.RateLimiting;
 

@@ -1,7 +1,7 @@
-using EdgeKit.Destinations;
-using Microsoft.Extensions.Logging;
 using EdgeKit.Client;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.Resilience;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Microsoft.Extensions.Options;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace EdgeKit.Resilience;
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -6,8 +8,6 @@ using Polly;
 using Polly.Hedging;
 using Polly.Retry;
 using Polly.Timeout;
-using EdgeKit.Client;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

@@ -1,10 +1,10 @@
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 using EdgeKit.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
-using EdgeKit.Client;
-using EdgeKit.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

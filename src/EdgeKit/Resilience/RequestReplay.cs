@@ -1,6 +1,6 @@
-using EdgeKit.Configuration;
 using System.Net.Http.Json;
 using EdgeKit.Client;
+using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

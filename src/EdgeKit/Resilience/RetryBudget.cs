@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Resilience;
 

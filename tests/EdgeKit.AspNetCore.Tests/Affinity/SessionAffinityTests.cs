@@ -1,8 +1,8 @@
 using System.Net;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Affinity;
 

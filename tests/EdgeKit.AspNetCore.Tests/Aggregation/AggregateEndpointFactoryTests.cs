@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Aggregation;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Aggregation;
 

@@ -1,8 +1,8 @@
 using EdgeKit.AspNetCore.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Balancing;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeKit.AspNetCore.Tests.Forwarding;
 

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.AspNetCore.Tests.Migration;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
 using EdgeKit.Configuration;
+using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
 using EdgeKit.Configuration;
+using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Gateway;
 

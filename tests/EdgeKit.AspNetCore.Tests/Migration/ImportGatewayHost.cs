@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -8,7 +9,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Migration;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Migration;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -10,7 +11,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Migration;
 

@@ -1,8 +1,8 @@
 using CsCheck;
 using EdgeKit.AspNetCore.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.PropertyTesting;
 using EdgeKit.RateLimiting;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.RateLimiting;
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.WebSockets;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
+using EdgeKit.Client;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.AspNetCore.Tests.Transforms;
 

@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.AspNetCore.Transforms;
-using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeKit.AspNetCore.Tests.Transforms;
 

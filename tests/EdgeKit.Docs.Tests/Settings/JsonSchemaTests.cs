@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
+using EdgeKit.Configuration;
 using EdgeKit.TestShared;
 using Json.Schema;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Docs.Tests.Settings;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text;
-using EdgeKit.Redis.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.Redis.RateLimiting;
 
 namespace EdgeKit.Docs.Tests.Settings;
 

@@ -5,8 +5,8 @@ using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.RateLimiting;
-using EdgeKit.Redis.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.Redis.RateLimiting;
 
 namespace EdgeKit.Docs.Tests.Settings;
 

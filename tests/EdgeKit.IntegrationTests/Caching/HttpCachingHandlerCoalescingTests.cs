@@ -1,6 +1,6 @@
 using EdgeKit.Caching;
-using Microsoft.AspNetCore.Http;
 using EdgeKit.Configuration;
+using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.IntegrationTests.Caching;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,11 +1,11 @@
-using EdgeKit.TestShared;
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
+using EdgeKit.TestShared;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.IntegrationTests.Caching;
 

@@ -1,3 +1,4 @@
+using EdgeKit.Client;
 using EdgeKit.Destinations;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Text;
 using EdgeKit.Aggregation;
+using EdgeKit.Configuration;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Aggregation;
 

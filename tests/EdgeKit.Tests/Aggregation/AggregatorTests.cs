@@ -4,8 +4,8 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text;
 using EdgeKit.Aggregation;
-using EdgeKit.Tests.TestSupport;
 using EdgeKit.Configuration;
+using EdgeKit.Tests.TestSupport;
 
 namespace EdgeKit.Tests.Aggregation;
 

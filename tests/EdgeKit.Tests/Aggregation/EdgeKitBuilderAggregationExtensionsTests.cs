@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Text;
 using EdgeKit.Aggregation;
+using EdgeKit.Configuration;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Aggregation;
 

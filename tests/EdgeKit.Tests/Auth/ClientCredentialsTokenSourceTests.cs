@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text;
 using EdgeKit.Auth;
+using EdgeKit.Configuration;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Auth;
 

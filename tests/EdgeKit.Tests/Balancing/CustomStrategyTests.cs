@@ -1,10 +1,10 @@
 using System.Globalization;
 using EdgeKit.Balancing;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Client;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Balancing;
 

@@ -1,6 +1,6 @@
 using EdgeKit.Balancing;
-using Xunit.Abstractions;
 using EdgeKit.Configuration;
+using Xunit.Abstractions;
 
 namespace EdgeKit.Tests.Balancing;
 

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using EdgeKit.Caching;
-using Microsoft.Extensions.Time.Testing;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.Tests.Caching;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using CsCheck;
 using EdgeKit.Caching;
-using EdgeKit.PropertyTesting;
 using EdgeKit.Configuration;
+using EdgeKit.PropertyTesting;
 
 namespace EdgeKit.Tests.Caching;
 

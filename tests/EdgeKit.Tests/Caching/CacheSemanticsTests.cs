@@ -1,6 +1,6 @@
 using EdgeKit.Caching;
-using Microsoft.Extensions.Time.Testing;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.Tests.Caching;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Caching;
 

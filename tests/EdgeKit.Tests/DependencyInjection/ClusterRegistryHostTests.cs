@@ -1,10 +1,10 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.DependencyInjection;
 

@@ -1,8 +1,8 @@
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.DependencyInjection;
 

@@ -50,7 +50,9 @@ public class EdgeKitBuilderServiceDiscoveryExtensionsTests
         options.ResolutionTimeout.Should().Be(TimeSpan.FromSeconds(10));
         options.RetryDelay.Should().Be(TimeSpan.FromSeconds(1));
         options.MaxRetryDelay.Should().Be(TimeSpan.FromSeconds(30));
-        ServiceDiscoveryDestinationOptionsValidator.Validate(options).Should().BeEmpty();
+        var errors = new List<string>();
+        ServiceDiscoveryDestinationOptionsValidator.Validate(options, ServiceDiscoveryDestinationOptionsValidator.Path, errors);
+        errors.Should().BeEmpty();
     }
 
     [Fact]

@@ -1,9 +1,9 @@
+using EdgeKit.Configuration;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.DependencyInjection;
 

@@ -1,7 +1,7 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Destinations;
 

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
-using EdgeKit.Tests.TestSupport;
 using EdgeKit.Balancing;
-using EdgeKit.Destinations;
 using EdgeKit.Configuration;
+using EdgeKit.Destinations;
+using EdgeKit.Tests.TestSupport;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.Tests.Destinations;
 

@@ -1,6 +1,6 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Destinations;
 

@@ -1,8 +1,8 @@
-using EdgeKit.Configuration;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Tests.RateLimiting;
 using Microsoft.Extensions.Time.Testing;

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Security.Authentication;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Health;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Health;
 

@@ -1,7 +1,7 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Health;
 

@@ -1,8 +1,8 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Health;
 

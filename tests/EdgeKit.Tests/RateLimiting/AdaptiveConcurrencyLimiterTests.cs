@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.RateLimiting;
 

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
-using EdgeKit.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 
 namespace EdgeKit.Tests.RateLimiting;
 

@@ -1,7 +1,7 @@
-using EdgeKit.Configuration;
-using EdgeKit.RateLimiting;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using EdgeKit.Configuration;
+using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.Tests.RateLimiting;

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
-using EdgeKit.Resilience;
-using EdgeKit.Tests.TestSupport;
-using Polly.Timeout;
 using EdgeKit.Client;
 using EdgeKit.Configuration;
 using EdgeKit.Destinations;
+using EdgeKit.Resilience;
+using EdgeKit.Tests.TestSupport;
+using Polly.Timeout;
 
 namespace EdgeKit.Tests.Resilience;
 

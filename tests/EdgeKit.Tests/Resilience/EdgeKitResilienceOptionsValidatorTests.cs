@@ -1,5 +1,5 @@
-using EdgeKit.Resilience;
 using EdgeKit.Configuration;
+using EdgeKit.Resilience;
 
 namespace EdgeKit.Tests.Resilience;
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
-using EdgeKit.Resilience;
 using EdgeKit.Client;
+using EdgeKit.Resilience;
 
 namespace EdgeKit.Tests.Resilience;
 

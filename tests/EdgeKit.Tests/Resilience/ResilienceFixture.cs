@@ -1,11 +1,11 @@
 using System.Net;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Resilience;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Client;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Resilience;
 

@@ -1,6 +1,6 @@
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Resilience;
-using EdgeKit.Configuration;
 
 namespace EdgeKit.Tests.Resilience;
 

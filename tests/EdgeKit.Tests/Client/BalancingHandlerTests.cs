@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Net;
+using EdgeKit.Client;
+using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Client;
-using EdgeKit.Configuration;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.Client;
 
 public class BalancingHandlerTests
 {

@@ -1,11 +1,11 @@
 using EdgeKit.Balancing;
+using EdgeKit.Configuration;
 using EdgeKit.DependencyInjection;
 using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using EdgeKit.Configuration;
 
-namespace EdgeKit.Tests.DependencyInjection;
+namespace EdgeKit.Tests.Destinations;
 
 public class EdgeKitOptionsValidatorTests
 {

@@ -1,13 +1,13 @@
 using System.Net;
+using EdgeKit.Client;
 using EdgeKit.Resilience;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
-using EdgeKit.Client;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.Resilience;
 
 public class HttpClientBuilderEdgeKitResilienceExtensionsTests
 {

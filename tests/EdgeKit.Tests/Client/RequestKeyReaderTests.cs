@@ -1,7 +1,7 @@
 using EdgeKit.Client;
 using EdgeKit.Configuration;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.Client;
 
 public class RequestKeyReaderTests
 {

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
+using EdgeKit.RateLimiting;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.RateLimiting;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.RateLimiting;
 
 public sealed class ServerRateLimitHandlerTests
 {

@@ -1,6 +1,6 @@
 using EdgeKit.RateLimiting;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.RateLimiting;
 
 public sealed class RateLimitFieldTests
 {

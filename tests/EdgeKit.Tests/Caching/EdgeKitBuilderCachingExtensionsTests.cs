@@ -1,12 +1,12 @@
 using System.Net;
 using EdgeKit.Caching;
+using EdgeKit.Configuration;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using EdgeKit.Configuration;
 
-namespace EdgeKit.Tests.DependencyInjection;
+namespace EdgeKit.Tests.Caching;
 
 public sealed class EdgeKitBuilderCachingExtensionsTests
 {

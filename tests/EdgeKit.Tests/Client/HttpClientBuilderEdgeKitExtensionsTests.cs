@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.Client;
 
 public class HttpClientBuilderEdgeKitExtensionsTests
 {

@@ -4,7 +4,7 @@ using CsCheck;
 using EdgeKit.PropertyTesting;
 using EdgeKit.RateLimiting;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.RateLimiting;
 
 /// <summary>Properties of the hand-written reader of the server's <c>RateLimit</c> field (draft-ietf-httpapi-ratelimit-headers).</summary>
 public sealed class RateLimitFieldPropertyTests

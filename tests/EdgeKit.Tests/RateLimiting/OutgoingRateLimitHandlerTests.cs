@@ -1,13 +1,13 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using EdgeKit.Configuration;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.RateLimiting;
 
 public sealed class OutgoingRateLimitHandlerTests
 {

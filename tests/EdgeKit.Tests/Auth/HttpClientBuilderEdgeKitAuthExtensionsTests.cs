@@ -2,7 +2,7 @@ using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace EdgeKit.Tests.Http;
+namespace EdgeKit.Tests.Auth;
 
 public class HttpClientBuilderEdgeKitAuthExtensionsTests
 {
