@@ -1,5 +1,6 @@
 using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Affinity;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Forwarding;
 using Microsoft.AspNetCore.DataProtection;
 using EdgeKit.AspNetCore.Transforms;

@@ -119,7 +119,7 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
             DisplayName = $"EdgeKit route '{route.Id}'",
         };
 
-        builder.Metadata.Add(route.Metadata);
+        builder.Metadata.Add(new GatewayRouteMetadata(route));
         if (options.CachePolicy is { } policy)
         {
             builder.Metadata.Add(new EdgeKitCachePolicyMetadata(policy));

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.DependencyInjection;
 using EdgeKit.DependencyInjection.Settings;
 using Microsoft.AspNetCore.Authentication;

@@ -1,5 +1,6 @@
 using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.DependencyInjection;
 using EdgeKit.DependencyInjection.Settings;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.Destinations;
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using Microsoft.Extensions.Logging;

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using static EdgeKit.AspNetCore.Transforms.TransformKeys;

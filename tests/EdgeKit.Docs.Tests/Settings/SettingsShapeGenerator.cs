@@ -3,6 +3,7 @@ using System.Text;
 using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.RateLimiting;
@@ -34,7 +35,7 @@ internal static class SettingsShapeGenerator
     public static readonly (Assembly Assembly, string File, string Class)[] Outputs =
     [
         (typeof(EdgeKitOptions).Assembly, "src/EdgeKit/DependencyInjection/Settings/EdgeKitSettingsShapes.g.cs", "EdgeKitSettingsShapes"),
-        (typeof(GatewayOptions).Assembly, "src/EdgeKit.AspNetCore/Gateway/AspNetCoreSettingsShapes.g.cs", "AspNetCoreSettingsShapes"),
+        (typeof(GatewayOptions).Assembly, "src/EdgeKit.AspNetCore/Settings/AspNetCoreSettingsShapes.g.cs", "AspNetCoreSettingsShapes"),
         (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/DependencyInjection/RedisSettingsShapes.g.cs", "RedisSettingsShapes"),
     ];
 

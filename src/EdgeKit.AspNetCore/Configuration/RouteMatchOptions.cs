@@ -1,4 +1,4 @@
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>What a request must look like to take a route. Every condition given must hold.</summary>
 public sealed class RouteMatchOptions
