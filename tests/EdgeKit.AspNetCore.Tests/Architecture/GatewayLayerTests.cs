@@ -1,6 +1,7 @@
 using System.Reflection;
 using ArchUnitNET.Loader;
 using EdgeKit.AspNetCore.Configuration;
+using EdgeKit.TestShared;
 
 namespace EdgeKit.AspNetCore.Tests.Architecture;
 
@@ -9,7 +10,7 @@ namespace EdgeKit.AspNetCore.Tests.Architecture;
 /// the folders of the layers below its own and nothing else, so the folders form layers without a loop. Read from the
 /// compiled assembly (ArchUnitNET): every type reference in signatures, bodies and attributes counts.
 /// </summary>
-public sealed class GatewayLayerTests
+public sealed partial class GatewayLayerTests
 {
     /// <summary>Bottom to top. A folder may depend on the folders of lower layers only, never on one beside it.</summary>
     internal static readonly string[][] Layers =
@@ -104,6 +105,48 @@ public sealed class GatewayLayerTests
 
         unmapped.Should().BeEmpty("every type's folder must be in GatewayLayerTests.Layers (and extensions outside EdgeKit.AspNetCore in FolderOf)");
     }
+
+    [Fact]
+    public void Every_type_is_in_the_folder_the_map_reads_from_its_name()
+    {
+        // The map reads a type's folder from its namespace (or FolderOf): check that against where its file is, so a
+        // type cannot leave its folder's layer by keeping an old namespace.
+        var source = Path.Combine(RepositoryRoot.Find(), "src", "EdgeKit.AspNetCore");
+        var misplaced = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file).Replace('\\', '/');
+            if (relative.StartsWith("obj/", StringComparison.Ordinal) || relative.StartsWith("bin/", StringComparison.Ordinal) || !relative.Contains('/'))
+            {
+                continue;
+            }
+
+            var folder = relative[..relative.IndexOf('/')];
+            var text = File.ReadAllText(file);
+            if (NamespaceDeclaration().Match(text) is not { Success: true } ns)
+            {
+                continue;
+            }
+
+            foreach (System.Text.RegularExpressions.Match declaration in TopLevelTypeDeclaration().Matches(text))
+            {
+                var name = ns.Groups[1].Value + "." + declaration.Groups[1].Value;
+                if (FolderFor(name) is var mapped && mapped != folder)
+                {
+                    misplaced.Add($"{name} (file in {folder}/, the map reads {mapped ?? "no folder"})");
+                }
+            }
+        }
+
+        misplaced.Should().BeEmpty();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^namespace\s+([\w.]+)\s*;", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex NamespaceDeclaration();
+
+    // Top-level declarations only: a file-scoped namespace leaves them at the start of a line.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:(?:public|internal|static|sealed|abstract|partial|readonly|file)\s+)*(?:class|struct|interface|enum|record(?:\s+struct|\s+class)?)\s+([A-Z]\w*)", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex TopLevelTypeDeclaration();
 
     [Fact]
     public void The_map_is_enforced_a_dependency_upwards_is_reported_by_name()
