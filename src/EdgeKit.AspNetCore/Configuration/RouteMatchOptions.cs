@@ -9,6 +9,9 @@ public sealed class RouteMatchOptions
     /// </summary>
     public string? Path { get; set; }
 
+    /// <summary>The template of a route without a <see cref="Path"/>: every path.</summary>
+    internal const string CatchAllTemplate = "/{**edgekit-catch-all}";
+
     /// <summary>Host names (with optional port, <c>*.</c> wildcards allowed), any of which must match; empty for any host.</summary>
     public List<string> Hosts { get; set; } = [];
 

@@ -1,5 +1,4 @@
 using EdgeKit.AspNetCore.Configuration;
-using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.DependencyInjection;
 
 namespace EdgeKit.AspNetCore.Protocols;

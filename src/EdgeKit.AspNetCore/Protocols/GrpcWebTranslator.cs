@@ -1,5 +1,4 @@
 using EdgeKit.AspNetCore.Forwarding;
-using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;

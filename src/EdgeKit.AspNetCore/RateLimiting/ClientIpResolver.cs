@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using EdgeKit.AspNetCore.Configuration;
-using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 

@@ -39,7 +39,7 @@ internal static class GatewayStatusWriter
             var options = route.Options;
             writer.WriteStartObject();
             writer.WriteString("id", route.Id);
-            writer.WriteString("path", options.Match.Path ?? GatewayEndpointDataSource.CatchAllTemplate);
+            writer.WriteString("path", options.Match.Path ?? RouteMatchOptions.CatchAllTemplate);
             WriteStrings(writer, "methods", options.Match.Methods);
             WriteStrings(writer, "hosts", options.Match.Hosts);
             writer.WriteNumber("order", options.Order);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;

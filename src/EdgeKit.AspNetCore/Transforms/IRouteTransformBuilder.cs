@@ -1,5 +1,4 @@
 using EdgeKit.AspNetCore.Configuration;
-using EdgeKit.AspNetCore.Gateway;
 
 namespace EdgeKit.AspNetCore.Transforms;
 

@@ -1,4 +1,3 @@
-using EdgeKit.AspNetCore.Caching;
 using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,4 @@
 using EdgeKit.AspNetCore.Configuration;
-using EdgeKit.AspNetCore.Gateway;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.AspNetCore.Transforms;

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using EdgeKit.AspNetCore.Configuration;
-using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Transforms;
