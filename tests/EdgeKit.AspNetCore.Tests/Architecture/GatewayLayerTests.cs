@@ -15,8 +15,8 @@ public sealed partial class GatewayLayerTests
     /// <summary>Bottom to top. A folder may depend on the folders of lower layers only, never on one beside it.</summary>
     internal static readonly string[][] Layers =
     [
-        // Leaves: the generated settings shapes, shared HTTP helpers (problem+json, header rules, the gateway's log),
-        // the pick context, the dashboard's assets and the aggregate endpoints.
+        // Leaves: the generated settings shapes, shared HTTP helpers (problem+json, header rules, per-request response
+        // headers), the pick context, the dashboard's assets and the aggregate endpoints.
         ["Settings", "Http", "Balancing", "Dashboard", "Aggregation"],
         // Features whose options the gateway's configuration refers to, or that need nothing of the gateway.
         ["Affinity", "IdentityForwarding", "Authentication", "Authorization", "Caching"],
@@ -36,7 +36,7 @@ public sealed partial class GatewayLayerTests
         // The gateway's registration (AddGateway and the registrations that add it: transforms, the configuration store).
         ["DependencyInjection"],
         // Composition over it, nothing depends on them: the importers (AddYarpConfiguration and AddOcelotConfiguration
-        // add the gateway under the imported routes) and the endpoint mapping (MapEdgeKitGateway, status, dashboard).
+        // add the gateway under the imported routes) and the endpoint mapping (MapEdgeKit, MapEdgeKitStatus, MapEdgeKitDashboard).
         ["Migration", "Builder"],
     ];
 
@@ -82,10 +82,12 @@ public sealed partial class GatewayLayerTests
 
     private static readonly Assembly Gateway = typeof(GatewayOptions).Assembly;
 
+    private static readonly Lazy<ArchUnitNET.Domain.Architecture> Loaded = new(() => new ArchLoader().LoadAssemblies(Gateway).Build());
+
     [Fact]
     public void Every_folder_uses_only_the_layers_below_it()
     {
-        var violations = ForbiddenDependencies(Gateway);
+        var violations = ForbiddenDependencies(Loaded.Value);
 
         Assert.True(violations.Count == 0,
             $"A folder may use only the folders of the layers below its own (GatewayLayerTests.Layers); {violations.Count} forbidden dependencies:"
@@ -95,8 +97,7 @@ public sealed partial class GatewayLayerTests
     [Fact]
     public void Every_type_of_the_gateway_has_a_folder_in_the_map()
     {
-        var architecture = new ArchLoader().LoadAssemblies(Gateway).Build();
-        var unmapped = architecture.Types
+        var unmapped = Loaded.Value.Types
             .Select(t => OuterName(t.FullName))
             .Where(name => IsOurs(name) && (FolderFor(name) is not { } folder || LayerOf(folder) < 0))
             .Distinct()
@@ -160,10 +161,9 @@ public sealed partial class GatewayLayerTests
             .Should().Be("Forwarding.HttpForwarder (Forwarding) -> Gateway.GatewayEndpointDataSource (Gateway)");
     }
 
-    /// <summary>Every forbidden dependency of <paramref name="assembly"/>, as "TypeA (Folder) -> TypeB (Folder)", sorted.</summary>
-    internal static List<string> ForbiddenDependencies(Assembly assembly)
+    /// <summary>Every forbidden dependency in <paramref name="architecture"/>, as "TypeA (Folder) -> TypeB (Folder)", sorted.</summary>
+    internal static List<string> ForbiddenDependencies(ArchUnitNET.Domain.Architecture architecture)
     {
-        var architecture = new ArchLoader().LoadAssemblies(assembly).Build();
         var found = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var type in architecture.Types)
         {
