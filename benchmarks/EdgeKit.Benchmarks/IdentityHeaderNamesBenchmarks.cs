@@ -27,7 +27,7 @@ public class IdentityHeaderNamesBenchmarks
         int forwarded = 0;
         foreach (var name in s_incoming)
         {
-            forwarded += EdgeKit.AspNetCore.Forwarding.HeaderRules.IsNeverForwardedRequestHeader(name) ? 0 : 1;
+            forwarded += EdgeKit.AspNetCore.Http.HeaderRules.IsNeverForwardedRequestHeader(name) ? 0 : 1;
         }
 
         return forwarded;
@@ -39,7 +39,7 @@ public class IdentityHeaderNamesBenchmarks
         int forwarded = 0;
         foreach (var name in s_incoming)
         {
-            forwarded += EdgeKit.AspNetCore.Forwarding.HeaderRules.IsNeverForwardedRequestHeader(name) || _names.Contains(name) ? 0 : 1;
+            forwarded += EdgeKit.AspNetCore.Http.HeaderRules.IsNeverForwardedRequestHeader(name) || _names.Contains(name) ? 0 : 1;
         }
 
         return forwarded;
@@ -51,7 +51,7 @@ public class IdentityHeaderNamesBenchmarks
         int forwarded = 0;
         foreach (var name in s_incoming)
         {
-            forwarded += EdgeKit.AspNetCore.Forwarding.HeaderRules.IsNeverForwardedRequestHeader(name) || _set.Contains(name) ? 0 : 1;
+            forwarded += EdgeKit.AspNetCore.Http.HeaderRules.IsNeverForwardedRequestHeader(name) || _set.Contains(name) ? 0 : 1;
         }
 
         return forwarded;

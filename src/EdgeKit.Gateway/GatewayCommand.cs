@@ -87,7 +87,7 @@ internal static class GatewayCommand
             problems = await StartAsync(app, CancellationToken.None);
             if (problems.Count == 0)
             {
-                var routes = app.Services.GetRequiredService<IOptions<EdgeKit.AspNetCore.Gateway.GatewayOptions>>().Value.Routes.Count;
+                var routes = app.Services.GetRequiredService<IOptions<EdgeKit.AspNetCore.Configuration.GatewayOptions>>().Value.Routes.Count;
                 var clusters = app.Services.GetRequiredService<IOptions<EdgeKitOptions>>().Value.Clusters.Count;
                 await app.StopAsync();
                 await output.WriteLineAsync($"{file}: valid ({routes} {(routes == 1 ? "route" : "routes")}, {clusters} {(clusters == 1 ? "cluster" : "clusters")}).");

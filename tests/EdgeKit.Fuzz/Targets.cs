@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using EdgeKit.Aggregation;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Protocols;
 using EdgeKit.AspNetCore.RateLimiting;

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.ConfigurationStore;
-using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Http;
 using EdgeKit.ConfigurationStore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;

@@ -1,5 +1,6 @@
 using EdgeKit.AspNetCore.Caching;
 using EdgeKit.Configuration;
+using EdgeKit.AspNetCore.Http;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeKit.AspNetCore.Http;
 using EdgeKit.Caching;
 using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;

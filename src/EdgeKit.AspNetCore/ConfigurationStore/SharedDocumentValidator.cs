@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using EdgeKit.Aggregation;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.Configuration;

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;

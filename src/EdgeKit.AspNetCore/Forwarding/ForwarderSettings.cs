@@ -1,4 +1,4 @@
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 

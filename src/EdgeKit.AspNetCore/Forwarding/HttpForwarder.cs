@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Balancing;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Http;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Balancing;
 using EdgeKit.Client;

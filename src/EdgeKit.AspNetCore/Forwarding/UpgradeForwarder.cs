@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Http;
 using EdgeKit.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

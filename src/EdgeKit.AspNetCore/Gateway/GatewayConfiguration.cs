@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Affinity;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Configuration;

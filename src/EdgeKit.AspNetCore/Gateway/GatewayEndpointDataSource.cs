@@ -1,5 +1,6 @@
 using EdgeKit.AspNetCore.Aggregation;
 using EdgeKit.AspNetCore.Caching;
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Protocols;
@@ -20,9 +21,6 @@ namespace EdgeKit.AspNetCore.Gateway;
 /// </summary>
 internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointConventionBuilder
 {
-    /// <summary>The catch-all used for a route without a path.</summary>
-    public const string CatchAllTemplate = "/{**edgekit-catch-all}";
-
     private readonly GatewayConfiguration _configuration;
     private readonly HttpForwarder _forwarder;
     private readonly List<Action<EndpointBuilder>> _conventions = [];
@@ -113,13 +111,13 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
             handler = cache.InvokeAsync;
         }
 
-        var pattern = RoutePatternFactory.Parse(options.Match.Path ?? CatchAllTemplate);
+        var pattern = RoutePatternFactory.Parse(options.Match.Path ?? RouteMatchOptions.CatchAllTemplate);
         var builder = new RouteEndpointBuilder(handler, pattern, options.Order)
         {
             DisplayName = $"EdgeKit route '{route.Id}'",
         };
 
-        builder.Metadata.Add(route.Metadata);
+        builder.Metadata.Add(new GatewayRouteMetadata(route));
         if (options.CachePolicy is { } policy)
         {
             builder.Metadata.Add(new EdgeKitCachePolicyMetadata(policy));

@@ -14,7 +14,7 @@ internal sealed class GatewayMatcherPolicy : MatcherPolicy, IEndpointSelectorPol
     {
         foreach (var endpoint in endpoints)
         {
-            if (endpoint.Metadata.GetMetadata<GatewayRouteMetadata>() is { Route.Matcher.IsEmpty: false })
+            if (endpoint.Metadata.GetMetadata<GatewayRouteMetadata>() is { Matcher.IsEmpty: false })
             {
                 return true;
             }
@@ -32,7 +32,7 @@ internal sealed class GatewayMatcherPolicy : MatcherPolicy, IEndpointSelectorPol
                 continue;
             }
 
-            if (candidates[i].Endpoint.Metadata.GetMetadata<GatewayRouteMetadata>() is { Route.Matcher: { IsEmpty: false } matcher }
+            if (candidates[i].Endpoint.Metadata.GetMetadata<GatewayRouteMetadata>() is { Matcher: { IsEmpty: false } matcher }
                 && !matcher.Matches(httpContext.Request))
             {
                 candidates.SetValidity(i, false);

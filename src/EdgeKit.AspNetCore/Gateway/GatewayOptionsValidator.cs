@@ -1,3 +1,6 @@
+using EdgeKit.Aggregation;
+using EdgeKit.AspNetCore.Configuration;
+using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Configuration;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

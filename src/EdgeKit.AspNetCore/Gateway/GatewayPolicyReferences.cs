@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.AspNetCore.Configuration;
+using EdgeKit.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;

@@ -1,11 +1,20 @@
+using EdgeKit.AspNetCore.Forwarding;
+
 namespace EdgeKit.AspNetCore.Gateway;
 
 /// <summary>Endpoint metadata on every gateway route: which route it is and its configuration.</summary>
 public sealed class GatewayRouteMetadata
 {
-    internal GatewayRouteMetadata(GatewayRoute route) => Route = route;
+    internal GatewayRouteMetadata(GatewayRoute route)
+    {
+        Route = route;
+        Matcher = new RouteValueMatcher(route.Options.Match);
+    }
 
     internal GatewayRoute Route { get; }
+
+    /// <summary>The route's header and query-parameter conditions, checked by <see cref="GatewayMatcherPolicy"/>.</summary>
+    internal RouteValueMatcher Matcher { get; }
 
     /// <summary>The route id.</summary>
     public string RouteId => Route.Id;

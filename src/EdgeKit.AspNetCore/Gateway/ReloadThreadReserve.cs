@@ -1,7 +1,7 @@
 namespace EdgeKit.AspNetCore.Gateway;
 
 /// <summary>
-/// Keeps thread-pool workers beyond one per processor (<see cref="GatewayOptions.ReloadThreadReserve"/>), so that a
+/// Keeps thread-pool workers beyond one per processor (<see cref="Configuration.GatewayOptions.ReloadThreadReserve"/>), so that a
 /// configuration reload that blocks a pool thread does not stall the requests.
 /// </summary>
 /// <remarks>

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 

@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.Configuration;
 using Microsoft.Extensions.Logging;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using EdgeKit.Aggregation;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Configuration;

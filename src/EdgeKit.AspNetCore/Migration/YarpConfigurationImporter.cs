@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Security.Authentication;
 using EdgeKit.AspNetCore.Affinity;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Configuration;

@@ -1,5 +1,7 @@
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.Configuration;
+using EdgeKit.AspNetCore.Configuration;
+using EdgeKit.DependencyInjection;
 
 namespace EdgeKit.AspNetCore.Protocols;
 

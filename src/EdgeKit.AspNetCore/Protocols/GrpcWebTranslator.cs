@@ -1,5 +1,4 @@
 using EdgeKit.AspNetCore.Forwarding;
-using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -8,7 +7,7 @@ namespace EdgeKit.AspNetCore.Protocols;
 
 /// <summary>
 /// Translates gRPC-Web (from browsers) to gRPC for the backend and back, on routes with
-/// <see cref="GatewayRouteOptions.GrpcWeb"/>. The request's content type becomes <c>application/grpc</c> (with its
+/// <see cref="Configuration.GatewayRouteOptions.GrpcWeb"/>. The request's content type becomes <c>application/grpc</c> (with its
 /// format suffix), <c>TE: trailers</c> is added, and a <c>-text</c> body is base64-decoded as it streams; the forwarder
 /// then sends it over the cluster's HTTP/2 connection like any gRPC call. On the way back the content type becomes
 /// gRPC-Web's again, the backend's trailers (<c>grpc-status</c>, <c>grpc-message</c>, custom metadata) are written at

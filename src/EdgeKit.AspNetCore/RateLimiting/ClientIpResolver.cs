@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 

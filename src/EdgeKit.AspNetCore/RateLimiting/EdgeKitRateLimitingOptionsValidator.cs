@@ -1,5 +1,6 @@
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.Configuration;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.Destinations;
 
@@ -38,7 +39,7 @@ internal static class GatewayStatusWriter
             var options = route.Options;
             writer.WriteStartObject();
             writer.WriteString("id", route.Id);
-            writer.WriteString("path", options.Match.Path ?? GatewayEndpointDataSource.CatchAllTemplate);
+            writer.WriteString("path", options.Match.Path ?? RouteMatchOptions.CatchAllTemplate);
             WriteStrings(writer, "methods", options.Match.Methods);
             WriteStrings(writer, "hosts", options.Match.Hosts);
             writer.WriteNumber("order", options.Order);

@@ -1,6 +1,6 @@
 using System.Globalization;
-using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Http;
 namespace EdgeKit.AspNetCore.Tls;
 
 /// <summary>
-/// The routes' TLS settings: <see cref="GatewayRouteOptions.HttpsRedirect"/>, <see cref="GatewayRouteOptions.Hsts"/>,
-/// <see cref="GatewayRouteOptions.RequireClientCertificate"/>; and, on every request, the client certificate subject
+/// The routes' TLS settings: <see cref="Configuration.GatewayRouteOptions.HttpsRedirect"/>, <see cref="Configuration.GatewayRouteOptions.Hsts"/>,
+/// <see cref="Configuration.GatewayRouteOptions.RequireClientCertificate"/>; and, on every request, the client certificate subject
 /// header (<see cref="EdgeKitTlsOptions.ClientCertificateHeader"/>): removed when it comes from the client, set from the
 /// certificate the TLS handshake verified.
 /// </summary>

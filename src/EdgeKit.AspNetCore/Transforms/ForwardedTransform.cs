@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Transforms;

@@ -1,4 +1,4 @@
-using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using EdgeKit.AspNetCore.Forwarding;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeKit.AspNetCore.Transforms;

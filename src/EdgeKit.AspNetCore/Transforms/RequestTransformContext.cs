@@ -38,7 +38,7 @@ public sealed class RequestTransformContext
     public CancellationToken CancellationToken { get; private set; }
 
     /// <summary>
-    /// The client's request. A transform may answer it itself (e.g. with <see cref="Forwarding.GatewayProblem.WriteAsync"/>):
+    /// The client's request. A transform may answer it itself (e.g. with <see cref="Http.GatewayProblem.WriteAsync"/>):
     /// once the response has started, the request is not forwarded.
     /// </summary>
     public HttpContext HttpContext { get; private set; } = null!;

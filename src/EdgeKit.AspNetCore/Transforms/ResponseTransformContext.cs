@@ -1,4 +1,4 @@
-using EdgeKit.AspNetCore.Caching;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Transforms;

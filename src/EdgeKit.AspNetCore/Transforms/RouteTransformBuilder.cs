@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
-using EdgeKit.AspNetCore.Forwarding;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static EdgeKit.AspNetCore.Transforms.TransformKeys;

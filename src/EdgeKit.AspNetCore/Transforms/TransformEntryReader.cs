@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using EdgeKit.AspNetCore.Forwarding;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
+using EdgeKit.AspNetCore.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using static EdgeKit.AspNetCore.Transforms.TransformKeys;
@@ -58,7 +58,7 @@ internal readonly struct TransformEntryReader(string path, string kind, Dictiona
         HashSet<string> captured = new(StringComparer.OrdinalIgnoreCase);
         try
         {
-            foreach (var parameter in RoutePatternFactory.Parse(matchPath ?? GatewayEndpointDataSource.CatchAllTemplate).Parameters)
+            foreach (var parameter in RoutePatternFactory.Parse(matchPath ?? RouteMatchOptions.CatchAllTemplate).Parameters)
             {
                 captured.Add(parameter.Name);
             }

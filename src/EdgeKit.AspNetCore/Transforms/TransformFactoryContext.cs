@@ -1,4 +1,4 @@
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.AspNetCore.Transforms;

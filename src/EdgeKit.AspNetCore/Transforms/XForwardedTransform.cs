@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using EdgeKit.AspNetCore.Gateway;
+using EdgeKit.AspNetCore.Configuration;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeKit.AspNetCore.Transforms;

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.Configuration;

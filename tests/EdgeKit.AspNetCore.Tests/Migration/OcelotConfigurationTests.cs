@@ -270,7 +270,7 @@ public sealed class OcelotConfigurationTests
         (await gateway.Client.GetAsync("/flaky/1")).StatusCode.Should().Be(HttpStatusCode.InternalServerError, "after DurationOfBreak the backend is called again");
         backend.Requests.Should().Be(4);
 
-        var options = gateway.Services.GetRequiredService<IOptionsMonitor<EdgeKit.AspNetCore.Gateway.GatewayOptions>>().Get(Options.DefaultName);
+        var options = gateway.Services.GetRequiredService<IOptionsMonitor<EdgeKit.AspNetCore.Configuration.GatewayOptions>>().Get(Options.DefaultName);
         options.Routes["route0"].Timeout.Should().Be(TimeSpan.FromSeconds(5));
         gateway.Logs.Entries.Where(e => e.EventId == 1450).Select(e => e.Message).Should().BeEquivalentTo(
             "Imported configuration carried in part: Routes:0:QoSOptions:TimeoutValue: carried as the route's Timeout (5000 ms); a request that times out answers 504 Gateway Timeout, where Ocelot answers 503.",

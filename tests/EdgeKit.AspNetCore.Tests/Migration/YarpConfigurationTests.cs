@@ -255,7 +255,7 @@ public sealed class YarpConfigurationTests
             (await EchoAsync(gateway.Client, again))["backend"]!.GetValue<string>().Should().Be(landed);
         }
 
-        var affinity = gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<EdgeKit.AspNetCore.Gateway.GatewayOptions>>().CurrentValue.SessionAffinity["c"];
+        var affinity = gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<EdgeKit.AspNetCore.Configuration.GatewayOptions>>().CurrentValue.SessionAffinity["c"];
         affinity.FailurePolicy.Should().Be(EdgeKit.AspNetCore.Affinity.SessionAffinityFailurePolicy.Return503);
         affinity.Mode.Should().Be(EdgeKit.AspNetCore.Affinity.SessionAffinityMode.Cookie);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using CsCheck;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.PropertyTesting;

@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Http;

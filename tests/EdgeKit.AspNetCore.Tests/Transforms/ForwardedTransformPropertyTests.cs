@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using CsCheck;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.PropertyTesting;

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.AspNetCore.RateLimiting;
@@ -30,7 +31,7 @@ internal static class SettingsShapeGenerator
     public static readonly (Assembly Assembly, string File, string Class)[] Outputs =
     [
         (typeof(EdgeKitOptions).Assembly, "src/EdgeKit/Configuration/EdgeKitSettingsShapes.g.cs", "EdgeKitSettingsShapes"),
-        (typeof(GatewayOptions).Assembly, "src/EdgeKit.AspNetCore/Gateway/AspNetCoreSettingsShapes.g.cs", "AspNetCoreSettingsShapes"),
+        (typeof(GatewayOptions).Assembly, "src/EdgeKit.AspNetCore/Settings/AspNetCoreSettingsShapes.g.cs", "AspNetCoreSettingsShapes"),
         (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/DependencyInjection/RedisSettingsShapes.g.cs", "RedisSettingsShapes"),
     ];
 

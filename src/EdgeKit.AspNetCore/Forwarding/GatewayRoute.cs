@@ -1,8 +1,13 @@
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Transforms;
 
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Forwarding;
 
-/// <summary>A validated route, ready for requests. Immutable; a reload builds new ones.</summary>
+/// <summary>
+/// A validated route, ready for requests: what forwarding needs of it (its options, transforms, timeout, retries and
+/// identity forwarding). Immutable; a reload builds new ones. The gateway's endpoints carry it in their
+/// <c>GatewayRouteMetadata</c>; forwarding never sees the route table.
+/// </summary>
 internal sealed class GatewayRoute
 {
     public GatewayRoute(string id, GatewayRouteOptions options, RouteTransforms transforms, TimeSpan timeout)
@@ -11,11 +16,7 @@ internal sealed class GatewayRoute
         Options = options;
         Transforms = transforms;
         Timeout = timeout;
-        Matcher = new RouteValueMatcher(options.Match);
-        Metadata = new GatewayRouteMetadata(this);
     }
-
-    public RouteValueMatcher Matcher { get; }
 
     /// <summary>Claims to headers for the backend, or <see langword="null"/>.</summary>
     public IdentityForwarding.IdentityForwarder? IdentityForwarder { get; init; }
@@ -31,6 +32,4 @@ internal sealed class GatewayRoute
 
     /// <summary>How long the backend may go without progress (response headers, or body bytes) before the request answers 504.</summary>
     public TimeSpan Timeout { get; }
-
-    public GatewayRouteMetadata Metadata { get; }
 }

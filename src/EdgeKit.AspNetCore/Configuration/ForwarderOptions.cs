@@ -1,4 +1,4 @@
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>Forwarding settings shared by every route.</summary>
 public sealed class ForwarderOptions

@@ -1,4 +1,4 @@
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>
 /// How the gateway tells backends who the client was: <c>X-Forwarded-For/Proto/Host/Prefix</c> and RFC 7239

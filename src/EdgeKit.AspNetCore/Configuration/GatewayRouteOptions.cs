@@ -1,6 +1,6 @@
 using EdgeKit.Configuration;
 
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>One gateway route: what it matches, where it goes, and the policies applied on the way.</summary>
 public sealed class GatewayRouteOptions
@@ -68,7 +68,7 @@ public sealed class GatewayRouteOptions
     /// <summary>Request and response transforms, applied in order. Each is a set of key/value pairs naming one transform.</summary>
     public List<Dictionary<string, string>> Transforms { get; set; } = [];
 
-    /// <summary>Free-form metadata, visible to middleware through the endpoint's <see cref="GatewayRouteMetadata"/>.</summary>
+    /// <summary>Free-form metadata, visible to middleware through the endpoint's <see cref="Gateway.GatewayRouteMetadata"/>.</summary>
     public Dictionary<string, string> Metadata { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>

@@ -1,6 +1,6 @@
 using EdgeKit.AspNetCore.Transforms;
 
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>
 /// Adds built-in transforms to a route from code. Each call adds one entry to <see cref="GatewayRouteOptions.Transforms"/>,

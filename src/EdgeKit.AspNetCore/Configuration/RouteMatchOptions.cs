@@ -1,4 +1,4 @@
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>What a request must look like to take a route. Every condition given must hold.</summary>
 public sealed class RouteMatchOptions
@@ -8,6 +8,9 @@ public sealed class RouteMatchOptions
     /// <see langword="null"/> matches every path (<c>/{**catch-all}</c>).
     /// </summary>
     public string? Path { get; set; }
+
+    /// <summary>The template of a route without a <see cref="Path"/>: every path.</summary>
+    internal const string CatchAllTemplate = "/{**edgekit-catch-all}";
 
     /// <summary>Host names (with optional port, <c>*.</c> wildcards allowed), any of which must match; empty for any host.</summary>
     public List<string> Hosts { get; set; } = [];

@@ -124,7 +124,7 @@ internal static class AspNetCoreSettingsShapes
         new("AuthenticationSchemes", SettingShape.List(SettingShape.String)),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.ForwarderOptions"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.ForwarderOptions"/>.</summary>
     public static readonly SettingsObject ForwarderOptions = new("ForwarderOptions", () =>
     [
         new("DefaultTimeout", SettingShape.TimeSpan),
@@ -134,7 +134,7 @@ internal static class AspNetCoreSettingsShapes
         new("RemoveServerHeaders", SettingShape.Boolean),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayForwardedHeadersOptions"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.GatewayForwardedHeadersOptions"/>.</summary>
     public static readonly SettingsObject GatewayForwardedHeadersOptions = new("GatewayForwardedHeadersOptions", () =>
     [
         new("KnownProxies", SettingShape.List(SettingShape.String)),
@@ -145,7 +145,7 @@ internal static class AspNetCoreSettingsShapes
         new("ForwardedBy", SettingShape.Enum(["None", "Ip", "IpAndPort", "Random", "RandomAndPort", "Unknown"])),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayOptions"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.GatewayOptions"/>.</summary>
     public static readonly SettingsObject GatewayOptions = new("GatewayOptions", () =>
     [
         new("Routes", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.GatewayRouteOptions))),
@@ -157,7 +157,7 @@ internal static class AspNetCoreSettingsShapes
         new("ReloadThreadReserve", SettingShape.Int32),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayRouteOptions"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.GatewayRouteOptions"/>.</summary>
     public static readonly SettingsObject GatewayRouteOptions = new("GatewayRouteOptions", () =>
     [
         new("Match", SettingShape.Of(AspNetCoreSettingsShapes.RouteMatchOptions)),
@@ -181,13 +181,13 @@ internal static class AspNetCoreSettingsShapes
         new("RequireClientCertificate", SettingShape.Boolean),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.GatewayStatusOptions"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.GatewayStatusOptions"/>.</summary>
     public static readonly SettingsObject GatewayStatusOptions = new("GatewayStatusOptions", () =>
     [
         new("ShowAddresses", SettingShape.Boolean),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.RouteHeaderMatch"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.RouteHeaderMatch"/>.</summary>
     public static readonly SettingsObject RouteHeaderMatch = new("RouteHeaderMatch", () =>
     [
         new("Name", SettingShape.String),
@@ -196,7 +196,7 @@ internal static class AspNetCoreSettingsShapes
         new("IsCaseSensitive", SettingShape.Boolean),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.RouteMatchOptions"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.RouteMatchOptions"/>.</summary>
     public static readonly SettingsObject RouteMatchOptions = new("RouteMatchOptions", () =>
     [
         new("Path", SettingShape.String),
@@ -206,7 +206,7 @@ internal static class AspNetCoreSettingsShapes
         new("QueryParameters", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.RouteQueryMatch))),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Gateway.RouteQueryMatch"/>.</summary>
+    /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.RouteQueryMatch"/>.</summary>
     public static readonly SettingsObject RouteQueryMatch = new("RouteQueryMatch", () =>
     [
         new("Name", SettingShape.String),

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.Net.Http.Headers;
 
-namespace EdgeKit.AspNetCore.Forwarding;
+namespace EdgeKit.AspNetCore.Http;
 
 /// <summary>RFC 9110's rules for which headers a proxy forwards.</summary>
 internal static class HeaderRules

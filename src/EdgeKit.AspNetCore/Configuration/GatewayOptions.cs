@@ -1,4 +1,4 @@
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>
 /// The gateway's configuration, bound from the same section as the clusters (by default <c>EdgeKit</c>):

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeKit.AspNetCore.Forwarding;
+namespace EdgeKit.AspNetCore.Http;
 
 /// <summary>
 /// The gateway's own error answers: RFC 9457 problem details (<c>application/problem+json</c>). They never name a

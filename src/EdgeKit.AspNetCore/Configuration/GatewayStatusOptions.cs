@@ -1,4 +1,4 @@
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>
 /// What the status API (<c>MapEdgeKitStatus</c>) and the dashboard (<c>MapEdgeKitDashboard</c>) show

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeKit.AspNetCore.Caching;
+namespace EdgeKit.AspNetCore.Http;
 
 /// <summary>
 /// The response header values that the gateway added inside a cached endpoint for this one request or client (the

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace EdgeKit.AspNetCore.Gateway;
+namespace EdgeKit.AspNetCore.Configuration;
 
 /// <summary>
 /// The proxies in front of the app whose headers are believed (addresses and CIDR networks), parsed once per
