@@ -78,6 +78,11 @@ cpu_ticks() { # cpu index -> "busy total user system" in clock ticks, from /proc
   awk -v cpu="cpu$1" '$1 == cpu { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6, $2 + $3, $4 + $7 + $8 }' /proc/stat
 }
 
+process_ticks() { # pid -> "user system" CPU time of the whole process (all its threads) in clock ticks, from /proc/<pid>/stat
+  # The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
+  awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$1/stat"
+}
+
 to_ms() { # wrk latency such as 812.00us, 1.23ms, 2.01s [decimals, default 3] -> milliseconds
   awk -v v="$1" -v d="${2:-3}" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%." d "f", n }'
 }

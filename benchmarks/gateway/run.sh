@@ -275,8 +275,10 @@ UPTIME_BEFORE="$(uptime)"
 START_TIME="$(date -u '+%Y-%m-%d %H:%M UTC')"
 for target in "${TARGETS[@]}"; do warm_up "$target"; done
 
-# rounds.tsv: round target requests rps p50 p99 errors cpu0_us_per_req cpu1_busy_pct alloc_b_per_req gen0 gen1 gen2
-#             rss_mib cpu0_busy_pct cpu0_kernel_share_pct
+# rounds.tsv: round target requests rps p50 p99 errors cpu_us_per_req cpu1_busy_pct alloc_b_per_req gen0 gen1 gen2
+#             rss_mib cpu0_busy_pct kernel_share_pct cpu0_us_per_req
+# cpu_us_per_req is the proxy process's own CPU time (user + system, all threads, /proc/<pid>/stat) per request, so that
+# other work on CPU 0 (a busy shared machine) does not count; cpu0_us_per_req is all of CPU 0's busy time per request.
 RAW="$WORK/rounds.tsv"
 : > "$RAW"
 for (( round = 1; round <= ROUNDS; round++ )); do
@@ -285,30 +287,34 @@ for (( round = 1; round <= ROUNDS; round++ )); do
   log "round $round/$ROUNDS: ${order[*]}"
   for target in "${order[@]}"; do
     alloc_before="0 0 0 0"; is_dotnet "$target" && alloc_before="$(allocated "$target")"
-    read -r busy0_a total0_a user0_a sys0_a < <(cpu_ticks $PROXY_CPU)
+    pu_a=0; ps_a=0; pu_b=0; ps_b=0
+    [[ -n "${PID[$target]:-}" ]] && read -r pu_a ps_a < <(process_ticks "${PID[$target]}")
+    read -r busy0_a total0_a _ _ < <(cpu_ticks $PROXY_CPU)
     read -r busy1_a total1_a _ _ < <(cpu_ticks $LOAD_CPU)
     line="$(run_wrk "$target" "$DURATION")"
-    read -r busy0_b total0_b user0_b sys0_b < <(cpu_ticks $PROXY_CPU)
+    read -r busy0_b total0_b _ _ < <(cpu_ticks $PROXY_CPU)
     read -r busy1_b total1_b _ _ < <(cpu_ticks $LOAD_CPU)
+    [[ -n "${PID[$target]:-}" ]] && read -r pu_b ps_b < <(process_ticks "${PID[$target]}")
     alloc_after="0 0 0 0"; rss="n/a"
     if is_dotnet "$target"; then alloc_after="$(allocated "$target")"; fi
     [[ -n "${PID[$target]:-}" ]] && rss="$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/${PID[$target]}/status")"
     read -r requests rps p50 p99 errors <<< "$line"
     awk -v r="$round" -v t="$target" -v line="$line" -v req="$requests" -v hz="$CLK_TCK" \
         -v b0="$((busy0_b - busy0_a))" -v t0="$((total0_b - total0_a))" -v b1="$((busy1_b - busy1_a))" -v t1="$((total1_b - total1_a))" \
-        -v s0="$((sys0_b - sys0_a))" -v before="$alloc_before" -v after="$alloc_after" -v rss="$rss" \
+        -v pu="$((pu_b - pu_a))" -v ps="$((ps_b - ps_a))" -v before="$alloc_before" -v after="$alloc_after" -v rss="$rss" \
         -v dotnet="$(is_dotnet "$target" && echo 1 || echo 0)" -v direct="$([[ $target == direct ]] && echo 1 || echo 0)" '
       BEGIN {
         split(before, a, " "); split(after, z, " ")
-        cpu = direct ? "n/a" : sprintf("%.1f", b0 * 1e6 / hz / req)
+        cpu = direct ? "n/a" : sprintf("%.1f", (pu + ps) * 1e6 / hz / req)
+        cpu0 = direct ? "n/a" : sprintf("%.1f", b0 * 1e6 / hz / req)
         busy1 = t1 > 0 ? 100 * b1 / t1 : 0
         busy0 = t0 > 0 ? 100 * b0 / t0 : 0
-        kernel = (direct || b0 == 0) ? "n/a" : sprintf("%.0f", 100 * s0 / b0)
+        kernel = (direct || pu + ps == 0) ? "n/a" : sprintf("%.0f", 100 * ps / (pu + ps))
         alloc = dotnet ? sprintf("%.0f", (z[1] - a[1]) / req) : "n/a"
         g0 = dotnet ? z[2] - a[2] : "n/a"; g1 = dotnet ? z[3] - a[3] : "n/a"; g2 = dotnet ? z[4] - a[4] : "n/a"
-        printf "%d\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\n", r, t, line, cpu, busy1, alloc, g0, g1, g2, rss, busy0, kernel
+        printf "%d\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n", r, t, line, cpu, busy1, alloc, g0, g1, g2, rss, busy0, kernel, cpu0
       }' | tr ' ' '\t' >> "$RAW"
-    log "  $(tail -n1 "$RAW" | awk -F'\t' '{ printf "%-13s %7.0f req/s  p50 %s  p99 %s ms  err %s  CPU0 %s µs/req (kernel %s%%)  CPU1 %s%%  %s B/req", $2, $4, $5, $6, $7, $8, $16, $9, $10 }')"
+    log "  $(tail -n1 "$RAW" | awk -F'\t' '{ printf "%-13s %7.0f req/s  p50 %s  p99 %s ms  err %s  process %s µs/req (kernel %s%%)  CPU0 %s µs/req  CPU1 %s%%  %s B/req", $2, $4, $5, $6, $7, $8, $16, $17, $9, $10 }')"
   done
 done
 
@@ -376,7 +382,7 @@ UPTIME_AFTER="$(uptime)"
 
 # ---------------------------------------------------------------------------------------------- report
 # column numbers in rounds.tsv
-C_RPS=4; C_P50=5; C_P99=6; C_CPU=8; C_CPU1=9; C_ALLOC=10; C_RSS=14; C_CPU0=15; C_KERNEL=16
+C_RPS=4; C_P50=5; C_P99=6; C_CPU=8; C_CPU1=9; C_ALLOC=10; C_RSS=14; C_CPU0=15; C_KERNEL=16; C_CPU0_REQ=17
 stat() { # target column -> "median min max" (or "n/a")
   awk -F'\t' -v t="$1" -v c="$2" '$2 == t && $c != "n/a" { print $c }' "$RAW" | sort -g | awk '
     { v[NR] = $1 } END {
@@ -440,12 +446,12 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   echo "Medians over the rounds, min–max in brackets. Syscalls: all system calls of the proxy's process per request, counted"
   echo "with $SYSCALL_TOOL in a separate ${SYSCALL_SECONDS} s window after the rounds."
   echo
-  echo "| target | req/s | p50 ms | p99 ms | CPU-0 µs/request | kernel % of CPU 0 | allocated B/request | syscalls/request | peak RSS MiB | CPU-0 busy % | CPU-1 busy % |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| target | req/s | p50 ms | p99 ms | CPU µs/request (process) | kernel % | allocated B/request | syscalls/request | peak RSS MiB | CPU-0 µs/request (whole core) | CPU-0 busy % | CPU-1 busy % |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for t in "${TARGETS[@]}"; do
     cpu="$(cell "$t" $C_CPU '%.1f')"
     [[ $t == direct ]] && cpu="n/a (nginx and wrk on CPU $LOAD_CPU)"
-    echo "| ${NAME[$t]} | $(cell "$t" $C_RPS '%.0f') | $(cell "$t" $C_P50 '%.2f') | $(cell "$t" $C_P99 '%.2f') | $cpu | $(cell "$t" $C_KERNEL '%.0f') | $(cell "$t" $C_ALLOC '%.0f') | $(sys_per_req "$t" 3) | $(cell "$t" $C_RSS '%.1f') | $(cell "$t" $C_CPU0 '%.0f') | $(cell "$t" $C_CPU1 '%.0f') |"
+    echo "| ${NAME[$t]} | $(cell "$t" $C_RPS '%.0f') | $(cell "$t" $C_P50 '%.2f') | $(cell "$t" $C_P99 '%.2f') | $cpu | $(cell "$t" $C_KERNEL '%.0f') | $(cell "$t" $C_ALLOC '%.0f') | $(sys_per_req "$t" 3) | $(cell "$t" $C_RSS '%.1f') | $(cell "$t" $C_CPU0_REQ '%.1f') | $(cell "$t" $C_CPU0 '%.0f') | $(cell "$t" $C_CPU1 '%.0f') |"
   done
   echo
   echo "Ratios of medians, to nginx as the proxy and to YARP in its default setup:"
@@ -502,8 +508,11 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
     echo "req/s is understated (its CPU µs/request, measured on CPU $PROXY_CPU, still holds)."
   fi
   echo
-  echo "CPU-0 µs/request is CPU 0's busy time (user, nice, system, irq, softirq, steal from \`/proc/stat\`) during the round"
-  echo "divided by the requests served; kernel % is the system + irq + softirq share of that busy time; allocated B/request"
+  echo "CPU µs/request (process) is the proxy process's own CPU time (user + system of all its threads, \`/proc/<pid>/stat\`)"
+  echo "during the round divided by the requests served: what the ratios use, since other work on a shared machine also runs"
+  echo "on CPU 0; kernel % is the system share of that time. CPU-0 µs/request (whole core) is CPU 0's busy time (user, nice,"
+  echo "system, irq, softirq, steal from \`/proc/stat\`) per request: it adds softirq work done outside the process and"
+  echo "anything else that ran on CPU 0. Allocated B/request"
   echo "is the gateway's \`GC.GetTotalAllocatedBytes(true)\` delta over the round (read from its separate admin listener)"
   echo "divided by the requests; peak RSS is the process's \`VmHWM\`. CPU-1 busy % shows the load side: near 100 % means"
   echo "wrk and the backends, not the proxy, may be the limit. CPU-0 busy % during the direct rounds is the noise floor."
@@ -534,8 +543,8 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   echo
   echo "<details><summary>Every round</summary>"
   echo
-  echo "| round | target | requests | req/s | p50 ms | p99 ms | errors | CPU-0 µs/req | CPU-1 busy % | B/req | gen0 | gen1 | gen2 | peak RSS MiB | CPU-0 busy % | kernel % |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| round | target | requests | req/s | p50 ms | p99 ms | errors | CPU µs/req (process) | CPU-1 busy % | B/req | gen0 | gen1 | gen2 | peak RSS MiB | CPU-0 busy % | kernel % | CPU-0 µs/req |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' 'BEGIN { OFS = " | " } { $1 = $1; print "| " $0 " |" }' "$RAW"
   echo
   echo "</details>"
