@@ -12,6 +12,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/benchmarks/resilience"
+source "$ROOT/benchmarks/lib.sh"
 ROUNDS=3
 DURATION=20
 FAULT_AT=5
@@ -64,44 +65,12 @@ IFS=',' read -r -a PROXY_LIST <<< "$PROXIES"
 for s in "${SCENARIO_LIST[@]}"; do [[ " A A2 B C D E R M " == *" $s "* ]] || { echo "unknown scenario '$s' (A A2 B C D E R M)" >&2; exit 2; }; done
 for p in "${PROXY_LIST[@]}"; do [[ " edgekit yarp nginx " == *" $p "* ]] || { echo "unknown proxy '$p' (edgekit yarp nginx)" >&2; exit 2; }; done
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-[[ -x "$NGINX" ]] || die "nginx is required (apt-get install -y nginx-light)"
-for tool in wrk taskset curl awk dotnet; do command -v "$tool" >/dev/null || die "$tool is required"; done
-[[ "$(nproc --all)" -ge 2 ]] || die "needs two CPUs (proxy on CPU $PROXY_CPU, backends and wrk on CPU $LOAD_CPU)"
-for port in "${BACKEND_PORTS[@]}" $EDGEKIT_PORT $EDGEKIT_ADMIN $YARP_PORT $YARP_ADMIN $NGINX_PORT; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port 127.0.0.1:$port is already in use"; fi
-done
+require_tools wrk taskset curl awk dotnet
+ports_free "${BACKEND_PORTS[@]}" $EDGEKIT_PORT $EDGEKIT_ADMIN $YARP_PORT $YARP_ADMIN $NGINX_PORT
 
 # ---------------------------------------------------------------------------------------------- processes
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgekit-resilience.XXXXXX")"
-PIDS=()
-stop_pid() { # pid: TERM (CONT first, it may be frozen), then KILL after 5 s
-  local pid=$1
-  kill -CONT "$pid" 2>/dev/null || true
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-stop_all() { local pid; for pid in "${PIDS[@]}"; do stop_pid "$pid"; done; PIDS=(); }
-cleanup() {
-  local status=$?
-  stop_all
-  if [[ $status -eq 0 ]]; then rm -rf "$WORK"; else log "logs kept in $WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_http() { # url, what
-  for _ in $(seq 150); do
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  die "$2 did not answer on $1 (logs in $WORK)"
-}
+bench_trap_cleanup   # stop_all on exit (../lib.sh)
 
 declare -A BACKEND_PID
 # One nginx process per backend (master_process off), so that kill -9 and SIGSTOP hit exactly one backend. It answers
@@ -133,9 +102,8 @@ http {
   }
 }
 EOF
-  taskset -c $LOAD_CPU "$NGINX" -p "$dir" -c "$dir/nginx.conf" > "$dir/out.log" 2>&1 &
-  PIDS+=($!)
-  BACKEND_PID[$i]=$!
+  start_nginx "$dir" $LOAD_CPU
+  BACKEND_PID[$i]=$NGINX_PID
   wait_http "http://127.0.0.1:$port/" "backend $i"
 }
 
@@ -250,11 +218,10 @@ start_proxy() { # proxy, ports
         dotnet "$WORK/YarpGateway/YarpGateway.dll" --port $YARP_PORT --admin-port $YARP_ADMIN > "$WORK/proxy.log" 2>&1 &
       PROXY_URL="http://127.0.0.1:$YARP_PORT/" ;;
     nginx)
-      taskset -c $PROXY_CPU "$NGINX" -p "$WORK/proxy-nginx" -c "$WORK/proxy-nginx/nginx.conf" > "$WORK/proxy.log" 2>&1 &
+      start_nginx "$WORK/proxy-nginx" $PROXY_CPU
       PROXY_URL="http://127.0.0.1:$NGINX_PORT/" ;;
   esac
-  PIDS+=($!)
-  PROXY_PID=$!
+  if [[ "$1" == nginx ]]; then PROXY_PID=$NGINX_PID; else PROXY_PID=$!; PIDS+=("$PROXY_PID"); fi
   wait_http "$PROXY_URL" "$1"
 }
 
@@ -263,16 +230,13 @@ run_wrk() {
   WRK_METHOD="$2" timeout $(($1 + 30)) taskset -c $LOAD_CPU wrk -t1 -c"$CONNECTIONS" -d"$1"s --timeout 5s --latency \
     -s "$HERE/stats.lua" "$PROXY_URL" > "$WORK/wrk.out" 2>&1 || die "wrk against $PROXY_URL failed: $(cat "$WORK/wrk.out")"
 }
-to_ms() { # wrk latency such as 812.00us, 1.23ms, 2.01s -> milliseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
-}
 # wrk_figures -> "requests rps failed p99ms non2xx socket last_failed_second failed_in_last_5s"
 wrk_figures() {
   local out="$WORK/wrk.out"
   local requests rps p99 non2xx socket
   requests="$(awk '/requests in/ { print $1 }' "$out")"
   rps="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")"
-  p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
+  p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")" 2)"
   non2xx="$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$out")"
   socket="$(awk '/Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$out")"
   [[ -n "$requests" && -n "$rps" ]] || die "could not read wrk's output: $(cat "$out")"
@@ -282,16 +246,7 @@ wrk_figures() {
   echo "$requests $rps $((non2xx + socket)) $p99 $non2xx $socket $last $tail"
 }
 
-publish() {
-  log "publishing EdgeKitGateway and YarpGateway (Release)"
-  local app
-  for app in EdgeKitGateway YarpGateway; do
-    DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish "$ROOT/benchmarks/gateway/$app/$app.csproj" \
-      -c Release -o "$WORK/$app" -nologo -v quiet > "$WORK/publish-$app.log" 2>&1 \
-      || { cat "$WORK/publish-$app.log" >&2; die "publishing $app failed"; }
-  done
-}
-[[ ",$PROXIES," == *,edgekit,* || ",$PROXIES," == *,yarp,* ]] && publish
+[[ ",$PROXIES," == *,edgekit,* || ",$PROXIES," == *,yarp,* ]] && publish_apps EdgeKitGateway YarpGateway
 
 warm_up() { # proxy
   [[ "$1" == nginx || "$WARMUP" -eq 0 ]] && return 0
@@ -490,7 +445,7 @@ cell() { # scenario proxy
   echo
   echo "- before: \`${UPTIME_BEFORE# }\`"
   echo "- after: \`${UPTIME_AFTER# }\`"
-  echo "- $(lscpu 2>/dev/null | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), $(uname -r), .NET SDK $(dotnet --version), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{ print $1, $2 }')"
+  echo "- $(machine_line)"
   echo
   echo "<details><summary>Every run</summary>"
   echo

@@ -35,7 +35,11 @@ internal static class GatewayApp
     /// <param name="path">The file.</param>
     /// <param name="checkOnly">Replace the server by one that does not listen (for <c>edgekit check</c>).</param>
     /// <param name="logging">Replaces the console logging (tests).</param>
-    public static WebApplication Build(string path, bool checkOnly = false, Action<ILoggingBuilder>? logging = null)
+    /// <param name="applyToProcess">
+    /// Also apply what is process-wide (<c>Host:InlineIo:SocketCompletions</c>, an environment variable the runtime reads
+    /// before the first socket): for <c>edgekit run</c>, which builds the app before any socket exists; never in tests.
+    /// </param>
+    public static WebApplication Build(string path, bool checkOnly = false, Action<ILoggingBuilder>? logging = null, bool applyToProcess = false)
     {
         var full = Path.GetFullPath(path);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -51,6 +55,11 @@ internal static class GatewayApp
         configuration.AddEnvironmentVariables(EnvironmentPrefix);
 
         var host = ReadLeniently(configuration.GetSection(HostSettings.SectionName));
+        if (applyToProcess)
+        {
+            InlineIo.ApplyToProcess(host.InlineIo);
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
         if (logging is not null)
@@ -73,6 +82,7 @@ internal static class GatewayApp
         var services = builder.Services;
         services.Configure<HostOptions>(o => o.ShutdownTimeout = host.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = host.InlineIo.Scheduling);
         if (!configuration.GetSection("Kestrel:Endpoints").Exists())
         {
             // Not UseUrls: that writes a `urls` key into the configuration, which the strict check refuses.

@@ -50,7 +50,7 @@ internal static class GatewayCommand
         WebApplication app;
         try
         {
-            app = GatewayApp.Build(file);
+            app = GatewayApp.Build(file, applyToProcess: true);
         }
         catch (Exception ex) when (Problems(ex) is { Count: > 0 } problems)
         {
@@ -66,6 +66,12 @@ internal static class GatewayCommand
                 return Invalid;
             }
 
+            var host = app.Services.GetRequiredService<IOptions<HostSettings>>().Value;
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeKit.Gateway").LogInformation(
+                new EventId(1901, "InlineIo"),
+                "Inline I/O: Kestrel inline scheduling {InlineScheduling}, inline socket completions {InlineSocketCompletions}.",
+                host.InlineIo.Scheduling,
+                Environment.GetEnvironmentVariable(InlineIo.CompletionsVariable) == "1");
             await app.WaitForShutdownAsync(cancellationToken);
         }
 

@@ -36,6 +36,32 @@ internal sealed class HostSettings
 
     /// <summary>Where the <c>EdgeKit</c> meter and activity source (and ASP.NET Core's and HttpClient's) are exported.</summary>
     public TelemetrySettings Telemetry { get; set; } = new();
+
+    /// <summary>Whether socket I/O continues on the thread that saw it complete instead of going through the thread pool.</summary>
+    public InlineIoSettings InlineIo { get; set; } = new();
+}
+
+/// <summary>
+/// Inline I/O: the gateway's own work per request is short and never blocks, so running it on the thread that saw the
+/// socket complete saves a thread-pool hand-off (and its context switch) per read. Both on by default; turn one off
+/// when code added to the gateway (a custom middleware, a synchronous call) could block, since blocking then stalls
+/// every connection served by that thread.
+/// </summary>
+internal sealed class InlineIoSettings
+{
+    /// <summary>
+    /// Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>: the request pipeline runs on the socket's
+    /// completion thread instead of being queued to the thread pool. Default <see langword="true"/>.
+    /// </summary>
+    public bool Scheduling { get; set; } = true;
+
+    /// <summary>
+    /// The runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> for the gateway process: socket completions
+    /// (Kestrel's and the backend connections') run on the socket engine's epoll thread instead of being queued to the
+    /// thread pool. The runtime reads the variable once, before the process's first socket, so the host sets it before it
+    /// creates any. Default <see langword="true"/>.
+    /// </summary>
+    public bool SocketCompletions { get; set; } = true;
 }
 
 /// <summary>The OpenTelemetry exporters.</summary>

@@ -9,10 +9,18 @@ namespace EdgeKit.Gateway;
 /// </summary>
 internal sealed class HostSettingsValidator(IConfiguration configuration) : IValidateOptions<HostSettings>
 {
+    /// <summary>Reads the process's environment (tests replace it).</summary>
+    internal Func<string, string?> ReadEnvironment { get; init; } = Environment.GetEnvironmentVariable;
+
     public ValidateOptionsResult Validate(string? name, HostSettings options)
     {
         var errors = new List<string>();
         const string Section = HostSettings.SectionName;
+        if (InlineIo.Conflict(options.InlineIo, ReadEnvironment(InlineIo.CompletionsVariable)) is { } conflict)
+        {
+            errors.Add(conflict);
+        }
+
         if (options.ShutdownTimeout < TimeSpan.Zero)
         {
             errors.Add($"`{Section}:ShutdownTimeout`: '{options.ShutdownTimeout:c}' is negative.");

@@ -84,5 +84,10 @@ public sealed class ProcessTests
         }
 
         lines.Should().Contain(l => l.Contains("\"Message\":\"Application is shutting down...\"", StringComparison.Ordinal));
+
+        // Host:InlineIo at its defaults: Kestrel schedules inline, and the runtime was given inline socket completions
+        // before the process's first socket (the variable as the runtime read it).
+        lines.Should().ContainSingle(l => l.Contains("\"EventId\":1901", StringComparison.Ordinal))
+            .Which.Should().Contain("\"Message\":\"Inline I/O: Kestrel inline scheduling True, inline socket completions True.\"");
     }
 }

@@ -19,6 +19,39 @@ foreach (string address in settings.BackendAddresses)
     gateway[$"EdgeKit:Clusters:backends:Destinations:d{++index}:Address"] = address;
 }
 
+// GWBENCH_FEATURES (run.sh's feature rows): a comma-separated list of what sits on the request path beside routing and
+// round robin. Empty: bare routing, outlier detection (passive health, on by default) turned off. "health": active health
+// checks every second plus outlier detection at its defaults. "limit": a per-client (ClientIp) rate limiter whose limit
+// no benchmark reaches, so that every request pays for the token acquire and none is refused.
+var features = (Environment.GetEnvironmentVariable("GWBENCH_FEATURES") ?? "")
+    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+foreach (var feature in features)
+{
+    if (feature is not ("health" or "limit"))
+    {
+        throw new ArgumentException($"GWBENCH_FEATURES: unknown feature '{feature}'; use health, limit or both (health,limit).");
+    }
+}
+
+if (!features.Contains("health"))
+{
+    gateway["EdgeKit:Clusters:backends:Health:OutlierDetection:Enabled"] = "false";
+}
+else
+{
+    gateway["EdgeKit:Clusters:backends:Health:Active:Enabled"] = "true";
+    gateway["EdgeKit:Clusters:backends:Health:Active:Path"] = "/health";
+    gateway["EdgeKit:Clusters:backends:Health:Active:Interval"] = "00:00:01";
+}
+
+if (features.Contains("limit"))
+{
+    gateway["EdgeKit:Routes:all:RateLimiterPolicy"] = "per-client";
+    gateway["EdgeKit:RateLimiting:Policies:per-client:Limits:0:PermitLimit"] = "1000000000";
+    gateway["EdgeKit:RateLimiting:Policies:per-client:Limits:0:Window"] = "00:00:01";
+    gateway["EdgeKit:RateLimiting:Policies:per-client:Partition:Kind"] = "ClientIp";
+}
+
 // GWBENCH_CACHE=1 (cache-run.sh): the route caches through the EdgeKit cache policy "bench".
 if (Environment.GetEnvironmentVariable("GWBENCH_CACHE") == "1")
 {
@@ -40,5 +73,10 @@ else
 builder.Services.AddEdgeKit().AddGateway(builder.Configuration.GetSection("EdgeKit"));
 
 var app = builder.Build();
+if (features.Contains("limit"))
+{
+    app.UseRateLimiter();
+}
+
 app.MapEdgeKit();
 await GatewayBenchHost.RunAsync(app, settings, "EdgeKitGateway");
