@@ -56,8 +56,10 @@ internal sealed class ForwarderClusters : IDisposable
                     continue;
                 }
 
-                next[cluster.Name] = new ForwarderCluster(cluster, new HttpMessageInvoker(CreateHandler(http), disposeHandler: true), http,
-                    http.ParseRequestVersion() ?? HttpVersion.Version20);
+                next[cluster.Name] = http.Transport == ClusterTransport.EdgeKit
+                    ? new ForwarderCluster(cluster, new HttpMessageInvoker(new Transport.Http1Handler(http), disposeHandler: true), http, HttpVersion.Version11)
+                    : new ForwarderCluster(cluster, new HttpMessageInvoker(CreateHandler(http), disposeHandler: true), http,
+                        http.ParseRequestVersion() ?? HttpVersion.Version20);
             }
 
             Volatile.Write(ref _clusters, next.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
@@ -84,6 +86,14 @@ internal sealed class ForwarderClusters : IDisposable
             handler.MaxConnectionsPerServer = max;
         }
 
+        handler.SslOptions = CreateSslOptions(options);
+        // Never a hidden resend of a request the client sent once (RFC 9110 §9.2.2): EdgeKit decides.
+        return handler.UseSingleDelivery();
+    }
+
+    /// <summary>The cluster's TLS settings (protocols, certificate validation, client certificate), shared by both transports.</summary>
+    internal static SslClientAuthenticationOptions CreateSslOptions(ClusterHttpClientOptions options)
+    {
         var ssl = new SslClientAuthenticationOptions();
         if (options.SslProtocols is { } protocols)
         {
@@ -101,9 +111,7 @@ internal sealed class ForwarderClusters : IDisposable
             ssl.ClientCertificates = new X509CertificateCollection { certificate };
         }
 
-        handler.SslOptions = ssl;
-        // Never a hidden resend of a request the client sent once (RFC 9110 §9.2.2): EdgeKit decides.
-        return handler.UseSingleDelivery();
+        return ssl;
     }
 
     private static X509Certificate2 LoadClientCertificate(string path, string? keyPath, string? password)

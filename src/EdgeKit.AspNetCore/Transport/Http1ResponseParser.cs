@@ -1,0 +1,289 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace EdgeKit.AspNetCore.Transport;
+
+/// <summary>
+/// RFC 9112's response grammar, strictly: the status line, header and trailer fields, and chunk-size lines. Works on
+/// bytes (no ASP.NET); every deviation is an <see cref="Http1ProtocolException"/> naming what was wrong.
+/// </summary>
+internal static class Http1ResponseParser
+{
+    /// <summary>The largest response head (status line and fields, or a trailer section) accepted, in bytes.</summary>
+    public const int MaxHeadSize = 64 * 1024;
+
+    /// <summary>The longest chunk-size line (size and extensions) accepted, in bytes.</summary>
+    public const int MaxChunkLineSize = 4096;
+
+    // tchar (RFC 9110 §5.6.2): "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    private static readonly SearchValues<byte> s_tokenChars = SearchValues.Create(
+        "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+
+    // Field-value bytes (RFC 9110 §5.5): VCHAR, obs-text, SP and HTAB; everything else is a control character.
+    private static readonly SearchValues<byte> s_fieldValueInvalid = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+
+    /// <summary>
+    /// Finds the next line in <paramref name="buffer"/> from <paramref name="start"/>: the bytes before its CRLF, and the
+    /// index after it. False when no complete line is there yet. A bare LF, or a CR anywhere but before the LF, is refused.
+    /// </summary>
+    public static bool TryReadLine(ReadOnlySpan<byte> buffer, int start, out ReadOnlySpan<byte> line, out int next, string where)
+    {
+        var rest = buffer[start..];
+        int lf = rest.IndexOf((byte)'\n');
+        if (lf < 0)
+        {
+            if (rest.IndexOf((byte)'\r') is int cr and >= 0 && cr < rest.Length - 1)
+            {
+                throw new Http1ProtocolException($"The backend's {where} holds a bare CR.");
+            }
+
+            line = default;
+            next = start;
+            return false;
+        }
+
+        if (lf == 0 || rest[lf - 1] != (byte)'\r')
+        {
+            throw new Http1ProtocolException($"The backend's {where} holds a bare LF (lines must end with CRLF).");
+        }
+
+        line = rest[..(lf - 1)];
+        if (line.IndexOf((byte)'\r') >= 0)
+        {
+            throw new Http1ProtocolException($"The backend's {where} holds a bare CR.");
+        }
+
+        next = start + lf + 1;
+        return true;
+    }
+
+    /// <summary>Parses <c>HTTP-version SP status-code SP [reason-phrase]</c>.</summary>
+    public static void ParseStatusLine(ReadOnlySpan<byte> line, out int status, out int minorVersion, out ReadOnlySpan<byte> reason)
+    {
+        // "HTTP/1.1 200" is the shortest form; the SP before an empty reason is often left out, and accepted.
+        if (line.Length < 12 || !line.StartsWith("HTTP/1."u8) || !char.IsAsciiDigit((char)line[7]) || line[8] != (byte)' ')
+        {
+            throw new Http1ProtocolException("The backend's status line is not 'HTTP/1.x <status> <reason>'.");
+        }
+
+        minorVersion = line[7] - '0';
+        if (!char.IsAsciiDigit((char)line[9]) || !char.IsAsciiDigit((char)line[10]) || !char.IsAsciiDigit((char)line[11]) || line[9] == (byte)'0')
+        {
+            throw new Http1ProtocolException("The backend's status code is not three digits from 100 to 999.");
+        }
+
+        status = ((line[9] - '0') * 100) + ((line[10] - '0') * 10) + (line[11] - '0');
+        if (line.Length == 12)
+        {
+            reason = default;
+            return;
+        }
+
+        if (line[12] != (byte)' ')
+        {
+            throw new Http1ProtocolException("The backend's status code is not followed by a space.");
+        }
+
+        reason = line[13..];
+        if (reason.IndexOfAny(s_fieldValueInvalid) is int bad and >= 0 && reason[bad] != (byte)'\t')
+        {
+            throw new Http1ProtocolException("The backend's reason phrase holds a control character.");
+        }
+    }
+
+    /// <summary>Splits <c>field-name ":" OWS field-value OWS</c>, refusing obs-fold, whitespace before the colon, and invalid characters.</summary>
+    public static void ParseField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, string where)
+    {
+        if (line[0] is (byte)' ' or (byte)'\t')
+        {
+            throw new Http1ProtocolException($"The backend's {where} uses obs-fold (a line continued with leading whitespace), which RFC 9112 refuses.");
+        }
+
+        int colon = line.IndexOf((byte)':');
+        if (colon < 0)
+        {
+            throw new Http1ProtocolException($"The backend's {where} holds a line without a colon.");
+        }
+
+        name = line[..colon];
+        if (name.IsEmpty || name.IndexOfAnyExcept(s_tokenChars) >= 0)
+        {
+            throw new Http1ProtocolException($"The backend's {where} holds a field name that is empty or not a token (whitespace before the colon, or an invalid character).");
+        }
+
+        value = line[(colon + 1)..].Trim(" \t"u8);
+        int invalid = value.IndexOfAny(s_fieldValueInvalid);
+        while (invalid >= 0)
+        {
+            if (value[invalid] != (byte)'\t')
+            {
+                throw new Http1ProtocolException($"The backend's {where} holds a control character in the value of '{Encoding.ASCII.GetString(name)}'.");
+            }
+
+            int next = value[(invalid + 1)..].IndexOfAny(s_fieldValueInvalid);
+            invalid = next < 0 ? -1 : invalid + 1 + next;
+        }
+    }
+
+    /// <summary>Parses a Content-Length value: digits only, or a list of identical ones (RFC 9110 §8.6).</summary>
+    public static long ParseContentLength(ReadOnlySpan<byte> value)
+    {
+        long result = -1;
+        while (true)
+        {
+            int comma = value.IndexOf((byte)',');
+            var item = (comma < 0 ? value : value[..comma]).Trim(" \t"u8);
+            if (item.IsEmpty || item.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0
+                || !Utf8Parser.TryParse(item, out long length, out int consumed) || consumed != item.Length)
+            {
+                throw new Http1ProtocolException("The backend's Content-Length is not a number.");
+            }
+
+            if (result >= 0 && result != length)
+            {
+                throw new Http1ProtocolException("The backend sent Content-Length values that differ.");
+            }
+
+            result = length;
+            if (comma < 0)
+            {
+                return result;
+            }
+
+            value = value[(comma + 1)..];
+        }
+    }
+
+    /// <summary>
+    /// Checks a Transfer-Encoding value: its final coding must be <c>chunked</c>, and <c>chunked</c> may appear only there
+    /// (RFC 9112 §6.1). <paramref name="chunkedLast"/> says whether the codings so far end with chunked.
+    /// </summary>
+    public static void CheckTransferEncoding(ReadOnlySpan<byte> value, ref bool chunkedLast)
+    {
+        while (!value.IsEmpty)
+        {
+            int comma = value.IndexOf((byte)',');
+            var coding = (comma < 0 ? value : value[..comma]).Trim(" \t"u8);
+            int parameters = coding.IndexOf((byte)';');
+            var name = (parameters < 0 ? coding : coding[..parameters]).TrimEnd(" \t"u8);
+            if (!name.IsEmpty)
+            {
+                if (chunkedLast)
+                {
+                    throw new Http1ProtocolException("The backend's Transfer-Encoding applies a coding after chunked.");
+                }
+
+                if (name.IndexOfAnyExcept(s_tokenChars) >= 0)
+                {
+                    throw new Http1ProtocolException("The backend's Transfer-Encoding holds a coding that is not a token.");
+                }
+
+                chunkedLast = Ascii.EqualsIgnoreCase(name, "chunked"u8);
+            }
+
+            value = comma < 0 ? default : value[(comma + 1)..];
+        }
+    }
+
+    /// <summary>Whether the comma-separated list <paramref name="value"/> holds <paramref name="token"/> (case-insensitive).</summary>
+    public static bool ListContains(ReadOnlySpan<byte> value, ReadOnlySpan<byte> token)
+    {
+        while (!value.IsEmpty)
+        {
+            int comma = value.IndexOf((byte)',');
+            if (Ascii.EqualsIgnoreCase((comma < 0 ? value : value[..comma]).Trim(" \t"u8), token))
+            {
+                return true;
+            }
+
+            value = comma < 0 ? default : value[(comma + 1)..];
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Parses a chunk-size line: <c>1*HEXDIG *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )</c>. The
+    /// extensions are checked for control characters and ignored.
+    /// </summary>
+    public static long ParseChunkSize(ReadOnlySpan<byte> line)
+    {
+        int digits = line.IndexOfAnyExcept("0123456789abcdefABCDEF"u8);
+        if (digits < 0)
+        {
+            digits = line.Length;
+        }
+
+        if (digits == 0)
+        {
+            throw new Http1ProtocolException("The backend's chunk size is not a hexadecimal number.");
+        }
+
+        var hex = line[..digits].TrimStart((byte)'0');
+        if (hex.Length > 15)
+        {
+            throw new Http1ProtocolException("The backend's chunk size is too large.");
+        }
+
+        long size = 0;
+        foreach (byte b in hex)
+        {
+            size = (size << 4) | (long)HexValue(b);
+        }
+
+        var rest = line[digits..];
+        if (!rest.IsEmpty)
+        {
+            var extensions = rest.TrimStart(" \t"u8);
+            if (extensions.IsEmpty || extensions[0] != (byte)';')
+            {
+                throw new Http1ProtocolException("The backend's chunk size is followed by something other than an extension.");
+            }
+
+            int invalid = extensions.IndexOfAny(s_fieldValueInvalid);
+            if (invalid >= 0 && extensions[invalid] != (byte)'\t')
+            {
+                throw new Http1ProtocolException("The backend's chunk extension holds a control character.");
+            }
+        }
+
+        return size;
+
+        static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
+    }
+
+    /// <summary>A field name as a string: the usual ones without allocating.</summary>
+    public static string FieldName(ReadOnlySpan<byte> name)
+    {
+        string? known = name.Length switch
+        {
+            4 => Known(name, "Date") ?? Known(name, "ETag") ?? Known(name, "Vary"),
+            6 => Known(name, "Server"),
+            7 => Known(name, "Trailer"),
+            8 => Known(name, "Location"),
+            10 => Known(name, "Connection") ?? Known(name, "Set-Cookie") ?? Known(name, "Keep-Alive"),
+            12 => Known(name, "Content-Type"),
+            13 => Known(name, "Cache-Control") ?? Known(name, "Last-Modified") ?? Known(name, "Accept-Ranges"),
+            14 => Known(name, "Content-Length"),
+            16 => Known(name, "Content-Encoding"),
+            17 => Known(name, "Transfer-Encoding"),
+            _ => null,
+        };
+        return known ?? Encoding.ASCII.GetString(name);
+
+        static string? Known(ReadOnlySpan<byte> name, string candidate) => Ascii.EqualsIgnoreCase(name, candidate) ? candidate : null;
+    }
+
+    /// <summary>A field value as a string (ISO-8859-1, as SocketsHttpHandler reads them).</summary>
+    public static string FieldValue(ReadOnlySpan<byte> value) => value.IsEmpty ? string.Empty : Encoding.Latin1.GetString(value);
+
+    /// <summary>Adds a field to the response's headers, or its content's when it is a content field.</summary>
+    public static void AddField(HttpResponseMessage response, string name, string value)
+    {
+        HttpHeaders target = Forwarding.HeaderRules.IsContentHeader(name) ? response.Content.Headers : response.Headers;
+        target.TryAddWithoutValidation(name, value);
+    }
+}
