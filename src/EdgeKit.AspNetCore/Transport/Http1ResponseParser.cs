@@ -223,7 +223,7 @@ internal static class Http1ResponseParser
         }
 
         var hex = line[..digits].TrimStart((byte)'0');
-        if (hex.Length > 15)
+        if (hex.Length > 16 || (hex.Length == 16 && hex[0] > (byte)'7'))
         {
             throw new Http1ProtocolException("The backend's chunk size is too large.");
         }
