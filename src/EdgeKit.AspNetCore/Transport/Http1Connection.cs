@@ -378,7 +378,7 @@ internal sealed class Http1Connection
             bool close = minor == 0;
             while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, "response head") && !line.IsEmpty)
             {
-                Http1ResponseParser.ParseField(line, out var name, out var value, "response head");
+                Http1ResponseParser.ParseField(line, out var name, out var value, out bool unsafeValue, "response head");
                 if (System.Text.Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
                 {
                     long length = Http1ResponseParser.ParseContentLength(value);
@@ -404,7 +404,10 @@ internal sealed class Http1Connection
                     }
                 }
 
-                Http1ResponseParser.AddField(response, Http1ResponseParser.FieldName(name), Http1ResponseParser.FieldValue(value));
+                if (!unsafeValue)
+                {
+                    Http1ResponseParser.AddField(response, Http1ResponseParser.FieldName(name), Http1ResponseParser.FieldValue(value));
+                }
             }
 
             Http1ResponseFraming framing;
@@ -475,7 +478,7 @@ internal sealed class Http1Connection
     {
         while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, "interim response") && !line.IsEmpty)
         {
-            Http1ResponseParser.ParseField(line, out _, out _, "interim response");
+            Http1ResponseParser.ParseField(line, out _, out _, out _, "interim response");
         }
     }
 
@@ -506,15 +509,18 @@ internal sealed class Http1Connection
                     break;
                 }
 
-                Http1ResponseParser.ParseField(line, out _, out _, where);
+                Http1ResponseParser.ParseField(line, out _, out _, out _, where);
             }
 
             // Complete and valid: now the fields are kept.
             position = 0;
             while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, where) && !line.IsEmpty)
             {
-                Http1ResponseParser.ParseField(line, out var name, out var value, where);
-                target.TryAddWithoutValidation(Http1ResponseParser.FieldName(name), Http1ResponseParser.FieldValue(value));
+                Http1ResponseParser.ParseField(line, out var name, out var value, out bool unsafeValue, where);
+                if (!unsafeValue)
+                {
+                    target.TryAddWithoutValidation(Http1ResponseParser.FieldName(name), Http1ResponseParser.FieldValue(value));
+                }
             }
 
             consumed = buffer.GetPosition(position);

@@ -94,8 +94,13 @@ internal static class Http1ResponseParser
         }
     }
 
-    /// <summary>Splits <c>field-name ":" OWS field-value OWS</c>, refusing obs-fold, whitespace before the colon, and invalid characters.</summary>
-    public static void ParseField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, string where)
+    /// <summary>
+    /// Splits <c>field-name ":" OWS field-value OWS</c>, refusing obs-fold, whitespace before the colon and a name that is
+    /// not a token. A value holding a control character (NUL, DEL, ...; CR and LF cannot reach here) is reported through
+    /// <paramref name="unsafeValue"/>: the field is dropped, as the forwarder drops such values from either side
+    /// (<see cref="Forwarding.HeaderRules.IsUnsafeValue"/>), and RFC 9110 §5.5 allows.
+    /// </summary>
+    public static void ParseField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out bool unsafeValue, string where)
     {
         if (line[0] is (byte)' ' or (byte)'\t')
         {
@@ -115,12 +120,14 @@ internal static class Http1ResponseParser
         }
 
         value = line[(colon + 1)..].Trim(" \t"u8);
+        unsafeValue = false;
         int invalid = value.IndexOfAny(s_fieldValueInvalid);
         while (invalid >= 0)
         {
             if (value[invalid] != (byte)'\t')
             {
-                throw new Http1ProtocolException($"The backend's {where} holds a control character in the value of '{Encoding.ASCII.GetString(name)}'.");
+                unsafeValue = true;
+                return;
             }
 
             int next = value[(invalid + 1)..].IndexOfAny(s_fieldValueInvalid);
