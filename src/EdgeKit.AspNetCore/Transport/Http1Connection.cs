@@ -157,6 +157,9 @@ internal sealed class Http1Connection
                         continue;
                     }
 
+                    // From here the connection may go back to the pool (a response without a body): the request's token
+                    // must no longer be able to close it.
+                    registration.Dispose();
                     return Answered(response);
                 }
 

@@ -111,7 +111,6 @@ internal sealed class Http1ConnectionPool : IDisposable
     /// <summary>Takes back a connection whose exchange ended cleanly.</summary>
     public void Return(Http1Connection connection)
     {
-        _limit?.Release();
         long now = Time.GetTimestamp();
         if (Volatile.Read(ref _disposed) == 0 && now - connection.CreatedTimestamp < _lifetimeTicks)
         {
@@ -122,13 +121,15 @@ internal sealed class Http1ConnectionPool : IDisposable
                 if (Volatile.Read(ref slots[i]) is null && Interlocked.CompareExchange(ref slots[i], connection, null) is null)
                 {
                     Interlocked.Increment(ref _idleHint);
+                    // Only now may a request waiting for MaxConnectionsPerServer go on: it finds this connection idle.
+                    _limit?.Release();
                     return;
                 }
             }
         }
 
         connection.Close();
-        Discard(connection, releaseLimit: false);
+        Discard(connection, releaseLimit: true);
     }
 
     /// <summary>Counts out a connection that was closed after an error, or that may not be reused.</summary>
