@@ -31,7 +31,7 @@ public sealed class Http1TransportConfigurationTests
     {
         var errors = await StrictConfigurationTests.StartFails(Cluster("http://127.0.0.1:1", ("Transport", "EdgeKit"), ("RequestVersion", version), ("VersionPolicy", policy)));
 
-        errors.Should().Equal($"Clusters:c:HttpClient: Transport 'EdgeKit' speaks HTTP/1.1 only, but RequestVersion '{version}' with VersionPolicy {policy} demands HTTP/{version}; use RequestVersion '1.1' (or the SocketsHttpHandler transport).");
+        errors.Should().Equal($"Cluster 'c':HttpClient: Transport 'EdgeKit' speaks HTTP/1.1 only, but RequestVersion '{version}' with VersionPolicy {policy} demands HTTP/{version}; use RequestVersion '1.1' (or the SocketsHttpHandler transport).");
     }
 
     [Fact]
