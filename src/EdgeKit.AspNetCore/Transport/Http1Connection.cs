@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -30,7 +29,7 @@ internal sealed class Http1Connection
     private Http1BodyFraming _framing;
     private long _contentLength;
     private int _bodyState;
-    private Task? _bodySend;
+    private volatile Task? _bodySend;
     private CancellationToken _token;
     private bool _keepAlive;
     private ITimer? _expectTimer;
@@ -102,7 +101,7 @@ internal sealed class Http1Connection
                 // RFC 9110 §10.1.1: the body waits for 100 Continue, or a short while for a server that does not send it.
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
                 _bodyState = BodyPending;
-                _expectTimer = _pool.Time.CreateTimer(static state => ((Http1Connection)state!).StartBody(), this, _pool.ExpectContinueTimeout, Timeout.InfiniteTimeSpan);
+                _expectTimer = _pool.Time.CreateTimer(static state => ((Http1Connection)state!).StartBodyAfterWait(), this, _pool.ExpectContinueTimeout, Timeout.InfiniteTimeSpan);
             }
             else
             {
@@ -133,7 +132,11 @@ internal sealed class Http1Connection
                 if (result.IsCanceled)
                 {
                     // The body's send failed (see StartBody): its error is the request's.
-                    await _bodySend!.ConfigureAwait(false);
+                    if (_bodySend is { } send)
+                    {
+                        await send.ConfigureAwait(false);
+                    }
+
                     throw new IOException("Reading the response was cancelled.");
                 }
 
@@ -143,9 +146,14 @@ internal sealed class Http1Connection
                     received = true;
                 }
 
-                if (TryReadHead(buffer, request, out var consumed, out var response, out int status))
+                if (Http1ResponseParser.TryReadHead(buffer, request, out var consumed, out var response, out int status, out var framing, out long length, out bool close))
                 {
                     Reader.AdvanceTo(consumed);
+                    if (close)
+                    {
+                        _keepAlive = false;
+                    }
+
                     if (response is null)
                     {
                         // 1xx: 100 Continue releases a waiting body; other interim responses are not passed on.
@@ -157,6 +165,7 @@ internal sealed class Http1Connection
                         continue;
                     }
 
+                    ((Http1ResponseContent)response.Content).SetStream(new Http1ResponseStream(this, response, framing, length));
                     // From here the connection may go back to the pool (a response without a body): the request's token
                     // must no longer be able to close it.
                     registration.Dispose();
@@ -221,7 +230,7 @@ internal sealed class Http1Connection
             // backend may now read differently, is not reused.
             _keepAlive = false;
         }
-        else if (state == BodyStarted && !_bodySend!.IsCompleted && response.StatusCode >= System.Net.HttpStatusCode.MultipleChoices)
+        else if (state == BodyStarted && _bodySend is not { IsCompleted: true } && response.StatusCode >= System.Net.HttpStatusCode.MultipleChoices)
         {
             // An early error answer (413, 401, ...): the body goes on only until the connection closes.
             _keepAlive = false;
@@ -259,6 +268,22 @@ internal sealed class Http1Connection
         _bodySend = SendBodyAsync();
     }
 
+    /// <summary>
+    /// The 100-continue wait ended without a 100: the body starts on the thread pool, its task published before it runs
+    /// (the response may be read on another thread meanwhile).
+    /// </summary>
+    private void StartBodyAfterWait()
+    {
+        if (Interlocked.CompareExchange(ref _bodyState, BodyStarted, BodyPending) != BodyPending)
+        {
+            return;
+        }
+
+        var start = new Task<Task>(static state => ((Http1Connection)state!).SendBodyAsync(), this);
+        _bodySend = start.Unwrap();
+        start.Start(TaskScheduler.Default);
+    }
+
     private async Task SendBodyAsync()
     {
         try
@@ -294,8 +319,9 @@ internal sealed class Http1Connection
         var bodySend = _bodySend;
         _request = null;
         _token = default;
-        if (reusable && _keepAlive && !IsClosed && (bodySend is null || bodySend.IsCompletedSuccessfully)
-            && Volatile.Read(ref _bodyState) != BodySkipped)
+        int bodyState = Volatile.Read(ref _bodyState);
+        if (reusable && _keepAlive && !IsClosed
+            && (bodyState == Idle || (bodyState == BodyStarted && bodySend is { IsCompletedSuccessfully: true })))
         {
             _bodySend = null;
             _pool.Return(this);
@@ -328,248 +354,6 @@ internal sealed class Http1Connection
                 throw new IOException("The connection to the backend was closed while the request was sent.");
             }
         }
-    }
-
-    /// <summary>
-    /// Parses a response head from <paramref name="buffer"/>. False when it is not complete yet. True with
-    /// <paramref name="response"/> <see langword="null"/> for an interim (1xx) response.
-    /// </summary>
-    private bool TryReadHead(ReadOnlySequence<byte> buffer, HttpRequestMessage request, out SequencePosition consumed, out HttpResponseMessage? response, out int status)
-    {
-        response = null;
-        status = 0;
-        consumed = buffer.Start;
-        byte[]? rented = null;
-        try
-        {
-            var span = Linearize(buffer, ref rented);
-            if (!TryFindEnd(span, "response head", out int end))
-            {
-                return false;
-            }
-
-            consumed = buffer.GetPosition(end);
-            Http1ResponseParser.TryReadLine(span, 0, out var statusLine, out int position, "status line");
-            Http1ResponseParser.ParseStatusLine(statusLine, out status, out int minor, out var reason);
-            if (status < 200)
-            {
-                if (status == 101)
-                {
-                    throw new Http1ProtocolException("The backend switched protocols (101) for a request that asked for no upgrade.");
-                }
-
-                // Interim fields are checked like any others, then dropped.
-                CheckFields(span, position);
-                return true;
-            }
-
-            var content = new Http1ResponseContent();
-            response = new HttpResponseMessage((System.Net.HttpStatusCode)status)
-            {
-                Version = minor == 0 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11,
-                RequestMessage = request,
-                Content = content,
-            };
-            if (!reason.IsEmpty && !System.Text.Ascii.Equals(reason, response.ReasonPhrase ?? string.Empty))
-            {
-                response.ReasonPhrase = Http1ResponseParser.FieldValue(reason);
-            }
-
-            long contentLength = -1;
-            bool transferEncoding = false;
-            bool chunkedLast = false;
-            bool close = minor == 0;
-            while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, "response head") && !line.IsEmpty)
-            {
-                Http1ResponseParser.ParseField(line, out var name, out var value, out bool unsafeValue, "response head");
-                if (System.Text.Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
-                {
-                    long length = Http1ResponseParser.ParseContentLength(value);
-                    if (contentLength >= 0 && contentLength != length)
-                    {
-                        throw new Http1ProtocolException("The backend sent Content-Length values that differ.");
-                    }
-
-                    contentLength = length;
-                    continue;
-                }
-
-                if (System.Text.Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
-                {
-                    transferEncoding = true;
-                    Http1ResponseParser.CheckTransferEncoding(value, ref chunkedLast);
-                }
-                else if (System.Text.Ascii.EqualsIgnoreCase(name, "Connection"u8))
-                {
-                    if (Http1ResponseParser.ListContains(value, "close"u8))
-                    {
-                        close = true;
-                    }
-                }
-
-                if (!unsafeValue)
-                {
-                    Http1ResponseParser.AddField(response, Http1ResponseParser.FieldName(name), Http1ResponseParser.FieldValue(value));
-                }
-            }
-
-            Http1ResponseFraming framing;
-            if (transferEncoding)
-            {
-                if (contentLength >= 0)
-                {
-                    throw new Http1ProtocolException("The backend sent both Transfer-Encoding and Content-Length (RFC 9112 §6.3: a possible smuggling attempt).");
-                }
-
-                if (minor == 0)
-                {
-                    throw new Http1ProtocolException("The backend sent Transfer-Encoding in an HTTP/1.0 response.");
-                }
-
-                if (!chunkedLast)
-                {
-                    throw new Http1ProtocolException("The backend's Transfer-Encoding does not end with chunked.");
-                }
-            }
-
-            if (request.Method == HttpMethod.Head || status is 204 or 304)
-            {
-                framing = Http1ResponseFraming.None;
-            }
-            else if (transferEncoding)
-            {
-                framing = Http1ResponseFraming.Chunked;
-            }
-            else if (contentLength >= 0)
-            {
-                framing = contentLength == 0 ? Http1ResponseFraming.None : Http1ResponseFraming.ContentLength;
-            }
-            else
-            {
-                framing = Http1ResponseFraming.CloseDelimited;
-                close = true;
-            }
-
-            if (contentLength >= 0)
-            {
-                content.Headers.ContentLength = contentLength;
-            }
-
-            if (close)
-            {
-                _keepAlive = false;
-            }
-
-            content.SetStream(new Http1ResponseStream(this, response, framing, contentLength));
-            return true;
-        }
-        catch
-        {
-            response?.Dispose();
-            throw;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    private static void CheckFields(ReadOnlySpan<byte> span, int position)
-    {
-        while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, "interim response") && !line.IsEmpty)
-        {
-            Http1ResponseParser.ParseField(line, out _, out _, out _, "interim response");
-        }
-    }
-
-    /// <summary>Parses a trailer section into <paramref name="target"/>; false when it is not complete yet.</summary>
-    public static bool TryParseFields(ReadOnlySequence<byte> buffer, HttpHeaders target, out SequencePosition consumed, string where)
-    {
-        consumed = buffer.Start;
-        byte[]? rented = null;
-        try
-        {
-            var span = Linearize(buffer, ref rented);
-            int position = 0;
-            while (true)
-            {
-                if (!Http1ResponseParser.TryReadLine(span, position, out var line, out int next, where))
-                {
-                    if (buffer.Length > Http1ResponseParser.MaxHeadSize)
-                    {
-                        throw new Http1ProtocolException($"The backend's {where} is larger than {Http1ResponseParser.MaxHeadSize} bytes.");
-                    }
-
-                    return false;
-                }
-
-                position = next;
-                if (line.IsEmpty)
-                {
-                    break;
-                }
-
-                Http1ResponseParser.ParseField(line, out _, out _, out _, where);
-            }
-
-            // Complete and valid: now the fields are kept.
-            position = 0;
-            while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, where) && !line.IsEmpty)
-            {
-                Http1ResponseParser.ParseField(line, out var name, out var value, out bool unsafeValue, where);
-                if (!unsafeValue)
-                {
-                    target.TryAddWithoutValidation(Http1ResponseParser.FieldName(name), Http1ResponseParser.FieldValue(value));
-                }
-            }
-
-            consumed = buffer.GetPosition(position);
-            return true;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    private static bool TryFindEnd(ReadOnlySpan<byte> span, string where, out int end)
-    {
-        int position = 0;
-        while (Http1ResponseParser.TryReadLine(span, position, out var line, out position, where))
-        {
-            if (line.IsEmpty && position > 2)
-            {
-                end = position;
-                return true;
-            }
-
-            if (line.IsEmpty)
-            {
-                throw new Http1ProtocolException($"The backend's {where} starts with an empty line.");
-            }
-        }
-
-        end = 0;
-        return false;
-    }
-
-    private static ReadOnlySpan<byte> Linearize(ReadOnlySequence<byte> buffer, ref byte[]? rented)
-    {
-        if (buffer.IsSingleSegment)
-        {
-            return buffer.FirstSpan;
-        }
-
-        int length = (int)Math.Min(buffer.Length, Http1ResponseParser.MaxHeadSize + 4);
-        rented = ArrayPool<byte>.Shared.Rent(length);
-        buffer.Slice(0, length).CopyTo(rented);
-        return rented.AsSpan(0, length);
     }
 
     /// <summary>Closes the connection (idempotent): pending reads and writes fail.</summary>

@@ -59,14 +59,25 @@ internal sealed class Http1ConnectionPool : IDisposable
     /// <summary>Connections open now (idle or serving a request).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    {
+        // The usual case, an idle connection and no limit, adds no async frame of its own.
+        if (_limit is null && RentIdle() is { } idle)
+        {
+            return idle.SendAsync(request, uri, cancellationToken);
+        }
+
+        return SendSlowAsync(request, uri, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendSlowAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
     {
         if (_limit is not null)
         {
             await _limit.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var connection = RentIdle() ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var connection = (_limit is null ? null : RentIdle()) ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
         return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
     }
 

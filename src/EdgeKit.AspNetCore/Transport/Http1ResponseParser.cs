@@ -262,6 +262,248 @@ internal static class Http1ResponseParser
         static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
     }
 
+    /// <summary>
+    /// Parses a response head from <paramref name="buffer"/> into a new <see cref="HttpResponseMessage"/> whose content is an
+    /// <see cref="Http1ResponseContent"/> still without its stream. False when the head is not complete yet. True with
+    /// <paramref name="response"/> <see langword="null"/> for an interim (1xx) response. <paramref name="framing"/> and
+    /// <paramref name="contentLength"/> say how the body is delimited; <paramref name="close"/>, that the connection
+    /// cannot carry another request (<c>Connection: close</c>, HTTP/1.0, a close-delimited body).
+    /// </summary>
+    public static bool TryReadHead(
+        ReadOnlySequence<byte> buffer, HttpRequestMessage request, out SequencePosition consumed, out HttpResponseMessage? response, out int status,
+        out Http1ResponseFraming framing, out long contentLength, out bool close)
+    {
+        response = null;
+        status = 0;
+        consumed = buffer.Start;
+        framing = Http1ResponseFraming.None;
+        contentLength = -1;
+        close = false;
+        byte[]? rented = null;
+        try
+        {
+            var span = Linearize(buffer, ref rented);
+            if (!TryFindEnd(span, "response head", out int end))
+            {
+                return false;
+            }
+
+            consumed = buffer.GetPosition(end);
+            TryReadLine(span, 0, out var statusLine, out int position, "status line");
+            ParseStatusLine(statusLine, out status, out int minor, out var reason);
+            if (status < 200)
+            {
+                if (status == 101)
+                {
+                    throw new Http1ProtocolException("The backend switched protocols (101) for a request that asked for no upgrade.");
+                }
+
+                // Interim fields are checked like any others, then dropped.
+                CheckFields(span, position);
+                return true;
+            }
+
+            var content = new Http1ResponseContent();
+            response = new HttpResponseMessage((System.Net.HttpStatusCode)status)
+            {
+                Version = minor == 0 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11,
+                RequestMessage = request,
+                Content = content,
+            };
+            if (!reason.IsEmpty && !System.Text.Ascii.Equals(reason, response.ReasonPhrase ?? string.Empty))
+            {
+                response.ReasonPhrase = FieldValue(reason);
+            }
+
+            bool transferEncoding = false;
+            bool chunkedLast = false;
+            close = minor == 0;
+            while (TryReadLine(span, position, out var line, out position, "response head") && !line.IsEmpty)
+            {
+                ParseField(line, out var name, out var value, out bool unsafeValue, "response head");
+                if (System.Text.Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+                {
+                    long length = ParseContentLength(value);
+                    if (contentLength >= 0 && contentLength != length)
+                    {
+                        throw new Http1ProtocolException("The backend sent Content-Length values that differ.");
+                    }
+
+                    contentLength = length;
+                    continue;
+                }
+
+                if (System.Text.Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
+                {
+                    transferEncoding = true;
+                    CheckTransferEncoding(value, ref chunkedLast);
+                }
+                else if (System.Text.Ascii.EqualsIgnoreCase(name, "Connection"u8))
+                {
+                    if (ListContains(value, "close"u8))
+                    {
+                        close = true;
+                    }
+                }
+
+                if (!unsafeValue)
+                {
+                    AddField(response, FieldName(name), FieldValue(value));
+                }
+            }
+
+            if (transferEncoding)
+            {
+                if (contentLength >= 0)
+                {
+                    throw new Http1ProtocolException("The backend sent both Transfer-Encoding and Content-Length (RFC 9112 §6.3: a possible smuggling attempt).");
+                }
+
+                if (minor == 0)
+                {
+                    throw new Http1ProtocolException("The backend sent Transfer-Encoding in an HTTP/1.0 response.");
+                }
+
+                if (!chunkedLast)
+                {
+                    throw new Http1ProtocolException("The backend's Transfer-Encoding does not end with chunked.");
+                }
+            }
+
+            if (request.Method == HttpMethod.Head || status is 204 or 304)
+            {
+                framing = Http1ResponseFraming.None;
+            }
+            else if (transferEncoding)
+            {
+                framing = Http1ResponseFraming.Chunked;
+            }
+            else if (contentLength >= 0)
+            {
+                framing = contentLength == 0 ? Http1ResponseFraming.None : Http1ResponseFraming.ContentLength;
+            }
+            else
+            {
+                framing = Http1ResponseFraming.CloseDelimited;
+                close = true;
+            }
+
+            if (contentLength >= 0)
+            {
+                content.Headers.ContentLength = contentLength;
+            }
+
+            return true;
+        }
+        catch
+        {
+            response?.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void CheckFields(ReadOnlySpan<byte> span, int position)
+    {
+        while (TryReadLine(span, position, out var line, out position, "interim response") && !line.IsEmpty)
+        {
+            ParseField(line, out _, out _, out _, "interim response");
+        }
+    }
+
+    /// <summary>Parses a trailer section into <paramref name="target"/>; false when it is not complete yet.</summary>
+    public static bool TryParseFields(ReadOnlySequence<byte> buffer, HttpHeaders target, out SequencePosition consumed, string where)
+    {
+        consumed = buffer.Start;
+        byte[]? rented = null;
+        try
+        {
+            var span = Linearize(buffer, ref rented);
+            int position = 0;
+            while (true)
+            {
+                if (!TryReadLine(span, position, out var line, out int next, where))
+                {
+                    if (buffer.Length > MaxHeadSize)
+                    {
+                        throw new Http1ProtocolException($"The backend's {where} is larger than {MaxHeadSize} bytes.");
+                    }
+
+                    return false;
+                }
+
+                position = next;
+                if (line.IsEmpty)
+                {
+                    break;
+                }
+
+                ParseField(line, out _, out _, out _, where);
+            }
+
+            // Complete and valid: now the fields are kept.
+            position = 0;
+            while (TryReadLine(span, position, out var line, out position, where) && !line.IsEmpty)
+            {
+                ParseField(line, out var name, out var value, out bool unsafeValue, where);
+                if (!unsafeValue)
+                {
+                    target.TryAddWithoutValidation(FieldName(name), FieldValue(value));
+                }
+            }
+
+            consumed = buffer.GetPosition(position);
+            return true;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static bool TryFindEnd(ReadOnlySpan<byte> span, string where, out int end)
+    {
+        int position = 0;
+        while (TryReadLine(span, position, out var line, out position, where))
+        {
+            if (line.IsEmpty && position > 2)
+            {
+                end = position;
+                return true;
+            }
+
+            if (line.IsEmpty)
+            {
+                throw new Http1ProtocolException($"The backend's {where} starts with an empty line.");
+            }
+        }
+
+        end = 0;
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> Linearize(ReadOnlySequence<byte> buffer, ref byte[]? rented)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            return buffer.FirstSpan;
+        }
+
+        int length = (int)Math.Min(buffer.Length, MaxHeadSize + 4);
+        rented = ArrayPool<byte>.Shared.Rent(length);
+        buffer.Slice(0, length).CopyTo(rented);
+        return rented.AsSpan(0, length);
+    }
+
     /// <summary>A field name as a string: the usual ones without allocating.</summary>
     public static string FieldName(ReadOnlySpan<byte> name)
     {

@@ -96,6 +96,8 @@ internal sealed class Http1ResponseStream : Stream
         return ReadCoreAsync(buffer, cancellationToken);
     }
 
+    // Pooled: a body read that waits for the backend costs no state machine allocation.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         try
@@ -239,7 +241,7 @@ internal sealed class Http1ResponseStream : Stream
 
                 break;
             case ChunkState.Trailers:
-                if (Http1Connection.TryParseFields(data, _response.TrailingHeaders, out var end, "trailer section"))
+                if (Http1ResponseParser.TryParseFields(data, _response.TrailingHeaders, out var end, "trailer section"))
                 {
                     _reader.AdvanceTo(end);
                     Finish(completed: true, reusable: true);
