@@ -27,7 +27,8 @@ internal sealed class Http1ConnectionPool : IDisposable
     public Http1ConnectionPool(Http1Handler handler, Uri destination)
     {
         _handler = handler;
-        _host = destination.IdnHost;
+        // An IPv6 literal without its brackets, as sockets and TLS want it.
+        _host = destination.IdnHost is ['[', .. var inner, ']'] ? inner : destination.IdnHost;
         _port = destination.Port;
         _tls = destination.Scheme == Uri.UriSchemeHttps;
         HostField = Http1RequestWriter.HostField(destination);
@@ -169,7 +170,8 @@ internal sealed class Http1ConnectionPool : IDisposable
         {
             try
             {
-                await socket.ConnectAsync(new DnsEndPoint(_host, _port), linked.Token).ConfigureAwait(false);
+                EndPoint endPoint = IPAddress.TryParse(_host, out var address) ? new IPEndPoint(address, _port) : new DnsEndPoint(_host, _port);
+                await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
             }
             catch (SocketException ex)
             {
