@@ -379,6 +379,25 @@ public sealed class Http1TransportTests
     }
 
     [Fact]
+    public async Task A_client_that_goes_away_in_the_middle_of_the_body_aborts_the_backend_connection()
+    {
+        await using var backend = new ScriptedBackend((_, _) => new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nfirst bytes", HoldOpen: true));
+        await using var gateway = await GatewayHost.StartAsync(Route(backend.Address));
+        using var cancel = new CancellationTokenSource();
+
+        using var response = await gateway.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        var body = await response.Content.ReadAsStreamAsync(cancel.Token);
+        var buffer = new byte[64];
+        int read = await body.ReadAsync(buffer, cancel.Token);
+        Encoding.ASCII.GetString(buffer, 0, read).Should().Be("first bytes");
+        await cancel.CancelAsync();
+        body.Dispose();
+
+        await backend.PeerClosedWhileWaiting.WaitAsync(TimeSpan.FromSeconds(10));
+        backend.Accepts.Should().Be(1);
+    }
+
+    [Fact]
     public async Task A_refused_connection_is_the_same_502_backend_unreachable_as_before()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

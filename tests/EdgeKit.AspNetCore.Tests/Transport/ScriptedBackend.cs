@@ -20,7 +20,8 @@ public sealed record ScriptedRequest(int Connection, string Head, string Body)
 }
 
 /// <summary>What a <see cref="ScriptedBackend"/> writes back: exact bytes, then whether it closes the connection.</summary>
-public sealed record ScriptedReply(string Bytes, bool Close = false, bool SendContinueFirst = false, bool SkipBody = false)
+/// <remarks><paramref name="HoldOpen"/>: after the bytes, wait for the gateway to close the connection (a body left unfinished).</remarks>
+public sealed record ScriptedReply(string Bytes, bool Close = false, bool SendContinueFirst = false, bool SkipBody = false, bool HoldOpen = false)
 {
     public static implicit operator ScriptedReply(string bytes) => new(bytes);
 }
@@ -58,7 +59,7 @@ public sealed class ScriptedBackend : IAsyncDisposable
     /// <summary>Every request read, in order.</summary>
     public ConcurrentQueue<ScriptedRequest> Received { get; } = new();
 
-    /// <summary>Completes when a connection that was left waiting (a null reply) is closed by the gateway.</summary>
+    /// <summary>Completes when a connection that was left waiting (a null reply, or one held open) is closed by the gateway.</summary>
     public Task PeerClosedWhileWaiting => _peerClosed.Task;
 
     private async Task AcceptAsync()
@@ -116,6 +117,16 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 }
 
                 await stream.WriteAsync(Encoding.Latin1.GetBytes(reply.Bytes), _stop.Token);
+                if (reply.HoldOpen)
+                {
+                    while (await reader.ReadSomeAsync())
+                    {
+                    }
+
+                    _peerClosed.TrySetResult();
+                    return;
+                }
+
                 if (reply.Close)
                 {
                     socket.Shutdown(SocketShutdown.Both);
