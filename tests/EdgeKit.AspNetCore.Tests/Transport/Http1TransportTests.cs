@@ -415,6 +415,30 @@ public sealed class Http1TransportTests
     }
 
     [Fact]
+    public async Task A_failed_TLS_handshake_is_the_same_502_backend_unreachable()
+    {
+        // An https destination that answers the ClientHello with plain HTTP bytes and hangs up.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            await client.GetStream().WriteAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"u8.ToArray());
+        });
+        await using var gateway = await GatewayHost.StartAsync(Route($"https://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}",
+            ("Clusters:c:HttpClient:DangerousAcceptAnyServerCertificate", "true")));
+
+        using var response = await gateway.Client.GetAsync("/x");
+        await serve.WaitAsync(TimeSpan.FromSeconds(10));
+        listener.Stop();
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadGateway);
+        var problem = await ProblemAsync(response);
+        problem["type"]!.GetValue<string>().Should().Be(GatewayProblem.BackendUnreachable);
+        problem["detail"]!.GetValue<string>().Should().Be("The service could not be reached.");
+    }
+
+    [Fact]
     public async Task Large_bodies_stream_both_ways_through_a_Kestrel_backend()
     {
         await using var backend = await EchoBackend.StartAsync();
