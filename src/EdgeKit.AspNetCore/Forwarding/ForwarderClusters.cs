@@ -1,9 +1,8 @@
 using System.Collections.Frozen;
 using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using EdgeKit.Client;
 using EdgeKit.Configuration;
+using EdgeKit.AspNetCore.Transport;
 using EdgeKit.Destinations;
 
 namespace EdgeKit.AspNetCore.Forwarding;
@@ -57,68 +56,16 @@ internal sealed class ForwarderClusters : IDisposable
                     continue;
                 }
 
-                next[cluster.Name] = new ForwarderCluster(cluster, new HttpMessageInvoker(CreateHandler(http), disposeHandler: true), http,
-                    http.ParseRequestVersion() ?? HttpVersion.Version20);
+                next[cluster.Name] = http.Transport == ClusterTransport.EdgeKit
+                    ? new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, HttpVersion.Version11)
+                    : new ForwarderCluster(cluster, new HttpMessageInvoker(BackendHandlers.CreateHandler(http), disposeHandler: true), http,
+                        http.ParseRequestVersion() ?? HttpVersion.Version20);
             }
 
             Volatile.Write(ref _clusters, next.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
             // Replaced pools are not disposed here: requests in flight still use them. Their idle connections close
             // after PooledConnectionIdleTimeout and the handler is collected once nothing refers to it.
         }
-    }
-
-    internal static SocketsHttpHandler CreateHandler(ClusterHttpClientOptions options)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = options.EnableMultipleHttp2Connections,
-            PooledConnectionLifetime = options.PooledConnectionLifetime,
-            PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
-            ConnectTimeout = options.ConnectTimeout,
-        };
-        if (options.MaxConnectionsPerServer is { } max)
-        {
-            handler.MaxConnectionsPerServer = max;
-        }
-
-        var ssl = new SslClientAuthenticationOptions();
-        if (options.SslProtocols is { } protocols)
-        {
-            ssl.EnabledSslProtocols = protocols;
-        }
-
-        if (options.DangerousAcceptAnyServerCertificate)
-        {
-            ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
-        }
-
-        if (options.ClientCertificatePath is { } path)
-        {
-            var certificate = LoadClientCertificate(path, options.ClientCertificateKeyPath, options.ClientCertificatePassword);
-            ssl.ClientCertificates = new X509CertificateCollection { certificate };
-        }
-
-        handler.SslOptions = ssl;
-        // Never a hidden resend of a request the client sent once (RFC 9110 §9.2.2): EdgeKit decides.
-        return handler.UseSingleDelivery();
-    }
-
-    private static X509Certificate2 LoadClientCertificate(string path, string? keyPath, string? password)
-    {
-        if (keyPath is not null)
-        {
-            var pem = password is null
-                ? X509Certificate2.CreateFromPemFile(path, keyPath)
-                : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
-            // An ephemeral PEM key cannot be used by SslStream on every platform: round-trip through PKCS#12.
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        }
-
-        return X509CertificateLoader.LoadPkcs12FromFile(path, password);
     }
 
     public void Dispose()

@@ -20,6 +20,9 @@ namespace EdgeKit.Client;
 /// </remarks>
 internal sealed class SingleDeliveryStream : Stream, IValueTaskSource<int>
 {
+    /// <summary>The error of a request whose connection ended before any byte of its response (shared by EdgeKit's own transport).</summary>
+    internal const string NotAnsweredMessage = "The server closed the connection without answering the request; it is not resent, as it may have been processed.";
+
     private const int Idle = 0;
     private const int AwaitingResponse = 1;
     private const int Tunnel = 2;
@@ -144,8 +147,7 @@ internal sealed class SingleDeliveryStream : Stream, IValueTaskSource<int>
 
         if (received.IsEmpty)
         {
-            throw new HttpIOException(HttpRequestError.ResponseEnded,
-                "The server closed the connection without answering the request; it is not resent, as it may have been processed.");
+            throw new HttpIOException(HttpRequestError.ResponseEnded, NotAnsweredMessage);
         }
 
         // The first bytes of the response: after a 101 the connection carries another protocol until it closes.

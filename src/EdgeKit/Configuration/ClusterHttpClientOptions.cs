@@ -53,6 +53,14 @@ public sealed class ClusterHttpClientOptions
     /// <summary>The password of <see cref="ClientCertificatePath"/> (PFX) or of its key; <see langword="null"/> for none.</summary>
     public string? ClientCertificatePassword { get; set; }
 
+    /// <summary>
+    /// The client implementation: <see cref="ClusterTransport.SocketsHttpHandler"/> (default) or
+    /// <see cref="ClusterTransport.EdgeKit"/>, EdgeKit's own HTTP/1.1 transport. With <c>EdgeKit</c>, a
+    /// <see cref="RequestVersion"/> of <c>2</c> or <c>3</c> is accepted only with <see cref="HttpVersionPolicy.RequestVersionOrLower"/>
+    /// (HTTP/1.1 is then sent); anything that demands HTTP/2 or HTTP/3 is a start failure.
+    /// </summary>
+    public ClusterTransport Transport { get; set; } = ClusterTransport.SocketsHttpHandler;
+
     /// <summary>Parses <see cref="RequestVersion"/>.</summary>
     /// <returns>The version, or <see langword="null"/> when the text is not one of <c>1.0</c>, <c>1.1</c>, <c>2</c>, <c>3</c>.</returns>
     public Version? ParseRequestVersion() => RequestVersion?.Trim() switch
@@ -76,5 +84,6 @@ public sealed class ClusterHttpClientOptions
         && DangerousAcceptAnyServerCertificate == other.DangerousAcceptAnyServerCertificate
         && ClientCertificatePath == other.ClientCertificatePath
         && ClientCertificateKeyPath == other.ClientCertificateKeyPath
-        && ClientCertificatePassword == other.ClientCertificatePassword;
+        && ClientCertificatePassword == other.ClientCertificatePassword
+        && Transport == other.Transport;
 }

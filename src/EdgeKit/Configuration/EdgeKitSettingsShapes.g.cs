@@ -142,6 +142,7 @@ internal static class EdgeKitSettingsShapes
         new("ClientCertificatePath", SettingShape.String),
         new("ClientCertificateKeyPath", SettingShape.String),
         new("ClientCertificatePassword", SettingShape.String),
+        new("Transport", SettingShape.Enum(["SocketsHttpHandler", "EdgeKit"])),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ClusterOptions"/>.</summary>

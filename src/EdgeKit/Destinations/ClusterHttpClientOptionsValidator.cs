@@ -1,4 +1,5 @@
 using EdgeKit.Configuration;
+using System.Net.Http;
 
 namespace EdgeKit.Destinations;
 
@@ -15,6 +16,17 @@ internal static class ClusterHttpClientOptionsValidator
         if (!Enum.IsDefined(options.VersionPolicy))
         {
             errors.Add($"{path}: VersionPolicy '{options.VersionPolicy}' is unknown; use RequestVersionOrLower, RequestVersionOrHigher or RequestVersionExact.");
+        }
+
+        if (!Enum.IsDefined(options.Transport))
+        {
+            errors.Add($"{path}: Transport '{options.Transport}' is unknown; use SocketsHttpHandler or EdgeKit.");
+        }
+        else if (options.Transport == ClusterTransport.EdgeKit && options.ParseRequestVersion() is { } version
+            && (version.Major >= 2 ? options.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower
+                : version.Minor == 0 && options.VersionPolicy != HttpVersionPolicy.RequestVersionOrHigher))
+        {
+            errors.Add($"{path}: Transport 'EdgeKit' speaks HTTP/1.1 only, but RequestVersion '{options.RequestVersion}' with VersionPolicy {options.VersionPolicy} demands HTTP/{options.RequestVersion}; use RequestVersion '1.1' (or the SocketsHttpHandler transport).");
         }
 
         if (options.MaxConnectionsPerServer is < 1)

@@ -9,9 +9,23 @@ namespace EdgeKit.AspNetCore.Tests.Forwarding;
 /// Issue 18: HTTP/2 requests with connection-specific fields are refused (RFC 9113 §8.2.2), and header values with control
 /// characters are never passed on, in either direction (RFC 9110 §5.5).
 /// </summary>
-public sealed class HeaderSafetyTests
+public class HeaderSafetyTests
 {
-    private static Dictionary<string, string?> OneRoute(string address) => new()
+    /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.HeaderSafetyOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => null;
+
+    private Dictionary<string, string?> OneRoute(string address)
+    {
+        var settings = OneRouteOn(address);
+        if (Transport is { } transport)
+        {
+            settings["Clusters:c:HttpClient:Transport"] = transport;
+        }
+
+        return settings;
+    }
+
+    private static Dictionary<string, string?> OneRouteOn(string address) => new()
     {
         ["Clusters:c:Destinations:d:Address"] = address,
         ["Clusters:c:HttpClient:RequestVersion"] = "1.1",

@@ -8,9 +8,23 @@ namespace EdgeKit.AspNetCore.Tests.Forwarding;
 /// correctly, and the backend's record (<see cref="EchoBackend.Requests"/>, <see cref="EchoBackend.Received"/>) shows
 /// that nothing unintended reached it.
 /// </summary>
-public sealed class HostileInputTests
+public class HostileInputTests
 {
-    private static Dictionary<string, string?> Routes(string address) => new()
+    /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.HostileInputOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => null;
+
+    private Dictionary<string, string?> Routes(string address)
+    {
+        var settings = RoutesOn(address);
+        if (Transport is { } transport)
+        {
+            settings["Clusters:c:HttpClient:Transport"] = transport;
+        }
+
+        return settings;
+    }
+
+    private static Dictionary<string, string?> RoutesOn(string address) => new()
     {
         ["Clusters:c:Destinations:d:Address"] = address,
         ["Clusters:c:HttpClient:RequestVersion"] = "1.1",
@@ -21,7 +35,7 @@ public sealed class HostileInputTests
         ["Routes:api:Transforms:0:PathRemovePrefix"] = "/api",
     };
 
-    private static async Task<(EchoBackend Backend, GatewayHost Gateway)> StartAsync()
+    private async Task<(EchoBackend Backend, GatewayHost Gateway)> StartAsync()
     {
         var backend = await EchoBackend.StartAsync();
         return (backend, await GatewayHost.StartAsync(Routes(backend.Address)));

@@ -13,9 +13,23 @@ namespace EdgeKit.AspNetCore.Tests.Forwarding;
 /// the gateway's forwarder and aggregate legs turn that off, so the backend that read the request and closed the
 /// connection sees it once and the client gets a 502.
 /// </summary>
-public sealed class SingleDeliveryTests
+public class SingleDeliveryTests
 {
-    private static Dictionary<string, string?> Routes(string address) => new()
+    /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.SingleDeliveryOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => null;
+
+    private Dictionary<string, string?> Routes(string address)
+    {
+        var settings = RoutesOn(address);
+        if (Transport is { } transport)
+        {
+            settings["Clusters:c:HttpClient:Transport"] = transport;
+        }
+
+        return settings;
+    }
+
+    private static Dictionary<string, string?> RoutesOn(string address) => new()
     {
         ["Clusters:c:Destinations:d:Address"] = address,
         ["Clusters:c:HttpClient:RequestVersion"] = "1.1",

@@ -10,11 +10,14 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.AspNetCore.Tests.Forwarding;
 
-public sealed class UpgradeForwarderTests
+public class UpgradeForwarderTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private static Dictionary<string, string?> OneRoute(string address, string requestVersion = "1.1", string? policy = null)
+    /// <summary>The <c>HttpClient:Transport</c> of HTTP/1.1 clusters; <see langword="null"/> for the default (see <see cref="Transport.UpgradeForwarderOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => null;
+
+    private Dictionary<string, string?> OneRoute(string address, string requestVersion = "1.1", string? policy = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -26,6 +29,11 @@ public sealed class UpgradeForwarderTests
         if (policy is not null)
         {
             settings["Clusters:c:HttpClient:VersionPolicy"] = policy;
+        }
+
+        if (Transport is { } transport && requestVersion == "1.1")
+        {
+            settings["Clusters:c:HttpClient:Transport"] = transport;
         }
 
         return settings;

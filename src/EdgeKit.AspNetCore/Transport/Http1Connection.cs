@@ -1,0 +1,381 @@
+using System.IO.Pipelines;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using EdgeKit.Client;
+
+namespace EdgeKit.AspNetCore.Transport;
+
+/// <summary>
+/// One HTTP/1.1 connection to a destination: a socket (under TLS for https) read and written through
+/// System.IO.Pipelines. Serves one request at a time; after each it goes back to its pool only when the exchange ended
+/// cleanly (whole response read, whole request body sent, no <c>Connection: close</c>); any error closes it.
+/// </summary>
+internal sealed class Http1Connection
+{
+    private const int Idle = 0;
+    private const int BodyPending = 1;
+    private const int BodyStarted = 2;
+    private const int BodySkipped = 3;
+
+    private readonly Http1ConnectionPool _pool;
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly Http1RequestBodyStream _body;
+    private int _closed;
+    private int _discarded;
+
+    // The exchange in progress.
+    private HttpRequestMessage? _request;
+    private Http1BodyFraming _framing;
+    private long _contentLength;
+    private int _bodyState;
+    private volatile Task? _bodySend;
+    private CancellationToken _token;
+    private bool _keepAlive;
+    private ITimer? _expectTimer;
+
+    // While idle in the pool, a read is pending: the backend closing the connection (or sending anything unasked)
+    // completes it, and the connection is then not used again.
+    private ValueTask<ReadResult> _idleRead;
+    private bool _hasIdleRead;
+
+    public Http1Connection(Http1ConnectionPool pool, Socket socket, Stream stream, long createdTimestamp)
+    {
+        _pool = pool;
+        _socket = socket;
+        _stream = stream;
+        CreatedTimestamp = createdTimestamp;
+        Reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 8192, minimumReadSize: 2048, leaveOpen: true));
+        Writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        _body = new Http1RequestBodyStream(Writer);
+    }
+
+    public PipeReader Reader { get; }
+
+    public PipeWriter Writer { get; }
+
+    public long CreatedTimestamp { get; }
+
+    public long IdleSinceTimestamp { get; private set; }
+
+    /// <summary>How many requests this connection has been given (the first one included).</summary>
+    public int Requests { get; private set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>True the first time only: the pool counts each connection out once.</summary>
+    public bool TryMarkDiscarded() => Interlocked.Exchange(ref _discarded, 1) == 0;
+
+    /// <summary>Starts watching an idle connection for its close (or for bytes nobody asked for).</summary>
+    public void BeginIdle(long now)
+    {
+        IdleSinceTimestamp = now;
+        _idleRead = Reader.ReadAsync();
+        _hasIdleRead = true;
+    }
+
+    /// <summary>Whether an idle connection is still usable: open, nothing received since its last response.</summary>
+    public bool IsUsableAfterIdle => !IsClosed && !(_hasIdleRead && _idleRead.IsCompleted);
+
+    /// <summary>Sends <paramref name="request"/> and reads its response head.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    {
+        Requests++;
+        _request = request;
+        _token = cancellationToken;
+        _keepAlive = true;
+        _bodySend = null;
+        _bodyState = Idle;
+        bool received = false;
+        using var registration = cancellationToken.UnsafeRegister(static state => ((Http1Connection)state!).Close(), this);
+        try
+        {
+            _framing = Http1RequestWriter.WriteHead(Writer, request, uri, _pool.HostField, out _contentLength);
+            var content = request.Content;
+            if (_framing == Http1BodyFraming.None)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (ExpectsContinue(request))
+            {
+                // RFC 9110 §10.1.1: the body waits for 100 Continue, or a short while for a server that does not send it.
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                _bodyState = BodyPending;
+                _expectTimer = _pool.Time.CreateTimer(static state => ((Http1Connection)state!).StartBodyAfterWait(), this, _pool.ExpectContinueTimeout, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                if (content is not (ByteArrayContent or ReadOnlyMemoryContent))
+                {
+                    // A streamed body may start slowly: the backend gets the head at once (it may answer without the body).
+                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                _bodyState = BodyPending;
+                StartBody();
+            }
+
+            while (true)
+            {
+                ReadResult result;
+                if (_hasIdleRead)
+                {
+                    _hasIdleRead = false;
+                    result = await _idleRead.ConfigureAwait(false);
+                    _idleRead = default;
+                }
+                else
+                {
+                    result = await Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
+                if (result.IsCanceled)
+                {
+                    // The body's send failed (see StartBody): its error is the request's.
+                    if (_bodySend is { } send)
+                    {
+                        await send.ConfigureAwait(false);
+                    }
+
+                    throw new IOException("Reading the response was cancelled.");
+                }
+
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    received = true;
+                }
+
+                if (Http1ResponseParser.TryReadHead(buffer, request, out var consumed, out var response, out int status, out var framing, out long length, out bool close))
+                {
+                    Reader.AdvanceTo(consumed);
+                    if (close)
+                    {
+                        _keepAlive = false;
+                    }
+
+                    if (response is null)
+                    {
+                        // 1xx: 100 Continue releases a waiting body; other interim responses are not passed on.
+                        if (status == 100)
+                        {
+                            StartBody();
+                        }
+
+                        continue;
+                    }
+
+                    ((Http1ResponseContent)response.Content).SetStream(new Http1ResponseStream(this, response, framing, length));
+                    // From here the connection may go back to the pool (a response without a body): the request's token
+                    // must no longer be able to close it.
+                    registration.Dispose();
+                    return Answered(response);
+                }
+
+                if (buffer.Length > Http1ResponseParser.MaxHeadSize)
+                {
+                    throw new Http1ProtocolException($"The backend's response head is larger than {Http1ResponseParser.MaxHeadSize} bytes.");
+                }
+
+                if (result.IsCompleted)
+                {
+                    if (!received)
+                    {
+                        // The single-delivery rule: the request may have been processed, so it is not resent here; the
+                        // resilience pipeline decides (RequestReplay: this is no connect failure).
+                        throw new HttpIOException(HttpRequestError.ResponseEnded, SingleDeliveryStream.NotAnsweredMessage);
+                    }
+
+                    throw new HttpIOException(HttpRequestError.ResponseEnded, "The backend closed the connection in the middle of the response head.");
+                }
+
+                Reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (Exception ex)
+        {
+            Close();
+            _pool.Discard(this);
+            _expectTimer?.Dispose();
+            ObserveBody();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new TaskCanceledException("The request to the backend was cancelled.", ex, cancellationToken);
+            }
+
+            if (_bodySend is { IsFaulted: true } failed && failed.Exception!.InnerException is { } bodyError)
+            {
+                throw new HttpRequestException(HttpRequestError.Unknown, "Sending the request body failed.", bodyError);
+            }
+
+            throw ex switch
+            {
+                HttpRequestException => ex,
+                HttpIOException io => new HttpRequestException(io.HttpRequestError, io.Message, io),
+                _ => new HttpRequestException(HttpRequestError.Unknown, received
+                    ? "The connection to the backend failed while the response head was read."
+                    : "The connection to the backend failed before any response byte arrived.", ex),
+            };
+        }
+    }
+
+    private HttpResponseMessage Answered(HttpResponseMessage response)
+    {
+        _expectTimer?.Dispose();
+        _expectTimer = null;
+        int state = Interlocked.CompareExchange(ref _bodyState, BodySkipped, BodyPending);
+        if (state == BodyPending)
+        {
+            // A final answer before the body was asked for: the body is not sent, and the connection, whose framing the
+            // backend may now read differently, is not reused.
+            _keepAlive = false;
+        }
+        else if (state == BodyStarted && _bodySend is not { IsCompleted: true } && response.StatusCode >= System.Net.HttpStatusCode.MultipleChoices)
+        {
+            // An early error answer (413, 401, ...): the body goes on only until the connection closes.
+            _keepAlive = false;
+        }
+
+        ((Http1ResponseContent)response.Content).Stream.ReleaseIfEmpty();
+        return response;
+    }
+
+    private static bool ExpectsContinue(HttpRequestMessage request)
+    {
+        if (!request.Headers.NonValidated.TryGetValues("Expect", out var values))
+        {
+            return false;
+        }
+
+        foreach (string value in values)
+        {
+            if (value.Contains("100-continue", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void StartBody()
+    {
+        if (Interlocked.CompareExchange(ref _bodyState, BodyStarted, BodyPending) != BodyPending)
+        {
+            return;
+        }
+
+        _bodySend = SendBodyAsync();
+    }
+
+    /// <summary>
+    /// The 100-continue wait ended without a 100: the body starts on the thread pool, its task published before it runs
+    /// (the response may be read on another thread meanwhile).
+    /// </summary>
+    private void StartBodyAfterWait()
+    {
+        if (Interlocked.CompareExchange(ref _bodyState, BodyStarted, BodyPending) != BodyPending)
+        {
+            return;
+        }
+
+        var start = new Task<Task>(static state => ((Http1Connection)state!).SendBodyAsync(), this);
+        _bodySend = start.Unwrap();
+        start.Start(TaskScheduler.Default);
+    }
+
+    private async Task SendBodyAsync()
+    {
+        try
+        {
+            _body.Reset(_framing, _contentLength);
+            await _request!.Content!.CopyToAsync(_body, null, _token).ConfigureAwait(false);
+            await _body.CompleteAsync(_token).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The response cannot be trusted to come, nor the connection to be reused.
+            _keepAlive = false;
+            Reader.CancelPendingRead();
+            throw;
+        }
+    }
+
+    private void ObserveBody()
+    {
+        if (_bodySend is { } send && !send.IsCompleted)
+        {
+            _ = send.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else
+        {
+            _ = _bodySend?.Exception;
+        }
+    }
+
+    /// <summary>Called once per exchange when its response body has ended (or was abandoned).</summary>
+    public void EndExchange(bool reusable)
+    {
+        var bodySend = _bodySend;
+        _request = null;
+        _token = default;
+        int bodyState = Volatile.Read(ref _bodyState);
+        if (reusable && _keepAlive && !IsClosed
+            && (bodyState == Idle || (bodyState == BodyStarted && bodySend is { IsCompletedSuccessfully: true })))
+        {
+            _bodySend = null;
+            _pool.Return(this);
+            return;
+        }
+
+        Close();
+        ObserveBody();
+        _pool.Discard(this);
+    }
+
+    private ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var flush = Writer.FlushAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            var result = flush.Result;
+            return result.IsCompleted || result.IsCanceled
+                ? ValueTask.FromException(new IOException("The connection to the backend was closed while the request was sent."))
+                : default;
+        }
+
+        return Await(flush);
+
+        static async ValueTask Await(ValueTask<FlushResult> flush)
+        {
+            var result = await flush.ConfigureAwait(false);
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                throw new IOException("The connection to the backend was closed while the request was sent.");
+            }
+        }
+    }
+
+    /// <summary>Closes the connection (idempotent): pending reads and writes fail.</summary>
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+}

@@ -1,0 +1,333 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace EdgeKit.AspNetCore.Transport;
+
+/// <summary>How a response's body is delimited (RFC 9112 §6.3).</summary>
+internal enum Http1ResponseFraming
+{
+    /// <summary>No body: a HEAD request, 1xx, 204, 304, or <c>Content-Length: 0</c>.</summary>
+    None,
+
+    /// <summary><c>Content-Length</c> bytes.</summary>
+    ContentLength,
+
+    /// <summary>Chunked, then a trailer section.</summary>
+    Chunked,
+
+    /// <summary>Until the backend closes the connection, which is then not reused.</summary>
+    CloseDelimited,
+}
+
+/// <summary>
+/// A response body read straight from the connection's pipe, unframed as it goes. Reaching its end hands the connection
+/// back to its pool (when it may be reused); disposing it before the end, or any error, closes the connection.
+/// </summary>
+internal sealed class Http1ResponseStream : Stream
+{
+    private enum ChunkState
+    {
+        Size,
+        Data,
+        DataEnd,
+        Trailers,
+    }
+
+    private readonly Http1Connection _connection;
+    private readonly PipeReader _reader;
+    private readonly HttpResponseMessage _response;
+    private readonly Http1ResponseFraming _framing;
+    private long _remaining;
+    private ChunkState _chunk;
+    private bool _done;
+    private int _released;
+
+    public Http1ResponseStream(Http1Connection connection, HttpResponseMessage response, Http1ResponseFraming framing, long length)
+    {
+        _connection = connection;
+        _reader = connection.Reader;
+        _response = response;
+        _framing = framing;
+        _remaining = length;
+        if (framing == Http1ResponseFraming.None)
+        {
+            _done = true;
+        }
+    }
+
+    /// <summary>Whether the whole body has been read.</summary>
+    public bool Completed => _done;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_done)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        if (Volatile.Read(ref _released) != 0)
+        {
+            return ValueTask.FromException<int>(new ObjectDisposedException(nameof(Http1ResponseStream)));
+        }
+
+        return ReadCoreAsync(buffer, cancellationToken);
+    }
+
+    // Pooled: a body read that waits for the backend costs no state machine allocation.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    throw new OperationCanceledException(cancellationToken);
+                }
+
+                var data = result.Buffer;
+                if (_framing != Http1ResponseFraming.Chunked || _chunk == ChunkState.Data)
+                {
+                    if (data.IsEmpty)
+                    {
+                        if (!result.IsCompleted)
+                        {
+                            _reader.AdvanceTo(data.Start);
+                            continue;
+                        }
+
+                        _reader.AdvanceTo(data.Start);
+                        if (_framing == Http1ResponseFraming.CloseDelimited)
+                        {
+                            Finish(completed: true, reusable: false);
+                            return 0;
+                        }
+
+                        throw new HttpIOException(HttpRequestError.ResponseEnded,
+                            "The backend closed the connection before the end of the response body.");
+                    }
+
+                    if (buffer.IsEmpty)
+                    {
+                        // A zero-byte read waits for data without consuming any.
+                        _reader.AdvanceTo(data.Start);
+                        return 0;
+                    }
+
+                    long available = _framing == Http1ResponseFraming.CloseDelimited ? data.Length : Math.Min(data.Length, _remaining);
+                    int count = (int)Math.Min(available, buffer.Length);
+                    var slice = data.Slice(0, count);
+                    slice.CopyTo(buffer.Span);
+                    _reader.AdvanceTo(slice.End);
+                    if (_framing != Http1ResponseFraming.CloseDelimited)
+                    {
+                        _remaining -= count;
+                        if (_remaining == 0)
+                        {
+                            if (_framing == Http1ResponseFraming.ContentLength)
+                            {
+                                Finish(completed: true, reusable: true);
+                            }
+                            else
+                            {
+                                _chunk = ChunkState.DataEnd;
+                            }
+                        }
+                    }
+
+                    return count;
+                }
+
+                if (ReadChunkFraming(data, result.IsCompleted))
+                {
+                    return 0;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Finish(completed: false, reusable: false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("Reading the backend's response body was cancelled.", ex, cancellationToken);
+            }
+
+            if (ex is HttpIOException)
+            {
+                throw;
+            }
+
+            throw new HttpIOException(HttpRequestError.ResponseEnded, "Reading the backend's response body failed.", ex);
+        }
+    }
+
+    /// <summary>Consumes chunk framing (size lines, the CRLF after data, the trailer section); true when the body ended.</summary>
+    private bool ReadChunkFraming(ReadOnlySequence<byte> data, bool completed)
+    {
+        switch (_chunk)
+        {
+            case ChunkState.DataEnd:
+                if (data.Length < 2)
+                {
+                    break;
+                }
+
+                Span<byte> crlf = stackalloc byte[2];
+                data.Slice(0, 2).CopyTo(crlf);
+                if (crlf[0] != (byte)'\r' || crlf[1] != (byte)'\n')
+                {
+                    throw new Http1ProtocolException("The backend's chunk data is not followed by CRLF.");
+                }
+
+                _reader.AdvanceTo(data.GetPosition(2));
+                _chunk = ChunkState.Size;
+                return false;
+            case ChunkState.Size:
+                if (data.PositionOf((byte)'\n') is { } lf)
+                {
+                    var line = data.Slice(0, data.GetPosition(1, lf));
+                    if (line.Length > Http1ResponseParser.MaxChunkLineSize)
+                    {
+                        throw new Http1ProtocolException($"The backend's chunk-size line is longer than {Http1ResponseParser.MaxChunkLineSize} bytes.");
+                    }
+
+                    Span<byte> copy = stackalloc byte[(int)line.Length];
+                    line.CopyTo(copy);
+                    Http1ResponseParser.TryReadLine(copy, 0, out var text, out _, "chunk-size line");
+                    long size = Http1ResponseParser.ParseChunkSize(text);
+                    _reader.AdvanceTo(line.End);
+                    if (size == 0)
+                    {
+                        _chunk = ChunkState.Trailers;
+                    }
+                    else
+                    {
+                        _remaining = size;
+                        _chunk = ChunkState.Data;
+                    }
+
+                    return false;
+                }
+
+                if (data.Length > Http1ResponseParser.MaxChunkLineSize)
+                {
+                    throw new Http1ProtocolException($"The backend's chunk-size line is longer than {Http1ResponseParser.MaxChunkLineSize} bytes.");
+                }
+
+                break;
+            case ChunkState.Trailers:
+                if (Http1ResponseParser.TryParseFields(data, _response.TrailingHeaders, out var end, "trailer section"))
+                {
+                    _reader.AdvanceTo(end);
+                    Finish(completed: true, reusable: true);
+                    return true;
+                }
+
+                break;
+        }
+
+        if (completed)
+        {
+            throw new HttpIOException(HttpRequestError.ResponseEnded, "The backend closed the connection in the middle of a chunked response body.");
+        }
+
+        _reader.AdvanceTo(data.Start, data.End);
+        return false;
+    }
+
+    private void Finish(bool completed, bool reusable)
+    {
+        _done = completed;
+
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _connection.EndExchange(reusable);
+        }
+    }
+
+    /// <summary>Hands the connection back for a response without a body (called once its head is read).</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_framing == Http1ResponseFraming.None && Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _connection.EndExchange(reusable: true);
+        }
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            // Not read to its end: the rest of the body is still on the connection, which cannot serve another request.
+            _connection.EndExchange(reusable: false);
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>A response's content over an <see cref="Http1ResponseStream"/>.</summary>
+internal sealed class Http1ResponseContent : HttpContent
+{
+    private Http1ResponseStream? _stream;
+
+    public Http1ResponseStream Stream => _stream!;
+
+    public void SetStream(Http1ResponseStream stream) => _stream = stream;
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => Stream;
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(Stream);
+
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => Stream.CopyToAsync(stream);
+
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken) =>
+        Stream.CopyToAsync(stream, cancellationToken);
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _stream?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,152 @@
+using EdgeKit.AspNetCore.Transport;
+
+namespace EdgeKit.AspNetCore.Tests.Transport;
+
+public sealed class Http1ResponseParserTests
+{
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK", 200, 1, "OK")]
+    [InlineData("HTTP/1.0 404 Not Found", 404, 0, "Not Found")]
+    [InlineData("HTTP/1.1 204", 204, 1, "")]
+    [InlineData("HTTP/1.1 599 ", 599, 1, "")]
+    public void A_valid_status_line_is_parsed(string line, int status, int minor, string reason)
+    {
+        Http1ResponseParser.ParseStatusLine(System.Text.Encoding.ASCII.GetBytes(line), out int parsed, out int version, out var phrase);
+
+        parsed.Should().Be(status);
+        version.Should().Be(minor);
+        System.Text.Encoding.ASCII.GetString(phrase).Should().Be(reason);
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200OK", "The backend's status code is not followed by a space.")]
+    [InlineData("HTTP/1.1 099 X", "The backend's status code is not three digits from 100 to 999.")]
+    [InlineData("HTTP/1.1 2x0 X", "The backend's status code is not three digits from 100 to 999.")]
+    [InlineData("HTTP/2 200 OK", "The backend's status line is not 'HTTP/1.x <status> <reason>'.")]
+    [InlineData("HTTP/1.1 200 O\u0001K", "The backend's reason phrase holds a control character.")]
+    public void An_invalid_status_line_is_refused_with_what_is_wrong(string line, string message)
+    {
+        var act = () => Http1ResponseParser.ParseStatusLine(System.Text.Encoding.Latin1.GetBytes(line), out _, out _, out _);
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)").Which.HttpRequestError.Should().Be(HttpRequestError.InvalidResponse);
+    }
+
+    [Theory]
+    [InlineData("0", 0L)]
+    [InlineData("1a", 26L)]
+    [InlineData("00000000000000000000FF", 255L)]
+    [InlineData("7fffffffffffffff", long.MaxValue)]
+    [InlineData("10;name=value", 16L)]
+    [InlineData("10 ; name=\"quoted\"", 16L)]
+    public void A_chunk_size_line_is_parsed(string line, long size) =>
+        Http1ResponseParser.ParseChunkSize(System.Text.Encoding.ASCII.GetBytes(line)).Should().Be(size);
+
+    [Theory]
+    [InlineData("", "The backend's chunk size is not a hexadecimal number.")]
+    [InlineData("-1", "The backend's chunk size is not a hexadecimal number.")]
+    [InlineData("0x10", "The backend's chunk size is followed by something other than an extension.")]
+    [InlineData("8000000000000000", "The backend's chunk size is too large.")]
+    [InlineData("1 2", "The backend's chunk size is followed by something other than an extension.")]
+    [InlineData("1;a\u0000", "The backend's chunk extension holds a control character.")]
+    public void An_invalid_chunk_size_line_is_refused(string line, string message)
+    {
+        var act = () => Http1ResponseParser.ParseChunkSize(System.Text.Encoding.Latin1.GetBytes(line));
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
+    }
+
+    [Theory]
+    [InlineData("42", 42L)]
+    [InlineData("7, 7", 7L)]
+    [InlineData("0", 0L)]
+    public void A_Content_Length_is_parsed(string value, long length) =>
+        Http1ResponseParser.ParseContentLength(System.Text.Encoding.ASCII.GetBytes(value)).Should().Be(length);
+
+    [Theory]
+    [InlineData("-1", "The backend's Content-Length is not a number.")]
+    [InlineData("1e3", "The backend's Content-Length is not a number.")]
+    [InlineData("", "The backend's Content-Length is not a number.")]
+    [InlineData("99999999999999999999", "The backend's Content-Length is not a number.")]
+    [InlineData("5, 6", "The backend sent Content-Length values that differ.")]
+    public void An_invalid_Content_Length_is_refused(string value, string message)
+    {
+        var act = () => Http1ResponseParser.ParseContentLength(System.Text.Encoding.ASCII.GetBytes(value));
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
+    }
+
+    [Theory]
+    [InlineData("chunked", true)]
+    [InlineData("gzip, chunked", true)]
+    [InlineData("gzip", false)]
+    [InlineData("CHUNKED", true)]
+    public void The_final_coding_decides_whether_the_body_is_chunked(string value, bool chunked)
+    {
+        bool last = false;
+        Http1ResponseParser.CheckTransferEncoding(System.Text.Encoding.ASCII.GetBytes(value), ref last);
+
+        last.Should().Be(chunked);
+    }
+
+    [Fact]
+    public void A_coding_after_chunked_is_refused()
+    {
+        bool last = false;
+        var act = () => Http1ResponseParser.CheckTransferEncoding("chunked, gzip"u8, ref last);
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage("The backend's Transfer-Encoding applies a coding after chunked. (InvalidResponse)");
+    }
+
+    [Theory]
+    [InlineData("X-A: 1\n", "The backend's response head holds a bare LF (lines must end with CRLF).")]
+    [InlineData("X-A: 1\rX\r\n", "The backend's response head holds a bare CR.")]
+    [InlineData("X-A: 1\rX", "The backend's response head holds a bare CR.")]
+    public void Bare_CR_and_LF_are_refused(string text, string message)
+    {
+        var act = () => Http1ResponseParser.TryReadLine(System.Text.Encoding.ASCII.GetBytes(text), 0, out _, out _, "response head");
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
+    }
+
+    [Fact]
+    public void A_line_whose_CRLF_has_not_arrived_is_incomplete()
+    {
+        Http1ResponseParser.TryReadLine("X-A: 1\r"u8, 0, out _, out int next, "response head").Should().BeFalse();
+        next.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(" X-A: 1", "The backend's response head uses obs-fold (a line continued with leading whitespace), which RFC 9112 refuses.")]
+    [InlineData("X-A 1", "The backend's response head holds a line without a colon.")]
+    [InlineData("X-A : 1", "The backend's response head holds a field name that is empty or not a token (whitespace before the colon, or an invalid character).")]
+    [InlineData(": 1", "The backend's response head holds a field name that is empty or not a token (whitespace before the colon, or an invalid character).")]
+    public void An_invalid_field_is_refused(string line, string message)
+    {
+        var act = () => Http1ResponseParser.ParseField(System.Text.Encoding.Latin1.GetBytes(line), out _, out _, out _, "response head");
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
+    }
+
+    [Fact]
+    public void A_field_keeps_its_inner_whitespace_and_obs_text_and_loses_the_outer()
+    {
+        Http1ResponseParser.ParseField(System.Text.Encoding.Latin1.GetBytes("X-A: \t a \t b\u00e9 \t"), out var name, out var value, out bool unsafeValue, "response head");
+
+        unsafeValue.Should().BeFalse();
+        System.Text.Encoding.ASCII.GetString(name).Should().Be("X-A");
+        Http1ResponseParser.FieldValue(value).Should().Be("a \t b\u00e9");
+        Http1ResponseParser.FieldName("content-TYPE"u8).Should().BeSameAs("Content-Type");
+    }
+
+    [Theory]
+    [InlineData("X-A: a\u0000b")]
+    [InlineData("X-A: a\u007Fb")]
+    [InlineData("X-A: \u001b[31m")]
+    public void A_value_with_a_control_character_is_reported_unsafe(string line)
+    {
+        Http1ResponseParser.ParseField(System.Text.Encoding.Latin1.GetBytes(line), out var name, out _, out bool unsafeValue, "response head");
+
+        unsafeValue.Should().BeTrue();
+        System.Text.Encoding.ASCII.GetString(name).Should().Be("X-A");
+    }
+}
