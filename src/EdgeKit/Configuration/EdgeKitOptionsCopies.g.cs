@@ -14,6 +14,37 @@ internal static class EdgeKitOptionsCopies
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
+    internal static global::EdgeKit.Configuration.ActiveHealthCheckOptions Clone(this global::EdgeKit.Configuration.ActiveHealthCheckOptions source) => new()
+    {
+        Enabled = source.Enabled,
+        Path = source.Path,
+        Interval = source.Interval,
+        Timeout = source.Timeout,
+        HealthyStatuses = source.HealthyStatuses,
+        HealthyThreshold = source.HealthyThreshold,
+        UnhealthyThreshold = source.UnhealthyThreshold,
+        MaxConcurrency = source.MaxConcurrency,
+    };
+
+    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
+    /// <param name="source">The options copied.</param>
+    /// <returns>The copy.</returns>
+    internal static global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions Clone(this global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions source) => new()
+    {
+        InitialLimit = source.InitialLimit,
+        MinLimit = source.MinLimit,
+        MaxLimit = source.MaxLimit,
+        LatencyTolerance = source.LatencyTolerance,
+        BackoffRatio = source.BackoffRatio,
+        SampleWindow = source.SampleWindow,
+        MinSamplesPerWindow = source.MinSamplesPerWindow,
+        BaselineSmoothing = source.BaselineSmoothing,
+        PolicyName = source.PolicyName,
+    };
+
+    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
+    /// <param name="source">The options copied.</param>
+    /// <returns>The copy.</returns>
     internal static global::EdgeKit.Configuration.AggregateLegOptions Clone(this global::EdgeKit.Configuration.AggregateLegOptions source) => new()
     {
         Name = source.Name,
@@ -58,33 +89,42 @@ internal static class EdgeKitOptionsCopies
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.LoadBalancingOptions Clone(this global::EdgeKit.Configuration.LoadBalancingOptions source) => new()
+    internal static global::EdgeKit.Configuration.EdgeKitResilienceOptions Clone(this global::EdgeKit.Configuration.EdgeKitResilienceOptions source) => new()
     {
-        Strategy = source.Strategy,
-        LatencyDecay = source.LatencyDecay,
-        RequestKey = source.RequestKey is null ? null! : source.RequestKey.Clone(),
-        ConsistentHash = source.ConsistentHash is null ? null! : source.ConsistentHash.Clone(),
-        SessionAffinity = source.SessionAffinity is null ? null! : source.SessionAffinity.Clone(),
-        Properties = source.Properties is null ? null! : new global::System.Collections.Generic.Dictionary<string, string>(source.Properties, source.Properties.Comparer),
+        MaxRetryAttempts = source.MaxRetryAttempts,
+        BaseDelay = source.BaseDelay,
+        MaxDelay = source.MaxDelay,
+        UseJitter = source.UseJitter,
+        MaxRetryAfter = source.MaxRetryAfter,
+        RetryableStatuses = source.RetryableStatuses,
+        RetryOn = source.RetryOn,
+        AllowNonIdempotent = source.AllowNonIdempotent,
+        MaxReplayBodySize = source.MaxReplayBodySize,
+        AttemptTimeout = source.AttemptTimeout,
+        TotalTimeout = source.TotalTimeout,
+        RetryBudget = source.RetryBudget is null ? null! : source.RetryBudget.Clone(),
+        Hedging = source.Hedging is null ? null! : source.Hedging.Clone(),
     };
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.RequestKeyOptions Clone(this global::EdgeKit.Configuration.RequestKeyOptions source) => new()
+    internal static global::EdgeKit.Configuration.HealthOptions Clone(this global::EdgeKit.Configuration.HealthOptions source) => new()
     {
-        Header = source.Header,
-        Cookie = source.Cookie,
+        Active = source.Active is null ? null! : source.Active.Clone(),
+        OutlierDetection = source.OutlierDetection is null ? null! : source.OutlierDetection.Clone(),
+        PanicThreshold = source.PanicThreshold,
+        SlowStart = source.SlowStart is null ? null! : source.SlowStart.Clone(),
     };
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.SessionAffinityOptions Clone(this global::EdgeKit.Configuration.SessionAffinityOptions source) => new()
+    internal static global::EdgeKit.Configuration.HedgingOptions Clone(this global::EdgeKit.Configuration.HedgingOptions source) => new()
     {
-        FallbackStrategy = source.FallbackStrategy,
-        IdleTimeout = source.IdleTimeout,
-        MaxKeys = source.MaxKeys,
+        Enabled = source.Enabled,
+        Delay = source.Delay,
+        MaxHedgedAttempts = source.MaxHedgedAttempts,
     };
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
@@ -108,27 +148,14 @@ internal static class EdgeKitOptionsCopies
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.ActiveHealthCheckOptions Clone(this global::EdgeKit.Configuration.ActiveHealthCheckOptions source) => new()
+    internal static global::EdgeKit.Configuration.LoadBalancingOptions Clone(this global::EdgeKit.Configuration.LoadBalancingOptions source) => new()
     {
-        Enabled = source.Enabled,
-        Path = source.Path,
-        Interval = source.Interval,
-        Timeout = source.Timeout,
-        HealthyStatuses = source.HealthyStatuses,
-        HealthyThreshold = source.HealthyThreshold,
-        UnhealthyThreshold = source.UnhealthyThreshold,
-        MaxConcurrency = source.MaxConcurrency,
-    };
-
-    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
-    /// <param name="source">The options copied.</param>
-    /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.HealthOptions Clone(this global::EdgeKit.Configuration.HealthOptions source) => new()
-    {
-        Active = source.Active is null ? null! : source.Active.Clone(),
-        OutlierDetection = source.OutlierDetection is null ? null! : source.OutlierDetection.Clone(),
-        PanicThreshold = source.PanicThreshold,
-        SlowStart = source.SlowStart is null ? null! : source.SlowStart.Clone(),
+        Strategy = source.Strategy,
+        LatencyDecay = source.LatencyDecay,
+        RequestKey = source.RequestKey is null ? null! : source.RequestKey.Clone(),
+        ConsistentHash = source.ConsistentHash is null ? null! : source.ConsistentHash.Clone(),
+        SessionAffinity = source.SessionAffinity is null ? null! : source.SessionAffinity.Clone(),
+        Properties = source.Properties is null ? null! : new global::System.Collections.Generic.Dictionary<string, string>(source.Properties, source.Properties.Comparer),
     };
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
@@ -156,57 +183,10 @@ internal static class EdgeKitOptionsCopies
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.SlowStartOptions Clone(this global::EdgeKit.Configuration.SlowStartOptions source) => new()
+    internal static global::EdgeKit.Configuration.RequestKeyOptions Clone(this global::EdgeKit.Configuration.RequestKeyOptions source) => new()
     {
-        Window = source.Window,
-        MinWeightPercent = source.MinWeightPercent,
-        Aggression = source.Aggression,
-    };
-
-    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
-    /// <param name="source">The options copied.</param>
-    /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions Clone(this global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions source) => new()
-    {
-        InitialLimit = source.InitialLimit,
-        MinLimit = source.MinLimit,
-        MaxLimit = source.MaxLimit,
-        LatencyTolerance = source.LatencyTolerance,
-        BackoffRatio = source.BackoffRatio,
-        SampleWindow = source.SampleWindow,
-        MinSamplesPerWindow = source.MinSamplesPerWindow,
-        BaselineSmoothing = source.BaselineSmoothing,
-        PolicyName = source.PolicyName,
-    };
-
-    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
-    /// <param name="source">The options copied.</param>
-    /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.EdgeKitResilienceOptions Clone(this global::EdgeKit.Configuration.EdgeKitResilienceOptions source) => new()
-    {
-        MaxRetryAttempts = source.MaxRetryAttempts,
-        BaseDelay = source.BaseDelay,
-        MaxDelay = source.MaxDelay,
-        UseJitter = source.UseJitter,
-        MaxRetryAfter = source.MaxRetryAfter,
-        RetryableStatuses = source.RetryableStatuses,
-        RetryOn = source.RetryOn,
-        AllowNonIdempotent = source.AllowNonIdempotent,
-        MaxReplayBodySize = source.MaxReplayBodySize,
-        AttemptTimeout = source.AttemptTimeout,
-        TotalTimeout = source.TotalTimeout,
-        RetryBudget = source.RetryBudget is null ? null! : source.RetryBudget.Clone(),
-        Hedging = source.Hedging is null ? null! : source.Hedging.Clone(),
-    };
-
-    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
-    /// <param name="source">The options copied.</param>
-    /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.HedgingOptions Clone(this global::EdgeKit.Configuration.HedgingOptions source) => new()
-    {
-        Enabled = source.Enabled,
-        Delay = source.Delay,
-        MaxHedgedAttempts = source.MaxHedgedAttempts,
+        Header = source.Header,
+        Cookie = source.Cookie,
     };
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
@@ -216,5 +196,25 @@ internal static class EdgeKitOptionsCopies
     {
         BudgetPercent = source.BudgetPercent,
         MinRetryConcurrency = source.MinRetryConcurrency,
+    };
+
+    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
+    /// <param name="source">The options copied.</param>
+    /// <returns>The copy.</returns>
+    internal static global::EdgeKit.Configuration.SessionAffinityOptions Clone(this global::EdgeKit.Configuration.SessionAffinityOptions source) => new()
+    {
+        FallbackStrategy = source.FallbackStrategy,
+        IdleTimeout = source.IdleTimeout,
+        MaxKeys = source.MaxKeys,
+    };
+
+    /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
+    /// <param name="source">The options copied.</param>
+    /// <returns>The copy.</returns>
+    internal static global::EdgeKit.Configuration.SlowStartOptions Clone(this global::EdgeKit.Configuration.SlowStartOptions source) => new()
+    {
+        Window = source.Window,
+        MinWeightPercent = source.MinWeightPercent,
+        Aggression = source.Aggression,
     };
 }

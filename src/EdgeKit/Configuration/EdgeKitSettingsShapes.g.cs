@@ -8,6 +8,19 @@ namespace EdgeKit.Configuration;
 /// <summary>The settable configuration keys of this library's options types.</summary>
 internal static class EdgeKitSettingsShapes
 {
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ActiveHealthCheckOptions"/>.</summary>
+    public static readonly SettingsObject ActiveHealthCheckOptions = new("ActiveHealthCheckOptions", () =>
+    [
+        new("Enabled", SettingShape.Boolean),
+        new("Path", SettingShape.String),
+        new("Interval", SettingShape.TimeSpan),
+        new("Timeout", SettingShape.TimeSpan),
+        new("HealthyStatuses", SettingShape.String),
+        new("HealthyThreshold", SettingShape.Int32),
+        new("UnhealthyThreshold", SettingShape.Int32),
+        new("MaxConcurrency", SettingShape.Int32),
+    ]);
+
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.AggregateLegOptions"/>.</summary>
     public static readonly SettingsObject AggregateLegOptions = new("AggregateLegOptions", () =>
     [
@@ -66,67 +79,6 @@ internal static class EdgeKitSettingsShapes
         new("RequireHttps", SettingShape.Boolean),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ConsistentHashOptions"/>.</summary>
-    public static readonly SettingsObject ConsistentHashOptions = new("ConsistentHashOptions", () =>
-    [
-        new("TableSize", SettingShape.Int32),
-        new("BoundedLoadFactor", SettingShape.Double),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.LoadBalancingOptions"/>.</summary>
-    public static readonly SettingsObject LoadBalancingOptions = new("LoadBalancingOptions", () =>
-    [
-        new("Strategy", SettingShape.String),
-        new("LatencyDecay", SettingShape.TimeSpan),
-        new("RequestKey", SettingShape.Of(EdgeKitSettingsShapes.RequestKeyOptions)),
-        new("ConsistentHash", SettingShape.Of(EdgeKitSettingsShapes.ConsistentHashOptions)),
-        new("SessionAffinity", SettingShape.Of(EdgeKitSettingsShapes.SessionAffinityOptions)),
-        new("Properties", SettingShape.Dictionary(SettingShape.String)),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.RequestKeyOptions"/>.</summary>
-    public static readonly SettingsObject RequestKeyOptions = new("RequestKeyOptions", () =>
-    [
-        new("Header", SettingShape.String),
-        new("Cookie", SettingShape.String),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.SessionAffinityOptions"/>.</summary>
-    public static readonly SettingsObject SessionAffinityOptions = new("SessionAffinityOptions", () =>
-    [
-        new("FallbackStrategy", SettingShape.String),
-        new("IdleTimeout", SettingShape.TimeSpan),
-        new("MaxKeys", SettingShape.Int32),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HttpCacheOptions"/>.</summary>
-    public static readonly SettingsObject HttpCacheOptions = new("HttpCacheOptions", () =>
-    [
-        new("Mode", SettingShape.Enum(["Shared", "Private"])),
-        new("MaximumEntrySize", SettingShape.Int64),
-        new("CoalesceRequests", SettingShape.Boolean),
-        new("HeuristicFreshnessFraction", SettingShape.Double),
-        new("MaximumHeuristicFreshness", SettingShape.TimeSpan),
-        new("StaleRetention", SettingShape.TimeSpan),
-        new("StoreResponsesWithSetCookie", SettingShape.Boolean),
-        new("BackgroundRevalidationTimeout", SettingShape.TimeSpan),
-        new("AddCacheStatusHeader", SettingShape.Boolean),
-        new("CacheStatusName", SettingShape.String),
-        new("TargetedCacheControlFields", SettingShape.List(SettingShape.String)),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.MemoryHttpCacheStoreOptions"/>.</summary>
-    public static readonly SettingsObject MemoryHttpCacheStoreOptions = new("MemoryHttpCacheStoreOptions", () =>
-    [
-        new("SizeLimit", SettingShape.Int64),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.EdgeKitOptions"/>.</summary>
-    public static readonly SettingsObject EdgeKitOptions = new("EdgeKitOptions", () =>
-    [
-        new("Clusters", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.ClusterOptions))),
-    ]);
-
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ClusterHttpClientOptions"/>.</summary>
     public static readonly SettingsObject ClusterHttpClientOptions = new("ClusterHttpClientOptions", () =>
     [
@@ -155,6 +107,13 @@ internal static class EdgeKitSettingsShapes
         new("HttpClient", SettingShape.Of(EdgeKitSettingsShapes.ClusterHttpClientOptions)),
     ]);
 
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ConsistentHashOptions"/>.</summary>
+    public static readonly SettingsObject ConsistentHashOptions = new("ConsistentHashOptions", () =>
+    [
+        new("TableSize", SettingShape.Int32),
+        new("BoundedLoadFactor", SettingShape.Double),
+    ]);
+
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.DestinationOptions"/>.</summary>
     public static readonly SettingsObject DestinationOptions = new("DestinationOptions", () =>
     [
@@ -164,17 +123,28 @@ internal static class EdgeKitSettingsShapes
         new("Metadata", SettingShape.Dictionary(SettingShape.String)),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ActiveHealthCheckOptions"/>.</summary>
-    public static readonly SettingsObject ActiveHealthCheckOptions = new("ActiveHealthCheckOptions", () =>
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.EdgeKitOptions"/>.</summary>
+    public static readonly SettingsObject EdgeKitOptions = new("EdgeKitOptions", () =>
     [
-        new("Enabled", SettingShape.Boolean),
-        new("Path", SettingShape.String),
-        new("Interval", SettingShape.TimeSpan),
-        new("Timeout", SettingShape.TimeSpan),
-        new("HealthyStatuses", SettingShape.String),
-        new("HealthyThreshold", SettingShape.Int32),
-        new("UnhealthyThreshold", SettingShape.Int32),
-        new("MaxConcurrency", SettingShape.Int32),
+        new("Clusters", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.ClusterOptions))),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.EdgeKitResilienceOptions"/>.</summary>
+    public static readonly SettingsObject EdgeKitResilienceOptions = new("EdgeKitResilienceOptions", () =>
+    [
+        new("MaxRetryAttempts", SettingShape.Int32),
+        new("BaseDelay", SettingShape.TimeSpan),
+        new("MaxDelay", SettingShape.TimeSpan),
+        new("UseJitter", SettingShape.Boolean),
+        new("MaxRetryAfter", SettingShape.TimeSpan),
+        new("RetryableStatuses", SettingShape.String),
+        new("RetryOn", SettingShape.String),
+        new("AllowNonIdempotent", SettingShape.Boolean),
+        new("MaxReplayBodySize", SettingShape.Int64),
+        new("AttemptTimeout", SettingShape.TimeSpan),
+        new("TotalTimeout", SettingShape.TimeSpan),
+        new("RetryBudget", SettingShape.Of(EdgeKitSettingsShapes.RetryBudgetOptions)),
+        new("Hedging", SettingShape.Of(EdgeKitSettingsShapes.HedgingOptions)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HealthOptions"/>.</summary>
@@ -184,6 +154,55 @@ internal static class EdgeKitSettingsShapes
         new("OutlierDetection", SettingShape.Of(EdgeKitSettingsShapes.OutlierDetectionOptions)),
         new("PanicThreshold", SettingShape.Double),
         new("SlowStart", SettingShape.Of(EdgeKitSettingsShapes.SlowStartOptions)),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HedgingOptions"/>.</summary>
+    public static readonly SettingsObject HedgingOptions = new("HedgingOptions", () =>
+    [
+        new("Enabled", SettingShape.Boolean),
+        new("Delay", SettingShape.TimeSpan),
+        new("MaxHedgedAttempts", SettingShape.Int32),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HttpCacheOptions"/>.</summary>
+    public static readonly SettingsObject HttpCacheOptions = new("HttpCacheOptions", () =>
+    [
+        new("Mode", SettingShape.Enum(["Shared", "Private"])),
+        new("MaximumEntrySize", SettingShape.Int64),
+        new("CoalesceRequests", SettingShape.Boolean),
+        new("HeuristicFreshnessFraction", SettingShape.Double),
+        new("MaximumHeuristicFreshness", SettingShape.TimeSpan),
+        new("StaleRetention", SettingShape.TimeSpan),
+        new("StoreResponsesWithSetCookie", SettingShape.Boolean),
+        new("BackgroundRevalidationTimeout", SettingShape.TimeSpan),
+        new("AddCacheStatusHeader", SettingShape.Boolean),
+        new("CacheStatusName", SettingShape.String),
+        new("TargetedCacheControlFields", SettingShape.List(SettingShape.String)),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.LoadBalancingOptions"/>.</summary>
+    public static readonly SettingsObject LoadBalancingOptions = new("LoadBalancingOptions", () =>
+    [
+        new("Strategy", SettingShape.String),
+        new("LatencyDecay", SettingShape.TimeSpan),
+        new("RequestKey", SettingShape.Of(EdgeKitSettingsShapes.RequestKeyOptions)),
+        new("ConsistentHash", SettingShape.Of(EdgeKitSettingsShapes.ConsistentHashOptions)),
+        new("SessionAffinity", SettingShape.Of(EdgeKitSettingsShapes.SessionAffinityOptions)),
+        new("Properties", SettingShape.Dictionary(SettingShape.String)),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.MemoryHttpCacheStoreOptions"/>.</summary>
+    public static readonly SettingsObject MemoryHttpCacheStoreOptions = new("MemoryHttpCacheStoreOptions", () =>
+    [
+        new("SizeLimit", SettingShape.Int64),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.OutgoingRateLimitOptions"/>.</summary>
+    public static readonly SettingsObject OutgoingRateLimitOptions = new("OutgoingRateLimitOptions", () =>
+    [
+        new("Limits", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.TokenBucketLimit))),
+        new("QueueLimit", SettingShape.Int32),
+        new("PolicyName", SettingShape.String),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.OutlierDetectionOptions"/>.</summary>
@@ -206,6 +225,28 @@ internal static class EdgeKitSettingsShapes
         new("FailurePercentageRequestVolume", SettingShape.Int32),
     ]);
 
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.RequestKeyOptions"/>.</summary>
+    public static readonly SettingsObject RequestKeyOptions = new("RequestKeyOptions", () =>
+    [
+        new("Header", SettingShape.String),
+        new("Cookie", SettingShape.String),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.RetryBudgetOptions"/>.</summary>
+    public static readonly SettingsObject RetryBudgetOptions = new("RetryBudgetOptions", () =>
+    [
+        new("BudgetPercent", SettingShape.Double),
+        new("MinRetryConcurrency", SettingShape.Int32),
+    ]);
+
+    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.SessionAffinityOptions"/>.</summary>
+    public static readonly SettingsObject SessionAffinityOptions = new("SessionAffinityOptions", () =>
+    [
+        new("FallbackStrategy", SettingShape.String),
+        new("IdleTimeout", SettingShape.TimeSpan),
+        new("MaxKeys", SettingShape.Int32),
+    ]);
+
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.SlowStartOptions"/>.</summary>
     public static readonly SettingsObject SlowStartOptions = new("SlowStartOptions", () =>
     [
@@ -214,52 +255,11 @@ internal static class EdgeKitSettingsShapes
         new("Aggression", SettingShape.Double),
     ]);
 
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.OutgoingRateLimitOptions"/>.</summary>
-    public static readonly SettingsObject OutgoingRateLimitOptions = new("OutgoingRateLimitOptions", () =>
-    [
-        new("Limits", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.TokenBucketLimit))),
-        new("QueueLimit", SettingShape.Int32),
-        new("PolicyName", SettingShape.String),
-    ]);
-
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.TokenBucketLimit"/>.</summary>
     public static readonly SettingsObject TokenBucketLimit = new("TokenBucketLimit", () =>
     [
         new("PermitLimit", SettingShape.Int32),
         new("Window", SettingShape.TimeSpan),
         new("Name", SettingShape.String),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.EdgeKitResilienceOptions"/>.</summary>
-    public static readonly SettingsObject EdgeKitResilienceOptions = new("EdgeKitResilienceOptions", () =>
-    [
-        new("MaxRetryAttempts", SettingShape.Int32),
-        new("BaseDelay", SettingShape.TimeSpan),
-        new("MaxDelay", SettingShape.TimeSpan),
-        new("UseJitter", SettingShape.Boolean),
-        new("MaxRetryAfter", SettingShape.TimeSpan),
-        new("RetryableStatuses", SettingShape.String),
-        new("RetryOn", SettingShape.String),
-        new("AllowNonIdempotent", SettingShape.Boolean),
-        new("MaxReplayBodySize", SettingShape.Int64),
-        new("AttemptTimeout", SettingShape.TimeSpan),
-        new("TotalTimeout", SettingShape.TimeSpan),
-        new("RetryBudget", SettingShape.Of(EdgeKitSettingsShapes.RetryBudgetOptions)),
-        new("Hedging", SettingShape.Of(EdgeKitSettingsShapes.HedgingOptions)),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HedgingOptions"/>.</summary>
-    public static readonly SettingsObject HedgingOptions = new("HedgingOptions", () =>
-    [
-        new("Enabled", SettingShape.Boolean),
-        new("Delay", SettingShape.TimeSpan),
-        new("MaxHedgedAttempts", SettingShape.Int32),
-    ]);
-
-    /// <summary>The keys of <see cref="global::EdgeKit.Configuration.RetryBudgetOptions"/>.</summary>
-    public static readonly SettingsObject RetryBudgetOptions = new("RetryBudgetOptions", () =>
-    [
-        new("BudgetPercent", SettingShape.Double),
-        new("MinRetryConcurrency", SettingShape.Int32),
     ]);
 }
