@@ -89,4 +89,29 @@ public sealed class TemplateTests
             version.Should().Be(id.StartsWith("EdgeKit", StringComparison.Ordinal) ? "EDGEKIT_VERSION" : central[id], id);
         }
     }
+
+    [Fact]
+    public void Every_XML_file_of_the_templates_is_well_formed()
+    {
+        var files = Directory.EnumerateFiles(Content, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f) is ".csproj" or ".config" or ".slnx")
+            .Select(f => Path.GetRelativePath(Content, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        files.Should().Equal(
+            "edgekit-client/EdgeKitClient.slnx",
+            "edgekit-client/nuget.config",
+            "edgekit-client/src/EdgeKitClient/EdgeKitClient.csproj",
+            "edgekit-client/tests/EdgeKitClient.Tests/EdgeKitClient.Tests.csproj",
+            "edgekit-gateway/EdgeKitGateway.slnx",
+            "edgekit-gateway/nuget.config",
+            "edgekit-gateway/src/EdgeKitGateway/EdgeKitGateway.csproj",
+            "edgekit-gateway/tests/EdgeKitGateway.Tests/EdgeKitGateway.Tests.csproj");
+        foreach (var file in files)
+        {
+            var load = () => XDocument.Load(Path.Combine(Content, file));
+            load.Should().NotThrow(file);
+        }
+    }
 }

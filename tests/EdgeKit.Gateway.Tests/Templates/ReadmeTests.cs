@@ -32,6 +32,9 @@ public sealed partial class ReadmeTests
     [GeneratedRegex(@"\s+#.*$")]
     private static partial Regex TrailingComment();
 
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
     private static partial Regex Listening();
 
@@ -40,7 +43,7 @@ public sealed partial class ReadmeTests
         .SelectMany(block => block.Groups[1].Value.Replace("\\\n", " ", StringComparison.Ordinal).Split('\n'))
         .Select(line => line.Trim())
         .Where(line => line.Length > 0 && !line.StartsWith('#'))
-        .Select(line => TrailingComment().Replace(line, ""))
+        .Select(line => Spaces().Replace(TrailingComment().Replace(line, ""), " "))
         .ToList();
 
     [Fact]
@@ -66,7 +69,7 @@ public sealed partial class ReadmeTests
     {
         const string Markdown = "text\n```bash\n# a comment\ndotnet build   # trailing words\n\ndotnet run \\\n  --project x\n```\n```sh\nls\n```\n```text\nnot a command\n```\n";
 
-        Commands(Markdown).Should().Equal("dotnet build", "dotnet run  --project x", "ls");
+        Commands(Markdown).Should().Equal("dotnet build", "dotnet run --project x", "ls");
     }
 
     [Fact]
