@@ -92,17 +92,21 @@ public sealed partial class ReadmeTests
         using var process = Process.Start(start)!;
         try
         {
-            _ = process.StandardError.ReadToEndAsync();
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            var error = process.StandardError.ReadToEndAsync();
             string? address = null;
             var seen = new List<string>();
-            while (address is null && await process.StandardOutput.ReadLineAsync(cancel.Token) is { } line)
+            var reading = Task.Run(async () =>
             {
-                seen.Add(line);
-                address = Listening().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
-            }
+                while (address is null && await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    seen.Add(line);
+                    address = Listening().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
+                }
+            });
+            // The command builds the program first (up to date: seconds on a quiet machine, a minute or more on a busy one).
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromMinutes(4)));
 
-            address.Should().NotBeNull(string.Join('\n', seen));
+            address.Should().NotBeNull($"the gateway says where it listens; it printed:\n{string.Join('\n', seen)}\n{(error.IsCompleted ? await error : "")}");
             using var client = new HttpClient { BaseAddress = new Uri(address!) };
             using var live = await client.GetAsync("/healthz/live");
             (live.StatusCode, await live.Content.ReadAsStringAsync()).Should().Be((HttpStatusCode.OK, "live\n"));
