@@ -102,9 +102,11 @@ public sealed partial class PackedTemplates : IAsyncLifetime
     private async Task PackAsync()
     {
         var clock = Stopwatch.StartNew();
-        // The libraries are packed from this test run's build of them; the template package has nothing to compile.
-        await RunAsync(s_root, PackAndInstall[0], ["--no-build", $"-p:PackageVersion={Version}"]);
-        await RunAsync(s_root, PackAndInstall[1], ["--no-build", $"-p:PackageVersion={Version}"]);
+        // The libraries are packed from this test run's build of them, and not restored: a restore at another version
+        // would rewrite their obj/project.assets.json, and the next build would compile them all again.
+        // The template package has nothing to compile.
+        await RunAsync(s_root, PackAndInstall[0], ["--no-build", "--no-restore", $"-p:PackageVersion={Version}"]);
+        await RunAsync(s_root, PackAndInstall[1], ["--no-build", "--no-restore", $"-p:PackageVersion={Version}"]);
         await RunAsync(s_root, PackAndInstall[2], [$"-p:PackageVersion={Version}", "--disable-build-servers"]);
         await RunAsync(Work, PackAndInstall[3], ["--debug:custom-hive", Hive]);
         PackTime = clock.Elapsed;
