@@ -93,6 +93,19 @@ public sealed partial class PackedTemplates : IAsyncLifetime
             TryDelete(Path.Combine(packages, id, Version.ToLowerInvariant()));
         }
 
+        // And the nuspec files pack leaves in the projects' obj folders.
+        foreach (var project in new[] { "src/EdgeKit", "src/EdgeKit.AspNetCore", "templates/EdgeKit.Templates" })
+        {
+            var obj = Path.Combine(s_root, project, "obj", DotnetCli.Configuration);
+            if (Directory.Exists(obj))
+            {
+                foreach (var nuspec in Directory.EnumerateFiles(obj, $"*.{Version}*.nuspec"))
+                {
+                    File.Delete(nuspec);
+                }
+            }
+        }
+
         return Task.CompletedTask;
     }
 
