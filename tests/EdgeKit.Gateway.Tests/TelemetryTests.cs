@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeKit.Gateway.Tests.Otlp;
 using EdgeKit.Gateway.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -56,6 +57,64 @@ public sealed class TelemetryTests
 
         // The batch exporter sends within its 5 s schedule.
         (await traces.Task.WaitAsync(TimeSpan.FromSeconds(20))).Should().Be("application/x-protobuf True");
+    }
+
+    [Fact]
+    public async Task The_gateways_request_counter_reaches_an_OTLP_HTTP_collector_as_protobuf_metrics()
+    {
+        await using var backend = await Backend.StartAsync(app => app.MapGet("/orders", () => "orders"));
+        var exports = new System.Collections.Concurrent.ConcurrentQueue<(string? ContentType, ExportMetricsServiceRequest Request)>();
+        await using var collector = await Backend.StartAsync(app => app.MapPost("/v1/metrics", async (HttpContext c) =>
+        {
+            using var body = new MemoryStream();
+            await c.Request.Body.CopyToAsync(body);
+            exports.Enqueue((c.Request.ContentType, ExportMetricsServiceRequest.Parser.ParseFrom(body.ToArray())));
+            return Results.Ok();
+        }));
+        using var folder = new TempFolder();
+        var file = folder.Write("gateway.json", $$"""
+            {
+              "Kestrel": { "Endpoints": { "http": { "Url": "http://127.0.0.1:0" } } },
+              "Host": { "Telemetry": {
+                "ServiceName": "otlp-gateway",
+                "Otlp": { "Endpoint": "{{collector.Address}}", "Protocol": "HttpProtobuf", "Traces": false } } },
+              "EdgeKit": {
+                "Clusters": { "otlp-metered": { "Destinations": { "o1": { "Address": "{{backend.Address}}" } } } },
+                "Routes": { "otlp-metered": { "Match": { "Path": "/orders" }, "Cluster": "otlp-metered" } }
+              }
+            }
+            """);
+        await using (var gateway = await RunningGateway.StartAsync(file))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                (await gateway.Client.GetStringAsync("/orders")).Should().Be("orders");
+            }
+
+            // Metrics are pushed every 60 s (OpenTelemetry's default) and once more when the gateway stops: stop it.
+        }
+
+        exports.Should().NotBeEmpty();
+        exports.Select(e => e.ContentType).Should().AllBe("application/x-protobuf");
+        var resources = exports.SelectMany(e => e.Request.ResourceMetrics).ToList();
+        resources.Should().AllSatisfy(r => r.Resource.Attributes.Should().ContainSingle(a => a.Key == "service.name").Which.Value.StringValue.Should().Be("otlp-gateway"));
+        // The EdgeKit meter is the process's: other tests' gateways count in it too; this one's points carry its cluster.
+        var points = resources
+            .SelectMany(r => r.ScopeMetrics)
+            .Where(s => s.Scope.Name == "EdgeKit")
+            .SelectMany(s => s.Metrics)
+            .Where(m => m.Name == "edgekit.balancer.requests")
+            .SelectMany(m => m.Sum.DataPoints)
+            .Where(p => p.Attributes.Any(a => a.Key == "edgekit.cluster" && a.Value.StringValue == "otlp-metered"))
+            .ToList();
+        points.Should().NotBeEmpty();
+        var last = points[^1];
+        last.AsInt.Should().Be(3);
+        last.Attributes.ToDictionary(a => a.Key, a => a.Value.ToString()).Should().Contain(new Dictionary<string, string>
+        {
+            ["edgekit.route"] = "{ \"stringValue\": \"otlp-metered\" }",
+            ["http.response.status_code"] = "{ \"intValue\": \"200\" }",
+        });
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Xml.Linq;
 using EdgeKit.TestShared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -6,9 +7,10 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace EdgeKit.Gateway.Tests;
 
 /// <summary>
-/// The dotnet new templates (templates/EdgeKit.Templates): their manifests, their configuration passes
-/// <c>edgekit check</c>, and the gateway template's Program.cs compiles against the EdgeKit assemblies. (Instantiating
-/// them with <c>dotnet new install</c> and building takes minutes here, and needs the EdgeKit packages on a feed.)
+/// The dotnet new templates (templates/EdgeKit.Templates), checked without packing them: their manifests, their
+/// configuration passes <c>edgekit check</c>, the gateway template's code compiles against the EdgeKit assemblies, and
+/// their test projects use the repository's package versions. Templates.TemplateInstantiationTests instantiates,
+/// builds and tests them from the packed packages.
 /// </summary>
 public sealed class TemplateTests
 {
@@ -17,6 +19,7 @@ public sealed class TemplateTests
     [Theory]
     [InlineData("edgekit-gateway", "EdgeKit.Templates.Gateway", "project")]
     [InlineData("edgekit-config", "EdgeKit.Templates.Config", "item")]
+    [InlineData("edgekit-client", "EdgeKit.Templates.Client", "project")]
     public void Each_template_has_a_manifest_naming_it(string folder, string identity, string type)
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Content, folder, ".template.config", "template.json")));
@@ -29,7 +32,7 @@ public sealed class TemplateTests
 
     [Theory]
     [InlineData("edgekit-config/gateway.json", "valid (1 route, 1 cluster).")]
-    [InlineData("edgekit-gateway/appsettings.json", "valid (1 route, 1 cluster).")]
+    [InlineData("edgekit-gateway/src/EdgeKitGateway/appsettings.json", "valid (1 route, 1 cluster).")]
     public async Task The_templates_configuration_passes_the_check(string file, string verdict)
     {
         var path = Path.Combine(Content, file);
@@ -40,7 +43,7 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void The_gateway_templates_Program_compiles_against_EdgeKit()
+    public void The_gateway_templates_code_compiles_against_EdgeKit()
     {
         string[] implicitUsings =
         [
@@ -55,10 +58,9 @@ public sealed class TemplateTests
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path));
         var compilation = CSharpCompilation.Create(
             "EdgeKitGateway",
-            [
-                CSharpSyntaxTree.ParseText(string.Concat(implicitUsings.Select(u => $"global using {u};\n")), path: "GlobalUsings.g.cs"),
-                CSharpSyntaxTree.ParseText(File.ReadAllText(Path.Combine(Content, "edgekit-gateway", "Program.cs")), path: "Program.cs"),
-            ],
+            Directory.GetFiles(Path.Combine(Content, "edgekit-gateway", "src", "EdgeKitGateway"), "*.cs")
+                .Select(file => CSharpSyntaxTree.ParseText(File.ReadAllText(file), path: Path.GetFileName(file)))
+                .Append(CSharpSyntaxTree.ParseText(string.Concat(implicitUsings.Select(u => $"global using {u};\n")), path: "GlobalUsings.g.cs")),
             references,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
 
@@ -67,5 +69,49 @@ public sealed class TemplateTests
 
         result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).Should().BeEmpty();
         result.Success.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("edgekit-gateway/tests/EdgeKitGateway.Tests/EdgeKitGateway.Tests.csproj")]
+    [InlineData("edgekit-client/tests/EdgeKitClient.Tests/EdgeKitClient.Tests.csproj")]
+    [InlineData("edgekit-client/src/EdgeKitClient/EdgeKitClient.csproj")]
+    public void The_templates_projects_reference_packages_at_the_repositorys_versions(string project)
+    {
+        var central = XDocument.Load(Path.Combine(RepositoryRoot.Find(), "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(p => (string)p.Attribute("Include")!, p => (string)p.Attribute("Version")!);
+        var references = XDocument.Load(Path.Combine(Content, project)).Descendants("PackageReference")
+            .Select(p => ((string)p.Attribute("Include")!, (string)p.Attribute("Version")!))
+            .ToList();
+
+        references.Should().NotBeEmpty();
+        foreach (var (id, version) in references)
+        {
+            version.Should().Be(id.StartsWith("EdgeKit", StringComparison.Ordinal) ? "EDGEKIT_VERSION" : central[id], id);
+        }
+    }
+
+    [Fact]
+    public void Every_XML_file_of_the_templates_is_well_formed()
+    {
+        var files = Directory.EnumerateFiles(Content, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f) is ".csproj" or ".config" or ".slnx")
+            .Select(f => Path.GetRelativePath(Content, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        files.Should().Equal(
+            "edgekit-client/EdgeKitClient.slnx",
+            "edgekit-client/nuget.config",
+            "edgekit-client/src/EdgeKitClient/EdgeKitClient.csproj",
+            "edgekit-client/tests/EdgeKitClient.Tests/EdgeKitClient.Tests.csproj",
+            "edgekit-gateway/EdgeKitGateway.slnx",
+            "edgekit-gateway/nuget.config",
+            "edgekit-gateway/src/EdgeKitGateway/EdgeKitGateway.csproj",
+            "edgekit-gateway/tests/EdgeKitGateway.Tests/EdgeKitGateway.Tests.csproj");
+        foreach (var file in files)
+        {
+            var load = () => XDocument.Load(Path.Combine(Content, file));
+            load.Should().NotThrow(file);
+        }
     }
 }
