@@ -46,7 +46,7 @@ public sealed partial class GatewayLayerTests
     /// </summary>
     internal static readonly Dictionary<string, string> FolderOf = new(StringComparer.Ordinal)
     {
-        ["EdgeKit.DependencyInjection.Settings.AspNetCoreSettingsShapes"] = "Settings",
+        ["EdgeKit.Configuration.AspNetCoreSettingsShapes"] = "Settings",
         ["EdgeKit.AspNetCore.Configuration.GatewayRouteOptionsTransformExtensions"] = "Transforms",
         ["Microsoft.AspNetCore.Builder.EndpointRouteBuilderEdgeKitAdminExtensions"] = "Admin",
         ["Microsoft.Extensions.DependencyInjection.EdgeKitBuilderAggregateEndpointExtensions"] = "Aggregation",
@@ -75,7 +75,7 @@ public sealed partial class GatewayLayerTests
     private static readonly string[] MappedNamespaces =
     [
         "Microsoft.AspNetCore.Builder", "Microsoft.Extensions.DependencyInjection", "Microsoft.AspNetCore.Hosting",
-        "EdgeKit.DependencyInjection.Settings",
+        "EdgeKit.Configuration",
     ];
 
     private const string Root = "EdgeKit.AspNetCore.";
