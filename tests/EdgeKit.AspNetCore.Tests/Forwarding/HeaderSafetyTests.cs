@@ -14,16 +14,7 @@ public class HeaderSafetyTests
     /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.HeaderSafetyOnEdgeKitTransportTests"/>).</summary>
     protected virtual string? Transport => null;
 
-    private Dictionary<string, string?> OneRoute(string address)
-    {
-        var settings = OneRouteOn(address);
-        if (Transport is { } transport)
-        {
-            settings["Clusters:c:HttpClient:Transport"] = transport;
-        }
-
-        return settings;
-    }
+    private Dictionary<string, string?> OneRoute(string address) => OneRouteOn(address).OnTransport(Transport);
 
     private static Dictionary<string, string?> OneRouteOn(string address) => new()
     {

@@ -13,16 +13,7 @@ public class HostileInputTests
     /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.HostileInputOnEdgeKitTransportTests"/>).</summary>
     protected virtual string? Transport => null;
 
-    private Dictionary<string, string?> Routes(string address)
-    {
-        var settings = RoutesOn(address);
-        if (Transport is { } transport)
-        {
-            settings["Clusters:c:HttpClient:Transport"] = transport;
-        }
-
-        return settings;
-    }
+    private Dictionary<string, string?> Routes(string address) => RoutesOn(address).OnTransport(Transport);
 
     private static Dictionary<string, string?> RoutesOn(string address) => new()
     {

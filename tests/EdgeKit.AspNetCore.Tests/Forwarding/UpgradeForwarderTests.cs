@@ -31,12 +31,8 @@ public class UpgradeForwarderTests
             settings["Clusters:c:HttpClient:VersionPolicy"] = policy;
         }
 
-        if (Transport is { } transport && requestVersion == "1.1")
-        {
-            settings["Clusters:c:HttpClient:Transport"] = transport;
-        }
-
-        return settings;
+        // The EdgeKit transport speaks HTTP/1.1 only: other versions stay on the default in both runs.
+        return settings.OnTransport(requestVersion == "1.1" ? Transport : null);
     }
 
     private static Uri WebSocketUri(GatewayHost gateway, string path = "/ws") => new(gateway.Address.Replace("http://", "ws://", StringComparison.Ordinal) + path);

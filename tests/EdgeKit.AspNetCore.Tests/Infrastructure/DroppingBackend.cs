@@ -11,26 +11,18 @@ namespace EdgeKit.AspNetCore.Tests.Infrastructure;
 /// <c>answerFirst</c>, the first request of every connection is answered <c>200</c> (kept alive) and only the next is
 /// dropped: the case of a pooled connection failing under a request.
 /// </summary>
-public sealed class DroppingBackend : IAsyncDisposable
+public sealed class DroppingBackend : RawTcpBackend
 {
-    private readonly TcpListener _listener;
     private readonly bool _answerFirst;
     private readonly byte[]? _reply;
-    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, int> _deliveries = new(StringComparer.Ordinal);
-    private readonly Task _accepting;
 
     private DroppingBackend(bool answerFirst, byte[]? reply)
     {
         _answerFirst = answerFirst;
         _reply = reply;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Address = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
-        _accepting = AcceptAsync();
+        StartAccepting();
     }
-
-    public string Address { get; }
 
     /// <summary>Starts the backend; <paramref name="reply"/>, when given, is written (as it is) before closing instead of nothing.</summary>
     public static DroppingBackend Start(bool answerFirst = false, string? reply = null) =>
@@ -39,30 +31,8 @@ public sealed class DroppingBackend : IAsyncDisposable
     /// <summary>How many times a request for <paramref name="path"/> reached the backend.</summary>
     public int Deliveries(string path) => _deliveries.TryGetValue(path, out int count) ? count : 0;
 
-    private async Task AcceptAsync()
+    protected override async Task ServeAsync(Socket socket, int connection)
     {
-        var connections = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                connections.Add(ServeAsync(socket));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (SocketException)
-        {
-        }
-
-        await Task.WhenAll(connections);
-    }
-
-    private async Task ServeAsync(Socket socket)
-    {
-        using var _ = socket;
         var stream = new NetworkStream(socket, ownsSocket: false);
         var pending = new List<byte>();
         var buffer = new byte[8192];
@@ -74,7 +44,7 @@ public sealed class DroppingBackend : IAsyncDisposable
                 int headEnd;
                 while ((headEnd = IndexOfHeadEnd(pending)) < 0)
                 {
-                    int read = await stream.ReadAsync(buffer, _stop.Token);
+                    int read = await stream.ReadAsync(buffer, Stopping);
                     if (read == 0)
                     {
                         return;
@@ -92,7 +62,7 @@ public sealed class DroppingBackend : IAsyncDisposable
                 bool expectContinue = lines.Any(l => l.StartsWith("Expect:", StringComparison.OrdinalIgnoreCase));
                 while (!expectContinue && pending.Count < length)
                 {
-                    int read = await stream.ReadAsync(buffer, _stop.Token);
+                    int read = await stream.ReadAsync(buffer, Stopping);
                     if (read == 0)
                     {
                         return;
@@ -112,14 +82,14 @@ public sealed class DroppingBackend : IAsyncDisposable
                     // Read, then close without a byte of response (or with the broken one given).
                     if (_reply is not null)
                     {
-                        await stream.WriteAsync(_reply, _stop.Token);
+                        await stream.WriteAsync(_reply, Stopping);
                     }
 
                     return;
                 }
 
                 answered = true;
-                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), _stop.Token);
+                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), Stopping);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException)
@@ -138,20 +108,5 @@ public sealed class DroppingBackend : IAsyncDisposable
         }
 
         return -1;
-    }
-
-    private int _disposed;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        _stop.Cancel();
-        _listener.Stop();
-        await _accepting;
-        _stop.Dispose();
     }
 }

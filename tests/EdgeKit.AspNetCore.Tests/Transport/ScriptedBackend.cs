@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EdgeKit.AspNetCore.Tests.Infrastructure;
 
 namespace EdgeKit.AspNetCore.Tests.Transport;
 
@@ -31,30 +32,18 @@ public sealed record ScriptedReply(string Bytes, bool Close = false, bool SendCo
 /// reads each request (head, then a Content-Length or chunked body), records it, and writes the reply its script gives,
 /// byte for byte. A reply of <see langword="null"/> writes nothing and waits until the peer closes.
 /// </summary>
-public sealed class ScriptedBackend : IAsyncDisposable
+public sealed class ScriptedBackend : RawTcpBackend
 {
-    private readonly TcpListener _listener;
     private readonly Func<ScriptedRequest, int, ScriptedReply?> _script;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
     private readonly TaskCompletionSource _peerClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _accepts;
     private int _requests;
 
     /// <param name="script">The reply to the request (and its index, 0 for the first the backend reads).</param>
     public ScriptedBackend(Func<ScriptedRequest, int, ScriptedReply?> script)
     {
         _script = script;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Address = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
-        _accepting = AcceptAsync();
+        StartAccepting();
     }
-
-    public string Address { get; }
-
-    /// <summary>Connections accepted so far.</summary>
-    public int Accepts => Volatile.Read(ref _accepts);
 
     /// <summary>Every request read, in order.</summary>
     public ConcurrentQueue<ScriptedRequest> Received { get; } = new();
@@ -62,29 +51,10 @@ public sealed class ScriptedBackend : IAsyncDisposable
     /// <summary>Completes when a connection that was left waiting (a null reply, or one held open) is closed by the gateway.</summary>
     public Task PeerClosedWhileWaiting => _peerClosed.Task;
 
-    private async Task AcceptAsync()
+    protected override async Task ServeAsync(Socket socket, int connection)
     {
-        var connections = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                connections.Add(ServeAsync(socket, Interlocked.Increment(ref _accepts)));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
-        {
-        }
-
-        await Task.WhenAll(connections);
-    }
-
-    private async Task ServeAsync(Socket socket, int connection)
-    {
-        using var _ = socket;
         var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = new Reader(stream, _stop.Token);
+        var reader = new Reader(stream, Stopping);
         try
         {
             while (true)
@@ -100,7 +70,7 @@ public sealed class ScriptedBackend : IAsyncDisposable
                 var reply = _script(request, index);
                 if (reply is { SendContinueFirst: true })
                 {
-                    await stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), _stop.Token);
+                    await stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), Stopping);
                 }
 
                 string body = reply is { SkipBody: true } ? "" : await reader.ReadBodyAsync(request);
@@ -116,7 +86,7 @@ public sealed class ScriptedBackend : IAsyncDisposable
                     return;
                 }
 
-                await stream.WriteAsync(Encoding.Latin1.GetBytes(reply.Bytes), _stop.Token);
+                await stream.WriteAsync(Encoding.Latin1.GetBytes(reply.Bytes), Stopping);
                 if (reply.HoldOpen)
                 {
                     while (await reader.ReadSomeAsync())
@@ -236,20 +206,5 @@ public sealed class ScriptedBackend : IAsyncDisposable
 
             return -1;
         }
-    }
-
-    private int _disposed;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        _stop.Cancel();
-        _listener.Stop();
-        await _accepting;
-        _stop.Dispose();
     }
 }
