@@ -171,7 +171,7 @@ internal sealed class GatewayConfiguration : IDisposable
     {
         if (TryBuild(factory, clusterFactory, aggregates, out var state, out var errors, out _))
         {
-            errors.AddRange(EdgeKitOptionsValidator.Validate(state.Clusters, _registry.Environment.Strategies));
+            EdgeKitOptionsValidator.Validate(state.Clusters, "EdgeKit", _registry.Environment.Strategies, _registry.Environment.HealthFactory, errors);
         }
 
         return errors;

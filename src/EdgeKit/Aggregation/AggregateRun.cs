@@ -291,7 +291,7 @@ internal sealed class AggregateRun
                 throw new AggregateLegException(AggregateLegOutcome.InvalidJson, $"the response of leg '{leg.Name}' is merged but is not a JSON object");
             }
         }
-        else if (!AggregateOptionsValidator.IsJson(buffer.Span, leg.Options.Output == AggregateLegOutput.Merge))
+        else if (!AggregateCompiler.IsJson(buffer.Span, leg.Options.Output == AggregateLegOutput.Merge))
         {
             throw new AggregateLegException(AggregateLegOutcome.InvalidJson, leg.Options.Output == AggregateLegOutput.Merge
                 ? $"the response of leg '{leg.Name}' is merged but is not a JSON object"

@@ -146,7 +146,7 @@ internal sealed class AggregateTemplate
             return new Placeholder(text, PlaceholderKind.Argument, -1, [text]);
         }
 
-        if (string.Equals(segments[0], AggregateOptionsValidator.ItemName, StringComparison.Ordinal))
+        if (string.Equals(segments[0], AggregateCompiler.ItemName, StringComparison.Ordinal))
         {
             return new Placeholder(text, PlaceholderKind.Item, -1, segments[1..]);
         }

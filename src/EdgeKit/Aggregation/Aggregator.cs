@@ -36,8 +36,13 @@ public sealed class Aggregator
         ArgumentNullException.ThrowIfNull(clients);
         var copy = options.Clone();
         var errors = new List<string>();
-        var order = AggregateOptionsValidator.Compile(name, copy, errors);
-        if (order is null)
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add("An aggregate has an empty name.");
+        }
+
+        var order = AggregateCompiler.Compile(copy, $"Aggregate '{name}'", errors);
+        if (order is null || errors.Count > 0)
         {
             throw new EdgeKitConfigurationException(errors);
         }

@@ -12,6 +12,6 @@ internal sealed class ClusterConfigurationRule(IServiceProvider services) : ICon
     {
         var options = services.GetRequiredService<IOptionsFactory<EdgeKitOptions>>().Create(Options.DefaultName);
         var environment = services.GetRequiredService<ClusterEnvironment>();
-        errors.AddRange(EdgeKitOptionsValidator.Validate(options, environment.Strategies, environment.HealthFactory));
+        EdgeKitOptionsValidator.Validate(options, "EdgeKit", environment.Strategies, environment.HealthFactory, errors);
     }
 }

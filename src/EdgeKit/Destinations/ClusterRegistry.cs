@@ -91,7 +91,8 @@ public sealed class ClusterRegistry
     public void Update(EdgeKitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = EdgeKitOptionsValidator.Validate(options, Environment.Strategies, Environment.HealthFactory);
+        var errors = new List<string>();
+        EdgeKitOptionsValidator.Validate(options, "EdgeKit", Environment.Strategies, Environment.HealthFactory, errors);
         if (errors.Count > 0)
         {
             throw new EdgeKitConfigurationException(errors);
@@ -102,7 +103,7 @@ public sealed class ClusterRegistry
             var active = new Dictionary<string, Cluster>(StringComparer.OrdinalIgnoreCase);
             foreach (var (name, clusterOptions) in options.Clusters)
             {
-                var destinations = EdgeKitOptionsValidator.ToDestinations(clusterOptions).ToArray();
+                var destinations = ToDestinations(clusterOptions);
                 if (_everCreated.TryGetValue(name, out var cluster))
                 {
                     cluster.MarkRestored();
@@ -178,4 +179,13 @@ public sealed class ClusterRegistry
             return false;
         }
     }
+
+    /// <summary>Turns validated destination options into destinations.</summary>
+    private static Destination[] ToDestinations(ClusterOptions cluster) =>
+        [.. (cluster.Destinations ?? []).Select(pair => new Destination(
+            pair.Key,
+            new Uri(pair.Value.Address!, UriKind.Absolute),
+            pair.Value.Weight,
+            pair.Value.Metadata,
+            string.IsNullOrWhiteSpace(pair.Value.HealthAddress) ? null : new Uri(pair.Value.HealthAddress, UriKind.Absolute)))];
 }

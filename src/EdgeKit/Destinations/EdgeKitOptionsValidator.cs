@@ -10,101 +10,104 @@ namespace EdgeKit.Destinations;
 /// </summary>
 internal static class EdgeKitOptionsValidator
 {
-    /// <summary>Every problem of <paramref name="options"/>' clusters, each naming its cluster and destination.</summary>
+    /// <summary>Adds every problem of <paramref name="options"/>' clusters to <paramref name="errors"/>, each naming its cluster and destination.</summary>
     /// <param name="options">The options checked.</param>
+    /// <param name="path">The configuration path of the options (<c>EdgeKit</c>), prefixing problems that name no cluster.</param>
     /// <param name="strategies">The strategies clusters may name (each checks its own settings).</param>
-    /// <param name="health">Checks the health settings; default <see cref="ClusterHealthFactories.Default"/>.</param>
-    public static List<string> Validate(EdgeKitOptions options, LoadBalancingStrategyCollection strategies, IClusterHealthFactory? health = null)
+    /// <param name="health">Checks the health settings (the environment's <see cref="IClusterHealthFactory"/>).</param>
+    /// <param name="errors">Where problems are added.</param>
+    public static void Validate(EdgeKitOptions options, string path, LoadBalancingStrategyCollection strategies, IClusterHealthFactory health, List<string> errors)
     {
-        health ??= ClusterHealthFactories.Default;
-        var errors = new List<string>();
         if (options.Clusters is null)
         {
-            errors.Add("EdgeKit: Clusters is null.");
-            return errors;
+            errors.Add($"{path}: Clusters is null.");
+            return;
         }
 
         foreach (var (name, cluster) in options.Clusters)
         {
-            // A cluster imported from another gateway's configuration is named by the key it came from.
-            string path = cluster is not null && SourcePaths.Of(cluster) is { } source ? source : $"Cluster '{name}'";
             if (string.IsNullOrWhiteSpace(name))
             {
-                errors.Add("EdgeKit: a cluster has an empty name.");
+                errors.Add($"{path}: a cluster has an empty name.");
             }
 
-            if (cluster is null)
-            {
-                errors.Add($"{path}: has no settings.");
-                continue;
-            }
+            // A cluster imported from another gateway's configuration is named by the key it came from.
+            string clusterPath = cluster is not null && SourcePaths.Of(cluster) is { } source ? source : $"Cluster '{name}'";
+            ValidateCluster(cluster, clusterPath, strategies, health, errors);
+        }
+    }
 
-            bool hasDestinations = cluster.Destinations is { Count: > 0 };
-            bool hasServiceName = !string.IsNullOrWhiteSpace(cluster.ServiceName);
-            if (!hasDestinations && !hasServiceName)
-            {
-                errors.Add($"{path}: has no destinations. Add at least one under Destinations, or set ServiceName to resolve them through service discovery.");
-            }
+    private static void ValidateCluster(ClusterOptions? cluster, string path, LoadBalancingStrategyCollection strategies, IClusterHealthFactory health, List<string> errors)
+    {
+        if (cluster is null)
+        {
+            errors.Add($"{path}: has no settings.");
+            return;
+        }
 
-            if (cluster.ServiceName is { } serviceName)
-            {
-                if (!hasServiceName)
-                {
-                    errors.Add($"{path}: ServiceName is blank; remove it or name a service such as 'https+http://orders'.");
-                }
-                else if (!TryParseServiceName(serviceName, out var query))
-                {
-                    errors.Add($"{path}: ServiceName '{serviceName}' is not a service name; use a form such as 'orders', 'http://orders' or 'https+http://orders'.");
-                }
-                else if (query.IncludedSchemes.FirstOrDefault(s => !IsHttpScheme(s)) is { } scheme)
-                {
-                    errors.Add($"{path}: ServiceName '{serviceName}' asks for scheme '{scheme}'; destinations are reached over HTTP, so use http, https or both (e.g. 'https+http://orders').");
-                }
-            }
+        bool hasDestinations = cluster.Destinations is { Count: > 0 };
+        bool hasServiceName = !string.IsNullOrWhiteSpace(cluster.ServiceName);
+        if (!hasDestinations && !hasServiceName)
+        {
+            errors.Add($"{path}: has no destinations. Add at least one under Destinations, or set ServiceName to resolve them through service discovery.");
+        }
 
-            if (cluster.Destinations is not null)
+        if (cluster.ServiceName is { } serviceName)
+        {
+            if (!hasServiceName)
             {
-                var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                foreach (var (id, destination) in cluster.Destinations)
-                {
-                    if (!ids.TryAdd(id, id))
-                    {
-                        errors.Add($"{path}: destination ids '{ids[id]}' and '{id}' differ only in case; ids are compared case-insensitively, so rename one.");
-                    }
-
-                    ValidateDestination(path, id, destination, errors);
-                }
+                errors.Add($"{path}: ServiceName is blank; remove it or name a service such as 'https+http://orders'.");
             }
-
-            if (cluster.LoadBalancing is null)
+            else if (!TryParseServiceName(serviceName, out var query))
             {
-                errors.Add($"{path}: LoadBalancing is null.");
+                errors.Add($"{path}: ServiceName '{serviceName}' is not a service name; use a form such as 'orders', 'http://orders' or 'https+http://orders'.");
             }
-            else
+            else if (query.IncludedSchemes.FirstOrDefault(s => !IsHttpScheme(s)) is { } scheme)
             {
-                LoadBalancingOptionsValidator.Validate(cluster.LoadBalancing, path, strategies, errors);
-            }
-
-            if (cluster.Health is null)
-            {
-                errors.Add($"{path}: Health is null.");
-            }
-            else
-            {
-                health.Validate(cluster.Health, path, errors);
-            }
-
-            if (cluster.HttpClient is null)
-            {
-                errors.Add($"{path}: HttpClient is null.");
-            }
-            else
-            {
-                ClusterHttpClientOptionsValidator.Validate(cluster.HttpClient, path, errors);
+                errors.Add($"{path}: ServiceName '{serviceName}' asks for scheme '{scheme}'; destinations are reached over HTTP, so use http, https or both (e.g. 'https+http://orders').");
             }
         }
 
-        return errors;
+        if (cluster.Destinations is not null)
+        {
+            var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (id, destination) in cluster.Destinations)
+            {
+                if (!ids.TryAdd(id, id))
+                {
+                    errors.Add($"{path}: destination ids '{ids[id]}' and '{id}' differ only in case; ids are compared case-insensitively, so rename one.");
+                }
+
+                ValidateDestination(path, id, destination, errors);
+            }
+        }
+
+        if (cluster.LoadBalancing is null)
+        {
+            errors.Add($"{path}: LoadBalancing is null.");
+        }
+        else
+        {
+            LoadBalancingOptionsValidator.Validate(cluster.LoadBalancing, path, strategies, errors);
+        }
+
+        if (cluster.Health is null)
+        {
+            errors.Add($"{path}: Health is null.");
+        }
+        else
+        {
+            health.Validate(cluster.Health, path, errors);
+        }
+
+        if (cluster.HttpClient is null)
+        {
+            errors.Add($"{path}: HttpClient is null.");
+        }
+        else
+        {
+            ClusterHttpClientOptionsValidator.Validate(cluster.HttpClient, path, errors);
+        }
     }
 
     private static void ValidateDestination(string clusterPath, string id, DestinationOptions? destination, List<string> errors)
@@ -195,13 +198,4 @@ internal static class EdgeKitOptionsValidator
     private static bool IsHttpScheme(string scheme) =>
         string.Equals(scheme, Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase)
         || string.Equals(scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Turns validated destination options into destinations.</summary>
-    public static IEnumerable<Destination> ToDestinations(ClusterOptions cluster) =>
-        (cluster.Destinations ?? []).Select(pair => new Destination(
-            pair.Key,
-            new Uri(pair.Value.Address!, UriKind.Absolute),
-            pair.Value.Weight,
-            pair.Value.Metadata,
-            string.IsNullOrWhiteSpace(pair.Value.HealthAddress) ? null : new Uri(pair.Value.HealthAddress, UriKind.Absolute)));
 }

@@ -79,7 +79,7 @@ public class EdgeKitOptionsValidatorTests
         var options = new EdgeKitOptions();
         options.GetOrAddCluster("orders").ServiceName = serviceName;
 
-        EdgeKitOptionsValidator.Validate(options, LoadBalancingStrategyCollection.BuiltIn).Should().BeEmpty();
+        Validate(options).Should().BeEmpty();
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public class EdgeKitOptionsValidatorTests
         var options = new EdgeKitOptions();
         options.GetOrAddCluster("orders").ServiceName = serviceName;
 
-        EdgeKitOptionsValidator.Validate(options, LoadBalancingStrategyCollection.BuiltIn)
+        Validate(options)
             .Should().ContainSingle().Which.Should().Contain(problem);
     }
 
@@ -107,7 +107,14 @@ public class EdgeKitOptionsValidatorTests
             ["A"] = new() { Address = "http://10.0.0.2:8080" },
         };
 
-        EdgeKitOptionsValidator.Validate(options, LoadBalancingStrategyCollection.BuiltIn).Should().Equal(
+        Validate(options).Should().Equal(
             "Cluster 'orders': destination ids 'a' and 'A' differ only in case; ids are compared case-insensitively, so rename one.");
+    }
+
+    private static List<string> Validate(EdgeKitOptions options)
+    {
+        var errors = new List<string>();
+        EdgeKitOptionsValidator.Validate(options, "EdgeKit", LoadBalancingStrategyCollection.BuiltIn, ClusterHealthFactories.Default, errors);
+        return errors;
     }
 }

@@ -4,7 +4,7 @@ using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
-namespace EdgeKit.IntegrationTests.Http;
+namespace EdgeKit.IntegrationTests.Client;
 
 /// <summary>What a balanced HttpClient does when its cluster has no destination to send to.</summary>
 public class NoAvailableDestinationExceptionTests

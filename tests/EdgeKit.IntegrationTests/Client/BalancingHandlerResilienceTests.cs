@@ -9,7 +9,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
-namespace EdgeKit.IntegrationTests.Http;
+namespace EdgeKit.IntegrationTests.Client;
 
 /// <summary>
 /// The balancing handler composed with Microsoft.Extensions.Http.Resilience. The resilience handler is

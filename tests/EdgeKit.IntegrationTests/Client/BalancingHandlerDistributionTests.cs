@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using EdgeKit.Configuration;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
-namespace EdgeKit.IntegrationTests.Http;
+namespace EdgeKit.IntegrationTests.Client;
 
 /// <summary>How requests sent through a balanced HttpClient spread over real servers, counted by the servers.</summary>
 public class BalancingHandlerDistributionTests

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using EdgeKit.Configuration;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
-namespace EdgeKit.IntegrationTests.Http;
+namespace EdgeKit.IntegrationTests.Client;
 
 /// <summary>What <c>AddEdgeKitBalancing</c> does with a cluster that does not exist or is misconfigured.</summary>
 public class HttpClientBuilderEdgeKitExtensionsTests

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeKit.IntegrationTests.Http;
+namespace EdgeKit.IntegrationTests.Client;
 
 /// <summary>What a real server receives once the balancing handler has rewritten a request's URI.</summary>
 public class BalancingHandlerUriRewriteTests

@@ -5,10 +5,15 @@ using EdgeKit.Configuration;
 namespace EdgeKit.Aggregation;
 
 /// <summary>
-/// Checks an <see cref="AggregateOptions"/> and compiles its legs (templates parsed, dependencies found, order fixed),
-/// gathering every problem rather than stopping at the first.
+/// Compiles an <see cref="AggregateOptions"/>' legs (templates parsed, dependencies found, order fixed) and checks the
+/// options in the same pass, gathering every problem rather than stopping at the first.
 /// </summary>
-internal static class AggregateOptionsValidator
+/// <remarks>
+/// Checking and building are one pass on purpose: most problems (placeholders naming no leg, fan-outs referred to,
+/// cycles) are found by parsing the templates and ordering the legs, which is the building itself, and the problems
+/// are reported in the order of the options. This is the aggregate's validator (docs/architecture.md, "Layers of the core").
+/// </remarks>
+internal static class AggregateCompiler
 {
     /// <summary>The reserved placeholder root naming the current element of a fan-out.</summary>
     public const string ItemName = "item";
@@ -19,33 +24,34 @@ internal static class AggregateOptionsValidator
         "Transfer-Encoding", "Upgrade", "Content-Length", "Content-Type", "Expect",
     };
 
-    /// <summary>Validates; returns the compiled legs in an order where every leg comes after those it depends on, or null with errors.</summary>
-    public static CompiledLeg[]? Compile(string name, AggregateOptions options, List<string> errors)
+    /// <summary>
+    /// Checks <paramref name="options"/>, adding every problem (prefixed with <paramref name="path"/>) to
+    /// <paramref name="errors"/>; returns the compiled legs in an order path every leg comes after those it depends on,
+    /// or null when there was a problem.
+    /// </summary>
+    /// <param name="options">The aggregate's options.</param>
+    /// <param name="path">What problems are prefixed with: <c>Aggregate 'name'</c>.</param>
+    /// <param name="errors">Where problems are added.</param>
+    public static CompiledLeg[]? Compile(AggregateOptions options, string path, List<string> errors)
     {
-        string where = $"Aggregate '{name}'";
         int before = errors.Count;
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            errors.Add("An aggregate has an empty name.");
-        }
-
         if (options.Legs is null || options.Legs.Count == 0)
         {
-            errors.Add($"{where} has no legs; add at least one.");
+            errors.Add($"{path} has no legs; add at least one.");
             return null;
         }
 
         if (options.MaxResponseBytes <= 0)
         {
-            errors.Add($"{where}: MaxResponseBytes must be positive, was {options.MaxResponseBytes}.");
+            errors.Add($"{path}: MaxResponseBytes must be positive, was {options.MaxResponseBytes}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.MissingProperty))
         {
-            errors.Add($"{where}: MissingProperty must not be empty.");
+            errors.Add($"{path}: MissingProperty must not be empty.");
         }
 
-        CheckHeaders(options.ForwardedRequestHeaders, $"{where}: ForwardedRequestHeaders", errors);
+        CheckHeaders(options.ForwardedRequestHeaders, $"{path}: ForwardedRequestHeaders", errors);
 
         int beforeNames = errors.Count;
         var indexes = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -54,21 +60,21 @@ internal static class AggregateOptionsValidator
             var leg = options.Legs[i];
             if (leg is null)
             {
-                errors.Add($"{where}: leg {i} is null.");
+                errors.Add($"{path}: leg {i} is null.");
                 continue;
             }
 
             if (string.IsNullOrEmpty(leg.Name) || !leg.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
             {
-                errors.Add($"{where}: leg {i} has the name '{leg.Name}'; a leg's name is letters, digits, '_' and '-'.");
+                errors.Add($"{path}: leg {i} has the name '{leg.Name}'; a leg's name is letters, digits, '_' and '-'.");
             }
             else if (string.Equals(leg.Name, ItemName, StringComparison.OrdinalIgnoreCase))
             {
-                errors.Add($"{where}: a leg cannot be named '{ItemName}', which names the element of a fan-out.");
+                errors.Add($"{path}: a leg cannot be named '{ItemName}', which names the element of a fan-out.");
             }
             else if (!indexes.TryAdd(leg.Name, i))
             {
-                errors.Add($"{where}: two legs are named '{leg.Name}'; leg names are unique (case-insensitive).");
+                errors.Add($"{path}: two legs are named '{leg.Name}'; leg names are unique (case-insensitive).");
             }
         }
 
@@ -81,7 +87,7 @@ internal static class AggregateOptionsValidator
         var forwardedDefault = (options.ForwardedRequestHeaders ?? (IEnumerable<string>)AggregateOptions.DefaultForwardedRequestHeaders).ToArray();
         for (int i = 0; i < legs.Length; i++)
         {
-            legs[i] = CompileLeg(where, i, options.Legs[i], indexes, forwardedDefault, errors);
+            legs[i] = CompileLeg(path, i, options.Legs[i], indexes, forwardedDefault, errors);
         }
 
         // Fan-out legs produce arrays of responses: other legs cannot take values from them.
@@ -91,12 +97,12 @@ internal static class AggregateOptionsValidator
             {
                 if (legs[dependency].ForEach is not null)
                 {
-                    errors.Add($"{where}: leg '{leg.Name}' uses values of leg '{legs[dependency].Name}', which fans out (ForEach); a fan-out's responses cannot be referred to.");
+                    errors.Add($"{path}: leg '{leg.Name}' uses values of leg '{legs[dependency].Name}', which fans out (ForEach); a fan-out's responses cannot be referred to.");
                 }
             }
         }
 
-        var order = Sort(where, legs, errors);
+        var order = Sort(path, legs, errors);
         if (errors.Count > before || order is null)
         {
             return null;

@@ -4,7 +4,7 @@ using EdgeKit.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeKit.IntegrationTests.Infrastructure.ServiceProviderEdgeKitExtensions;
 
-namespace EdgeKit.IntegrationTests.Http;
+namespace EdgeKit.IntegrationTests.Client;
 
 /// <summary>Destinations' in-flight counts and totals, as real requests start and end in every way they can.</summary>
 public class BalancingHandlerInFlightTests
