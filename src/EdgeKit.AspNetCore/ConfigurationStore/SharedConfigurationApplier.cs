@@ -174,7 +174,7 @@ internal sealed class SharedConfigurationApplier : IHostedService, IAsyncDisposa
             var previous = Provider.Applied;
             var previousOrigin = status.Origin;
             var before = _gateway.Current;
-            Provider.Apply(version, data, _time.GetUtcNow());
+            Provider.Apply(version, data);
             if (ReferenceEquals(before, _gateway.Current))
             {
                 // The reload (run on this thread) refused it after all: the gateway logged why. Put the last good one back.
@@ -183,7 +183,8 @@ internal sealed class SharedConfigurationApplier : IHostedService, IAsyncDisposa
                 return false;
             }
 
-            Provider.SetStatus(s => s with { LastRejected = null });
+            // Only now, with the gateway serving it, does the status name it (a poller seeing it finds its routes).
+            Provider.Publish(version, SharedConfigurationOrigin.Store, _time.GetUtcNow());
             ConfigurationStoreLog.Applied(_logger, version.Version, version.ChangedBy, version.Change);
             if (DocumentCache.Write(Provider.Options.CacheFile, version) is { } problem)
             {

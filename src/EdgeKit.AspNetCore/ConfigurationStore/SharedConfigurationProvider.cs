@@ -87,7 +87,7 @@ internal sealed class SharedConfigurationProvider : ConfigurationProvider
             if (_options.StartWithoutStore == ConfigurationStoreFallback.CachedDocument && DocumentCache.Read(_options.CacheFile) is { } cached
                 && Document.Flatten(cached.Document, []) is { } cachedData)
             {
-                Set(cached, cachedData, SharedConfigurationOrigin.Cache, TimeProvider.System.GetUtcNow(), reload: false);
+                Set(cached, cachedData, SharedConfigurationOrigin.Cache, TimeProvider.System.GetUtcNow());
             }
 
             return;
@@ -102,14 +102,26 @@ internal sealed class SharedConfigurationProvider : ConfigurationProvider
                 throw new EdgeKit.Configuration.EdgeKitConfigurationException(errors);
             }
 
-            Set(current, data, SharedConfigurationOrigin.Store, TimeProvider.System.GetUtcNow(), reload: false);
+            Set(current, data, SharedConfigurationOrigin.Store, TimeProvider.System.GetUtcNow());
             DocumentCache.Write(_options.CacheFile, current);
         }
     }
 
-    /// <summary>Applies a document (validated by the caller) and reloads the configuration, on this thread.</summary>
-    public void Apply(ConfigurationVersion version, Dictionary<string, string?> data, DateTimeOffset at) =>
-        Set(version, data, SharedConfigurationOrigin.Store, at, reload: true);
+    /// <summary>
+    /// Puts a document (validated by the caller) in place and reloads the configuration, on this thread. The status is
+    /// left as it is: the caller publishes the version (<see cref="Publish"/>) once the gateway serves it, so the status
+    /// never names a version whose routes are not in force yet, nor one the gateway refuses.
+    /// </summary>
+    public void Apply(ConfigurationVersion version, Dictionary<string, string?> data)
+    {
+        Data = data;
+        Volatile.Write(ref _applied, version);
+        OnReload();
+    }
+
+    /// <summary>Names <paramref name="version"/> as the one in force in the status (it is what the gateway serves now).</summary>
+    public void Publish(ConfigurationVersion version, SharedConfigurationOrigin origin, DateTimeOffset at) =>
+        SetStatus(s => s with { Origin = origin, AppliedVersion = version.Version, AppliedAt = at, LastRejected = null });
 
     /// <summary>Puts back a document applied before (or the files, for null) after the gateway refused the one applied.</summary>
     public void Restore(ConfigurationVersion? version, SharedConfigurationOrigin origin)
@@ -117,19 +129,16 @@ internal sealed class SharedConfigurationProvider : ConfigurationProvider
         var data = version is null ? null : Document.Flatten(version.Document, []);
         Data = data ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         Volatile.Write(ref _applied, data is null ? null : version);
-        SetStatus(s => s with { Origin = data is null ? SharedConfigurationOrigin.File : origin, AppliedVersion = data is null ? null : version!.Version });
         OnReload();
+        SetStatus(s => s with { Origin = data is null ? SharedConfigurationOrigin.File : origin, AppliedVersion = data is null ? null : version!.Version });
     }
 
-    private void Set(ConfigurationVersion version, Dictionary<string, string?> data, SharedConfigurationOrigin origin, DateTimeOffset at, bool reload)
+    /// <summary>At start, before the gateway is built from the configuration: the document and the status together.</summary>
+    private void Set(ConfigurationVersion version, Dictionary<string, string?> data, SharedConfigurationOrigin origin, DateTimeOffset at)
     {
         Data = data;
         Volatile.Write(ref _applied, version);
         SetStatus(s => s with { Origin = origin, AppliedVersion = version.Version, AppliedAt = at });
-        if (reload)
-        {
-            OnReload();
-        }
     }
 
     public override bool TryGet(string key, out string? value)

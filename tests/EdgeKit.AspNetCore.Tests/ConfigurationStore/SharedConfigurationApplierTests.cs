@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.ConfigurationStore;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.ConfigurationStore;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.AspNetCore.Tests.ConfigurationStore;
@@ -47,6 +50,102 @@ public sealed class SharedConfigurationApplierTests
         provider.Status.AppliedVersion.Should().Be(1);
         provider.Status.AppliedAt.Should().BeOnOrAfter(DateTimeOffset.UnixEpoch.AddSeconds(30));
         (await gateway.Client.GetAsync("/late/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_applied_version_is_published_only_once_the_gateway_serves_its_routes()
+    {
+        await using var backend = await EchoBackend.StartAsync("late");
+        var store = new InMemoryConfigurationStore();
+        var probe = new ReloadProbe();
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(),
+            builder =>
+            {
+                builder.Services.AddSingleton<IValidateOptions<GatewayOptions>>(probe);
+                builder.Services.AddEdgeKit().AddConfigurationStore(builder.Configuration, store);
+            });
+        var provider = gateway.Services.GetRequiredService<SharedConfigurationSource>().Provider;
+        var applier = gateway.Services.GetRequiredService<SharedConfigurationApplier>();
+        // Inside the gateway's rebuild for version 1 (the probe is one of its validators): its routes are not in force yet.
+        var seenWhileBuilding = new ConcurrentQueue<long?>();
+        probe.During = () =>
+        {
+            if (provider.Applied?.Version == 1)
+            {
+                seenWhileBuilding.Enqueue(provider.Status.AppliedVersion);
+            }
+
+            return null;
+        };
+
+        await store.TryWriteAsync(0, LateDocument(backend, "/late/{**rest}"), "ops", "PUT");
+        await applier.CheckAsync(CancellationToken.None);
+
+        seenWhileBuilding.Should().NotBeEmpty().And.OnlyContain(v => v == null, "the status names a version only once the gateway serves it");
+        provider.Status.AppliedVersion.Should().Be(1);
+        provider.Status.Origin.Should().Be(SharedConfigurationOrigin.Store);
+        (await gateway.Client.GetAsync("/late/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_version_the_gateway_refuses_while_applying_it_is_never_shown_as_applied_and_the_previous_one_is_restored()
+    {
+        await using var backend = await EchoBackend.StartAsync("late");
+        var store = new InMemoryConfigurationStore();
+        var probe = new ReloadProbe();
+        await using var gateway = await GatewayHost.StartAsync(
+            new Dictionary<string, string?>(),
+            builder =>
+            {
+                builder.Services.AddSingleton<IValidateOptions<GatewayOptions>>(probe);
+                builder.Services.AddEdgeKit().AddConfigurationStore(builder.Configuration, store);
+            });
+        var provider = gateway.Services.GetRequiredService<SharedConfigurationSource>().Provider;
+        var applier = gateway.Services.GetRequiredService<SharedConfigurationApplier>();
+        await store.TryWriteAsync(0, LateDocument(backend, "/late/{**rest}"), "ops", "PUT");
+        await applier.CheckAsync(CancellationToken.None);
+        provider.Status.AppliedVersion.Should().Be(1);
+
+        // Version 2 passes the dry run (the live provider still holds version 1 then) and is refused by the gateway's
+        // own rebuild once it is in place: the case the applier restores version 1 for.
+        var seenWhileRefusing = new ConcurrentQueue<long?>();
+        probe.During = () =>
+        {
+            if (provider.Applied?.Version != 2)
+            {
+                return null;
+            }
+
+            seenWhileRefusing.Enqueue(provider.Status.AppliedVersion);
+            return "refused while applying (test)";
+        };
+        await store.TryWriteAsync(1, LateDocument(backend, "/other/{**rest}"), "ops", "PUT");
+        await applier.CheckAsync(CancellationToken.None);
+
+        seenWhileRefusing.Should().NotBeEmpty().And.OnlyContain(v => v == 1, "version 2 never was in force");
+        provider.Applied!.Version.Should().Be(1);
+        provider.Status.AppliedVersion.Should().Be(1);
+        provider.Status.Origin.Should().Be(SharedConfigurationOrigin.Store);
+        provider.Status.LastRejected!.Version.Should().Be(2);
+        provider.Status.LastRejected.Errors.Should().Equal("`EdgeKit`: the gateway refused version 2 when applying it; its log says why.");
+        (await gateway.Client.GetAsync("/late/1")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await gateway.Client.GetAsync("/other/1")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    private static string LateDocument(EchoBackend backend, string path) => $$"""
+        { "Clusters": { "late": { "Destinations": { "d": { "Address": "{{backend.Address}}" } } } },
+          "Routes": { "late": { "Match": { "Path": "{{path}}" }, "Cluster": "late" } } }
+        """;
+
+    /// <summary>One of the gateway's options validators: runs inside every rebuild of the routes (and every dry run).</summary>
+    private sealed class ReloadProbe : IValidateOptions<GatewayOptions>
+    {
+        /// <summary>Called on each validation; a message refuses the options.</summary>
+        public Func<string?>? During { get; set; }
+
+        public ValidateOptionsResult Validate(string? name, GatewayOptions options) =>
+            During?.Invoke() is { } failure ? ValidateOptionsResult.Fail(failure) : ValidateOptionsResult.Success;
     }
 
     [Fact]
