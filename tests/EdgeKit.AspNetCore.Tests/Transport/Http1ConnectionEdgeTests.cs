@@ -8,6 +8,13 @@ using EdgeKit.AspNetCore.Transport;
 using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 using EdgeKit.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.AspNetCore.Tests.Transport;
@@ -117,6 +124,26 @@ public sealed class Http1ConnectionEdgeTests
         backend.Accepts.Should().Be(1);
         backend.Received.Select(r => r.Path).Should().Equal("/six/0", "/six/1");
         backend.Received.Select(r => r.Field("Host")).Should().AllBe(new Uri(backend.Address).Authority).And.AllSatisfy(h => h.Should().StartWith("[::1]:"));
+    }
+
+    [IPv6LoopbackFact]
+    public async Task An_https_IPv6_literal_destination_gets_its_TLS_handshake_and_the_bracketed_Host()
+    {
+        using var certificate = Forwarding.ForwarderConformanceTests.CreateCertificate("CN=localhost");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.IPv6Loopback, 0, o => o.UseHttps(certificate)));
+        await using var tlsBackend = builder.Build();
+        tlsBackend.Run(context => context.Response.WriteAsync($"{context.Request.IsHttps} {context.Request.Host} {context.Connection.LocalIpAddress}"));
+        await tlsBackend.StartAsync();
+        string address = tlsBackend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
+        address.Should().StartWith("https://[::1]:");
+        await using var gateway = await GatewayHost.StartAsync(Http1TransportTests.Route(address, ("Clusters:c:HttpClient:DangerousAcceptAnyServerCertificate", "true")));
+
+        using var response = await gateway.Client.GetAsync("/x");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Be($"True {new Uri(address).Authority} ::1");
     }
 
     [Fact]
