@@ -159,6 +159,9 @@ internal sealed class Http1ConnectionPool : IDisposable
         }
     }
 
+    /// <summary>SocketsHttpHandler's message for a connect that ran out of ConnectTimeout.</summary>
+    internal const string ConnectTimedOut = "A connection could not be established within the configured ConnectTimeout.";
+
     private async Task<Http1Connection> ConnectAsync(CancellationToken cancellationToken)
     {
         var options = _handler.Options;
@@ -206,9 +209,10 @@ internal sealed class Http1ConnectionPool : IDisposable
             _limit?.Release();
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                // Nothing was sent: a connect failure, which the resilience pipeline may retry whatever the method.
-                throw new HttpRequestException(HttpRequestError.ConnectionError,
-                    $"Connecting to {_host}:{_port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (ConnectTimeout).", ex);
+                // ConnectTimeout (TCP and TLS handshakes): what SocketsHttpHandler throws for it, a cancellation caused by
+                // a TimeoutException, so the gateway answers, classifies and retries it the same on either transport.
+                throw new TaskCanceledException("The operation was canceled.", new TimeoutException(
+                    $"{ConnectTimedOut} Connecting to {_host}:{_port} took longer than {options.ConnectTimeout.TotalSeconds:0.###} s.", ex), timeout.Token);
             }
 
             throw;

@@ -596,7 +596,7 @@ public class ForwarderConformanceTests
         }
     }
 
-    private static X509Certificate2 CreateCertificate(string subject)
+    internal static X509Certificate2 CreateCertificate(string subject)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);

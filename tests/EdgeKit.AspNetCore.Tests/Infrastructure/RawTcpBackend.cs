@@ -13,19 +13,26 @@ public abstract class RawTcpBackend : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _accepting = Task.CompletedTask;
     private int _accepts;
+    private int _ended;
     private int _disposed;
 
-    protected RawTcpBackend()
+    /// <param name="bind">The loopback address to listen on: 127.0.0.1 unless given (<see cref="IPAddress.IPv6Loopback"/> for <c>http://[::1]:port</c>).</param>
+    protected RawTcpBackend(IPAddress? bind = null)
     {
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        bind ??= IPAddress.Loopback;
+        _listener = new TcpListener(bind, 0);
         _listener.Start();
-        Address = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        int port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        Address = bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{bind}]:{port}" : $"http://{bind}:{port}";
     }
 
     public string Address { get; }
 
     /// <summary>Connections accepted so far.</summary>
     public int Accepts => Volatile.Read(ref _accepts);
+
+    /// <summary>Connections whose serving has ended (the backend closed or shut them down) so far.</summary>
+    public int Ended => Volatile.Read(ref _ended);
 
     /// <summary>Cancelled when the backend stops.</summary>
     protected CancellationToken Stopping => _stop.Token;
@@ -57,7 +64,14 @@ public abstract class RawTcpBackend : IAsyncDisposable
     private async Task ServeOwnedAsync(Socket socket, int connection)
     {
         using var _ = socket;
-        await ServeAsync(socket, connection);
+        try
+        {
+            await ServeAsync(socket, connection);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _ended);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -39,7 +39,9 @@ public sealed class ScriptedBackend : RawTcpBackend
     private int _requests;
 
     /// <param name="script">The reply to the request (and its index, 0 for the first the backend reads).</param>
-    public ScriptedBackend(Func<ScriptedRequest, int, ScriptedReply?> script)
+    /// <param name="bind">The loopback address to listen on (127.0.0.1 unless given).</param>
+    public ScriptedBackend(Func<ScriptedRequest, int, ScriptedReply?> script, IPAddress? bind = null)
+        : base(bind)
     {
         _script = script;
         StartAccepting();
