@@ -367,9 +367,10 @@ public sealed class Http1TransportTests
         using var cancel = new CancellationTokenSource();
 
         var call = gateway.Client.GetAsync("/slow", cancel.Token);
+        using var arrived = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (backend.Received.IsEmpty)
         {
-            await Task.Delay(10);
+            await Task.Delay(10, arrived.Token); // bounded: fails rather than hangs if the request never reaches the backend
         }
 
         await cancel.CancelAsync();
