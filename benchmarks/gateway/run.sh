@@ -48,6 +48,9 @@ declare -A SPEC=(
   [ek-limit]="EdgeKitGateway 18092 18093 GWBENCH_FEATURES=limit"
   [ek-full]="EdgeKitGateway 18094 18095 GWBENCH_FEATURES=health,limit"
   [ek-full-both]="EdgeKitGateway 18096 18097 GWBENCH_FEATURES=health,limit $SCHED $COMPL"
+  [ek-tr]="EdgeKitGateway 18100 18101 GWBENCH_TRANSPORT=EdgeKit"
+  [ek-tr-both]="EdgeKitGateway 18102 18103 GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL"
+  [ek-full-tr-both]="EdgeKitGateway 18104 18105 GWBENCH_FEATURES=health,limit GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL"
   [yarp]="YarpGateway 18090 18091"
   [yarp-both]="YarpGateway 18098 18099 $SCHED $COMPL"
   [floor]="FloorProxy 18070 18071"
@@ -61,14 +64,17 @@ declare -A NAME=(
   [ek-limit]="EdgeKit, + per-client rate limiter"
   [ek-full]="EdgeKit, + health + limiter"
   [ek-full-both]="EdgeKit, + health + limiter + both inline settings"
+  [ek-tr]="EdgeKit, bare on EdgeKit's own transport"
+  [ek-tr-both]="EdgeKit, bare on EdgeKit's own transport + both inline settings"
+  [ek-full-tr-both]="EdgeKit, + health + limiter on EdgeKit's own transport + both inline settings"
   [yarp]="YARP 2.3.0 (its defaults)"
   [yarp-both]="YARP 2.3.0 + both inline settings"
   [floor]="floor (FloorProxy)"
   [nginx]="nginx as the proxy"
   [direct]="direct (wrk at one nginx backend)"
 )
-ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both yarp yarp-both floor nginx direct)
-TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,yarp,yarp-both,nginx,direct"
+ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both yarp yarp-both floor nginx direct)
+TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,yarp,yarp-both,nginx,direct"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; echo "targets: ${ALL_TARGETS[*]} (default: ${TARGETS_ARG//,/ })"; }
 while [[ $# -gt 0 ]]; do
@@ -376,7 +382,7 @@ profile() { # target
 }
 if (( PROFILE )); then
   log "profiling CPU 0 (perf record)"
-  for t in ek-full-both ek nginx; do [[ " ${TARGETS[*]} " == *" $t "* ]] && profile "$t"; done
+  for t in ek-full-tr-both ek-full-both ek nginx; do [[ " ${TARGETS[*]} " == *" $t "* ]] && profile "$t"; done
 fi
 UPTIME_AFTER="$(uptime)"
 
@@ -415,7 +421,7 @@ sys_sum() { # target name... -> their summed count per request
 SMOKE=0
 (( ROUNDS < 5 || DURATION < 10 )) && SMOKE=1
 MACHINE="$(machine_line)"
-FULL=ek-full; has ek-full-both && FULL=ek-full-both
+FULL=ek-full; has ek-full-both && FULL=ek-full-both; has ek-full-tr-both && FULL=ek-full-tr-both
 noise_floor="$(has direct && median direct $C_CPU0 || echo n/a)"
 total_errors="$(awk -F'\t' '{ n += $7 } END { print n + 0 }' "$RAW")"
 nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
@@ -471,6 +477,9 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
     has "$t" && echo "| ${NAME[$t]} | $(mratio "$t" ek $C_CPU) | $(mratio "$t" ek $C_RPS) |"
   done
   has ek-full-both && has ek-both && echo "| ${NAME[ek-full-both]} (against bare + both inline) | $(mratio ek-full-both ek-both $C_CPU) | $(mratio ek-full-both ek-both $C_RPS) |"
+  has ek-tr && echo "| ${NAME[ek-tr]} | $(mratio ek-tr ek $C_CPU) | $(mratio ek-tr ek $C_RPS) |"
+  has ek-tr-both && has ek-both && echo "| ${NAME[ek-tr-both]} (against bare + both inline) | $(mratio ek-tr-both ek-both $C_CPU) | $(mratio ek-tr-both ek-both $C_RPS) |"
+  has ek-full-tr-both && has ek-tr-both && echo "| ${NAME[ek-full-tr-both]} (against bare on its transport + both inline) | $(mratio ek-full-tr-both ek-tr-both $C_CPU) | $(mratio ek-full-tr-both ek-tr-both $C_RPS) |"
   has yarp-both && echo "| ${NAME[yarp-both]} (against YARP) | $(mratio yarp-both yarp $C_CPU) | $(mratio yarp-both yarp $C_RPS) |"
   echo
   if [[ $SYSCALL_TOOL != none ]]; then
@@ -488,7 +497,7 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   echo
   full_cpu_nginx="$(mratio $FULL nginx $C_CPU)"; full_rps_yarp="$(mratio $FULL yarp $C_RPS)"
   full_p99_nginx="$(mratio $FULL nginx $C_P99)"; full_alloc_yarp="$(mratio $FULL yarp $C_ALLOC)"
-  full_over_bare="$(if [[ $FULL == ek-full-both ]]; then mratio ek-full-both ek-both $C_CPU; else mratio ek-full ek $C_CPU; fi)"
+  full_over_bare="$(case $FULL in ek-full-tr-both) mratio ek-full-tr-both ek-tr-both $C_CPU ;; ek-full-both) mratio ek-full-both ek-both $C_CPU ;; *) mratio ek-full ek $C_CPU ;; esac)"
   echo "- CPU µs/request ≤ 1.25 × nginx's: $full_cpu_nginx, $(verdict "$full_cpu_nginx" '<=' 1.25)"
   echo "- req/s ≥ 1.5 × YARP's: $full_rps_yarp, $(verdict "$full_rps_yarp" '>=' 1.5)"
   echo "- p99 ≤ 1.5 × nginx's: $full_p99_nginx, $(verdict "$full_p99_nginx" '<=' 1.5)"

@@ -52,6 +52,13 @@ if (features.Contains("limit"))
     gateway["EdgeKit:RateLimiting:Policies:per-client:Partition:Kind"] = "ClientIp";
 }
 
+// GWBENCH_TRANSPORT (run.sh's "-tr" rows): the cluster's backend transport, SocketsHttpHandler (the default) or EdgeKit
+// (the gateway's own HTTP/1.1 transport, src/EdgeKit.AspNetCore/Transport).
+if (Environment.GetEnvironmentVariable("GWBENCH_TRANSPORT") is { Length: > 0 } transport)
+{
+    gateway["EdgeKit:Clusters:backends:HttpClient:Transport"] = transport;
+}
+
 // GWBENCH_CACHE=1 (cache-run.sh): the route caches through the EdgeKit cache policy "bench".
 if (Environment.GetEnvironmentVariable("GWBENCH_CACHE") == "1")
 {
