@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.Configuration;
 

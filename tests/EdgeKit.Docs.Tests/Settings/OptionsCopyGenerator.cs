@@ -7,7 +7,7 @@ namespace EdgeKit.Docs.Tests.Settings;
 
 /// <summary>
 /// Writes the deep copies of the options types that components copy on construction (src/EdgeKit/Configuration/EdgeKitOptionsCopies.g.cs
-/// and src/EdgeKit.Redis/RedisOptionsCopies.g.cs) from the types by reflection, here in a test: a property added to one
+/// and src/EdgeKit.Redis/Configuration/RedisOptionsCopies.g.cs) from the types by reflection, here in a test: a property added to one
 /// of them is copied as soon as the test has run, and the test fails while the file is stale. Lists and dictionaries
 /// are copied into new ones (with the same comparer), nested options types by their own copy; everything else a
 /// property holds (text, numbers, enums, time spans, URIs) is immutable and shared. A type with state the copy cannot
@@ -22,11 +22,11 @@ internal static class OptionsCopyGenerator
         typeof(HttpCacheOptions), typeof(AdaptiveConcurrencyLimiterOptions), typeof(RedisRateLimiterOptions),
     ];
 
-    /// <summary>The generated file of each library, its namespace (a parent of every caller's) and its class.</summary>
+    /// <summary>The generated file of each library, its namespace (the library's configuration namespace, beside its settings shapes) and its class.</summary>
     public static readonly (Assembly Assembly, string File, string Namespace, string Class)[] Outputs =
     [
         (typeof(LoadBalancingOptions).Assembly, "src/EdgeKit/Configuration/EdgeKitOptionsCopies.g.cs", "EdgeKit.Configuration", "EdgeKitOptionsCopies"),
-        (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/RedisOptionsCopies.g.cs", "EdgeKit.Redis", "RedisOptionsCopies"),
+        (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/Configuration/RedisOptionsCopies.g.cs", "EdgeKit.Redis.Configuration", "RedisOptionsCopies"),
     ];
 
     /// <summary>Every options type copied: the roots and the options types their properties hold.</summary>

@@ -3,7 +3,7 @@
 // types and run that test, which rewrites this file.
 // </auto-generated>
 #nullable enable
-namespace EdgeKit.Redis;
+namespace EdgeKit.Redis.Configuration;
 
 /// <summary>
 /// Deep copies of this library's options types, for the components that keep a private copy of the options they are
