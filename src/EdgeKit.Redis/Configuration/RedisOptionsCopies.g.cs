@@ -8,23 +8,29 @@ namespace EdgeKit.Redis.Configuration;
 /// <summary>
 /// Deep copies of this library's options types, for the components that keep a private copy of the options they are
 /// given: every public settable property is copied; lists and dictionaries into new ones, nested options by their copy.
+/// Public so that a component of another assembly (the gateway's per-route retry, a package's own) keeps its copy the same way.
 /// </summary>
-internal static class RedisOptionsCopies
+public static class RedisOptionsCopies
 {
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Redis.RateLimiting.RedisRateLimiterOptions Clone(this global::EdgeKit.Redis.RateLimiting.RedisRateLimiterOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Redis.RateLimiting.RedisRateLimiterOptions Clone(this global::EdgeKit.Redis.RateLimiting.RedisRateLimiterOptions source)
     {
-        PolicyName = source.PolicyName,
-        PermitLimit = source.PermitLimit,
-        Window = source.Window,
-        Burst = source.Burst,
-        KeyPrefix = source.KeyPrefix,
-        Timeout = source.Timeout,
-        FailureMode = source.FailureMode,
-        BreakDuration = source.BreakDuration,
-        MaxOverLimitCacheEntries = source.MaxOverLimitCacheEntries,
-        Database = source.Database,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            PolicyName = source.PolicyName,
+            PermitLimit = source.PermitLimit,
+            Window = source.Window,
+            Burst = source.Burst,
+            KeyPrefix = source.KeyPrefix,
+            Timeout = source.Timeout,
+            FailureMode = source.FailureMode,
+            BreakDuration = source.BreakDuration,
+            MaxOverLimitCacheEntries = source.MaxOverLimitCacheEntries,
+            Database = source.Database,
+        };
+    }
 }

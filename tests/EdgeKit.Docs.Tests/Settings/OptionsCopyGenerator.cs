@@ -83,8 +83,9 @@ internal static class OptionsCopyGenerator
             text.AppendLine("/// <summary>");
             text.AppendLine("/// Deep copies of this library's options types, for the components that keep a private copy of the options they are");
             text.AppendLine("/// given: every public settable property is copied; lists and dictionaries into new ones, nested options by their copy.");
+            text.AppendLine("/// Public so that a component of another assembly (the gateway's per-route retry, a package's own) keeps its copy the same way.");
             text.AppendLine("/// </summary>");
-            text.AppendLine($"internal static class {className}");
+            text.AppendLine($"public static class {className}");
             text.AppendLine("{");
             foreach (var type in types.Where(t => t.Assembly == assembly).OrderBy(t => t.FullName, StringComparer.Ordinal))
             {
@@ -92,14 +93,19 @@ internal static class OptionsCopyGenerator
                 text.AppendLine($"    /// <summary>A deep copy of <paramref name=\"source\"/>: later changes to either do not reach the other.</summary>");
                 text.AppendLine($"    /// <param name=\"source\">The options copied.</param>");
                 text.AppendLine($"    /// <returns>The copy.</returns>");
-                text.AppendLine($"    internal static {name} Clone(this {name} source) => new()");
+                text.AppendLine($"    /// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"source\"/> is <see langword=\"null\"/>.</exception>");
+                text.AppendLine($"    public static {name} Clone(this {name} source)");
                 text.AppendLine("    {");
+                text.AppendLine("        global::System.ArgumentNullException.ThrowIfNull(source);");
+                text.AppendLine("        return new()");
+                text.AppendLine("        {");
                 foreach (var property in Properties(type))
                 {
-                    text.AppendLine($"        {property.Name} = {CopyOf("source." + property.Name, property.PropertyType, IsNullable(property))},");
+                    text.AppendLine($"            {property.Name} = {CopyOf("source." + property.Name, property.PropertyType, IsNullable(property))},");
                 }
 
-                text.AppendLine("    };");
+                text.AppendLine("        };");
+                text.AppendLine("    }");
                 text.AppendLine();
             }
 
