@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.Migration;
 using EdgeKit.Configuration;
 

@@ -290,10 +290,8 @@ internal static class GatewayApp
     /// </summary>
     private static HostSettings ReadLeniently(IConfigurationSection section)
     {
-        var problems = new StructuralProblems();
-        StrictConfiguration.CheckObject(section, HostSettingsShapes.Host, new SectionOwners(section.Path, []), problems);
         var settings = new HostSettings();
-        if (problems.Count == 0)
+        if (HostSettingsShapes.Host.Check(section).Count == 0)
         {
             section.Bind(settings);
         }

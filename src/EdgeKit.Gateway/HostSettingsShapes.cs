@@ -13,12 +13,13 @@ namespace EdgeKit.Gateway;
 internal static class HostSettingsShapes
 {
     /// <summary>The top of gateway.json: <c>EdgeKit</c> and <c>Host</c> are checked by their own registrations.</summary>
+    // The fields below are set before the lambda runs; the compiler's null analysis of the initializer cannot see it.
     public static readonly SettingsObject Root = new("gateway.json", () =>
     [
         new("EdgeKit", SettingShape.Of(new SettingsObject("EdgeKit", () => []))),
-        new(HostSettings.SectionName, SettingShape.Of(Host)),
-        new("Kestrel", SettingShape.Of(Kestrel)),
-        new("Logging", SettingShape.Of(Logging)),
+        new(HostSettings.SectionName, SettingShape.Of(Host!)),
+        new("Kestrel", SettingShape.Of(Kestrel!)),
+        new("Logging", SettingShape.Of(Logging!)),
     ]);
 
     /// <summary>The <c>Host</c> section: the keys of <see cref="HostSettings"/>.</summary>

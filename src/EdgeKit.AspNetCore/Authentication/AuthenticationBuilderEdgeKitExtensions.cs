@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Authentication;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;

@@ -35,7 +35,7 @@ internal sealed class SharedDocumentValidator(
         // Disposing it disposes no live provider: they are wrapped, and the candidate provider holds only the document.
         using var root = CandidateRoot(provider, data);
         IConfiguration Rebase(IConfiguration live) => live is IConfigurationSection section ? root.GetSection(section.Path) : root;
-        var candidate = check?.On(Rebase);
+        var candidate = check?.ForCandidate(Rebase);
         if (candidate is not null)
         {
             errors.AddRange(candidate.Check());
@@ -47,14 +47,14 @@ internal sealed class SharedDocumentValidator(
         }
 
         errors.AddRange(gateway.Validate(
-            Factory<GatewayOptions>(Rebase, candidate),
-            Factory<EdgeKitOptions>(Rebase, candidate),
-            services.GetService<IOptionsFactory<AggregationOptions>>() is null ? null : Factory<AggregationOptions>(Rebase, candidate)));
+            Factory<GatewayOptions>(candidate),
+            Factory<EdgeKitOptions>(candidate),
+            services.GetService<IOptionsFactory<AggregationOptions>>() is null ? null : Factory<AggregationOptions>(candidate)));
         if (services.GetServices<IConfigureOptions<EdgeKitRateLimitingOptions>>().Any())
         {
             try
             {
-                Factory<EdgeKitRateLimitingOptions>(Rebase, candidate).Create(Microsoft.Extensions.Options.Options.DefaultName);
+                Factory<EdgeKitRateLimitingOptions>(candidate).Create(Microsoft.Extensions.Options.Options.DefaultName);
             }
             catch (OptionsValidationException ex)
             {
@@ -81,12 +81,8 @@ internal sealed class SharedDocumentValidator(
     }
 
     /// <summary>The app's options setup for <typeparamref name="TOptions"/>, with what configuration binds read from the candidate.</summary>
-    private OptionsFactory<TOptions> Factory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(Func<IConfiguration, IConfiguration> rebase, ConfigurationCheck? candidate)
-        where TOptions : class
-    {
-        var setups = services.GetServices<IConfigureOptions<TOptions>>()
-            .Select(setup => setup is StrictConfigureOptions<TOptions> strict && candidate is not null ? strict.On(rebase, candidate) : setup)
-            .ToList();
-        return new OptionsFactory<TOptions>(setups, services.GetServices<IPostConfigureOptions<TOptions>>(), services.GetServices<IValidateOptions<TOptions>>());
-    }
+    private IOptionsFactory<TOptions> Factory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(ConfigurationCheck? candidate)
+        where TOptions : class =>
+        candidate?.CreateOptionsFactory<TOptions>(services)
+            ?? new OptionsFactory<TOptions>(services.GetServices<IConfigureOptions<TOptions>>(), services.GetServices<IPostConfigureOptions<TOptions>>(), services.GetServices<IValidateOptions<TOptions>>());
 }

@@ -171,7 +171,7 @@ internal sealed class GatewayConfiguration : IDisposable
     {
         if (TryBuild(factory, clusterFactory, aggregates, out var state, out var errors, out _))
         {
-            EdgeKitOptionsValidator.Validate(state.Clusters, "EdgeKit", _registry.Environment.Strategies, _registry.Environment.HealthFactory, errors);
+            errors.AddRange(_registry.Validate(state.Clusters));
         }
 
         return errors;

@@ -257,7 +257,7 @@ internal sealed class RateLimiterPolicyNames
     {
         var names = (_services.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>()?.Policies.Keys ?? []).Order(StringComparer.Ordinal).ToList();
         string known = names.Count == 0 ? "EdgeKit defines none" : "EdgeKit's policies: " + string.Join(", ", names);
-        if (StrictConfiguration.Closest(name, names) is { } meant)
+        if (SettingNames.Closest(name, names) is { } meant)
         {
             known += $" (did you mean '{meant}'?)";
         }

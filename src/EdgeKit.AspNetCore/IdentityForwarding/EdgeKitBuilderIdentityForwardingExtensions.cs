@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.IdentityForwarding;
 using EdgeKit.Configuration;
 using Microsoft.Extensions.Configuration;

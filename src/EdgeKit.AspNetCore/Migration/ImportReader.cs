@@ -184,6 +184,6 @@ internal sealed class ImportReader(string dialect, List<string> errors)
         }
     }
 
-    /// <summary>The known key closest to <paramref name="key"/> when it is a likely misspelling (<see cref="StrictConfiguration.Closest"/>).</summary>
-    internal static string? Suggest(string key, IEnumerable<string> known) => StrictConfiguration.Closest(key, known);
+    /// <summary>The known key closest to <paramref name="key"/> when it is a likely misspelling (<see cref="SettingNames.Closest"/>).</summary>
+    internal static string? Suggest(string key, IEnumerable<string> known) => SettingNames.Closest(key, known);
 }

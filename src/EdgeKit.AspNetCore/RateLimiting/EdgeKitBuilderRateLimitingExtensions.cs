@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;

@@ -3,10 +3,15 @@
 // types and run that test, which rewrites this file.
 // </auto-generated>
 #nullable enable
-namespace EdgeKit.Configuration;
+using EdgeKit.Configuration;
 
-/// <summary>The settable configuration keys of this library's options types.</summary>
-internal static class AspNetCoreSettingsShapes
+namespace EdgeKit.AspNetCore.Configuration;
+
+/// <summary>
+/// The settable configuration keys of this library's options types, which strict binding (<see cref="global::EdgeKit.Configuration.StrictBinding"/>)
+/// accepts in the sections it binds; public so that a package whose options hold one of these types describes it with this shape.
+/// </summary>
+public static class AspNetCoreSettingsShapes
 {
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Affinity.SessionAffinityOptions"/>.</summary>
     public static readonly SettingsObject SessionAffinityOptions = new("SessionAffinityOptions", () =>
@@ -35,7 +40,7 @@ internal static class AspNetCoreSettingsShapes
         new("HeaderName", SettingShape.String),
         new("QueryParameterName", SettingShape.String),
         new("Realm", SettingShape.String),
-        new("Keys", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.ApiKeyOptions))),
+        new("Keys", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.ApiKeyOptions!))),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Authentication.ApiKeyOptions"/>.</summary>
@@ -56,7 +61,7 @@ internal static class AspNetCoreSettingsShapes
         new("Authority", SettingShape.String),
         new("MetadataAddress", SettingShape.String),
         new("JwksUri", SettingShape.String),
-        new("SigningKeys", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.JwtSigningKeyOptions))),
+        new("SigningKeys", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.JwtSigningKeyOptions!))),
         new("Issuers", SettingShape.List(SettingShape.String)),
         new("Audiences", SettingShape.List(SettingShape.String)),
         new("ValidAlgorithms", SettingShape.List(SettingShape.String)),
@@ -82,7 +87,7 @@ internal static class AspNetCoreSettingsShapes
         new("ForwardForbid", SettingShape.String),
         new("ForwardSignIn", SettingShape.String),
         new("ForwardSignOut", SettingShape.String),
-        new("Keys", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.HmacKeyOptions))),
+        new("Keys", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.HmacKeyOptions!))),
         new("AllowedClockSkew", SettingShape.TimeSpan),
         new("MaxBodySize", SettingShape.Int32),
         new("NonceCacheCapacity", SettingShape.Int32),
@@ -110,7 +115,7 @@ internal static class AspNetCoreSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Authorization.EdgeKitAuthorizationOptions"/>.</summary>
     public static readonly SettingsObject EdgeKitAuthorizationOptions = new("EdgeKitAuthorizationOptions", () =>
     [
-        new("Policies", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.EdgeKitAuthorizationPolicyOptions))),
+        new("Policies", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.EdgeKitAuthorizationPolicyOptions!))),
         new("DefaultAuthenticationSchemes", SettingShape.List(SettingShape.String)),
     ]);
 
@@ -148,19 +153,19 @@ internal static class AspNetCoreSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.GatewayOptions"/>.</summary>
     public static readonly SettingsObject GatewayOptions = new("GatewayOptions", () =>
     [
-        new("Routes", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.GatewayRouteOptions))),
-        new("Forwarder", SettingShape.Of(AspNetCoreSettingsShapes.ForwarderOptions)),
-        new("SessionAffinity", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.SessionAffinityOptions))),
-        new("ForwardedHeaders", SettingShape.Of(AspNetCoreSettingsShapes.GatewayForwardedHeadersOptions)),
-        new("IdentityForwarding", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.IdentityForwardingOptions))),
-        new("Status", SettingShape.Of(AspNetCoreSettingsShapes.GatewayStatusOptions)),
+        new("Routes", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.GatewayRouteOptions!))),
+        new("Forwarder", SettingShape.Of(AspNetCoreSettingsShapes.ForwarderOptions!)),
+        new("SessionAffinity", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.SessionAffinityOptions!))),
+        new("ForwardedHeaders", SettingShape.Of(AspNetCoreSettingsShapes.GatewayForwardedHeadersOptions!)),
+        new("IdentityForwarding", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.IdentityForwardingOptions!))),
+        new("Status", SettingShape.Of(AspNetCoreSettingsShapes.GatewayStatusOptions!)),
         new("ReloadThreadReserve", SettingShape.Int32),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.GatewayRouteOptions"/>.</summary>
     public static readonly SettingsObject GatewayRouteOptions = new("GatewayRouteOptions", () =>
     [
-        new("Match", SettingShape.Of(AspNetCoreSettingsShapes.RouteMatchOptions)),
+        new("Match", SettingShape.Of(AspNetCoreSettingsShapes.RouteMatchOptions!)),
         new("Order", SettingShape.Int32),
         new("Cluster", SettingShape.String),
         new("Aggregate", SettingShape.String),
@@ -175,7 +180,7 @@ internal static class AspNetCoreSettingsShapes
         new("GrpcWeb", SettingShape.Boolean),
         new("Transforms", SettingShape.List(SettingShape.Dictionary(SettingShape.String))),
         new("Metadata", SettingShape.Dictionary(SettingShape.String)),
-        new("Retry", SettingShape.Of(EdgeKitSettingsShapes.EdgeKitResilienceOptions)),
+        new("Retry", SettingShape.Of(global::EdgeKit.Configuration.EdgeKitSettingsShapes.EdgeKitResilienceOptions)),
         new("HttpsRedirect", SettingShape.Boolean),
         new("Hsts", SettingShape.TimeSpan),
         new("RequireClientCertificate", SettingShape.Boolean),
@@ -202,8 +207,8 @@ internal static class AspNetCoreSettingsShapes
         new("Path", SettingShape.String),
         new("Hosts", SettingShape.List(SettingShape.String)),
         new("Methods", SettingShape.List(SettingShape.String)),
-        new("Headers", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.RouteHeaderMatch))),
-        new("QueryParameters", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.RouteQueryMatch))),
+        new("Headers", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.RouteHeaderMatch!))),
+        new("QueryParameters", SettingShape.List(SettingShape.Of(AspNetCoreSettingsShapes.RouteQueryMatch!))),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.Configuration.RouteQueryMatch"/>.</summary>
@@ -226,8 +231,8 @@ internal static class AspNetCoreSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicyOptions"/>.</summary>
     public static readonly SettingsObject EdgeKitRateLimitPolicyOptions = new("EdgeKitRateLimitPolicyOptions", () =>
     [
-        new("Limits", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.TokenBucketLimit))),
-        new("Partition", SettingShape.Of(AspNetCoreSettingsShapes.RateLimitPartitionOptions)),
+        new("Limits", SettingShape.List(SettingShape.Of(global::EdgeKit.Configuration.EdgeKitSettingsShapes.TokenBucketLimit))),
+        new("Partition", SettingShape.Of(AspNetCoreSettingsShapes.RateLimitPartitionOptions!)),
         new("Store", SettingShape.String),
         new("QueueLimit", SettingShape.Int32),
         new("MaxPartitions", SettingShape.Int32),
@@ -237,7 +242,7 @@ internal static class AspNetCoreSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitingOptions"/>.</summary>
     public static readonly SettingsObject EdgeKitRateLimitingOptions = new("EdgeKitRateLimitingOptions", () =>
     [
-        new("Policies", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.EdgeKitRateLimitPolicyOptions))),
+        new("Policies", SettingShape.Dictionary(SettingShape.Of(AspNetCoreSettingsShapes.EdgeKitRateLimitPolicyOptions!))),
         new("KnownProxies", SettingShape.List(SettingShape.String)),
         new("ForwardedForHeader", SettingShape.String),
         new("EmitRateLimitHeaders", SettingShape.Boolean),

@@ -1,5 +1,6 @@
 using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
+using EdgeKit.Redis.Configuration;
 using EdgeKit.Redis.DependencyInjection;
 using EdgeKit.Redis.RateLimiting;
 using Microsoft.Extensions.Configuration;

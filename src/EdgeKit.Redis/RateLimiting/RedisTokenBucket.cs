@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
+using EdgeKit.Redis.Configuration;
 using EdgeKit.Redis.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -71,19 +71,4 @@ public sealed class ClusterHttpClientOptions
         "3" or "3.0" => HttpVersion.Version30,
         _ => null,
     };
-
-    internal bool SameAs(ClusterHttpClientOptions other) =>
-        RequestVersion == other.RequestVersion
-        && VersionPolicy == other.VersionPolicy
-        && MaxConnectionsPerServer == other.MaxConnectionsPerServer
-        && EnableMultipleHttp2Connections == other.EnableMultipleHttp2Connections
-        && PooledConnectionLifetime == other.PooledConnectionLifetime
-        && PooledConnectionIdleTimeout == other.PooledConnectionIdleTimeout
-        && ConnectTimeout == other.ConnectTimeout
-        && SslProtocols == other.SslProtocols
-        && DangerousAcceptAnyServerCertificate == other.DangerousAcceptAnyServerCertificate
-        && ClientCertificatePath == other.ClientCertificatePath
-        && ClientCertificateKeyPath == other.ClientCertificateKeyPath
-        && ClientCertificatePassword == other.ClientCertificatePassword
-        && Transport == other.Transport;
 }

@@ -8,213 +8,289 @@ namespace EdgeKit.Configuration;
 /// <summary>
 /// Deep copies of this library's options types, for the components that keep a private copy of the options they are
 /// given: every public settable property is copied; lists and dictionaries into new ones, nested options by their copy.
+/// Public so that a component of another assembly (the gateway's per-route retry, a package's own) keeps its copy the same way.
 /// </summary>
-internal static class EdgeKitOptionsCopies
+public static class EdgeKitOptionsCopies
 {
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.ActiveHealthCheckOptions Clone(this global::EdgeKit.Configuration.ActiveHealthCheckOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.ActiveHealthCheckOptions Clone(this global::EdgeKit.Configuration.ActiveHealthCheckOptions source)
     {
-        Enabled = source.Enabled,
-        Path = source.Path,
-        Interval = source.Interval,
-        Timeout = source.Timeout,
-        HealthyStatuses = source.HealthyStatuses,
-        HealthyThreshold = source.HealthyThreshold,
-        UnhealthyThreshold = source.UnhealthyThreshold,
-        MaxConcurrency = source.MaxConcurrency,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Enabled = source.Enabled,
+            Path = source.Path,
+            Interval = source.Interval,
+            Timeout = source.Timeout,
+            HealthyStatuses = source.HealthyStatuses,
+            HealthyThreshold = source.HealthyThreshold,
+            UnhealthyThreshold = source.UnhealthyThreshold,
+            MaxConcurrency = source.MaxConcurrency,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions Clone(this global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions Clone(this global::EdgeKit.Configuration.AdaptiveConcurrencyLimiterOptions source)
     {
-        InitialLimit = source.InitialLimit,
-        MinLimit = source.MinLimit,
-        MaxLimit = source.MaxLimit,
-        LatencyTolerance = source.LatencyTolerance,
-        BackoffRatio = source.BackoffRatio,
-        SampleWindow = source.SampleWindow,
-        MinSamplesPerWindow = source.MinSamplesPerWindow,
-        BaselineSmoothing = source.BaselineSmoothing,
-        PolicyName = source.PolicyName,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            InitialLimit = source.InitialLimit,
+            MinLimit = source.MinLimit,
+            MaxLimit = source.MaxLimit,
+            LatencyTolerance = source.LatencyTolerance,
+            BackoffRatio = source.BackoffRatio,
+            SampleWindow = source.SampleWindow,
+            MinSamplesPerWindow = source.MinSamplesPerWindow,
+            BaselineSmoothing = source.BaselineSmoothing,
+            PolicyName = source.PolicyName,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.AggregateLegOptions Clone(this global::EdgeKit.Configuration.AggregateLegOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.AggregateLegOptions Clone(this global::EdgeKit.Configuration.AggregateLegOptions source)
     {
-        Name = source.Name,
-        Cluster = source.Cluster,
-        Client = source.Client,
-        Method = source.Method,
-        Path = source.Path,
-        Body = source.Body,
-        BodyContentType = source.BodyContentType,
-        Headers = source.Headers is null ? null! : new global::System.Collections.Generic.Dictionary<string, string>(source.Headers, source.Headers.Comparer),
-        ForwardedRequestHeaders = source.ForwardedRequestHeaders is null ? null : [.. source.ForwardedRequestHeaders],
-        Timeout = source.Timeout,
-        Required = source.Required,
-        Default = source.Default,
-        MaxResponseBytes = source.MaxResponseBytes,
-        ForEach = source.ForEach,
-        MaxConcurrency = source.MaxConcurrency,
-        Output = source.Output,
-        Property = source.Property,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Name = source.Name,
+            Cluster = source.Cluster,
+            Client = source.Client,
+            Method = source.Method,
+            Path = source.Path,
+            Body = source.Body,
+            BodyContentType = source.BodyContentType,
+            Headers = source.Headers is null ? null! : new global::System.Collections.Generic.Dictionary<string, string>(source.Headers, source.Headers.Comparer),
+            ForwardedRequestHeaders = source.ForwardedRequestHeaders is null ? null : [.. source.ForwardedRequestHeaders],
+            Timeout = source.Timeout,
+            Required = source.Required,
+            Default = source.Default,
+            MaxResponseBytes = source.MaxResponseBytes,
+            ForEach = source.ForEach,
+            MaxConcurrency = source.MaxConcurrency,
+            Output = source.Output,
+            Property = source.Property,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.AggregateOptions Clone(this global::EdgeKit.Configuration.AggregateOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.AggregateOptions Clone(this global::EdgeKit.Configuration.AggregateOptions source)
     {
-        Legs = source.Legs is null ? null! : [.. global::System.Linq.Enumerable.Select(source.Legs, x => x is null ? null! : x.Clone())],
-        ForwardedRequestHeaders = source.ForwardedRequestHeaders is null ? null : [.. source.ForwardedRequestHeaders],
-        MaxResponseBytes = source.MaxResponseBytes,
-        MissingProperty = source.MissingProperty,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Legs = source.Legs is null ? null! : [.. global::System.Linq.Enumerable.Select(source.Legs, x => x is null ? null! : x.Clone())],
+            ForwardedRequestHeaders = source.ForwardedRequestHeaders is null ? null : [.. source.ForwardedRequestHeaders],
+            MaxResponseBytes = source.MaxResponseBytes,
+            MissingProperty = source.MissingProperty,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.ConsistentHashOptions Clone(this global::EdgeKit.Configuration.ConsistentHashOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.ConsistentHashOptions Clone(this global::EdgeKit.Configuration.ConsistentHashOptions source)
     {
-        TableSize = source.TableSize,
-        BoundedLoadFactor = source.BoundedLoadFactor,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            TableSize = source.TableSize,
+            BoundedLoadFactor = source.BoundedLoadFactor,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.EdgeKitResilienceOptions Clone(this global::EdgeKit.Configuration.EdgeKitResilienceOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.EdgeKitResilienceOptions Clone(this global::EdgeKit.Configuration.EdgeKitResilienceOptions source)
     {
-        MaxRetryAttempts = source.MaxRetryAttempts,
-        BaseDelay = source.BaseDelay,
-        MaxDelay = source.MaxDelay,
-        UseJitter = source.UseJitter,
-        MaxRetryAfter = source.MaxRetryAfter,
-        RetryableStatuses = source.RetryableStatuses,
-        RetryOn = source.RetryOn,
-        AllowNonIdempotent = source.AllowNonIdempotent,
-        MaxReplayBodySize = source.MaxReplayBodySize,
-        AttemptTimeout = source.AttemptTimeout,
-        TotalTimeout = source.TotalTimeout,
-        RetryBudget = source.RetryBudget is null ? null! : source.RetryBudget.Clone(),
-        Hedging = source.Hedging is null ? null! : source.Hedging.Clone(),
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            MaxRetryAttempts = source.MaxRetryAttempts,
+            BaseDelay = source.BaseDelay,
+            MaxDelay = source.MaxDelay,
+            UseJitter = source.UseJitter,
+            MaxRetryAfter = source.MaxRetryAfter,
+            RetryableStatuses = source.RetryableStatuses,
+            RetryOn = source.RetryOn,
+            AllowNonIdempotent = source.AllowNonIdempotent,
+            MaxReplayBodySize = source.MaxReplayBodySize,
+            AttemptTimeout = source.AttemptTimeout,
+            TotalTimeout = source.TotalTimeout,
+            RetryBudget = source.RetryBudget is null ? null! : source.RetryBudget.Clone(),
+            Hedging = source.Hedging is null ? null! : source.Hedging.Clone(),
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.HealthOptions Clone(this global::EdgeKit.Configuration.HealthOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.HealthOptions Clone(this global::EdgeKit.Configuration.HealthOptions source)
     {
-        Active = source.Active is null ? null! : source.Active.Clone(),
-        OutlierDetection = source.OutlierDetection is null ? null! : source.OutlierDetection.Clone(),
-        PanicThreshold = source.PanicThreshold,
-        SlowStart = source.SlowStart is null ? null! : source.SlowStart.Clone(),
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Active = source.Active is null ? null! : source.Active.Clone(),
+            OutlierDetection = source.OutlierDetection is null ? null! : source.OutlierDetection.Clone(),
+            PanicThreshold = source.PanicThreshold,
+            SlowStart = source.SlowStart is null ? null! : source.SlowStart.Clone(),
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.HedgingOptions Clone(this global::EdgeKit.Configuration.HedgingOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.HedgingOptions Clone(this global::EdgeKit.Configuration.HedgingOptions source)
     {
-        Enabled = source.Enabled,
-        Delay = source.Delay,
-        MaxHedgedAttempts = source.MaxHedgedAttempts,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Enabled = source.Enabled,
+            Delay = source.Delay,
+            MaxHedgedAttempts = source.MaxHedgedAttempts,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.HttpCacheOptions Clone(this global::EdgeKit.Configuration.HttpCacheOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.HttpCacheOptions Clone(this global::EdgeKit.Configuration.HttpCacheOptions source)
     {
-        Mode = source.Mode,
-        MaximumEntrySize = source.MaximumEntrySize,
-        CoalesceRequests = source.CoalesceRequests,
-        HeuristicFreshnessFraction = source.HeuristicFreshnessFraction,
-        MaximumHeuristicFreshness = source.MaximumHeuristicFreshness,
-        StaleRetention = source.StaleRetention,
-        StoreResponsesWithSetCookie = source.StoreResponsesWithSetCookie,
-        BackgroundRevalidationTimeout = source.BackgroundRevalidationTimeout,
-        AddCacheStatusHeader = source.AddCacheStatusHeader,
-        CacheStatusName = source.CacheStatusName,
-        TargetedCacheControlFields = source.TargetedCacheControlFields is null ? null! : [.. source.TargetedCacheControlFields],
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Mode = source.Mode,
+            MaximumEntrySize = source.MaximumEntrySize,
+            CoalesceRequests = source.CoalesceRequests,
+            HeuristicFreshnessFraction = source.HeuristicFreshnessFraction,
+            MaximumHeuristicFreshness = source.MaximumHeuristicFreshness,
+            StaleRetention = source.StaleRetention,
+            StoreResponsesWithSetCookie = source.StoreResponsesWithSetCookie,
+            BackgroundRevalidationTimeout = source.BackgroundRevalidationTimeout,
+            AddCacheStatusHeader = source.AddCacheStatusHeader,
+            CacheStatusName = source.CacheStatusName,
+            TargetedCacheControlFields = source.TargetedCacheControlFields is null ? null! : [.. source.TargetedCacheControlFields],
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.LoadBalancingOptions Clone(this global::EdgeKit.Configuration.LoadBalancingOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.LoadBalancingOptions Clone(this global::EdgeKit.Configuration.LoadBalancingOptions source)
     {
-        Strategy = source.Strategy,
-        LatencyDecay = source.LatencyDecay,
-        RequestKey = source.RequestKey is null ? null! : source.RequestKey.Clone(),
-        ConsistentHash = source.ConsistentHash is null ? null! : source.ConsistentHash.Clone(),
-        SessionAffinity = source.SessionAffinity is null ? null! : source.SessionAffinity.Clone(),
-        Properties = source.Properties is null ? null! : new global::System.Collections.Generic.Dictionary<string, string>(source.Properties, source.Properties.Comparer),
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Strategy = source.Strategy,
+            LatencyDecay = source.LatencyDecay,
+            RequestKey = source.RequestKey is null ? null! : source.RequestKey.Clone(),
+            ConsistentHash = source.ConsistentHash is null ? null! : source.ConsistentHash.Clone(),
+            SessionAffinity = source.SessionAffinity is null ? null! : source.SessionAffinity.Clone(),
+            Properties = source.Properties is null ? null! : new global::System.Collections.Generic.Dictionary<string, string>(source.Properties, source.Properties.Comparer),
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.OutlierDetectionOptions Clone(this global::EdgeKit.Configuration.OutlierDetectionOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.OutlierDetectionOptions Clone(this global::EdgeKit.Configuration.OutlierDetectionOptions source)
     {
-        Enabled = source.Enabled,
-        Consecutive5xx = source.Consecutive5xx,
-        ConsecutiveGatewayFailures = source.ConsecutiveGatewayFailures,
-        Interval = source.Interval,
-        BaseEjectionTime = source.BaseEjectionTime,
-        MaxEjectionTime = source.MaxEjectionTime,
-        MaxEjectionPercent = source.MaxEjectionPercent,
-        SuccessRateEnabled = source.SuccessRateEnabled,
-        SuccessRateMinimumHosts = source.SuccessRateMinimumHosts,
-        SuccessRateRequestVolume = source.SuccessRateRequestVolume,
-        SuccessRateStdevFactor = source.SuccessRateStdevFactor,
-        FailurePercentageEnabled = source.FailurePercentageEnabled,
-        FailurePercentageThreshold = source.FailurePercentageThreshold,
-        FailurePercentageMinimumHosts = source.FailurePercentageMinimumHosts,
-        FailurePercentageRequestVolume = source.FailurePercentageRequestVolume,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Enabled = source.Enabled,
+            Consecutive5xx = source.Consecutive5xx,
+            ConsecutiveGatewayFailures = source.ConsecutiveGatewayFailures,
+            Interval = source.Interval,
+            BaseEjectionTime = source.BaseEjectionTime,
+            MaxEjectionTime = source.MaxEjectionTime,
+            MaxEjectionPercent = source.MaxEjectionPercent,
+            SuccessRateEnabled = source.SuccessRateEnabled,
+            SuccessRateMinimumHosts = source.SuccessRateMinimumHosts,
+            SuccessRateRequestVolume = source.SuccessRateRequestVolume,
+            SuccessRateStdevFactor = source.SuccessRateStdevFactor,
+            FailurePercentageEnabled = source.FailurePercentageEnabled,
+            FailurePercentageThreshold = source.FailurePercentageThreshold,
+            FailurePercentageMinimumHosts = source.FailurePercentageMinimumHosts,
+            FailurePercentageRequestVolume = source.FailurePercentageRequestVolume,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.RequestKeyOptions Clone(this global::EdgeKit.Configuration.RequestKeyOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.RequestKeyOptions Clone(this global::EdgeKit.Configuration.RequestKeyOptions source)
     {
-        Header = source.Header,
-        Cookie = source.Cookie,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Header = source.Header,
+            Cookie = source.Cookie,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.RetryBudgetOptions Clone(this global::EdgeKit.Configuration.RetryBudgetOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.RetryBudgetOptions Clone(this global::EdgeKit.Configuration.RetryBudgetOptions source)
     {
-        BudgetPercent = source.BudgetPercent,
-        MinRetryConcurrency = source.MinRetryConcurrency,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            BudgetPercent = source.BudgetPercent,
+            MinRetryConcurrency = source.MinRetryConcurrency,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.SessionAffinityOptions Clone(this global::EdgeKit.Configuration.SessionAffinityOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.SessionAffinityOptions Clone(this global::EdgeKit.Configuration.SessionAffinityOptions source)
     {
-        FallbackStrategy = source.FallbackStrategy,
-        IdleTimeout = source.IdleTimeout,
-        MaxKeys = source.MaxKeys,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            FallbackStrategy = source.FallbackStrategy,
+            IdleTimeout = source.IdleTimeout,
+            MaxKeys = source.MaxKeys,
+        };
+    }
 
     /// <summary>A deep copy of <paramref name="source"/>: later changes to either do not reach the other.</summary>
     /// <param name="source">The options copied.</param>
     /// <returns>The copy.</returns>
-    internal static global::EdgeKit.Configuration.SlowStartOptions Clone(this global::EdgeKit.Configuration.SlowStartOptions source) => new()
+    /// <exception cref="global::System.ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    public static global::EdgeKit.Configuration.SlowStartOptions Clone(this global::EdgeKit.Configuration.SlowStartOptions source)
     {
-        Window = source.Window,
-        MinWeightPercent = source.MinWeightPercent,
-        Aggression = source.Aggression,
-    };
+        global::System.ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Window = source.Window,
+            MinWeightPercent = source.MinWeightPercent,
+            Aggression = source.Aggression,
+        };
+    }
 }

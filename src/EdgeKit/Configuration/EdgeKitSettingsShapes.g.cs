@@ -5,8 +5,11 @@
 #nullable enable
 namespace EdgeKit.Configuration;
 
-/// <summary>The settable configuration keys of this library's options types.</summary>
-internal static class EdgeKitSettingsShapes
+/// <summary>
+/// The settable configuration keys of this library's options types, which strict binding (<see cref="global::EdgeKit.Configuration.StrictBinding"/>)
+/// accepts in the sections it binds; public so that a package whose options hold one of these types describes it with this shape.
+/// </summary>
+public static class EdgeKitSettingsShapes
 {
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ActiveHealthCheckOptions"/>.</summary>
     public static readonly SettingsObject ActiveHealthCheckOptions = new("ActiveHealthCheckOptions", () =>
@@ -46,7 +49,7 @@ internal static class EdgeKitSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.AggregateOptions"/>.</summary>
     public static readonly SettingsObject AggregateOptions = new("AggregateOptions", () =>
     [
-        new("Legs", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.AggregateLegOptions))),
+        new("Legs", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.AggregateLegOptions!))),
         new("ForwardedRequestHeaders", SettingShape.List(SettingShape.String)),
         new("MaxResponseBytes", SettingShape.Int32),
         new("MissingProperty", SettingShape.String),
@@ -55,7 +58,7 @@ internal static class EdgeKitSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.AggregationOptions"/>.</summary>
     public static readonly SettingsObject AggregationOptions = new("AggregationOptions", () =>
     [
-        new("Aggregates", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.AggregateOptions))),
+        new("Aggregates", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.AggregateOptions!))),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ApiKeyCredentialOptions"/>.</summary>
@@ -100,11 +103,11 @@ internal static class EdgeKitSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ClusterOptions"/>.</summary>
     public static readonly SettingsObject ClusterOptions = new("ClusterOptions", () =>
     [
-        new("Destinations", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.DestinationOptions))),
+        new("Destinations", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.DestinationOptions!))),
         new("ServiceName", SettingShape.String),
-        new("LoadBalancing", SettingShape.Of(EdgeKitSettingsShapes.LoadBalancingOptions)),
-        new("Health", SettingShape.Of(EdgeKitSettingsShapes.HealthOptions)),
-        new("HttpClient", SettingShape.Of(EdgeKitSettingsShapes.ClusterHttpClientOptions)),
+        new("LoadBalancing", SettingShape.Of(EdgeKitSettingsShapes.LoadBalancingOptions!)),
+        new("Health", SettingShape.Of(EdgeKitSettingsShapes.HealthOptions!)),
+        new("HttpClient", SettingShape.Of(EdgeKitSettingsShapes.ClusterHttpClientOptions!)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ConsistentHashOptions"/>.</summary>
@@ -126,7 +129,7 @@ internal static class EdgeKitSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.EdgeKitOptions"/>.</summary>
     public static readonly SettingsObject EdgeKitOptions = new("EdgeKitOptions", () =>
     [
-        new("Clusters", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.ClusterOptions))),
+        new("Clusters", SettingShape.Dictionary(SettingShape.Of(EdgeKitSettingsShapes.ClusterOptions!))),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.EdgeKitResilienceOptions"/>.</summary>
@@ -143,17 +146,17 @@ internal static class EdgeKitSettingsShapes
         new("MaxReplayBodySize", SettingShape.Int64),
         new("AttemptTimeout", SettingShape.TimeSpan),
         new("TotalTimeout", SettingShape.TimeSpan),
-        new("RetryBudget", SettingShape.Of(EdgeKitSettingsShapes.RetryBudgetOptions)),
-        new("Hedging", SettingShape.Of(EdgeKitSettingsShapes.HedgingOptions)),
+        new("RetryBudget", SettingShape.Of(EdgeKitSettingsShapes.RetryBudgetOptions!)),
+        new("Hedging", SettingShape.Of(EdgeKitSettingsShapes.HedgingOptions!)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HealthOptions"/>.</summary>
     public static readonly SettingsObject HealthOptions = new("HealthOptions", () =>
     [
-        new("Active", SettingShape.Of(EdgeKitSettingsShapes.ActiveHealthCheckOptions)),
-        new("OutlierDetection", SettingShape.Of(EdgeKitSettingsShapes.OutlierDetectionOptions)),
+        new("Active", SettingShape.Of(EdgeKitSettingsShapes.ActiveHealthCheckOptions!)),
+        new("OutlierDetection", SettingShape.Of(EdgeKitSettingsShapes.OutlierDetectionOptions!)),
         new("PanicThreshold", SettingShape.Double),
-        new("SlowStart", SettingShape.Of(EdgeKitSettingsShapes.SlowStartOptions)),
+        new("SlowStart", SettingShape.Of(EdgeKitSettingsShapes.SlowStartOptions!)),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.HedgingOptions"/>.</summary>
@@ -185,9 +188,9 @@ internal static class EdgeKitSettingsShapes
     [
         new("Strategy", SettingShape.String),
         new("LatencyDecay", SettingShape.TimeSpan),
-        new("RequestKey", SettingShape.Of(EdgeKitSettingsShapes.RequestKeyOptions)),
-        new("ConsistentHash", SettingShape.Of(EdgeKitSettingsShapes.ConsistentHashOptions)),
-        new("SessionAffinity", SettingShape.Of(EdgeKitSettingsShapes.SessionAffinityOptions)),
+        new("RequestKey", SettingShape.Of(EdgeKitSettingsShapes.RequestKeyOptions!)),
+        new("ConsistentHash", SettingShape.Of(EdgeKitSettingsShapes.ConsistentHashOptions!)),
+        new("SessionAffinity", SettingShape.Of(EdgeKitSettingsShapes.SessionAffinityOptions!)),
         new("Properties", SettingShape.Dictionary(SettingShape.String)),
     ]);
 
@@ -200,7 +203,7 @@ internal static class EdgeKitSettingsShapes
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.OutgoingRateLimitOptions"/>.</summary>
     public static readonly SettingsObject OutgoingRateLimitOptions = new("OutgoingRateLimitOptions", () =>
     [
-        new("Limits", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.TokenBucketLimit))),
+        new("Limits", SettingShape.List(SettingShape.Of(EdgeKitSettingsShapes.TokenBucketLimit!))),
         new("QueueLimit", SettingShape.Int32),
         new("PolicyName", SettingShape.String),
     ]);

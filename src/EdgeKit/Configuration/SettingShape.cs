@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Configuration;
+
 namespace EdgeKit.Configuration;
 
-/// <summary>What a configuration key holds.</summary>
-internal enum SettingKind
+/// <summary>What a configuration key holds (<see cref="SettingShape.Kind"/>).</summary>
+public enum SettingKind
 {
     /// <summary>Any text.</summary>
     String,
@@ -27,25 +29,26 @@ internal enum SettingKind
     /// <summary>A date and time, ISO 8601 (<c>2025-06-01T13:00:00Z</c>).</summary>
     DateTimeOffset,
 
-    /// <summary>One of a list of names.</summary>
+    /// <summary>One of a list of names (<see cref="SettingShape.EnumNames"/>).</summary>
     Enum,
 
-    /// <summary>A section with known keys.</summary>
+    /// <summary>A section with known keys (<see cref="SettingShape.Object"/>).</summary>
     Object,
 
-    /// <summary>A section whose keys are names chosen by the user, each holding the same shape.</summary>
+    /// <summary>A section whose keys are names chosen by the user, each holding the same shape (<see cref="SettingShape.Element"/>).</summary>
     Dictionary,
 
-    /// <summary>A list (a JSON array: keys 0, 1, 2...), each element of the same shape.</summary>
+    /// <summary>A list (a JSON array: keys 0, 1, 2...), each element of the same shape (<see cref="SettingShape.Element"/>).</summary>
     List,
 }
 
 /// <summary>
 /// The shape of one configuration value: a scalar of some kind, an object of known keys, or a collection. Together
 /// with <see cref="SettingsObject"/> it describes, without reflection, every key the configuration binder would set on
-/// an options type; StrictConfiguration checks configuration against it before anything is bound.
+/// an options type; strict binding (<see cref="StrictBinding"/>) checks configuration against it before anything is
+/// bound. Immutable; the scalar shapes are shared instances.
 /// </summary>
-internal sealed class SettingShape
+public sealed class SettingShape
 {
     private SettingShape(SettingKind kind, SettingsObject? obj = null, SettingShape? element = null, string[]? names = null, bool flags = false)
     {
@@ -56,40 +59,88 @@ internal sealed class SettingShape
         IsFlags = flags;
     }
 
+    /// <summary>What the value holds.</summary>
     public SettingKind Kind { get; }
 
-    /// <summary>The keys of an <see cref="SettingKind.Object"/>.</summary>
+    /// <summary>The keys of an <see cref="SettingKind.Object"/>; <see langword="null"/> for any other kind.</summary>
     public SettingsObject? Object { get; }
 
-    /// <summary>The shape of each element of a <see cref="SettingKind.Dictionary"/> or <see cref="SettingKind.List"/>.</summary>
+    /// <summary>The shape of each element of a <see cref="SettingKind.Dictionary"/> or <see cref="SettingKind.List"/>; <see langword="null"/> for any other kind.</summary>
     public SettingShape? Element { get; }
 
-    /// <summary>The names an <see cref="SettingKind.Enum"/> accepts.</summary>
+    /// <summary>The names an <see cref="SettingKind.Enum"/> accepts (case-insensitively); empty for any other kind.</summary>
     public IReadOnlyList<string> EnumNames { get; }
 
-    /// <summary>The enum is a set of flags: several names, separated by commas.</summary>
+    /// <summary>Whether the <see cref="SettingKind.Enum"/> is a set of flags: several names, separated by commas.</summary>
     public bool IsFlags { get; }
 
+    /// <summary>Any text.</summary>
     public static readonly SettingShape String = new(SettingKind.String);
+
+    /// <summary><c>true</c> or <c>false</c>.</summary>
     public static readonly SettingShape Boolean = new(SettingKind.Boolean);
+
+    /// <summary>A whole number that fits in 32 bits.</summary>
     public static readonly SettingShape Int32 = new(SettingKind.Int32);
+
+    /// <summary>A whole number that fits in 64 bits.</summary>
     public static readonly SettingShape Int64 = new(SettingKind.Int64);
+
+    /// <summary>A number with an optional fraction, written with a '.'.</summary>
     public static readonly SettingShape Double = new(SettingKind.Double);
+
+    /// <summary>A time span, <c>[d.]hh:mm:ss[.fffffff]</c>.</summary>
     public static readonly SettingShape TimeSpan = new(SettingKind.TimeSpan);
+
+    /// <summary>An absolute or relative URI.</summary>
     public static readonly SettingShape Uri = new(SettingKind.Uri);
+
+    /// <summary>A date and time, ISO 8601.</summary>
     public static readonly SettingShape DateTimeOffset = new(SettingKind.DateTimeOffset);
 
-    public static SettingShape Enum(string[] names, bool flags = false) => new(SettingKind.Enum, names: names, flags: flags);
+    /// <summary>One of <paramref name="names"/> (an enum's names), matched case-insensitively.</summary>
+    /// <param name="names">The names accepted; at least one, none blank.</param>
+    /// <param name="flags">Whether several names may be given, separated by commas (a <see cref="FlagsAttribute"/> enum).</param>
+    /// <returns>The shape.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="names"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="names"/> is empty or holds a blank name.</exception>
+    public static SettingShape Enum(IEnumerable<string> names, bool flags = false)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        string[] copy = [.. names];
+        if (copy.Length == 0)
+        {
+            throw new ArgumentException("An enum shape needs at least one name.", nameof(names));
+        }
 
-    /// <summary>An object of known keys. (Nullable only because shapes refer to each other from static initializers.)</summary>
-    public static SettingShape Of(SettingsObject? obj) => new(SettingKind.Object, obj: obj ?? throw new ArgumentNullException(nameof(obj)));
+        if (copy.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("An enum shape's names must not be blank.", nameof(names));
+        }
 
-    public static SettingShape Dictionary(SettingShape element) => new(SettingKind.Dictionary, element: element);
+        return new(SettingKind.Enum, names: copy, flags: flags);
+    }
 
-    public static SettingShape List(SettingShape element) => new(SettingKind.List, element: element);
+    /// <summary>A section with the keys of <paramref name="obj"/>.</summary>
+    /// <param name="obj">The keys.</param>
+    /// <returns>The shape.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="obj"/> is <see langword="null"/>.</exception>
+    public static SettingShape Of(SettingsObject obj) => new(SettingKind.Object, obj: obj ?? throw new ArgumentNullException(nameof(obj)));
+
+    /// <summary>A section of named entries (a dictionary keyed by text), each of shape <paramref name="element"/>.</summary>
+    /// <param name="element">The shape of each entry.</param>
+    /// <returns>The shape.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="element"/> is <see langword="null"/>.</exception>
+    public static SettingShape Dictionary(SettingShape element) => new(SettingKind.Dictionary, element: element ?? throw new ArgumentNullException(nameof(element)));
+
+    /// <summary>A list (a JSON array), each element of shape <paramref name="element"/>.</summary>
+    /// <param name="element">The shape of each element.</param>
+    /// <returns>The shape.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="element"/> is <see langword="null"/>.</exception>
+    public static SettingShape List(SettingShape element) => new(SettingKind.List, element: element ?? throw new ArgumentNullException(nameof(element)));
 
     /// <summary>How a value of this shape is written, for error messages ("a time span", "one of A, B").</summary>
-    public string Describe() => Kind switch
+    internal string Describe() => Kind switch
     {
         SettingKind.String => "text",
         SettingKind.Boolean => "true or false",
@@ -105,31 +156,95 @@ internal sealed class SettingShape
     };
 }
 
-/// <summary>One settable key of an options type.</summary>
-/// <param name="Name">The key, as the binder matches it (case-insensitively).</param>
-/// <param name="Shape">What it holds.</param>
-internal sealed record SettingKey(string Name, SettingShape Shape);
-
-/// <summary>The settable keys of one options type (or of a section several types share).</summary>
-internal sealed class SettingsObject
+/// <summary>One settable key of an options type: its name and what it holds.</summary>
+public sealed class SettingKey
 {
-    private readonly Func<SettingKey[]> _keys;
+    /// <summary>Creates the key.</summary>
+    /// <param name="name">The key, as the binder matches it (case-insensitively): the property's name.</param>
+    /// <param name="shape">What it holds.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is <see langword="null"/>, empty, blank or holds ':'.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="shape"/> is <see langword="null"/>.</exception>
+    public SettingKey(string name, SettingShape shape)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{name}': a key cannot hold ':' (it separates sections); describe the section as an object.", nameof(name));
+        }
+
+        ArgumentNullException.ThrowIfNull(shape);
+        Name = name;
+        Shape = shape;
+    }
+
+    /// <summary>The key, as the binder matches it (case-insensitively).</summary>
+    public string Name { get; }
+
+    /// <summary>What it holds.</summary>
+    public SettingShape Shape { get; }
+}
+
+/// <summary>
+/// The settable keys of one options type (or of a section several types share): what strict binding accepts in the
+/// section it binds. A package describes its own options this way (or generates the description, as EdgeKit does)
+/// and registers it with <see cref="StrictBinding.Add{TOptions}"/>; a key not listed is refused with the key it most
+/// resembles, a value that does not convert with the form expected.
+/// </summary>
+public sealed class SettingsObject
+{
+    private readonly Func<IReadOnlyList<SettingKey>> _keys;
     private SettingKey[]? _built;
 
-    /// <param name="name">The options type's name, or the section's.</param>
-    /// <param name="keys">The keys; a function, so that shapes may refer to each other in any order.</param>
-    public SettingsObject(string name, Func<SettingKey[]> keys)
+    /// <summary>Creates the description.</summary>
+    /// <param name="name">The options type's name, or the section's (for messages and for telling shapes apart).</param>
+    /// <param name="keys">
+    /// Returns the keys; a function, so that shapes may refer to each other in any order (it runs once, when the keys
+    /// are first needed). Names must be unique, case-insensitively.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is <see langword="null"/>, empty or blank.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="keys"/> is <see langword="null"/>.</exception>
+    public SettingsObject(string name, Func<IReadOnlyList<SettingKey>> keys)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(keys);
         Name = name;
         _keys = keys;
     }
 
+    /// <summary>The options type's name, or the section's.</summary>
     public string Name { get; }
 
-    public IReadOnlyList<SettingKey> Keys => _built ??= _keys();
+    /// <summary>The keys, in the order given.</summary>
+    /// <exception cref="InvalidOperationException">The function given returned <see langword="null"/>, a <see langword="null"/> key or two keys of one name.</exception>
+    public IReadOnlyList<SettingKey> Keys => _built ??= Build();
 
+    private SettingKey[] Build()
+    {
+        var keys = _keys()?.ToArray() ?? throw new InvalidOperationException($"The keys of '{Name}' are null.");
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in keys)
+        {
+            if (key is null)
+            {
+                throw new InvalidOperationException($"The keys of '{Name}' hold a null key.");
+            }
+
+            if (!seen.Add(key.Name))
+            {
+                throw new InvalidOperationException($"The keys of '{Name}' hold '{key.Name}' twice (keys match case-insensitively).");
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>The key named <paramref name="key"/> (case-insensitively), or <see langword="null"/>.</summary>
+    /// <param name="key">The name.</param>
+    /// <returns>The key, or <see langword="null"/> when there is none of that name.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is <see langword="null"/>.</exception>
     public SettingKey? Find(string key)
     {
+        ArgumentNullException.ThrowIfNull(key);
         foreach (var candidate in Keys)
         {
             if (string.Equals(candidate.Name, key, StringComparison.OrdinalIgnoreCase))
@@ -141,9 +256,25 @@ internal sealed class SettingsObject
         return null;
     }
 
+    /// <summary>
+    /// Checks <paramref name="section"/> against these keys alone, without registering anything: one sentence per
+    /// problem (an unknown key, with the known key it most resembles; a value that does not convert; a value where a
+    /// section is expected), each naming the key's full path. Empty when the section binds as written.
+    /// </summary>
+    /// <param name="section">The section (or a configuration root).</param>
+    /// <returns>The problems, in the order of the configuration's keys.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="section"/> is <see langword="null"/>.</exception>
+    public IReadOnlyList<string> Check(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var problems = new StructuralProblems();
+        StrictConfiguration.CheckObject(section, this, new SectionOwners((section as IConfigurationSection)?.Path ?? string.Empty, []), problems);
+        return problems.Messages;
+    }
+
     /// <summary>A section holding the keys of all of <paramref name="parts"/> (several options types bound from one section).</summary>
-    public static SettingsObject Merge(string name, IReadOnlyList<SettingsObject> parts) =>
-        parts.Count == 1 ? parts[0] : new SettingsObject(name, () => parts
+    internal static SettingsObject Merge(string name, IReadOnlyList<SettingsObject> parts) =>
+        parts.Count == 1 ? parts[0] : new SettingsObject(name.Length == 0 ? "configuration" : name, () => parts
             .SelectMany(p => p.Keys)
             .GroupBy(k => k.Name, StringComparer.OrdinalIgnoreCase)
             .Select(g => g.First())

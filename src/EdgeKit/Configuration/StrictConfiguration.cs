@@ -190,7 +190,7 @@ internal static class StrictConfiguration
         string allowed = string.Join(", ", shape.EnumNames);
         var parts = shape.IsFlags ? value.Split(',', StringSplitOptions.TrimEntries) : [value.Trim()];
         string? wrong = parts.FirstOrDefault(part => !shape.EnumNames.Contains(part, StringComparer.OrdinalIgnoreCase));
-        string? meant = wrong is null ? null : Closest(wrong, shape.EnumNames);
+        string? meant = wrong is null ? null : SettingNames.Closest(wrong, shape.EnumNames);
         return meant is null
             ? $"is not one of {allowed}."
             : $"is not one of {allowed}; did you mean `{meant}`?";
@@ -200,7 +200,7 @@ internal static class StrictConfiguration
     public static string UnknownKey(string path, string key, IEnumerable<string> known)
     {
         var names = known.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (Closest(key, names) is { } meant)
+        if (SettingNames.Closest(key, names) is { } meant)
         {
             return $"`{path}` is not a setting; did you mean `{meant}`?";
         }
@@ -208,61 +208,6 @@ internal static class StrictConfiguration
         return names.Count == 0
             ? $"`{path}` is not a setting; nothing is read here."
             : $"`{path}` is not a setting; the settings here are {string.Join(", ", names)}.";
-    }
-
-    /// <summary>
-    /// The known name closest to <paramref name="key"/> by edit distance (case-insensitive), when it is close: at most a
-    /// third of the longer name's letters apart (two for short names), or one name is the other with a suffix or prefix
-    /// (<c>Route</c> for <c>Routes</c>).
-    /// </summary>
-    public static string? Closest(string key, IEnumerable<string> known)
-    {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (var name in known)
-        {
-            int distance = Distance(key.ToUpperInvariant(), name.ToUpperInvariant());
-            int allowed = Math.Max(2, Math.Max(key.Length, name.Length) / 3);
-            bool affix = Math.Min(key.Length, name.Length) >= 4
-                && (name.StartsWith(key, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name, StringComparison.OrdinalIgnoreCase));
-            if ((distance <= allowed || affix) && distance < bestDistance)
-            {
-                best = name;
-                bestDistance = distance;
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>Optimal string alignment distance (Levenshtein with adjacent transpositions).</summary>
-    internal static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (int j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 
     /// <summary>What <paramref name="value"/> means as a time span when written with a unit (<c>10s</c> → <c>00:00:10</c>); an example otherwise.</summary>

@@ -17,15 +17,16 @@ namespace EdgeKit.DependencyInjection;
 /// <see cref="IValidateOptions{TOptions}"/>: with one, an invalid reload would throw inside
 /// <see cref="IOptionsMonitor{TOptions}"/>'s change callback, on the configuration reload thread.
 /// For the same reason no exception leaves <see cref="Reload"/>: on a file watcher's thread it would end the process.
+/// One instance per service provider, registered by <c>AddEdgeKit()</c>; take it from the services.
 /// </remarks>
-internal sealed class ClusterRegistryHost : IDisposable
+public sealed class ClusterRegistryHost : IDisposable
 {
     private readonly IOptionsFactory<EdgeKitOptions> _factory;
     private readonly List<IDisposable> _registrations = [];
     private readonly ILogger _logger;
     private readonly ConfigurationCheck? _check;
 
-    public ClusterRegistryHost(
+    internal ClusterRegistryHost(
         IOptionsFactory<EdgeKitOptions> factory,
         IEnumerable<IOptionsChangeTokenSource<EdgeKitOptions>> changeSources,
         ClusterEnvironment environment,
@@ -58,13 +59,15 @@ internal sealed class ClusterRegistryHost : IDisposable
         }
     }
 
+    /// <summary>The cluster registry, created from the options when the host was created.</summary>
     public ClusterRegistry Registry { get; }
 
     /// <summary>
     /// Set by a component that validates cluster changes together with its own (the gateway: a cluster that a route
-    /// still uses may not disappear); it then applies both or neither, and this host stops applying changes alone.
+    /// still uses may not disappear); it then applies both or neither (<see cref="ClusterRegistry.Validate"/>, then
+    /// <see cref="ClusterRegistry.TryUpdate"/>), and this host stops applying changes alone. False by default.
     /// </summary>
-    internal bool ReloadsAppliedElsewhere { get; set; }
+    public bool ReloadsAppliedElsewhere { get; set; }
 
     private void Reload()
     {
@@ -137,6 +140,7 @@ internal sealed class ClusterRegistryHost : IDisposable
         }
     }
 
+    /// <summary>Stops listening to the options' changes.</summary>
     public void Dispose()
     {
         foreach (var registration in _registrations)

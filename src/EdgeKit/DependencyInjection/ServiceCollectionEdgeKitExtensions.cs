@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -42,7 +43,11 @@ public static class ServiceCollectionEdgeKitExtensions
         });
         StrictBinding.AddCheck(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigurationRule, ClusterConfigurationRule>());
-        services.TryAddSingleton<ClusterRegistryHost>();
+        services.TryAddSingleton(sp => new ClusterRegistryHost(
+            sp.GetRequiredService<IOptionsFactory<EdgeKitOptions>>(),
+            sp.GetServices<IOptionsChangeTokenSource<EdgeKitOptions>>(),
+            sp.GetRequiredService<ClusterEnvironment>(),
+            sp.GetService<ConfigurationCheck>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusterRegistryHost>().Registry);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EdgeKitStartupValidator>());
         services.TryAddSingleton(sp => new ActiveHealthProber(sp.GetRequiredService<ClusterRegistry>()));

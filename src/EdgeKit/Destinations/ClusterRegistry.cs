@@ -83,6 +83,22 @@ public sealed class ClusterRegistry
     }
 
     /// <summary>
+    /// Every problem <see cref="Update"/> would refuse <paramref name="options"/> for (each naming its cluster and
+    /// destination, checked with this registry's strategies and health settings); nothing is applied or logged. A dry run
+    /// for a component that validates cluster changes together with its own before applying them.
+    /// </summary>
+    /// <param name="options">The options checked.</param>
+    /// <returns>The problems; empty when <see cref="Update"/> would apply the options.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    public IReadOnlyList<string> Validate(EdgeKitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        EdgeKitOptionsValidator.Validate(options, "EdgeKit", Environment.Strategies, Environment.HealthFactory, errors);
+        return errors;
+    }
+
+    /// <summary>
     /// Applies new options: clusters are added, updated in place or removed. Either everything is
     /// applied or, when the options are invalid, nothing is.
     /// </summary>
@@ -90,9 +106,7 @@ public sealed class ClusterRegistry
     /// <exception cref="EdgeKitConfigurationException">The options are invalid; every problem is listed and the previous options stay in force.</exception>
     public void Update(EdgeKitOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>();
-        EdgeKitOptionsValidator.Validate(options, "EdgeKit", Environment.Strategies, Environment.HealthFactory, errors);
+        var errors = Validate(options);
         if (errors.Count > 0)
         {
             throw new EdgeKitConfigurationException(errors);

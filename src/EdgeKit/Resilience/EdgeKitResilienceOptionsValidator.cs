@@ -6,10 +6,16 @@ namespace EdgeKit.Resilience;
 
 /// <summary>
 /// Checks <see cref="EdgeKitResilienceOptions"/>, gathering every problem rather than stopping at the first. Used by
-/// <see cref="EdgeKitResilienceHandler"/>'s constructor and, for named clients, when the host starts.
+/// <see cref="EdgeKitResilienceHandler"/>'s constructor and, for named clients, when the host starts; public so that
+/// another component taking these options (the gateway's per-route <c>Retry</c>) checks them by the same rules.
 /// </summary>
-internal sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeKitResilienceOptions>
+public sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeKitResilienceOptions>
 {
+    /// <summary>Checks the options of the client named <paramref name="name"/>.</summary>
+    /// <param name="name">The client's name; <see langword="null"/> or empty for the default options.</param>
+    /// <param name="options">The options.</param>
+    /// <returns>Success, or a failure listing every problem.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     public ValidateOptionsResult Validate(string? name, EdgeKitResilienceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -19,8 +25,15 @@ internal sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeK
     }
 
     /// <summary>Adds a message to <paramref name="errors"/> for each problem, each starting with <paramref name="path"/>.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="path">What the messages name: the configuration path of the options (<c>EdgeKit:Routes:orders:Retry</c>).</param>
+    /// <param name="errors">Receives the problems.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/>, <paramref name="path"/> or <paramref name="errors"/> is <see langword="null"/>.</exception>
     public static void Validate(EdgeKitResilienceOptions options, string path, List<string> errors)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(errors);
         if (options.MaxRetryAttempts is < 0 or > EdgeKitResilienceOptions.MaxAllowedRetryAttempts)
         {
             errors.Add($"{path}: MaxRetryAttempts must be between 0 (no retries) and {EdgeKitResilienceOptions.MaxAllowedRetryAttempts}, was {options.MaxRetryAttempts}.");

@@ -46,7 +46,7 @@ public sealed partial class GatewayLayerTests
     /// </summary>
     internal static readonly Dictionary<string, string> FolderOf = new(StringComparer.Ordinal)
     {
-        ["EdgeKit.Configuration.AspNetCoreSettingsShapes"] = "Settings",
+        ["EdgeKit.AspNetCore.Configuration.AspNetCoreSettingsShapes"] = "Settings",
         ["EdgeKit.AspNetCore.Configuration.GatewayRouteOptionsTransformExtensions"] = "Transforms",
         ["Microsoft.AspNetCore.Builder.EndpointRouteBuilderEdgeKitAdminExtensions"] = "Admin",
         ["Microsoft.Extensions.DependencyInjection.EdgeKitBuilderAggregateEndpointExtensions"] = "Aggregation",

@@ -1,5 +1,7 @@
 using System.Reflection;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.Configuration;
+using EdgeKit.Redis.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using EdgeKit.AspNetCore.Authentication;
 using EdgeKit.AspNetCore.Authorization;
+using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.AspNetCore.RateLimiting;
 using EdgeKit.Configuration;
 
@@ -198,10 +199,9 @@ internal static partial class JsonSchemaGenerator
         }
 
         var result = new Dictionary<SettingsObject, Type>();
-        foreach (var (assembly, _, className) in SettingsShapeGenerator.Outputs)
+        foreach (var (assembly, _, ns, className) in SettingsShapeGenerator.Outputs)
         {
-            var shapes = typeof(SettingsObject).Assembly.GetType("EdgeKit.Configuration." + className)
-                ?? assembly.GetType("EdgeKit.Configuration." + className)!;
+            var shapes = assembly.GetType(ns + "." + className)!;
             foreach (var field in shapes.GetFields(BindingFlags.Public | BindingFlags.Static))
             {
                 if (byName.TryGetValue((assembly, field.Name), out var type))

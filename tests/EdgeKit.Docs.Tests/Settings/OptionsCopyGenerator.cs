@@ -7,7 +7,7 @@ namespace EdgeKit.Docs.Tests.Settings;
 
 /// <summary>
 /// Writes the deep copies of the options types that components copy on construction (src/EdgeKit/Configuration/EdgeKitOptionsCopies.g.cs
-/// and src/EdgeKit.Redis/RedisOptionsCopies.g.cs) from the types by reflection, here in a test: a property added to one
+/// and src/EdgeKit.Redis/Configuration/RedisOptionsCopies.g.cs) from the types by reflection, here in a test: a property added to one
 /// of them is copied as soon as the test has run, and the test fails while the file is stale. Lists and dictionaries
 /// are copied into new ones (with the same comparer), nested options types by their own copy; everything else a
 /// property holds (text, numbers, enums, time spans, URIs) is immutable and shared. A type with state the copy cannot
@@ -22,11 +22,11 @@ internal static class OptionsCopyGenerator
         typeof(HttpCacheOptions), typeof(AdaptiveConcurrencyLimiterOptions), typeof(RedisRateLimiterOptions),
     ];
 
-    /// <summary>The generated file of each library, its namespace (a parent of every caller's) and its class.</summary>
+    /// <summary>The generated file of each library, its namespace (the library's configuration namespace, beside its settings shapes) and its class.</summary>
     public static readonly (Assembly Assembly, string File, string Namespace, string Class)[] Outputs =
     [
         (typeof(LoadBalancingOptions).Assembly, "src/EdgeKit/Configuration/EdgeKitOptionsCopies.g.cs", "EdgeKit.Configuration", "EdgeKitOptionsCopies"),
-        (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/RedisOptionsCopies.g.cs", "EdgeKit.Redis", "RedisOptionsCopies"),
+        (typeof(RedisRateLimiterOptions).Assembly, "src/EdgeKit.Redis/Configuration/RedisOptionsCopies.g.cs", "EdgeKit.Redis.Configuration", "RedisOptionsCopies"),
     ];
 
     /// <summary>Every options type copied: the roots and the options types their properties hold.</summary>
@@ -83,8 +83,9 @@ internal static class OptionsCopyGenerator
             text.AppendLine("/// <summary>");
             text.AppendLine("/// Deep copies of this library's options types, for the components that keep a private copy of the options they are");
             text.AppendLine("/// given: every public settable property is copied; lists and dictionaries into new ones, nested options by their copy.");
+            text.AppendLine("/// Public so that a component of another assembly (the gateway's per-route retry, a package's own) keeps its copy the same way.");
             text.AppendLine("/// </summary>");
-            text.AppendLine($"internal static class {className}");
+            text.AppendLine($"public static class {className}");
             text.AppendLine("{");
             foreach (var type in types.Where(t => t.Assembly == assembly).OrderBy(t => t.FullName, StringComparer.Ordinal))
             {
@@ -92,14 +93,19 @@ internal static class OptionsCopyGenerator
                 text.AppendLine($"    /// <summary>A deep copy of <paramref name=\"source\"/>: later changes to either do not reach the other.</summary>");
                 text.AppendLine($"    /// <param name=\"source\">The options copied.</param>");
                 text.AppendLine($"    /// <returns>The copy.</returns>");
-                text.AppendLine($"    internal static {name} Clone(this {name} source) => new()");
+                text.AppendLine($"    /// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"source\"/> is <see langword=\"null\"/>.</exception>");
+                text.AppendLine($"    public static {name} Clone(this {name} source)");
                 text.AppendLine("    {");
+                text.AppendLine("        global::System.ArgumentNullException.ThrowIfNull(source);");
+                text.AppendLine("        return new()");
+                text.AppendLine("        {");
                 foreach (var property in Properties(type))
                 {
-                    text.AppendLine($"        {property.Name} = {CopyOf("source." + property.Name, property.PropertyType, IsNullable(property))},");
+                    text.AppendLine($"            {property.Name} = {CopyOf("source." + property.Name, property.PropertyType, IsNullable(property))},");
                 }
 
-                text.AppendLine("    };");
+                text.AppendLine("        };");
+                text.AppendLine("    }");
                 text.AppendLine();
             }
 

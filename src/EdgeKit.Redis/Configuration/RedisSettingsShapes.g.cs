@@ -3,10 +3,15 @@
 // types and run that test, which rewrites this file.
 // </auto-generated>
 #nullable enable
-namespace EdgeKit.Configuration;
+using EdgeKit.Configuration;
 
-/// <summary>The settable configuration keys of this library's options types.</summary>
-internal static class RedisSettingsShapes
+namespace EdgeKit.Redis.Configuration;
+
+/// <summary>
+/// The settable configuration keys of this library's options types, which strict binding (<see cref="global::EdgeKit.Configuration.StrictBinding"/>)
+/// accepts in the sections it binds; public so that a package whose options hold one of these types describes it with this shape.
+/// </summary>
+public static class RedisSettingsShapes
 {
     /// <summary>The keys of <see cref="global::EdgeKit.Redis.RateLimiting.RedisRateLimiterOptions"/>.</summary>
     public static readonly SettingsObject RedisRateLimiterOptions = new("RedisRateLimiterOptions", () =>
