@@ -46,61 +46,48 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         }
 
         var request = new HttpContextCacheRequest(context.Request);
-        if (!CacheSemantics.IsCacheableMethod(request.Method))
-        {
-            context.Response.OnStarting(static state =>
-            {
-                var (ctx, c) = ((HttpContext, HttpCache))state;
-                AddStatus(ctx, c, c.ForwardStatus(CacheForwardReason.Method, ctx.Response.StatusCode, stored: false));
-                return Task.CompletedTask;
-            }, (context, cache));
-            await next(context);
-            if (!CacheSemantics.IsSafeMethod(request.Method) && context.Response.StatusCode is >= 200 and < 400)
-            {
-                await cache.InvalidateAsync(new Uri(request.AbsoluteUri), Header(context.Response.Headers, "Location"),
-                    Header(context.Response.Headers, "Content-Location"), context.RequestAborted);
-            }
-
-            cache.Record("bypass");
-            return;
-        }
-
-        string key = cache.PrimaryKey(request);
         var cancellationToken = context.RequestAborted;
-        if (CacheSemantics.HasMultipleRanges(request))
-        {
-            // Several ranges: the backend assembles them; a complete 200 it may send instead is stored as usual.
-            cache.Record((await ForwardAsync(context, next, cache, request, key, CacheLookup.Miss(CacheForwardReason.Request))).Result);
-            return;
-        }
-
-        var lookup = await cache.LookupAsync(key, request, cancellationToken);
+        var lookup = await cache.LookupAsync(request, cancellationToken);
         switch (lookup.Action)
         {
+            case CacheAction.Bypass:
+                context.Response.OnStarting(static state =>
+                {
+                    var (ctx, c) = ((HttpContext, HttpCache))state;
+                    AddStatus(ctx, c.ForwardStatus(CacheForwardReason.Method, ctx.Response.StatusCode, stored: false));
+                    return Task.CompletedTask;
+                }, (context, cache));
+                await next(context);
+                await cache.InvalidateAsync(request, context.Response.StatusCode, Header(context.Response.Headers, "Location"),
+                    Header(context.Response.Headers, "Content-Location"), context.RequestAborted);
+                cache.Record(CacheResult.Bypass);
+                return;
+            case CacheAction.Forward:
+                // Several ranges: the backend assembles them; a complete 200 it may send instead is stored as usual.
+                cache.Record((await ForwardAsync(context, next, cache, request, lookup.Key!, lookup)).Result);
+                return;
             case CacheAction.Serve:
-                cache.Record("hit");
+                cache.Record(CacheResult.Hit);
                 await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
             case CacheAction.ServeStale:
-                cache.Record("stale");
+                cache.Record(CacheResult.Stale);
                 await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
                 return;
             case CacheAction.ServeStaleWhileRevalidate:
-                StartBackgroundRevalidation(context, endpoint!, cache, key, lookup);
-                cache.Record("stale");
+                StartBackgroundRevalidation(context, endpoint!, cache, lookup.Key!, lookup);
+                cache.Record(CacheResult.Stale);
                 await WriteEntryAsync(context, cache, request, lookup.Entry!, lookup.Age, cache.HitStatus(lookup.FreshnessLeft));
+                return;
+            case CacheAction.Unavailable:
+                cache.Record(CacheResult.OnlyIfCached);
+                context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+                AddStatus(context, cache.ForwardStatus(CacheForwardReason.None, null, stored: false, "only-if-cached"));
                 return;
         }
 
-        if (request.CacheControl.OnlyIfCached)
-        {
-            cache.Record("only-if-cached");
-            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
-            AddStatus(context, cache, cache.ForwardStatus(CacheForwardReason.None, null, stored: false, "only-if-cached"));
-            return;
-        }
-
-        if (!cache.Options.CoalesceRequests)
+        string key = lookup.Key!;
+        if (!cache.CoalesceRequests)
         {
             cache.Record((await ForwardAsync(context, next, cache, request, key, lookup)).Result);
             return;
@@ -129,11 +116,11 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
         if (await flight.FollowAsync(cancellationToken))
         {
-            var again = await cache.LookupAsync(key, request, cancellationToken);
+            var again = await cache.LookupAsync(request, cancellationToken);
             if (again.Action == CacheAction.Serve)
             {
                 // It found a fresh stored response: a hit, although it arrived while that response was being stored.
-                cache.Record("collapsed");
+                cache.Record(CacheResult.Collapsed);
                 await WriteEntryAsync(context, cache, request, again.Entry!, again.Age, cache.HitStatus(again.FreshnessLeft));
                 return;
             }
@@ -155,14 +142,13 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
     /// instead when the endpoint's answer is a 304 to the cache's own conditional request or an error that
     /// stale-if-error covers. Returns the metric result and whether a response was stored.
     /// </summary>
-    private static async Task<(string Result, bool Stored)> ForwardAsync(HttpContext context, RequestDelegate next, HttpCache cache, CacheRequest request, string key, CacheLookup lookup)
+    private static async Task<(CacheResult Result, bool Stored)> ForwardAsync(HttpContext context, RequestDelegate next, HttpCache cache, CacheRequest request, string key, CacheLookup lookup)
     {
         var stale = lookup.Entry;
-        var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, cache.Options);
         // Revalidation uses the stored validators (RFC 9111 §4.3.1), in place of the client's own If-None-Match and
         // If-Modified-Since, which are then answered from the freshened entry; preconditions only an origin evaluates
         // are forwarded as they are.
-        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !request.HasOriginPreconditions;
+        bool conditional = cache.TryGetValidators(lookup, request, out var etag, out var lastModified);
         var headers = context.Request.Headers;
         var clientIfNoneMatch = headers.IfNoneMatch;
         var clientIfModifiedSince = headers.IfModifiedSince;
@@ -170,12 +156,12 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         {
             headers.Remove("If-None-Match");
             headers.Remove("If-Modified-Since");
-            if (analysis!.ETag is { } etag)
+            if (etag is not null)
             {
                 headers.IfNoneMatch = etag;
             }
 
-            if (analysis.LastModified is { } lastModified)
+            if (lastModified is not null)
             {
                 headers.IfModifiedSince = lastModified;
             }
@@ -206,10 +192,10 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
                 return CaptureMode.Discard;
             }
 
-            decision = cache.DecideStore(request, ResponseFacts.From(status, storable, response.ContentLength, cache.Options), requestTime, responseTime);
-            AddStatus(context, cache, cache.ForwardStatus(lookup.ForwardReason, status, decision.Storable, decision.Storable ? null : decision.Reason));
+            decision = cache.DecideStore(request, status, storable, response.ContentLength, requestTime, responseTime);
+            AddStatus(context, cache.ForwardStatus(lookup.ForwardReason, status, decision.Storable, decision.Storable ? null : decision.Reason));
             return decision.Storable ? CaptureMode.PassThroughAndBuffer : CaptureMode.PassThrough;
-        }, cache.Options.MaximumEntrySize);
+        }, cache.MaximumEntrySize);
 
         response.Body = capture;
         try
@@ -223,7 +209,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, e.GetType().Name);
             response.Clear();
             await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
-            return ("stale", false);
+            return (CacheResult.Stale, false);
         }
         finally
         {
@@ -236,17 +222,10 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         int finalStatus = response.StatusCode;
         if (mode == CaptureMode.Discard && finalStatus == StatusCodes.Status304NotModified)
         {
-            var freshened = CacheSemantics.Freshen(stale!, storable, requestTime, responseTime);
-            var freshenedDecision = cache.DecideStore(request, ResponseFacts.From(freshened, cache.Options), requestTime, responseTime);
-            if (freshenedDecision.Storable)
-            {
-                await cache.StoreAsync(key, request, freshened, freshenedDecision, context.RequestAborted);
-            }
-
+            var freshened = await cache.FreshenAsync(lookup, request, storable, requestTime, responseTime, context.RequestAborted);
             response.Clear();
-            var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, cache.Options), cache.TimeProvider.GetUtcNow());
-            await WriteEntryAsync(context, cache, request, freshened, age, cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable));
-            return ("revalidated", freshenedDecision.Storable);
+            await WriteEntryAsync(context, cache, request, freshened.Entry, freshened.Age, cache.ForwardStatus(lookup.ForwardReason, 304, freshened.Stored));
+            return (CacheResult.Revalidated, freshened.Stored);
         }
 
         if (mode == CaptureMode.Discard)
@@ -254,17 +233,17 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, finalStatus.ToString(CultureInfo.InvariantCulture));
             response.Clear();
             await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
-            return ("stale", false);
+            return (CacheResult.Stale, false);
         }
 
         if (mode == CaptureMode.PassThroughAndBuffer && capture.Body is { } body)
         {
             var entry = new HttpCacheEntry(finalStatus, storable, body, requestTime, responseTime);
             await cache.StoreAsync(key, request, entry, decision, context.RequestAborted);
-            return ("miss", true);
+            return (CacheResult.Miss, true);
         }
 
-        return ("miss", false);
+        return (CacheResult.Miss, false);
     }
 
     private void StartBackgroundRevalidation(HttpContext context, Endpoint endpoint, HttpCache cache, string key, CacheLookup lookup)
@@ -291,7 +270,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         _ = Task.Run(async () =>
         {
             await using var scope = scopes.CreateAsyncScope();
-            using var timeout = new CancellationTokenSource(cache.Options.BackgroundRevalidationTimeout, cache.TimeProvider);
+            using var timeout = new CancellationTokenSource(cache.BackgroundRevalidationTimeout, cache.TimeProvider);
             var detached = new DefaultHttpContext { RequestServices = scope.ServiceProvider, RequestAborted = timeout.Token };
             detached.Request.Method = method;
             detached.Request.Scheme = scheme;
@@ -308,7 +287,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             detached.SetEndpoint(endpoint);
             try
             {
-                var revalidate = lookup with { Action = CacheAction.Revalidate, StaleIfErrorAllowed = false };
+                var revalidate = lookup.ToBackgroundRevalidation();
                 await ForwardAsync(detached, endpoint.RequestDelegate, cache, new HttpContextCacheRequest(detached.Request), key, revalidate);
             }
             catch (Exception e)
@@ -322,10 +301,10 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         });
     }
 
-    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, CacheRequest request, HttpCacheEntry entry, TimeSpan age, string cacheStatus)
+    private static async Task WriteEntryAsync(HttpContext context, HttpCache cache, CacheRequest request, HttpCacheEntry entry, TimeSpan age, string? cacheStatus)
     {
         // As it is, or the 304/206/416 the request's own fields ask for.
-        entry = CacheSemantics.Answer(entry, request, cache.TimeProvider.GetUtcNow());
+        entry = cache.Answer(entry, request);
         var response = context.Response;
         response.StatusCode = entry.StatusCode;
         foreach (var header in entry.Headers)
@@ -337,17 +316,17 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             }
         }
 
-        response.Headers.Age = HttpCache.AgeValue(age);
-        AddStatus(context, cache, cacheStatus);
+        response.Headers.Age = HttpCache.FormatAge(age);
+        AddStatus(context, cacheStatus);
         if (!HttpMethods.IsHead(context.Request.Method) && !entry.Body.IsEmpty)
         {
             await response.Body.WriteAsync(entry.Body, context.RequestAborted);
         }
     }
 
-    private static void AddStatus(HttpContext context, HttpCache cache, string value)
+    private static void AddStatus(HttpContext context, string? value)
     {
-        if (cache.Options.AddCacheStatusHeader)
+        if (value is not null)
         {
             context.Response.Headers.Append("Cache-Status", value);
         }
@@ -389,7 +368,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         var list = new List<KeyValuePair<string, string[]>>(headers.Count);
         foreach (var header in headers)
         {
-            if (!CacheSemantics.IsStoredHeader(header.Key))
+            if (!HttpCache.IsStoredHeader(header.Key))
             {
                 continue;
             }

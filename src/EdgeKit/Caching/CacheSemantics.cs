@@ -427,9 +427,3 @@ internal static partial class CacheSemantics
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
-
-/// <summary>Whether and how long to store a response.</summary>
-internal readonly record struct StoreDecision(bool Storable, string? Reason, TimeSpan TimeToLive, string[] VaryFields, CacheEntryAnalysis? Analysis)
-{
-    public static StoreDecision No(string reason) => new(false, reason, TimeSpan.Zero, [], null);
-}

@@ -8,9 +8,9 @@ namespace EdgeKit.Caching;
 /// <summary>
 /// The named caches of an application: one <see cref="HttpCache"/> per policy, over the application's one
 /// <see cref="IHttpCacheStore"/>. A policy's cache is rebuilt (with an empty coalescer; stored entries stay) when its
-/// options change.
+/// options change. A singleton service once <c>AddCaching</c> or <c>AddCachePolicy</c> was called.
 /// </summary>
-internal sealed class HttpCacheRegistry : IDisposable
+public sealed class HttpCacheRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpCache> _caches = new(StringComparer.OrdinalIgnoreCase);
     private readonly IOptionsMonitor<HttpCacheOptions> _options;
@@ -20,7 +20,7 @@ internal sealed class HttpCacheRegistry : IDisposable
     private readonly ILogger _logger;
     private readonly IDisposable? _subscription;
 
-    public HttpCacheRegistry(IOptionsMonitor<HttpCacheOptions> options, IOptions<HttpCachePolicyNames> names, IHttpCacheStore store,
+    internal HttpCacheRegistry(IOptionsMonitor<HttpCacheOptions> options, IOptions<HttpCachePolicyNames> names, IHttpCacheStore store,
         TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         _options = options;
@@ -37,13 +37,17 @@ internal sealed class HttpCacheRegistry : IDisposable
         });
     }
 
-    /// <summary>The defined policy names.</summary>
+    /// <summary>The defined policy names (compared case-insensitively).</summary>
     public IReadOnlyCollection<string> Names => _names;
 
-    /// <summary>The cache of the policy <paramref name="name"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No policy has that name.</exception>
+    /// <summary>The cache of the policy <paramref name="name"/>; the same instance until the policy's options change.</summary>
+    /// <param name="name">The policy's name, case-insensitive.</param>
+    /// <returns>The policy's cache.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="KeyNotFoundException">No policy has that name (the message says how to define it).</exception>
     public HttpCache Get(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (_caches.TryGetValue(OptionsName(name), out var cache))
         {
             return cache;
@@ -60,7 +64,8 @@ internal sealed class HttpCacheRegistry : IDisposable
     }
 
     /// <summary>Policy names are case-insensitive; named options are not, so every policy's options go by its lower-case name.</summary>
-    public static string OptionsName(string policyName) => policyName.ToLowerInvariant();
+    internal static string OptionsName(string policyName) => policyName.ToLowerInvariant();
 
+    /// <summary>Stops following the policies' option changes.</summary>
     public void Dispose() => _subscription?.Dispose();
 }

@@ -52,51 +52,37 @@ public sealed class HttpCachingHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         var cacheRequest = new HttpRequestMessageCacheRequest(request);
-        if (!CacheSemantics.IsCacheableMethod(cacheRequest.Method))
-        {
-            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (!CacheSemantics.IsSafeMethod(cacheRequest.Method) && (int)response.StatusCode is >= 200 and < 400)
-            {
-                await _cache.InvalidateAsync(request.RequestUri!, Header(response, "Location"), Header(response, "Content-Location"), cancellationToken).ConfigureAwait(false);
-            }
-
-            _cache.Record("bypass");
-            AddStatus(response, _cache.ForwardStatus(CacheForwardReason.Method, (int)response.StatusCode, stored: false));
-            return response;
-        }
-
-        string key = _cache.PrimaryKey(cacheRequest);
-        if (CacheSemantics.HasMultipleRanges(cacheRequest))
-        {
-            // Several ranges: the backend assembles them; a complete 200 it may send instead is stored as usual.
-            return await ForwardAndRecordAsync(request, cacheRequest, key, CacheLookup.Miss(CacheForwardReason.Request), cancellationToken).ConfigureAwait(false);
-        }
-
-        var lookup = await _cache.LookupAsync(key, cacheRequest, cancellationToken).ConfigureAwait(false);
+        var lookup = await _cache.LookupAsync(cacheRequest, cancellationToken).ConfigureAwait(false);
         switch (lookup.Action)
         {
+            case CacheAction.Bypass:
+                var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                await _cache.InvalidateAsync(cacheRequest, (int)response.StatusCode, Header(response, "Location"), Header(response, "Content-Location"), cancellationToken).ConfigureAwait(false);
+                _cache.Record(CacheResult.Bypass);
+                AddStatus(response, _cache.ForwardStatus(CacheForwardReason.Method, (int)response.StatusCode, stored: false));
+                return response;
+            case CacheAction.Forward:
+                return await ForwardAndRecordAsync(request, cacheRequest, lookup.Key!, lookup, cancellationToken).ConfigureAwait(false);
             case CacheAction.Serve:
-                _cache.Record("hit");
+                _cache.Record(CacheResult.Hit);
                 return ToResponse(lookup.Entry!, request, cacheRequest, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
             case CacheAction.ServeStale:
-                _cache.Record("stale");
+                _cache.Record(CacheResult.Stale);
                 return ToResponse(lookup.Entry!, request, cacheRequest, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
             case CacheAction.ServeStaleWhileRevalidate:
-                StartBackgroundRevalidation(request, key, lookup);
-                _cache.Record("stale");
+                StartBackgroundRevalidation(request, lookup);
+                _cache.Record(CacheResult.Stale);
                 return ToResponse(lookup.Entry!, request, cacheRequest, lookup.Age, _cache.HitStatus(lookup.FreshnessLeft));
+            case CacheAction.Unavailable:
+                // RFC 9111 §5.2.1.7: nothing usable is stored, and the client forbids going to the backend.
+                _cache.Record(CacheResult.OnlyIfCached);
+                var gatewayTimeout = new HttpResponseMessage(HttpStatusCode.GatewayTimeout) { RequestMessage = request, Content = new ByteArrayContent([]) };
+                AddStatus(gatewayTimeout, _cache.ForwardStatus(CacheForwardReason.None, null, stored: false, "only-if-cached"));
+                return gatewayTimeout;
         }
 
-        if (cacheRequest.CacheControl.OnlyIfCached)
-        {
-            // RFC 9111 §5.2.1.7: nothing usable is stored, and the client forbids going to the backend.
-            _cache.Record("only-if-cached");
-            var gatewayTimeout = new HttpResponseMessage(HttpStatusCode.GatewayTimeout) { RequestMessage = request, Content = new ByteArrayContent([]) };
-            AddStatus(gatewayTimeout, _cache.ForwardStatus(CacheForwardReason.None, null, stored: false, "only-if-cached"));
-            return gatewayTimeout;
-        }
-
-        if (!_cache.Options.CoalesceRequests)
+        string key = lookup.Key!;
+        if (!_cache.CoalesceRequests)
         {
             return await ForwardAndRecordAsync(request, cacheRequest, key, lookup, cancellationToken).ConfigureAwait(false);
         }
@@ -123,11 +109,11 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
         if (await flight.FollowAsync(cancellationToken).ConfigureAwait(false))
         {
-            var again = await _cache.LookupAsync(key, cacheRequest, cancellationToken).ConfigureAwait(false);
+            var again = await _cache.LookupAsync(cacheRequest, cancellationToken).ConfigureAwait(false);
             if (again.Action == CacheAction.Serve)
             {
                 // It found a fresh stored response: a hit, although it arrived while that response was being stored.
-                _cache.Record("collapsed");
+                _cache.Record(CacheResult.Collapsed);
                 return ToResponse(again.Entry!, request, cacheRequest, again.Age, _cache.HitStatus(again.FreshnessLeft));
             }
 
@@ -154,21 +140,20 @@ public sealed class HttpCachingHandler : DelegatingHandler
     private async Task<ForwardResult> ForwardAsync(HttpRequestMessage request, CacheRequest cacheRequest, string key, CacheLookup lookup, CancellationToken cancellationToken)
     {
         var stale = lookup.Entry;
-        var analysis = stale is null ? null : CacheSemantics.AnalysisOf(stale, _cache.Options);
         // Revalidation uses the stored validators (RFC 9111 §4.3.1), in place of the client's own If-None-Match and
         // If-Modified-Since, which are then answered from the freshened entry; preconditions only an origin evaluates
         // are forwarded as they are.
-        bool conditional = lookup.Action == CacheAction.Revalidate && analysis is { HasValidator: true } && !cacheRequest.HasOriginPreconditions;
+        bool conditional = _cache.TryGetValidators(lookup, cacheRequest, out var etag, out var lastModified);
         ClientValidators saved = default;
         if (conditional)
         {
             saved = new(Take(request, "If-None-Match"), Take(request, "If-Modified-Since"));
-            if (analysis!.ETag is { } etag)
+            if (etag is not null)
             {
                 request.Headers.TryAddWithoutValidation("If-None-Match", etag);
             }
 
-            if (analysis.LastModified is { } lastModified)
+            if (lastModified is not null)
             {
                 request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
             }
@@ -184,7 +169,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
         {
             RestoreConditionals(request, conditional, saved);
             EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, e.GetType().Name);
-            return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error")), false, "stale");
+            return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error")), false, CacheResult.Stale);
         }
 
         RestoreConditionals(request, conditional, saved);
@@ -193,45 +178,38 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
         if (conditional && status == 304)
         {
-            var freshened = CacheSemantics.Freshen(stale!, HeadersOf(response), requestTime, responseTime);
-            var freshenedDecision = _cache.DecideStore(cacheRequest, ResponseFacts.From(freshened, _cache.Options), requestTime, responseTime);
-            if (freshenedDecision.Storable)
-            {
-                await _cache.StoreAsync(key, cacheRequest, freshened, freshenedDecision, cancellationToken).ConfigureAwait(false);
-            }
-
+            var freshened = await _cache.FreshenAsync(lookup, cacheRequest, HeadersOf(response), requestTime, responseTime, cancellationToken).ConfigureAwait(false);
             response.Dispose();
-            var age = CacheSemantics.CurrentAge(freshened, CacheSemantics.AnalysisOf(freshened, _cache.Options), _cache.TimeProvider.GetUtcNow());
-            return new(ToResponse(freshened, request, cacheRequest, age, _cache.ForwardStatus(lookup.ForwardReason, 304, freshenedDecision.Storable)),
-                freshenedDecision.Storable, "revalidated");
+            return new(ToResponse(freshened.Entry, request, cacheRequest, freshened.Age, _cache.ForwardStatus(lookup.ForwardReason, 304, freshened.Stored)),
+                freshened.Stored, CacheResult.Revalidated);
         }
 
         if (lookup.StaleIfErrorAllowed && status >= 500)
         {
             EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
             response.Dispose();
-            return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, "stale");
+            return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, CacheResult.Stale);
         }
 
         var headers = HeadersOf(response);
-        var decision = _cache.DecideStore(cacheRequest, ResponseFacts.From(status, headers, response.Content.Headers.ContentLength, _cache.Options), requestTime, responseTime);
+        var decision = _cache.DecideStore(cacheRequest, status, headers, response.Content.Headers.ContentLength, requestTime, responseTime);
         byte[]? body = null;
         if (decision.Storable)
         {
             body = await BufferAsync(response, cancellationToken).ConfigureAwait(false);
-            decision = body is null ? decision with { Storable = false, Reason = "too-large" } : decision;
+            decision = body is null ? StoreDecision.No("too-large") : decision;
         }
 
         if (!decision.Storable)
         {
             AddStatus(response, _cache.ForwardStatus(lookup.ForwardReason, status, stored: false, decision.Reason));
-            return new(response, false, "miss");
+            return new(response, false, CacheResult.Miss);
         }
 
         var entry = new HttpCacheEntry(status, headers, body, requestTime, responseTime);
         await _cache.StoreAsync(key, cacheRequest, entry, decision, cancellationToken).ConfigureAwait(false);
         AddStatus(response, _cache.ForwardStatus(lookup.ForwardReason, status, stored: true));
-        return new(response, true, "miss");
+        return new(response, true, CacheResult.Miss);
     }
 
     /// <summary>
@@ -241,7 +219,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
     private async Task<byte[]?> BufferAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var content = response.Content;
-        long max = _cache.Options.MaximumEntrySize;
+        long max = _cache.MaximumEntrySize;
         if (content.Headers.ContentLength is { } length && length > max)
         {
             return null;
@@ -278,8 +256,9 @@ public sealed class HttpCachingHandler : DelegatingHandler
         return to;
     }
 
-    private void StartBackgroundRevalidation(HttpRequestMessage original, string key, CacheLookup lookup)
+    private void StartBackgroundRevalidation(HttpRequestMessage original, CacheLookup lookup)
     {
+        string key = lookup.Key!;
         if (!_cache.Coalescer.TryBeginBackgroundRevalidation(key))
         {
             return;
@@ -296,10 +275,10 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
         _ = Task.Run(async () =>
         {
-            using var timeout = new CancellationTokenSource(_cache.Options.BackgroundRevalidationTimeout, _cache.TimeProvider);
+            using var timeout = new CancellationTokenSource(_cache.BackgroundRevalidationTimeout, _cache.TimeProvider);
             try
             {
-                var revalidate = lookup with { Action = CacheAction.Revalidate, StaleIfErrorAllowed = false };
+                var revalidate = lookup.ToBackgroundRevalidation();
                 var result = await ForwardAsync(copy, new HttpRequestMessageCacheRequest(copy), key, revalidate, timeout.Token).ConfigureAwait(false);
                 result.Response.Dispose();
             }
@@ -348,8 +327,8 @@ public sealed class HttpCachingHandler : DelegatingHandler
     }
 
     /// <summary>Answers from a stored entry: as it is, or a 304/206/416 the request's own fields ask for.</summary>
-    private HttpResponseMessage ToResponse(HttpCacheEntry entry, HttpRequestMessage request, CacheRequest cacheRequest, TimeSpan age, string cacheStatus) =>
-        CreateResponse(CacheSemantics.Answer(entry, cacheRequest, _cache.TimeProvider.GetUtcNow()), request, age, _cache.Options.AddCacheStatusHeader ? cacheStatus : null);
+    private HttpResponseMessage ToResponse(HttpCacheEntry entry, HttpRequestMessage request, CacheRequest cacheRequest, TimeSpan age, string? cacheStatus) =>
+        CreateResponse(_cache.Answer(entry, cacheRequest), request, age, cacheStatus);
 
     internal static HttpResponseMessage CreateResponse(HttpCacheEntry entry, HttpRequestMessage request, TimeSpan age, string? cacheStatus)
     {
@@ -370,7 +349,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
             }
         }
 
-        response.Headers.TryAddWithoutValidation("Age", HttpCache.AgeValue(age));
+        response.Headers.TryAddWithoutValidation("Age", HttpCache.FormatAge(age));
         if (cacheStatus is not null)
         {
             response.Headers.TryAddWithoutValidation("Cache-Status", cacheStatus);
@@ -379,9 +358,9 @@ public sealed class HttpCachingHandler : DelegatingHandler
         return response;
     }
 
-    private void AddStatus(HttpResponseMessage response, string value)
+    private static void AddStatus(HttpResponseMessage response, string? value)
     {
-        if (_cache.Options.AddCacheStatusHeader)
+        if (value is not null)
         {
             response.Headers.TryAddWithoutValidation("Cache-Status", value);
         }
@@ -414,5 +393,5 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
     private readonly record struct ClientValidators(string[]? IfNoneMatch, string[]? IfModifiedSince);
 
-    private readonly record struct ForwardResult(HttpResponseMessage Response, bool Stored, string Result);
+    private readonly record struct ForwardResult(HttpResponseMessage Response, bool Stored, CacheResult Result);
 }
