@@ -3,7 +3,6 @@ using EdgeKit.Configuration;
 using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.DependencyInjection;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http;
