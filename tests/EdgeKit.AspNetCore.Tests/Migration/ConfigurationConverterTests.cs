@@ -33,7 +33,63 @@ public sealed class ConfigurationConverterTests
         """;
 
     private const string YarpConverted = """
-        TODO
+        {
+          "EdgeKit": {
+            "Clusters": {
+              "catalog": {
+                "Destinations": {
+                  "c1": {
+                    "Address": "http://10.0.1.1:9000/"
+                  }
+                },
+                "LoadBalancing": {
+                  "Strategy": "LeastRequests"
+                },
+                "Health": {
+                  "Active": {
+                    "Path": "/",
+                    "Interval": "00:00:15",
+                    "Timeout": "00:00:10",
+                    "HealthyStatuses": "200-299",
+                    "HealthyThreshold": 1,
+                    "UnhealthyThreshold": 2
+                  },
+                  "OutlierDetection": {
+                    "Enabled": false
+                  },
+                  "PanicThreshold": 0
+                }
+              }
+            },
+            "Routes": {
+              "catalog": {
+                "Match": {
+                  "Path": "/catalog/{**rest}",
+                  "Headers": [
+                    {
+                      "Name": "X-Version",
+                      "Values": [
+                        "2"
+                      ]
+                    }
+                  ]
+                },
+                "Cluster": "catalog",
+                "Transforms": [
+                  {
+                    "PathPattern": "/{**rest}"
+                  }
+                ]
+              }
+            }
+          },
+          "Logging": {
+            "LogLevel": {
+              "Default": "Warning"
+            }
+          }
+        }
+
         """;
 
     private const string Ocelot = """
@@ -51,7 +107,44 @@ public sealed class ConfigurationConverterTests
         """;
 
     private const string OcelotConverted = """
-        TODO
+        {
+          "EdgeKit": {
+            "Clusters": {
+              "ocelot-route0": {
+                "Destinations": {
+                  "10.0.2.1-7000": {
+                    "Address": "http://10.0.2.1:7000"
+                  }
+                },
+                "Health": {
+                  "OutlierDetection": {
+                    "Enabled": false
+                  },
+                  "PanicThreshold": 0
+                },
+                "HttpClient": {
+                  "RequestVersion": "1.1"
+                }
+              }
+            },
+            "Routes": {
+              "route0": {
+                "Match": {
+                  "Path": "/stock/{**sku}"
+                },
+                "Order": -1,
+                "Cluster": "ocelot-route0",
+                "Timeout": "00:00:05",
+                "Transforms": [
+                  {
+                    "PathPattern": "/v1/stock/{**sku}"
+                  }
+                ]
+              }
+            }
+          }
+        }
+
         """;
 
     private static IConfiguration Json(string json) =>
@@ -75,12 +168,12 @@ public sealed class ConfigurationConverterTests
     {
         var conversion = EdgeKitConfigurationConverter.FromYarp(Json("""
             {
-              "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/{**rest}" }, "Colour": "blue" } },
+              "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/{**rest}" }, "Ordr": 2 } },
               "Clusters": { "c": { "Destinations": { "d": { "Address": "http://10.0.0.1:8080/" } } } }
             }
             """));
 
-        conversion.NotCarriedOver.Should().ContainSingle().Which.Should().StartWith("Routes:r:Colour ");
+        conversion.NotCarriedOver.Should().Equal("Routes:r:Ordr is not a YARP route setting; did you mean Order?");
         conversion.CarriedInPart.Should().BeEmpty();
         var edgeKit = System.Text.Json.Nodes.JsonNode.Parse(conversion.Json)!["EdgeKit"]!;
         edgeKit["Routes"]!["r"]!.ToJsonString().Should().Be("""{"Match":{"Path":"/{**rest}"},"Cluster":"c"}""");
