@@ -6,10 +6,17 @@ namespace EdgeKit.Resilience;
 
 /// <summary>
 /// Checks <see cref="EdgeKitResilienceOptions"/>, gathering every problem rather than stopping at the first. Used by
-/// <see cref="EdgeKitResilienceHandler"/>'s constructor and, for named clients, when the host starts.
+/// <see cref="EdgeKitResilienceHandler"/>'s and <see cref="EdgeKitResiliencePipeline"/>'s constructors, for named clients
+/// when the host starts, and by the gateway for a route's <c>Retry</c>; a transport of your own that binds these
+/// settings from its own configuration section checks them the same way, each problem naming its key.
 /// </summary>
-internal sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeKitResilienceOptions>
+public sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeKitResilienceOptions>
 {
+    /// <summary>Checks the settings of the client named <paramref name="name"/>.</summary>
+    /// <param name="name">The client's name; null or empty for unnamed settings.</param>
+    /// <param name="options">The settings.</param>
+    /// <returns>Success, or a failure listing every problem.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public ValidateOptionsResult Validate(string? name, EdgeKitResilienceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -19,8 +26,15 @@ internal sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeK
     }
 
     /// <summary>Adds a message to <paramref name="errors"/> for each problem, each starting with <paramref name="path"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="path">Where they come from, which starts each message: a configuration key such as <c>MyTransport:Retry</c>.</param>
+    /// <param name="errors">Receives one sentence per problem.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static void Validate(EdgeKitResilienceOptions options, string path, List<string> errors)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(errors);
         if (options.MaxRetryAttempts is < 0 or > EdgeKitResilienceOptions.MaxAllowedRetryAttempts)
         {
             errors.Add($"{path}: MaxRetryAttempts must be between 0 (no retries) and {EdgeKitResilienceOptions.MaxAllowedRetryAttempts}, was {options.MaxRetryAttempts}.");

@@ -164,6 +164,19 @@ public sealed class CustomTransportResilienceTests
         }
     }
 
+    [Fact]
+    public void A_transport_binding_the_settings_from_its_own_section_checks_them_naming_its_keys()
+    {
+        var errors = new List<string>();
+
+        EdgeKitResilienceOptionsValidator.Validate(new EdgeKitResilienceOptions { MaxRetryAttempts = 11, RetryOn = "connect-failure,sometimes" }, "MyTransport:Retry", errors);
+
+        errors.Should().Equal(
+            "MyTransport:Retry: MaxRetryAttempts must be between 0 (no retries) and 10, was 11.",
+            "MyTransport:Retry: RetryOn 'connect-failure,sometimes' names the unknown condition 'sometimes'; known: connect-failure, reset, timeout, retriable-status-codes, gateway-error, 5xx.");
+        FluentActions.Invoking(() => EdgeKitResilienceOptionsValidator.Validate(null!, "x", errors)).Should().Throw<ArgumentNullException>().WithParameterName("options");
+    }
+
     private static Cluster CreateCluster(out FakeTimeProvider time)
     {
         time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
