@@ -192,9 +192,8 @@ internal static class GatewayApp
 
             if (host.Telemetry.Prometheus.Enabled)
             {
-                app.Services.GetService<EdgeKit.AspNetCore.Gateway.GatewayPolicyReferences>()?.CheckEndpointPolicy($"{HostSettings.SectionName}:Telemetry:Prometheus:Policy", host.Telemetry.Prometheus.Policy);
                 app.MapPrometheusScrapingEndpoint(host.Telemetry.Prometheus.Path)
-                    .WithMetadata(EdgeKit.AspNetCore.Gateway.AuthorizationPolicyMetadata.For(host.Telemetry.Prometheus.Policy));
+                    .RequireEdgeKitPolicy(host.Telemetry.Prometheus.Policy, app.Services, $"{HostSettings.SectionName}:Telemetry:Prometheus:Policy");
             }
 
             if (host.Dashboard.Policy is { Length: > 0 } dashboardPolicy)

@@ -1,7 +1,18 @@
+using EdgeKit.AspNetCore.Migration;
 using EdgeKit.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace EdgeKit.Gateway;
+
+/// <summary>The peers whose configuration <c>edgekit convert</c> reads.</summary>
+internal enum ConvertFrom
+{
+    /// <summary>YARP: an appsettings.json holding <c>ReverseProxy</c>, or the <c>ReverseProxy</c> section alone.</summary>
+    Yarp,
+
+    /// <summary>Ocelot: ocelot.json (<c>Routes</c>, <c>Aggregates</c>, <c>GlobalConfiguration</c>).</summary>
+    Ocelot,
+}
 
 /// <summary>The <c>edgekit</c> command line: <c>run</c>, <c>check</c>, <c>convert</c>.</summary>
 internal static class GatewayCommand
@@ -170,11 +181,13 @@ internal static class GatewayCommand
             return Usage;
         }
 
-        ConversionResult result;
+        ConfigurationConversion result;
         try
         {
             var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false).Build();
-            result = ConfigurationConverter.Convert(dialect, configuration);
+            result = dialect == ConvertFrom.Yarp
+                ? EdgeKitConfigurationConverter.FromYarp(configuration)
+                : EdgeKitConfigurationConverter.FromOcelot(configuration);
         }
         catch (InvalidDataException ex)
         {

@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Admin;
+using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Dashboard;
+using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Status;
 using Microsoft.AspNetCore.Http;

@@ -1,3 +1,4 @@
+using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Gateway;
 using EdgeKit.AspNetCore.Status;
 using Microsoft.AspNetCore.Http;

@@ -784,11 +784,9 @@ internal sealed class HttpForwarder
         var pipeline = retry.For(x.Cluster.Cluster, _logger);
         x.Pipeline = pipeline;
         x.FirstAttempt = 1;
-        var request = x.Request!;
-        var eligibility = RequestReplay.Of(request, retry.Options.AllowNonIdempotent);
         try
         {
-            x.Response = await pipeline.SendAsync(x, request, eligibility, x.Activity.Token).ConfigureAwait(false);
+            x.Response = await pipeline.SendAsync(x, x.Request!, x.Activity.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -827,13 +825,12 @@ internal sealed class HttpForwarder
     /// <summary>
     /// One attempt of a retried route's request: picks a destination (the one already picked for the first attempt;
     /// then one this request has not failed on, nor, for a hedged copy, has an attempt in flight on), and runs the
-    /// request lifecycle for it. A response the pipeline may retry completes its lease at once; any other keeps it open
-    /// for the forwarder, which completes it once the body has been passed on.
+    /// request lifecycle for it through the lane. A response the pipeline may retry completes its lease at once; any
+    /// other keeps it open for the forwarder, which completes it once the body has been passed on.
     /// </summary>
     private async Task<HttpResponseMessage> SendAttemptAsync(Exchange x, AttemptLane lane, CancellationToken cancellationToken)
     {
         var cluster = x.Cluster.Cluster;
-        var attempts = lane.Attempts;
         DestinationState destination;
         if (Interlocked.Exchange(ref x.FirstAttempt, 0) == 1)
         {
@@ -843,7 +840,7 @@ internal sealed class HttpForwarder
         {
             var snapshot = cluster.Snapshot;
             string? key = snapshot.UsesRequestKey ? HttpContextPickContext.ReadKey(x.Context.Request, snapshot.LoadBalancing.RequestKey) : null;
-            var pick = new PickContext(_time.GetTimestamp(), key, attempts.Excluded);
+            var pick = new PickContext(_time.GetTimestamp(), key, lane.ExcludedDestinations);
             destination = cluster.Pick(in pick) ?? throw new NoAvailableDestinationException(cluster.Name, snapshot.AllDestinations.Length);
         }
 
@@ -853,12 +850,7 @@ internal sealed class HttpForwarder
             ? TransformedUri(x.Context, destination, transformed.Path, transformed.Query)
             : BuildUri(destination, x.Context.Request.Path, x.Context.Request.QueryString);
         x.LastDestination = destination;
-        var lease = RequestLease.Begin(cluster, destination, x.Route.Id, RequestLease.AttemptSpanName);
-        if (attempts.TracksInFlight)
-        {
-            attempts.AddInFlight(destination);
-        }
-
+        var lease = lane.Begin(destination, x.Route.Id);
         HttpResponseMessage response;
         try
         {
@@ -866,9 +858,7 @@ internal sealed class HttpForwarder
         }
         catch (Exception ex)
         {
-            var failed = RequestAttempts.Classify(ex, 0, lane, cancellationToken);
-            lease.Complete(failed.Outcome, 0, failed.ErrorType);
-            EndAttempt(attempts, destination, failed, lease);
+            lane.Complete(lease, 0, ex, cancellationToken);
             throw;
         }
 
@@ -876,41 +866,17 @@ internal sealed class HttpForwarder
         int status = (int)response.StatusCode;
         if (x.Pipeline!.IsRetryableStatus(status))
         {
-            var end = RequestAttempts.Classify(null, status, lane, cancellationToken);
-            lease.Complete(end.Outcome, status);
-            EndAttempt(attempts, destination, end, lease);
+            lane.Complete(lease, status, null, cancellationToken);
             return response;
         }
 
-        if (attempts.TracksInFlight)
-        {
-            attempts.RemoveInFlight(destination);
-        }
-
+        lane.Detach(lease);
         lock (x.OpenLeases)
         {
             x.OpenLeases.Add((response, lease));
         }
 
         return response;
-
-        void EndAttempt(RequestAttempts attempts, DestinationState destination, AttemptEnd end, RequestLease lease)
-        {
-            if (attempts.TracksInFlight)
-            {
-                attempts.RemoveInFlight(destination);
-            }
-
-            if (end.TimedOut)
-            {
-                RequestAttempts.RecordAttemptTimeout(_logger, cluster.Name, destination, _time.GetElapsedTime(lease.StartTimestamp));
-            }
-
-            if (end.Failed)
-            {
-                attempts.AddFailed(destination);
-            }
-        }
     }
 
     /// <summary>Which limit the body crossed: the route's <c>MaxRequestBodySize</c>, or the server's (Kestrel's) when the route sets none.</summary>

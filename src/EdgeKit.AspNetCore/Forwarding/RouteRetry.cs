@@ -7,7 +7,7 @@ namespace EdgeKit.AspNetCore.Forwarding;
 
 /// <summary>
 /// A route's <c>Retry</c> settings and the resilience pipeline built from them for the route's cluster: the same
-/// <see cref="EdgeKitResiliencePipeline"/> (Polly v8) and per-cluster <see cref="RetryBudget"/> an HttpClient's
+/// <see cref="EdgeKitResiliencePipeline"/> (Polly v8) and per-cluster retry budget an HttpClient's
 /// <c>AddEdgeKitResilience()</c> uses. The pipeline is built on first use and again when the cluster object changes
 /// (a reload that replaces it); the request path reads one reference.
 /// </summary>

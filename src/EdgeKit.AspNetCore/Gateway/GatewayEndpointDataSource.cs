@@ -1,4 +1,5 @@
 using EdgeKit.AspNetCore.Aggregation;
+using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Caching;
 using EdgeKit.AspNetCore.Configuration;
 using Microsoft.Extensions.DependencyInjection;

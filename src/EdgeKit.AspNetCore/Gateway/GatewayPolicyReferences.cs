@@ -1,8 +1,8 @@
 using System.Threading.RateLimiting;
 using EdgeKit.Configuration;
+using EdgeKit.AspNetCore.Authorization;
 using EdgeKit.AspNetCore.Configuration;
 using EdgeKit.DependencyInjection;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -67,59 +67,12 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
     /// mapped: a name defined nowhere would make it answer every request with 500.
     /// </summary>
     /// <exception cref="EdgeKitConfigurationException">The policy or the services it needs are missing.</exception>
-    public void CheckEndpointPolicy(string caller, string policy)
-    {
-        if (policy.Equals(AuthorizationPolicyMetadata.Anonymous, StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-
-        var errors = new List<string>();
-        CheckAuthorization(caller, policy, errors);
-        if (errors.Count > 0)
-        {
-            throw new EdgeKitConfigurationException(errors);
-        }
-    }
+    public void CheckEndpointPolicy(string caller, string policy) => AuthorizationPolicyMetadata.CheckEndpointPolicy(services, caller, policy);
 
     /// <summary>The path errors about a route name: the YARP or Ocelot key it was imported from, or <c>EdgeKit:Routes:&lt;id&gt;</c>.</summary>
     internal static string RoutePath(string id, GatewayRouteOptions route) => SourcePaths.Of(route) ?? $"EdgeKit:Routes:{id}";
 
-    private void CheckAuthorization(string path, string policy, List<string> errors)
-    {
-        var provider = services.GetService<IAuthorizationPolicyProvider>();
-        if (provider is null || services.GetService<IAuthorizationService>() is null)
-        {
-            errors.Add($"{path}: AuthorizationPolicy '{policy}' needs ASP.NET Core authorization; call builder.Services.AddAuthorization().");
-            return;
-        }
-
-        AuthorizationPolicy? found;
-        try
-        {
-            found = policy.Equals(AuthorizationPolicyMetadata.Default, StringComparison.OrdinalIgnoreCase)
-                ? provider.GetDefaultPolicyAsync().GetAwaiter().GetResult()
-                : provider.GetPolicyAsync(policy).GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException or EdgeKitConfigurationException)
-        {
-            errors.Add($"{path}: AuthorizationPolicy '{policy}' cannot be resolved: {ex.Message}");
-            return;
-        }
-
-        if (found is null)
-        {
-            errors.Add($"{path}: AuthorizationPolicy '{policy}' does not exist; define it under EdgeKit:Authorization:Policies or with builder.Services.AddAuthorization(o => o.AddPolicy(\"{policy}\", ...)), or use 'default' or 'anonymous'.");
-            return;
-        }
-
-        // A policy about the caller's identity (anything but bare assertions) needs an authentication scheme to find it.
-        bool needsIdentity = found.AuthenticationSchemes.Count > 0 || !found.Requirements.All(r => r is Microsoft.AspNetCore.Authorization.Infrastructure.AssertionRequirement);
-        if (needsIdentity && services.GetService<IAuthenticationSchemeProvider>() is null)
-        {
-            errors.Add($"{path}: AuthorizationPolicy '{policy}' needs authentication; call builder.Services.AddAuthentication() and add a scheme (AddEdgeKitJwt, AddEdgeKitApiKeys, AddEdgeKitHmac...).");
-        }
-    }
+    private void CheckAuthorization(string path, string policy, List<string> errors) => AuthorizationPolicyMetadata.Check(services, path, policy, errors);
 
     private void CheckCors(string path, string policy, List<string> errors)
     {

@@ -23,11 +23,21 @@ internal class RequestAttempts
     /// <summary>Creates the shared state of one request.</summary>
     /// <param name="logicalUri">The request's URI before any destination rewrote it (for example <c>http://orders/items</c>).</param>
     /// <param name="tracksInFlight">Whether attempts register the destination they are in flight on (only hedged requests need it).</param>
-    public RequestAttempts(Uri? logicalUri, bool tracksInFlight = false)
+    /// <param name="cluster">The cluster the attempts go to, for the lifecycle the lanes run (<see cref="AttemptLane.Begin"/>); null for a bare request's record.</param>
+    /// <param name="logger">Where the lanes log an attempt timeout; null for a bare request's record.</param>
+    public RequestAttempts(Uri? logicalUri, bool tracksInFlight = false, Cluster? cluster = null, ILogger? logger = null)
     {
         LogicalUri = logicalUri;
         TracksInFlight = tracksInFlight;
+        Cluster = cluster;
+        Logger = logger;
     }
+
+    /// <summary>The cluster the attempts go to; null for a bare request's record (see <see cref="BalancingHandler"/>).</summary>
+    public Cluster? Cluster { get; }
+
+    /// <summary>Where an attempt timeout is logged; null for a bare request's record.</summary>
+    public ILogger? Logger { get; }
 
     /// <summary>The request's URI before any destination rewrote it.</summary>
     public Uri? LogicalUri { get; }

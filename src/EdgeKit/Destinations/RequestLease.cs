@@ -39,9 +39,10 @@ public readonly struct RequestLease
 
     /// <summary>
     /// The name of the span of one attempt of a gateway request that its route retries or hedges: a child of the
-    /// request's <see cref="ForwardSpanName"/> span, one per attempt.
+    /// request's <see cref="ForwardSpanName"/> span, one per attempt (an attempt begun with a route through
+    /// <c>AttemptLane.Begin</c>).
     /// </summary>
-    internal const string AttemptSpanName = "edgekit.forward.attempt";
+    public const string AttemptSpanName = "edgekit.forward.attempt";
 
     /// <summary>The tag that names the gateway route on the metrics and span of a request begun with one.</summary>
     public const string RouteTag = "edgekit.route";

@@ -55,7 +55,7 @@ public sealed class EdgeKitResilienceHandler : DelegatingHandler
     public Cluster Cluster => _balancing.Cluster;
 
     /// <summary>The settings in force (a validated copy; changing it has no effect).</summary>
-    public EdgeKitResilienceOptions Options => _pipeline.Options.Clone();
+    public EdgeKitResilienceOptions Options => _pipeline.Options;
 
     /// <summary>The pipeline, for tests.</summary>
     internal EdgeKitResiliencePipeline Pipeline => _pipeline;

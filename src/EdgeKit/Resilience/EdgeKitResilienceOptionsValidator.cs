@@ -6,16 +6,17 @@ namespace EdgeKit.Resilience;
 
 /// <summary>
 /// Checks <see cref="EdgeKitResilienceOptions"/>, gathering every problem rather than stopping at the first. Used by
-/// <see cref="EdgeKitResilienceHandler"/>'s constructor and, for named clients, when the host starts; public so that
-/// another component taking these options (the gateway's per-route <c>Retry</c>) checks them by the same rules.
+/// <see cref="EdgeKitResilienceHandler"/>'s and <see cref="EdgeKitResiliencePipeline"/>'s constructors, for named clients
+/// when the host starts, and by the gateway for a route's <c>Retry</c>; a transport of your own that binds these
+/// settings from its own configuration section checks them the same way, each problem naming its key.
 /// </summary>
 public sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeKitResilienceOptions>
 {
-    /// <summary>Checks the options of the client named <paramref name="name"/>.</summary>
-    /// <param name="name">The client's name; <see langword="null"/> or empty for the default options.</param>
-    /// <param name="options">The options.</param>
+    /// <summary>Checks the settings of the client named <paramref name="name"/>.</summary>
+    /// <param name="name">The client's name; null or empty for unnamed settings.</param>
+    /// <param name="options">The settings.</param>
     /// <returns>Success, or a failure listing every problem.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public ValidateOptionsResult Validate(string? name, EdgeKitResilienceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -25,10 +26,10 @@ public sealed class EdgeKitResilienceOptionsValidator : IValidateOptions<EdgeKit
     }
 
     /// <summary>Adds a message to <paramref name="errors"/> for each problem, each starting with <paramref name="path"/>.</summary>
-    /// <param name="options">The options.</param>
-    /// <param name="path">What the messages name: the configuration path of the options (<c>EdgeKit:Routes:orders:Retry</c>).</param>
-    /// <param name="errors">Receives the problems.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="options"/>, <paramref name="path"/> or <paramref name="errors"/> is <see langword="null"/>.</exception>
+    /// <param name="options">The settings.</param>
+    /// <param name="path">Where they come from, which starts each message: a configuration key such as <c>MyTransport:Retry</c>.</param>
+    /// <param name="errors">Receives one sentence per problem.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static void Validate(EdgeKitResilienceOptions options, string path, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(options);

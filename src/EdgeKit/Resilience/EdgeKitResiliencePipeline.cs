@@ -12,17 +12,22 @@ using Polly.Timeout;
 namespace EdgeKit.Resilience;
 
 /// <summary>
-/// The Polly v8 pipelines behind <see cref="EdgeKitResilienceHandler"/>, and every decision they make: which
-/// outcomes are retried, how long to wait, what the retry budget allows, when to hedge.
+/// EdgeKit's resilience pipeline for requests to one <see cref="Destinations.Cluster"/> (Polly v8): total timeout, retries
+/// with backoff and the cluster's retry budget, optional hedging, and a per-attempt timeout, each attempt sent by an
+/// <see cref="IAttemptSender"/> that picks a destination again. <see cref="EdgeKitResilienceHandler"/> runs it in front of
+/// a <see cref="BalancingHandler"/>, the gateway in front of its forwarder; a transport of your own runs its attempts
+/// through it the same way (see <see cref="AttemptLane"/>).
 /// </summary>
 /// <remarks>
 /// <para>Strategies, outermost first: total timeout → retry → hedging (requests that may be hedged, when hedging is on)
-/// → attempt timeout → the <see cref="BalancingHandler"/>, which picks a destination for each attempt.</para>
+/// → attempt timeout → the <see cref="IAttemptSender"/>, which picks a destination for each attempt.</para>
 /// <para>Polly runs the loops, the waits (on the cluster's <see cref="TimeProvider"/>), the cancellations and the
 /// disposal of discarded responses; the decisions are made here, at the one point where a retry can still be refused
 /// (the retry strategy's <c>ShouldHandle</c>), so that the delay, the time left and the budget are judged together.</para>
+/// <para>Every pipeline of a cluster shares its retry budget (<see cref="RetryBudgetOptions"/>). Build one pipeline per
+/// cluster and settings and keep it: building one builds Polly's strategies.</para>
 /// </remarks>
-internal sealed class EdgeKitResiliencePipeline
+public sealed class EdgeKitResiliencePipeline
 {
     private const string RetryKind = "retry";
     private const string HedgeKind = "hedge";
@@ -45,10 +50,15 @@ internal sealed class EdgeKitResiliencePipeline
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly ResiliencePipeline<HttpResponseMessage>? _hedgingPipeline;
 
-    /// <summary>Builds the pipelines for requests to <paramref name="cluster"/>.</summary>
+    /// <summary>Builds the pipeline for requests to <paramref name="cluster"/>.</summary>
+    /// <param name="cluster">The cluster whose destinations the attempts go to; its clock, random source and retry budget are used.</param>
+    /// <param name="options">The settings. Copied.</param>
+    /// <param name="logger">Where retries, hedges, refusals and attempt timeouts are logged; default a logger of the cluster's logger factory.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="cluster"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
-    public EdgeKitResiliencePipeline(Cluster cluster, EdgeKitResilienceOptions options, ILogger logger)
+    public EdgeKitResiliencePipeline(Cluster cluster, EdgeKitResilienceOptions options, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
         _cluster = cluster;
         _options = ValidateAndCopy(options);
         EdgeKitResilienceOptionsValidator.TryParseStatuses(_options.RetryableStatuses, out _retryableStatuses, out _);
@@ -56,29 +66,63 @@ internal sealed class EdgeKitResiliencePipeline
         _budget = RetryBudget.For(cluster);
         _time = cluster.Environment.TimeProvider;
         _random = cluster.Environment.Random;
-        _logger = logger;
+        _logger = logger ?? cluster.Environment.LoggerFactory.CreateLogger<EdgeKitResiliencePipeline>();
         _pipeline = Build(hedging: false);
         _hedgingPipeline = _options.Hedging.Enabled ? Build(hedging: true) : null;
     }
 
-    /// <summary>The validated copy of the options in force.</summary>
-    public EdgeKitResilienceOptions Options => _options;
+    /// <summary>The cluster whose destinations the attempts go to.</summary>
+    public Cluster Cluster => _cluster;
+
+    /// <summary>The settings in force (a copy of the validated settings; changing it has no effect).</summary>
+    public EdgeKitResilienceOptions Options => _options.Clone();
 
     /// <summary>The cluster's retry budget.</summary>
     internal RetryBudget Budget => _budget;
 
-    /// <summary>Sends <paramref name="request"/> through <paramref name="balancing"/>, whose attempts pick a destination each.</summary>
-    public Task<HttpResponseMessage> SendAsync(BalancingHandler balancing, HttpRequestMessage request, CancellationToken cancellationToken) =>
-        SendAsync(balancing, request, RequestReplay.Of(request, _options.AllowNonIdempotent), cancellationToken);
+    /// <summary>
+    /// Sends <paramref name="request"/>: runs its attempts through <paramref name="sender"/>, retrying and hedging as the
+    /// settings allow, and returns the response the pipeline settled on. A request may be sent more than once when its
+    /// method is idempotent (or <see cref="EdgeKitResilienceOptions.AllowNonIdempotent"/>) and its content can be sent
+    /// again, unless it opted out (<see cref="EdgeKitRequestOptions.AllowRetry"/>); an attempt that failed before anything
+    /// was sent (<see cref="RequestReplay.NothingSent"/>) may be retried whatever the request.
+    /// </summary>
+    /// <param name="sender">What sends each attempt.</param>
+    /// <param name="request">The request; hedged copies are made of it (addressed to its URI as it is now).</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <returns>The response of the last attempt, or of the hedged attempt that won.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sender"/> or <paramref name="request"/> is null.</exception>
+    /// <exception cref="ClusterRequestFailedException">The last attempt failed in its transport after destinations were tried; it names the cluster and those destinations.</exception>
+    /// <exception cref="NoAvailableDestinationException">No destination was available for an attempt.</exception>
+    /// <exception cref="Polly.Timeout.TimeoutRejectedException">The total timeout or the last attempt's timeout elapsed.</exception>
+    public Task<HttpResponseMessage> SendAsync(IAttemptSender sender, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync(sender, request, RequestReplay.Of(request, _options.AllowNonIdempotent), cancellationToken);
+    }
 
     /// <summary>
-    /// Runs the attempts of <paramref name="request"/> through <paramref name="sender"/> (the balancer, or the gateway's
-    /// forwarder), retrying and hedging as the options and <paramref name="eligibility"/> allow.
+    /// Whether a response with <paramref name="statusCode"/> is one the pipeline retries (or hedges) under its
+    /// <see cref="EdgeKitResilienceOptions.RetryOn"/> conditions: an attempt that answered it will be followed by another
+    /// when the request may be retried and the attempts, the time and the budget allow, so its response may be discarded.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(IAttemptSender sender, HttpRequestMessage request, RetryEligibility eligibility, CancellationToken cancellationToken)
+    /// <param name="statusCode">The response's status code.</param>
+    /// <returns>Whether the status is one of the retried ones.</returns>
+    public bool IsRetryableStatus(int statusCode) =>
+        statusCode >= 400
+        && (((_conditions & RetryConditions.RetriableStatusCodes) != 0 && _retryableStatuses is not null && _retryableStatuses.Contains(statusCode))
+            || ((_conditions & RetryConditions.GatewayError) != 0 && statusCode is >= 502 and <= 504)
+            || ((_conditions & RetryConditions.ServerError) != 0 && statusCode is >= 500 and <= 599));
+
+    /// <summary>
+    /// Runs the attempts of <paramref name="request"/> through <paramref name="sender"/>, retrying and hedging as the
+    /// options and <paramref name="eligibility"/> allow.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(IAttemptSender sender, HttpRequestMessage request, RetryEligibility eligibility, CancellationToken cancellationToken)
     {
         var pipeline = _hedgingPipeline is not null && eligibility == RetryEligibility.Eligible ? _hedgingPipeline : _pipeline;
-        var state = new ResilientRequest(request, eligibility, _time.GetTimestamp(), hedged: ReferenceEquals(pipeline, _hedgingPipeline));
+        var state = new ResilientRequest(request, eligibility, _time.GetTimestamp(), hedged: ReferenceEquals(pipeline, _hedgingPipeline), _cluster, _logger);
         var context = Rent(state, cancellationToken);
         _budget.RequestStarted();
         try
@@ -94,10 +138,11 @@ internal sealed class EdgeKitResiliencePipeline
         }
     }
 
-    public HttpResponseMessage Send(BalancingHandler balancing, HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>The synchronous counterpart of <see cref="SendAsync(IAttemptSender, HttpRequestMessage, CancellationToken)"/> for the balancer (never hedged).</summary>
+    internal HttpResponseMessage Send(BalancingHandler balancing, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // Never hedged: hedging needs attempts running side by side.
-        var state = new ResilientRequest(request, RequestReplay.Of(request, _options.AllowNonIdempotent), _time.GetTimestamp(), hedged: false);
+        var state = new ResilientRequest(request, RequestReplay.Of(request, _options.AllowNonIdempotent), _time.GetTimestamp(), hedged: false, _cluster, _logger);
         var context = Rent(state, cancellationToken);
         _budget.RequestStarted();
         try
@@ -273,13 +318,6 @@ internal sealed class EdgeKitResiliencePipeline
         int status = outcome.Result is { } response ? (int)response.StatusCode : 0;
         return IsRetryableStatus(status) ? StatusText(status) : null;
     }
-
-    /// <summary>Whether a response with <paramref name="status"/> is retried (<see cref="EdgeKitResilienceOptions.RetryOn"/>'s status conditions).</summary>
-    internal bool IsRetryableStatus(int status) =>
-        status >= 400
-        && (((_conditions & RetryConditions.RetriableStatusCodes) != 0 && _retryableStatuses is not null && _retryableStatuses.Contains(status))
-            || ((_conditions & RetryConditions.GatewayError) != 0 && status is >= 502 and <= 504)
-            || ((_conditions & RetryConditions.ServerError) != 0 && status is >= 500 and <= 599));
 
     private string? When(RetryConditions condition, string trigger) => (_conditions & condition) != 0 ? trigger : null;
 

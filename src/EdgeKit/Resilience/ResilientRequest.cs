@@ -1,4 +1,6 @@
 using EdgeKit.Client;
+using EdgeKit.Destinations;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeKit.Resilience;
 
@@ -18,8 +20,8 @@ internal sealed class ResilientRequest : RequestAttempts
     private int _hedgeDenied;
     private int _attempts;
 
-    public ResilientRequest(HttpRequestMessage request, RetryEligibility eligibility, long startTimestamp, bool hedged)
-        : base(request.RequestUri, tracksInFlight: hedged)
+    public ResilientRequest(HttpRequestMessage request, RetryEligibility eligibility, long startTimestamp, bool hedged, Cluster cluster, ILogger logger)
+        : base(request.RequestUri, tracksInFlight: hedged, cluster, logger)
     {
         Eligibility = eligibility;
         StartTimestamp = startTimestamp;

@@ -3,36 +3,49 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Configuration;
-using EdgeKit.AspNetCore.Migration;
 using EdgeKit.Configuration;
+using Microsoft.Extensions.Configuration;
 
-namespace EdgeKit.Gateway;
+namespace EdgeKit.AspNetCore.Migration;
 
-/// <summary>The peers whose configuration <c>edgekit convert</c> reads.</summary>
-internal enum ConvertFrom
+/// <summary>What <see cref="EdgeKitConfigurationConverter"/> made of another gateway's configuration.</summary>
+public sealed class ConfigurationConversion
 {
-    /// <summary>YARP: an appsettings.json holding <c>ReverseProxy</c>, or the <c>ReverseProxy</c> section alone.</summary>
-    Yarp,
+    internal ConfigurationConversion(string json, IReadOnlyList<string> notCarriedOver, IReadOnlyList<string> carriedInPart)
+    {
+        Json = json;
+        NotCarriedOver = notCarriedOver;
+        CarriedInPart = carriedInPart;
+    }
 
-    /// <summary>Ocelot: ocelot.json (<c>Routes</c>, <c>Aggregates</c>, <c>GlobalConfiguration</c>).</summary>
-    Ocelot,
+    /// <summary>
+    /// The EdgeKit configuration as an indented JSON document ending with a new line: an <c>EdgeKit</c> section (and,
+    /// from a YARP appsettings file, its <c>Logging:LogLevel</c>), settings at their defaults left out, every key one
+    /// EdgeKit's strict binding reads back. Names that hold ':' (Ocelot's <c>host:port</c> destinations, the
+    /// importer's <c>ocelot:route0</c> policies) are written with '-', as are the settings that refer to them.
+    /// </summary>
+    public string Json { get; }
+
+    /// <summary>
+    /// One sentence per key that has no EdgeKit equivalent, or is wrong, naming its path and why; empty when everything
+    /// was carried over. What is listed here is missing from <see cref="Json"/>.
+    /// </summary>
+    public IReadOnlyList<string> NotCarriedOver { get; }
+
+    /// <summary>
+    /// One sentence per key carried over with a difference from the other gateway's behaviour, naming its path and the
+    /// difference (for example a rate limit that refills gradually where Ocelot's fixed window refills at once).
+    /// </summary>
+    public IReadOnlyList<string> CarriedInPart { get; }
 }
 
-/// <summary>What <c>edgekit convert</c> made: the gateway.json text, and what could not be carried over.</summary>
-/// <param name="Json">The EdgeKit file (indented JSON, settings at their defaults left out).</param>
-/// <param name="NotCarriedOver">One sentence per key that has no EdgeKit equivalent (or is wrong), naming its path.</param>
-/// <param name="CarriedInPart">
-/// One sentence per key carried with a difference from the peer's behaviour (the importer's notes, e.g. a timeout answered
-/// 504 where Ocelot answers 503).
-/// </param>
-internal sealed record ConversionResult(string Json, IReadOnlyList<string> NotCarriedOver, IReadOnlyList<string> CarriedInPart);
-
 /// <summary>
-/// Turns a YARP or Ocelot configuration into an EdgeKit file through the library's importers (the same that
-/// <c>AddYarpConfiguration</c>/<c>AddOcelotConfiguration</c> use), written with the settings shapes so that every key
-/// written is one the strict binding reads back.
+/// Turns a YARP or Ocelot configuration into an EdgeKit configuration file (the <c>edgekit convert</c> command), through
+/// the same importers that <c>AddYarpConfiguration</c> and <c>AddOcelotConfiguration</c> run the other gateway's
+/// configuration with, so the file behaves as the import does; and it lists what could not be carried over, and what was
+/// carried with a difference.
 /// </summary>
-internal static class ConfigurationConverter
+public static class EdgeKitConfigurationConverter
 {
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
@@ -49,37 +62,55 @@ internal static class ConfigurationConverter
     /// </summary>
     private static string ConfigurationKey(string name) => name.Replace(':', '-');
 
-    public static ConversionResult Convert(ConvertFrom from, IConfiguration file)
+    /// <summary>
+    /// Converts YARP's configuration: an appsettings file holding a <c>ReverseProxy</c> section (its <c>Logging:LogLevel</c>
+    /// is carried too; any other section is listed as not carried over), or the <c>ReverseProxy</c> section alone (its
+    /// <c>Routes</c> and <c>Clusters</c>). See docs/migrating-from-yarp.md.
+    /// </summary>
+    /// <param name="configuration">The configuration, for example <c>new ConfigurationBuilder().AddJsonFile("appsettings.json").Build()</c>.</param>
+    /// <returns>The EdgeKit configuration and what was not carried over, or carried with a difference.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is null.</exception>
+    public static ConfigurationConversion FromYarp(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var notCarried = new List<string>();
         JsonObject? logging = null;
-        ImportedConfiguration imported;
-        if (from == ConvertFrom.Yarp)
+
+        // An appsettings.json: ReverseProxy is read; its other sections are the app's, not the proxy's.
+        var section = configuration.GetSection("ReverseProxy").Exists() ? (IConfiguration)configuration.GetSection("ReverseProxy") : configuration;
+        if (section != configuration)
         {
-            // An appsettings.json: ReverseProxy is read; its other sections are the app's, not the proxy's.
-            var section = file.GetSection("ReverseProxy").Exists() ? (IConfiguration)file.GetSection("ReverseProxy") : file;
-            if (section != file)
+            foreach (var other in configuration.GetChildren().Where(c => !c.Key.Equals("ReverseProxy", StringComparison.OrdinalIgnoreCase)))
             {
-                foreach (var other in file.GetChildren().Where(c => !c.Key.Equals("ReverseProxy", StringComparison.OrdinalIgnoreCase)))
+                if (other.Key.Equals("Logging", StringComparison.OrdinalIgnoreCase))
                 {
-                    if (other.Key.Equals("Logging", StringComparison.OrdinalIgnoreCase))
-                    {
-                        logging = LogLevels(other, notCarried);
-                    }
-                    else
-                    {
-                        notCarried.Add($"{other.Path} is not part of YARP's configuration and was not converted.");
-                    }
+                    logging = LogLevels(other, notCarried);
+                }
+                else
+                {
+                    notCarried.Add($"{other.Path} is not part of YARP's configuration and was not converted.");
                 }
             }
-
-            imported = YarpConfigurationImporter.Import(section);
-        }
-        else
-        {
-            imported = OcelotConfigurationImporter.Import(file);
         }
 
+        return Convert(YarpConfigurationImporter.Import(section), notCarried, logging);
+    }
+
+    /// <summary>
+    /// Converts Ocelot's configuration: what <c>ocelot.json</c> holds (<c>Routes</c>, <c>Aggregates</c>,
+    /// <c>GlobalConfiguration</c>) and nothing else. See docs/migrating-from-ocelot.md.
+    /// </summary>
+    /// <param name="configuration">The configuration, for example <c>new ConfigurationBuilder().AddJsonFile("ocelot.json").Build()</c>.</param>
+    /// <returns>The EdgeKit configuration and what was not carried over, or carried with a difference.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is null.</exception>
+    public static ConfigurationConversion FromOcelot(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return Convert(OcelotConfigurationImporter.Import(configuration), [], logging: null);
+    }
+
+    private static ConfigurationConversion Convert(ImportedConfiguration imported, List<string> notCarried, JsonObject? logging)
+    {
         notCarried.AddRange(imported.Errors);
         var edgeKit = new JsonObject();
         Add(edgeKit, "Clusters", imported.Clusters, EdgeKitSettingsShapes.ClusterOptions);
@@ -106,7 +137,7 @@ internal static class ConfigurationConverter
             root["Logging"] = logging;
         }
 
-        return new ConversionResult(root.ToJsonString(s_indented) + Environment.NewLine, notCarried, imported.Notes);
+        return new ConfigurationConversion(root.ToJsonString(s_indented) + Environment.NewLine, notCarried, [.. imported.Notes]);
     }
 
     /// <summary>The app's <c>Logging:LogLevel</c>, which gateway.json reads too; the rest of <c>Logging</c> is the app's own.</summary>
@@ -152,7 +183,7 @@ internal static class ConfigurationConverter
     /// <paramref name="value"/> as configuration JSON of <paramref name="shape"/>: an object's keys that hold their
     /// default value (a new instance's) are left out.
     /// </summary>
-    internal static JsonNode? ToJson(object? value, SettingShape shape)
+    private static JsonNode? ToJson(object? value, SettingShape shape)
     {
         if (value is null)
         {
