@@ -99,6 +99,33 @@ public sealed class HttpCacheTests
     }
 
     [Fact]
+    public async Task An_unsafe_method_that_fails_or_points_to_another_origin_removes_nothing_else()
+    {
+        var host = new TinyHost();
+        host.Backend = (request, call) => (request.Method, request.AbsoluteUri) switch
+        {
+            ("DELETE", _) => new("500", [], ""),
+            ("PUT", _) => new("204", [("Location", "http://other.test/items/1"), ("Content-Location", "/items/2")], ""),
+            _ => new("200", [("Cache-Control", "max-age=60")], "v" + call),
+        };
+        await host.SendAsync("GET", "http://shop.test/items/1");
+        await host.SendAsync("GET", "http://other.test/items/1");
+        await host.SendAsync("GET", "http://shop.test/items/2");
+
+        await host.SendAsync("DELETE", "http://shop.test/items/1");
+        var afterFailure = await host.SendAsync("GET", "http://shop.test/items/1");
+        await host.SendAsync("PUT", "http://shop.test/items/3");
+        var foreign = await host.SendAsync("GET", "http://other.test/items/1");
+        var sameOrigin = await host.SendAsync("GET", "http://shop.test/items/2");
+
+        afterFailure.Seen.Should().Be((200, "v1", "0", "EdgeKit; hit; ttl=60"), "a failed DELETE invalidates nothing");
+        foreign.Seen.Should().Be((200, "v2", "0", "EdgeKit; hit; ttl=60"), "a Location of another origin is not removed");
+        sameOrigin.Body.Should().Be("v6", "the Content-Location of the same origin was removed");
+        await FluentActions.Awaiting(() => host.Cache.InvalidateAsync(null!, 204, null, null, CancellationToken.None).AsTask())
+            .Should().ThrowAsync<ArgumentNullException>().WithParameterName("request");
+    }
+
+    [Fact]
     public async Task Only_if_cached_with_nothing_stored_is_unavailable_and_several_ranges_are_forwarded_alone()
     {
         var host = new TinyHost();
