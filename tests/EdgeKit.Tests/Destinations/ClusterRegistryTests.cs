@@ -63,6 +63,24 @@ public class ClusterRegistryTests
     }
 
     [Fact]
+    public void Validate_lists_what_an_update_would_refuse_naming_an_imported_cluster_by_its_source_key_and_applies_nothing()
+    {
+        var registry = CreateRegistry(Options(("orders", ["a"])));
+        var current = registry.CurrentOptions;
+        var candidate = Options(("orders", ["a"]), ("empty", []));
+        SourcePaths.Remember(candidate.Clusters["empty"], "ReverseProxy:Clusters:empty");
+
+        var errors = registry.Validate(candidate);
+
+        errors.Should().Equal("ReverseProxy:Clusters:empty: has no destinations. Add at least one under Destinations, or set ServiceName to resolve them through service discovery.");
+        registry.CurrentOptions.Should().BeSameAs(current);
+        registry.TryGetCluster("empty", out _).Should().BeFalse();
+        _logs.Entries.Where(e => e.EventId.Id == 1007).Should().BeEmpty();
+        registry.Validate(Options(("orders", ["a", "b"]))).Should().BeEmpty();
+        ((Func<object>)(() => registry.Validate(null!))).Should().Throw<ArgumentNullException>().WithParameterName("options");
+    }
+
+    [Fact]
     public void A_failing_updated_handler_is_logged_and_neither_stops_the_others_nor_reaches_the_caller()
     {
         var registry = CreateRegistry(Options(("orders", ["a"])));
