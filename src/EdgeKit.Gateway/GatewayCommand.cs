@@ -79,7 +79,7 @@ internal static class GatewayCommand
 
             var host = app.Services.GetRequiredService<IOptions<HostSettings>>().Value;
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeKit.Gateway").LogInformation(
-                new EventId(1901, "InlineIo"),
+                new EventId(1903, "InlineIo"),
                 "Inline I/O: Kestrel inline scheduling {InlineScheduling}, inline socket completions {InlineSocketCompletions}.",
                 host.InlineIo.Scheduling,
                 Environment.GetEnvironmentVariable(InlineIo.CompletionsVariable) == "1");

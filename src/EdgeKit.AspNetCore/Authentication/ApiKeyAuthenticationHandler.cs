@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using EdgeKit.Auth;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,7 +64,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenti
 
         if (record.IsRevoked)
         {
-            EdgeKitLog.RevokedApiKeyUsed(Logger, Scheme.Name, record.KeyId, record.ClientId);
+            AuthenticationLog.RevokedApiKeyUsed(Logger, Scheme.Name, record.KeyId, record.ClientId);
             return Fail("revoked", "The API key is not valid.");
         }
 
@@ -112,17 +111,17 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenti
         var table = ApiKeyTable.Build(options.Keys, errors);
         foreach (var error in errors)
         {
-            EdgeKitLog.ApiKeyConfigurationInvalid(Logger, Scheme.Name, error);
+            AuthenticationLog.ApiKeyConfigurationInvalid(Logger, Scheme.Name, error);
         }
 
-        EdgeKitLog.ApiKeysLoaded(Logger, Scheme.Name, table.Count);
+        AuthenticationLog.ApiKeysLoaded(Logger, Scheme.Name, table.Count);
         return table;
     }
 
     private AuthenticateResult Fail(string reason, string message)
     {
-        EdgeKitMetrics.RecordAuthFailure(Scheme.Name, reason);
-        EdgeKitLog.AuthenticationFailed(Logger, Scheme.Name, reason);
+        AuthenticationMetrics.RecordFailure(Scheme.Name, reason);
+        AuthenticationLog.AuthenticationFailed(Logger, Scheme.Name, reason);
         return AuthenticateResult.Fail(message);
     }
 }

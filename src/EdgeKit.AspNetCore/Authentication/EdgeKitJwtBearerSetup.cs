@@ -1,5 +1,4 @@
 using EdgeKit.Auth;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -181,8 +180,8 @@ internal sealed class EdgeKitJwtBearerSetup(
 
     private static void Reject(ILogger logger, string scheme, string reason)
     {
-        EdgeKitMetrics.RecordAuthFailure(scheme, reason);
-        EdgeKitLog.AuthenticationFailed(logger, scheme, reason);
+        AuthenticationMetrics.RecordFailure(scheme, reason);
+        AuthenticationLog.AuthenticationFailed(logger, scheme, reason);
     }
 
     /// <summary>

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using EdgeKit.Auth;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -102,10 +101,10 @@ internal sealed class HmacAuthenticationHandler(IOptionsMonitor<HmacAuthenticati
         switch (nonces.TryAdd(signature.KeyId + "\n" + signature.Nonce, 2 * skew))
         {
             case NonceResult.Replayed:
-                EdgeKitLog.HmacReplayRejected(Logger, Scheme.Name, signature.KeyId);
+                AuthenticationLog.HmacReplayRejected(Logger, Scheme.Name, signature.KeyId);
                 return Fail("replay", "The request was already received.");
             case NonceResult.Full:
-                EdgeKitLog.HmacNonceCacheFull(Logger, Scheme.Name, nonces.Capacity);
+                AuthenticationLog.HmacNonceCacheFull(Logger, Scheme.Name, nonces.Capacity);
                 return Fail("nonce_cache_full", "The request cannot be checked for replay now; retry later.");
         }
 
@@ -188,8 +187,8 @@ internal sealed class HmacAuthenticationHandler(IOptionsMonitor<HmacAuthenticati
 
     private AuthenticateResult Fail(string reason, string message)
     {
-        EdgeKitMetrics.RecordAuthFailure(Scheme.Name, reason);
-        EdgeKitLog.AuthenticationFailed(Logger, Scheme.Name, reason);
+        AuthenticationMetrics.RecordFailure(Scheme.Name, reason);
+        AuthenticationLog.AuthenticationFailed(Logger, Scheme.Name, reason);
         return AuthenticateResult.Fail(message);
     }
 }

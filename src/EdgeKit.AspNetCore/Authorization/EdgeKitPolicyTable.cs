@@ -1,4 +1,3 @@
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -43,7 +42,7 @@ internal sealed class EdgeKitPolicyTable : IDisposable
         {
             foreach (var error in errors)
             {
-                EdgeKitLog.AuthorizationConfigurationRejected(_logger, error);
+                AuthorizationLog.AuthorizationConfigurationRejected(_logger, error);
             }
 
             return;

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using EdgeKit.AspNetCore.Http;
 using EdgeKit.Caching;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.DependencyInjection;
@@ -133,7 +131,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
     private static bool LogLeaderFailure(HttpCache cache, string key, Exception e)
     {
-        EdgeKitLog.CacheCoalescedRequestFailed(cache.Logger, cache.Name, key, e);
+        cache.LogCoalescedRequestFailed(key, e);
         return false;
     }
 
@@ -206,7 +204,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
         {
             response.Body = originalBody;
             RestoreConditionals(headers, conditional, clientIfNoneMatch, clientIfModifiedSince);
-            EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, e.GetType().Name);
+            cache.LogServedStaleOnError(key, e);
             response.Clear();
             await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error"));
             return (CacheResult.Stale, false);
@@ -230,7 +228,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
 
         if (mode == CaptureMode.Discard)
         {
-            EdgeKitLog.CacheServedStaleOnError(cache.Logger, cache.Name, key, finalStatus.ToString(CultureInfo.InvariantCulture));
+            cache.LogServedStaleOnError(key, finalStatus);
             response.Clear();
             await WriteEntryAsync(context, cache, request, stale!, lookup.Age, cache.ForwardStatus(CacheForwardReason.Stale, finalStatus, stored: false, "stale-if-error"));
             return (CacheResult.Stale, false);
@@ -292,7 +290,7 @@ internal sealed class HttpCachingMiddleware(RequestDelegate next, HttpCacheRegis
             }
             catch (Exception e)
             {
-                EdgeKitLog.CacheBackgroundRevalidationFailed(cache.Logger, cache.Name, key, e);
+                cache.LogBackgroundRevalidationFailed(key, e);
             }
             finally
             {

@@ -695,7 +695,7 @@ internal sealed class HttpForwarder
         if (span is not null)
         {
             span.SetTag(RequestLease.RouteTag, x.Route.Id);
-            span.SetTag(EdgeKitMetrics.ClusterTag, x.Cluster.Cluster.Name);
+            span.SetTag(EdgeKitTags.Cluster, x.Cluster.Cluster.Name);
         }
 
         return span;
@@ -704,16 +704,16 @@ internal sealed class HttpForwarder
     private static void EndForwardSpan(Exchange x, Activity span)
     {
         int status = x.Context.Response.StatusCode;
-        span.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(status));
+        span.SetTag(EdgeKitTags.StatusCode, EdgeKitTags.StatusCodeValue(status));
         if (x.LastDestination is { } destination)
         {
-            span.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
+            span.SetTag(EdgeKitTags.Destination, destination.Id);
         }
 
         if (x.Outcome == RequestOutcome.Failure || x.ErrorType is not null)
         {
             string error = x.ErrorType ?? RequestErrorTypes.FromStatusCode(status);
-            span.SetTag(EdgeKitMetrics.ErrorTypeTag, error);
+            span.SetTag(EdgeKitTags.ErrorType, error);
             span.SetStatus(ActivityStatusCode.Error, error);
         }
 

@@ -1,5 +1,4 @@
 using EdgeKit.Auth;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -148,7 +147,7 @@ public sealed class IdentityForwarder
 
             if (!HeaderText.IsVisibleAscii(value))
             {
-                EdgeKitLog.IdentityHeaderSkipped(_logger, header, claimType, "the claim's value has characters a header cannot carry");
+                IdentityForwardingLog.IdentityHeaderSkipped(_logger, header, claimType, "the claim's value has characters a header cannot carry");
                 continue;
             }
 
@@ -159,8 +158,8 @@ public sealed class IdentityForwarder
     /// <summary>Counts and logs an incoming identity header (in any spelling) that was not forwarded.</summary>
     internal static void Stripped(ILogger logger, string header)
     {
-        EdgeKitMetrics.IdentityHeadersStripped.Add(1);
-        EdgeKitLog.IncomingIdentityHeaderStripped(logger, header);
+        IdentityForwardingMetrics.HeadersStripped.Add(1);
+        IdentityForwardingLog.IncomingIdentityHeaderStripped(logger, header);
     }
 
     private static void Remove(HttpRequestMessage request, string header)

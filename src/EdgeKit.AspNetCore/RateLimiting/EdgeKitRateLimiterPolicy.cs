@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -43,13 +42,14 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         Limits = limits;
         Store = options.Store;
         Partition = (options.Partition ?? new RateLimitPartitionOptions()).Kind.ToString();
-        Limiter = store.CreateLimiter(new RateLimiterStoreSettings(name, limits, timeProvider)
+        var settings = new RateLimiterStoreSettings(name, limits, timeProvider)
         {
             QueueLimit = options.QueueLimit,
             MaxPartitions = options.MaxPartitions,
             OverflowBehavior = options.OverflowBehavior,
-        });
-        _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(name, limits) : null;
+        };
+        Limiter = store.CreateLimiter(settings);
+        _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(settings) : null;
         var limiter = new HttpContextLimiter(this);
         _partition = RateLimitPartition.Get(name, _ => limiter);
         OnRejected = RejectAsync;
@@ -131,7 +131,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            EdgeKitLog.RateLimitRejected(_logger, Name, context.Request.Path.Value ?? "/", violated, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null);
+            RateLimitingLog.RateLimitRejected(_logger, Name, context.Request.Path.Value ?? "/", violated, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null);
         }
 
         var problem = new ProblemDetails

@@ -1,6 +1,5 @@
 using System.Globalization;
 using EdgeKit.RateLimiting;
-using EdgeKit.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
@@ -38,7 +37,7 @@ internal sealed class LoadSheddingMiddleware
 
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            EdgeKitLog.RequestShed(_logger, context.Request.Path.Value ?? "/", _limiter.InFlight, _limiter.CurrentLimit);
+            RateLimitingLog.RequestShed(_logger, context.Request.Path.Value ?? "/", _limiter.InFlight, _limiter.CurrentLimit);
         }
 
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

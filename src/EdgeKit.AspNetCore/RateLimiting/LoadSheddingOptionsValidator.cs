@@ -8,9 +8,16 @@ internal sealed class LoadSheddingOptionsValidator : IValidateOptions<LoadSheddi
 {
     public ValidateOptionsResult Validate(string? name, LoadSheddingOptions options)
     {
-        var problems = options.Concurrency is null
-            ? ["Concurrency is required."]
-            : AdaptiveConcurrencyLimiter.Problems(options.Concurrency).Select(p => "Concurrency: " + p).ToList();
+        var problems = new List<string>();
+        if (options.Concurrency is null)
+        {
+            problems.Add("Concurrency is required.");
+        }
+        else
+        {
+            AdaptiveConcurrencyLimiter.Validate(options.Concurrency, "Concurrency", problems);
+        }
+
         if (options.RetryAfter <= TimeSpan.Zero)
         {
             problems.Add($"RetryAfter must be positive (was {options.RetryAfter}).");

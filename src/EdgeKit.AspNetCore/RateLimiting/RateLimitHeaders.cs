@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.AspNetCore.Http;
 
@@ -18,13 +17,14 @@ internal static class RateLimitHeaders
     public const string RateLimitHeader = "RateLimit";
 
     /// <summary>Every limit of a policy: <c>"api-1s";q=10;w=1, "api-3600s";q=1000;w=3600</c>.</summary>
-    internal static string FormatPolicy(string policyName, IReadOnlyList<TokenBucketLimit> limits)
+    internal static string FormatPolicy(RateLimiterStoreSettings policy)
     {
+        var limits = policy.Limits;
         var parts = new string[limits.Count];
         for (int i = 0; i < parts.Length; i++)
         {
             parts[i] = string.Create(CultureInfo.InvariantCulture,
-                $"\"{TokenBucketRules.AdvertisedName(policyName, limits[i], limits.Count)}\";q={limits[i].PermitLimit};w={WholeSecondsUp(limits[i].Window)}");
+                $"\"{policy.GetAdvertisedName(i)}\";q={limits[i].PermitLimit};w={WholeSecondsUp(limits[i].Window)}");
         }
 
         return string.Join(", ", parts);

@@ -13,8 +13,8 @@ internal static class RedisRateLimitingMetrics
     /// <summary>Tag: the Redis command (<c>evalsha</c> or <c>script_load</c>).</summary>
     public const string CommandTag = "edgekit.ratelimit.redis.command";
 
-    /// <summary>Tag: <c>success</c>, <c>noscript</c>, <c>timeout</c> or <c>error</c> for round trips.</summary>
-    public const string OutcomeTag = "edgekit.outcome";
+    /// <summary>Tag (<see cref="EdgeKitTags.Outcome"/>): <c>success</c>, <c>noscript</c>, <c>timeout</c> or <c>error</c> for round trips.</summary>
+    public const string OutcomeTag = EdgeKitTags.Outcome;
 
     /// <summary>Tag: <c>accepted</c> or <c>rejected</c>.</summary>
     public const string DecisionTag = "edgekit.ratelimit.decision";

@@ -350,6 +350,31 @@ public sealed class HttpCache
         }
     }
 
+    /// <summary>
+    /// Logs that the request the others waited on for <paramref name="key"/> failed, so they go to the backend on their
+    /// own (event 1200, <c>CacheCoalescedRequestFailed</c>, Debug).
+    /// </summary>
+    public void LogCoalescedRequestFailed(string key, Exception exception) => EdgeKitLog.CacheCoalescedRequestFailed(Logger, Name, key, exception);
+
+    /// <summary>
+    /// Logs that revalidating <paramref name="key"/> in the background (stale-while-revalidate) failed (event 1203,
+    /// <c>CacheBackgroundRevalidationFailed</c>, Warning).
+    /// </summary>
+    public void LogBackgroundRevalidationFailed(string key, Exception exception) => EdgeKitLog.CacheBackgroundRevalidationFailed(Logger, Name, key, exception);
+
+    /// <summary>
+    /// Logs that the backend failed with <paramref name="exception"/> for <paramref name="key"/> and a stale response was
+    /// served instead (stale-if-error; event 1204, <c>CacheServedStaleOnError</c>, Information, naming the exception's type).
+    /// </summary>
+    public void LogServedStaleOnError(string key, Exception exception) => EdgeKitLog.CacheServedStaleOnError(Logger, Name, key, exception.GetType().Name);
+
+    /// <summary>
+    /// Logs that the backend answered <paramref name="status"/> for <paramref name="key"/> and a stale response was served
+    /// instead (stale-if-error; event 1204, <c>CacheServedStaleOnError</c>, Information).
+    /// </summary>
+    public void LogServedStaleOnError(string key, int status) =>
+        EdgeKitLog.CacheServedStaleOnError(Logger, Name, key, status.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>Counts a request in <c>edgekit.cache.requests</c>, tagged with the cache's name and <paramref name="result"/>.</summary>
     /// <param name="result">How the request was answered.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="result"/> is not a defined value.</exception>

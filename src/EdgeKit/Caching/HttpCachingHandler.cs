@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using EdgeKit.Configuration;
-using EdgeKit.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -126,7 +125,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
     private bool Log(Exception e, string key)
     {
-        EdgeKitLog.CacheCoalescedRequestFailed(_cache.Logger, _cache.Name, key, e);
+        _cache.LogCoalescedRequestFailed(key, e);
         return false;
     }
 
@@ -168,7 +167,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
         catch (Exception e) when (lookup.StaleIfErrorAllowed && !cancellationToken.IsCancellationRequested && e is HttpRequestException or OperationCanceledException)
         {
             RestoreConditionals(request, conditional, saved);
-            EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, e.GetType().Name);
+            _cache.LogServedStaleOnError(key, e);
             return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, null, stored: false, "stale-if-error")), false, CacheResult.Stale);
         }
 
@@ -186,7 +185,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
 
         if (lookup.StaleIfErrorAllowed && status >= 500)
         {
-            EdgeKitLog.CacheServedStaleOnError(_cache.Logger, _cache.Name, key, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _cache.LogServedStaleOnError(key, status);
             response.Dispose();
             return new(ToResponse(stale!, request, cacheRequest, lookup.Age, _cache.ForwardStatus(CacheForwardReason.Stale, status, stored: false, "stale-if-error")), false, CacheResult.Stale);
         }
@@ -284,7 +283,7 @@ public sealed class HttpCachingHandler : DelegatingHandler
             }
             catch (Exception e)
             {
-                EdgeKitLog.CacheBackgroundRevalidationFailed(_cache.Logger, _cache.Name, key, e);
+                _cache.LogBackgroundRevalidationFailed(key, e);
             }
             finally
             {

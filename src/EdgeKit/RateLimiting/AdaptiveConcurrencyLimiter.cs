@@ -70,6 +70,26 @@ public sealed class AdaptiveConcurrencyLimiter : RateLimiter
     /// <inheritdoc />
     public override TimeSpan? IdleDuration => InFlight == 0 ? _time.GetElapsedTime(Volatile.Read(ref _idleSince)) : null;
 
+    /// <summary>
+    /// Checks <paramref name="options"/> the way the constructor does, but adds every problem to
+    /// <paramref name="errors"/> instead of stopping at the first, each prefixed with <c>"{path}: "</c> (nothing is added
+    /// when the options are valid): for validating a configuration section at start and reporting all its errors at once.
+    /// </summary>
+    /// <param name="options">The settings to check.</param>
+    /// <param name="path">Where the settings come from, for example a configuration path; empty for no prefix.</param>
+    /// <param name="errors">Receives one message per problem.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static void Validate(AdaptiveConcurrencyLimiterOptions options, string path, ICollection<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(errors);
+        foreach (var problem in Problems(options))
+        {
+            errors.Add(path.Length == 0 ? problem : $"{path}: {problem}");
+        }
+    }
+
     /// <summary>Every problem of <paramref name="options"/> (empty when valid).</summary>
     internal static List<string> Problems(AdaptiveConcurrencyLimiterOptions options)
     {

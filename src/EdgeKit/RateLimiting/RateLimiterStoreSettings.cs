@@ -36,4 +36,23 @@ public sealed class RateLimiterStoreSettings
 
     /// <summary>What happens to new keys beyond <see cref="MaxPartitions"/> (local store). Default <see cref="PartitionOverflowBehavior.SharedPartition"/>.</summary>
     public PartitionOverflowBehavior OverflowBehavior { get; init; } = PartitionOverflowBehavior.SharedPartition;
+
+    /// <summary>
+    /// The name limit <paramref name="index"/> of <see cref="Limits"/> is advertised under in the gateway's
+    /// <c>RateLimit-Policy</c> header: the limit's own <see cref="TokenBucketLimit.Name"/>, else the policy's name when it
+    /// has one limit, else <c>"{policy}-{window in whole seconds}s"</c> (<c>"api-1s"</c>, <c>"api-3600s"</c>). A store's
+    /// <see cref="RateLimitQuota.Policy"/> should be the name of the limit it reports on, so that the <c>RateLimit</c>
+    /// header names an item of <c>RateLimit-Policy</c>.
+    /// </summary>
+    /// <param name="index">The limit's index in <see cref="Limits"/>.</param>
+    /// <returns>The advertised name.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative or not below the number of limits.</exception>
+    /// <exception cref="InvalidOperationException">The limit at <paramref name="index"/> is <see langword="null"/>.</exception>
+    public string GetAdvertisedName(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Limits.Count);
+        var limit = Limits[index] ?? throw new InvalidOperationException($"Rate-limit policy '{PolicyName}': limit {index} is null.");
+        return TokenBucketRules.AdvertisedName(PolicyName, limit, Limits.Count);
+    }
 }

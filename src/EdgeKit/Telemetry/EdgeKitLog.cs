@@ -126,43 +126,8 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1204, EventName = "CacheServedStaleOnError", Level = LogLevel.Information,
         Message = "Cache '{Cache}': the backend failed ({Failure}) for '{Key}'; a stale response was served (stale-if-error).")]
     public static partial void CacheServedStaleOnError(ILogger logger, string cache, string key, string failure);
-    // Auth: 1300-1349.
-    [LoggerMessage(EventId = 1300, EventName = "AuthenticationFailed", Level = LogLevel.Debug,
-        Message = "Scheme '{Scheme}': authentication failed ({Reason}).")]
-    public static partial void AuthenticationFailed(ILogger logger, string scheme, string reason);
 
-    [LoggerMessage(EventId = 1301, EventName = "RevokedApiKeyUsed", Level = LogLevel.Warning,
-        Message = "Scheme '{Scheme}': revoked API key '{KeyId}' of client '{ClientId}' was presented.")]
-    public static partial void RevokedApiKeyUsed(ILogger logger, string scheme, string keyId, string clientId);
-
-    [LoggerMessage(EventId = 1302, EventName = "ApiKeyConfigurationInvalid", Level = LogLevel.Error,
-        Message = "Scheme '{Scheme}': an API key entry is ignored: {Error}")]
-    public static partial void ApiKeyConfigurationInvalid(ILogger logger, string scheme, string error);
-
-    [LoggerMessage(EventId = 1303, EventName = "ApiKeysLoaded", Level = LogLevel.Information,
-        Message = "Scheme '{Scheme}': {Count} API keys loaded from configuration.")]
-    public static partial void ApiKeysLoaded(ILogger logger, string scheme, int count);
-
-    [LoggerMessage(EventId = 1304, EventName = "HmacReplayRejected", Level = LogLevel.Warning,
-        Message = "Scheme '{Scheme}': a request signed with key '{KeyId}' reused a nonce and was rejected as a replay.")]
-    public static partial void HmacReplayRejected(ILogger logger, string scheme, string keyId);
-
-    [LoggerMessage(EventId = 1305, EventName = "HmacNonceCacheFull", Level = LogLevel.Warning,
-        Message = "Scheme '{Scheme}': the nonce cache is full ({Capacity} nonces within the clock-skew window); signed requests are rejected until nonces expire.")]
-    public static partial void HmacNonceCacheFull(ILogger logger, string scheme, int capacity);
-
-    [LoggerMessage(EventId = 1306, EventName = "IdentityHeaderSkipped", Level = LogLevel.Warning,
-        Message = "Identity forwarding: header '{Header}' not set from claim '{ClaimType}': {Reason}.")]
-    public static partial void IdentityHeaderSkipped(ILogger logger, string header, string claimType, string reason);
-
-    [LoggerMessage(EventId = 1307, EventName = "IncomingIdentityHeaderStripped", Level = LogLevel.Debug,
-        Message = "Identity forwarding: incoming header '{Header}' removed; only the gateway sets it.")]
-    public static partial void IncomingIdentityHeaderStripped(ILogger logger, string header);
-
-    [LoggerMessage(EventId = 1308, EventName = "AuthorizationConfigurationRejected", Level = LogLevel.Error,
-        Message = "EdgeKit authorization policies reload rejected; the previous policies stay in force. {Error}")]
-    public static partial void AuthorizationConfigurationRejected(ILogger logger, string error);
-
+    // Auth: 1300-1349 (1300-1308 are the gateway's: its Authentication, IdentityForwarding and Authorization log classes).
     [LoggerMessage(EventId = 1310, EventName = "ClientCredentialsTokenAcquired", Level = LogLevel.Debug,
         Message = "Client '{Client}': access token obtained, valid for {Lifetime}.")]
     public static partial void ClientCredentialsTokenAcquired(ILogger logger, string client, TimeSpan lifetime);
@@ -170,12 +135,4 @@ internal static partial class EdgeKitLog
     [LoggerMessage(EventId = 1311, EventName = "ClientCredentialsTokenFailed", Level = LogLevel.Warning,
         Message = "Client '{Client}': token request failed (status {Status}, error {Error}): {Reason}")]
     public static partial void ClientCredentialsTokenFailed(ILogger logger, string client, int? status, string? error, string reason);
-
-    [LoggerMessage(EventId = 1100, EventName = "RateLimitRejected", Level = LogLevel.Debug,
-        Message = "Rate-limit policy '{Policy}' rejected a request to {Path}: limit '{Limit}' exhausted, retry after {RetryAfter}.")]
-    public static partial void RateLimitRejected(ILogger logger, string policy, string path, string limit, TimeSpan? retryAfter);
-
-    [LoggerMessage(EventId = 1101, EventName = "RequestShed", Level = LogLevel.Debug,
-        Message = "Load shedding rejected a request to {Path}: {InFlight} in flight, limit {Limit}.")]
-    public static partial void RequestShed(ILogger logger, string path, int inFlight, int limit);
 }

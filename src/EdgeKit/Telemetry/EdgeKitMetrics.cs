@@ -6,20 +6,20 @@ namespace EdgeKit.Telemetry;
 /// <summary>The instruments of the balancing core. Names follow <c>edgekit.&lt;component&gt;.&lt;measure&gt;</c>.</summary>
 internal static class EdgeKitMetrics
 {
-    /// <summary>Tag: the cluster's name.</summary>
-    public const string ClusterTag = "edgekit.cluster";
+    /// <summary>Tag: the cluster's name (<see cref="EdgeKitTags.Cluster"/>).</summary>
+    public const string ClusterTag = EdgeKitTags.Cluster;
 
-    /// <summary>Tag: the destination's id.</summary>
-    public const string DestinationTag = "edgekit.destination";
+    /// <summary>Tag: the destination's id (<see cref="EdgeKitTags.Destination"/>).</summary>
+    public const string DestinationTag = EdgeKitTags.Destination;
 
-    /// <summary>Tag: the response's status code (absent when there was none).</summary>
-    public const string StatusCodeTag = "http.response.status_code";
+    /// <summary>Tag: the response's status code, absent when there was none (<see cref="EdgeKitTags.StatusCode"/>).</summary>
+    public const string StatusCodeTag = EdgeKitTags.StatusCode;
 
-    /// <summary>Tag: what went wrong (absent on success): an exception type, or the status code as text.</summary>
-    public const string ErrorTypeTag = "error.type";
+    /// <summary>Tag: what went wrong, absent on success (<see cref="EdgeKitTags.ErrorType"/>).</summary>
+    public const string ErrorTypeTag = EdgeKitTags.ErrorType;
 
-    /// <summary>Tag: <c>success</c>, <c>failure</c> or <c>cancelled</c> for requests; <c>passed</c> or <c>failed</c> for health probes.</summary>
-    public const string OutcomeTag = "edgekit.outcome";
+    /// <summary>Tag: <c>success</c>, <c>failure</c> or <c>cancelled</c> for requests; <c>passed</c> or <c>failed</c> for health probes (<see cref="EdgeKitTags.Outcome"/>).</summary>
+    public const string OutcomeTag = EdgeKitTags.Outcome;
 
     public static readonly Counter<long> Requests = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.balancer.requests", "{request}", "Requests sent to a destination by the balancer, by outcome.");
@@ -185,22 +185,8 @@ internal static class EdgeKitMetrics
     public static void RecordRateLimitDecision(string policy, bool accepted) =>
         RateLimitDecisions.Add(1, new KeyValuePair<string, object?>(RateLimitPolicyTag, policy), new KeyValuePair<string, object?>(RateLimitResultTag, accepted ? "accepted" : "rejected"));
 
-    private static readonly object[] s_statusCodes = CreateStatusCodes();
-
-    /// <summary>A boxed status code without allocating (cached for 100-599).</summary>
-    public static object BoxedStatus(int statusCode) =>
-        (uint)(statusCode - 100) < 500 ? s_statusCodes[statusCode - 100] : statusCode;
-
-    private static object[] CreateStatusCodes()
-    {
-        var codes = new object[500];
-        for (int i = 0; i < codes.Length; i++)
-        {
-            codes[i] = i + 100;
-        }
-
-        return codes;
-    }
+    /// <summary>A boxed status code without allocating (cached for 100-599): <see cref="EdgeKitTags.StatusCodeValue"/>.</summary>
+    public static object BoxedStatus(int statusCode) => EdgeKitTags.StatusCodeValue(statusCode);
 
     public static TagList DestinationTags(string cluster, string destination) => new()
     {
@@ -251,33 +237,14 @@ internal static class EdgeKitMetrics
         }
     }
 
-    // Auth. Tags never carry tokens, keys or credentials: only scheme and client names and fixed reason words.
-
-    /// <summary>Tag: the authentication scheme's name.</summary>
-    public const string AuthSchemeTag = "edgekit.auth.scheme";
-
-    /// <summary>Tag: why authentication failed, one of a fixed set of words (<c>expired</c>, <c>unknown_key</c>, ...).</summary>
-    public const string AuthReasonTag = "edgekit.auth.reason";
+    // Auth (the client side; the gateway's schemes and identity forwarding own their instruments). Tags never carry
+    // tokens, keys or credentials: only client names and fixed words.
 
     /// <summary>Tag: the HttpClient's name.</summary>
     public const string AuthClientTag = "edgekit.auth.client";
 
-    public static readonly Counter<long> AuthFailures = EdgeKitTelemetry.Meter.CreateCounter<long>(
-        "edgekit.auth.failures", "{request}", "Requests whose credentials an EdgeKit scheme rejected, by scheme and reason.");
-
     public static readonly Counter<long> TokenRequests = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.auth.token_requests", "{request}", "Client-credentials token requests sent to a token endpoint, by client and outcome.");
-
-    public static readonly Counter<long> IdentityHeadersStripped = EdgeKitTelemetry.Meter.CreateCounter<long>(
-        "edgekit.auth.identity_headers_stripped", "{header}", "Incoming headers removed by identity forwarding because only the gateway may set them.");
-
-    public static void RecordAuthFailure(string scheme, string reason)
-    {
-        if (AuthFailures.Enabled)
-        {
-            AuthFailures.Add(1, new KeyValuePair<string, object?>(AuthSchemeTag, scheme), new KeyValuePair<string, object?>(AuthReasonTag, reason));
-        }
-    }
 
     public static void RecordTokenRequest(string client, string outcome)
     {

@@ -40,11 +40,12 @@ public sealed class RateLimitHeadersPropertyTests
             .Select((permits, window, name) => new TokenBucketLimit(permits, TimeSpan.FromTicks(window), name));
         Gen.Select(s_policy, limit.Array[1, 4]).Sample((policy, limits) =>
         {
-            string header = RateLimitHeaders.FormatPolicy(policy, limits);
+            var settings = new RateLimiterStoreSettings(policy, limits, TimeProvider.System);
+            string header = RateLimitHeaders.FormatPolicy(settings);
             var items = header.Split(", ");
             for (int i = 0; i < limits.Length; i++)
             {
-                string name = TokenBucketRules.AdvertisedName(policy, limits[i], limits.Length);
+                string name = settings.GetAdvertisedName(i);
                 string expected = $"\"{name}\";q={limits[i].PermitLimit};w={RateLimitHeaders.WholeSecondsUp(limits[i].Window)}";
                 if (!header.Contains(expected, StringComparison.Ordinal) || !header.StartsWith('"'))
                 {

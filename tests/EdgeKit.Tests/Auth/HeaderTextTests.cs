@@ -29,4 +29,64 @@ public class HeaderTextTests
 
         HeaderText.ToQuotedStringContent(value).Should().BeSameAs(value);
     }
+
+    [Theory]
+    [InlineData("X-Api-Key")]
+    [InlineData("Authorization")]
+    [InlineData("a")]
+    [InlineData("0")]
+    [InlineData("!#$%&'*+-.^_`|~")]
+    [InlineData("key-2026.v1")]
+    public void A_token_is_letters_digits_and_the_fifteen_rfc_9110_symbols(string name)
+    {
+        HeaderText.IsToken(name).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("X Api")]
+    [InlineData("X-Api:")]
+    [InlineData("\"quoted\"")]
+    [InlineData("a(b)")]
+    [InlineData("a,b")]
+    [InlineData("a/b")]
+    [InlineData("a;b")]
+    [InlineData("a=b")]
+    [InlineData("a@b")]
+    [InlineData("a[b]")]
+    [InlineData("a{b}")]
+    [InlineData("a?b")]
+    [InlineData("a\\b")]
+    [InlineData("tab\t")]
+    [InlineData("line\r\n")]
+    [InlineData("del\u007f")]
+    [InlineData("caf\u00e9")]
+    public void Anything_else_is_not_a_token(string name)
+    {
+        HeaderText.IsToken(name).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("Bearer abc.def-ghi_~+/=", true)]
+    [InlineData(" !~", true)]
+    [InlineData("tab\there", false)]
+    [InlineData("cr\r", false)]
+    [InlineData("lf\n", false)]
+    [InlineData("nul\0", false)]
+    [InlineData("del\u007f", false)]
+    [InlineData("caf\u00e9", false)]
+    [InlineData("\ud83d\ude00", false)]
+    public void Visible_ascii_is_the_printable_characters_and_the_space(string value, bool expected)
+    {
+        HeaderText.IsVisibleAscii(value).Should().Be(expected);
+    }
+
+    [Fact]
+    public void Quoted_string_content_of_null_is_refused_naming_the_argument()
+    {
+        var act = () => HeaderText.ToQuotedStringContent(null!);
+
+        act.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("value");
+    }
 }

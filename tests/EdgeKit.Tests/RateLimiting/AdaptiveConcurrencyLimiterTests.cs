@@ -163,4 +163,37 @@ public sealed class AdaptiveConcurrencyLimiterTests
 
         create.Should().Throw<ArgumentException>().WithMessage(message + " (Parameter 'options')");
     }
+
+    [Fact]
+    public void Validate_adds_every_problem_at_once_prefixed_with_the_path()
+    {
+        var errors = new List<string> { "earlier" };
+
+        AdaptiveConcurrencyLimiter.Validate(
+            new AdaptiveConcurrencyLimiterOptions { InitialLimit = 20, MinLimit = 0, MaxLimit = 10, LatencyTolerance = 1.0, BackoffRatio = 0.9 },
+            "EdgeKit:LoadShedding:Concurrency",
+            errors);
+
+        errors.Should().Equal(
+            "earlier",
+            "EdgeKit:LoadShedding:Concurrency: MinLimit must be at least 1 (was 0).",
+            "EdgeKit:LoadShedding:Concurrency: InitialLimit (20) must be between MinLimit (0) and MaxLimit (10).",
+            "EdgeKit:LoadShedding:Concurrency: LatencyTolerance must be above 1 (was 1).");
+    }
+
+    [Fact]
+    public void Validate_adds_nothing_for_valid_options_and_no_prefix_for_an_empty_path()
+    {
+        var errors = new List<string>();
+
+        AdaptiveConcurrencyLimiter.Validate(new AdaptiveConcurrencyLimiterOptions(), "Concurrency", errors);
+        errors.Should().BeEmpty();
+        AdaptiveConcurrencyLimiter.Validate(new AdaptiveConcurrencyLimiterOptions { BackoffRatio = 0 }, "", errors);
+
+        errors.Should().Equal("BackoffRatio must be above 0 and below 1 (was 0).");
+        var noOptions = () => AdaptiveConcurrencyLimiter.Validate(null!, "", errors);
+        var noErrors = () => AdaptiveConcurrencyLimiter.Validate(new AdaptiveConcurrencyLimiterOptions(), "", null!);
+        noOptions.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("options");
+        noErrors.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("errors");
+    }
 }

@@ -1,8 +1,8 @@
 using EdgeKit.Telemetry;
 
-namespace EdgeKit.Tests.Resilience;
+namespace EdgeKit.Tests.Telemetry;
 
-/// <summary>The throttle behind the retry budget's warning and the gateway's per-cluster failure warnings.</summary>
+/// <summary>The throttle behind the retry budget's warning and the gateway's per-cluster failure warnings (public API).</summary>
 public class LogThrottleTests
 {
     [Fact]
@@ -50,5 +50,41 @@ public class LogThrottleTests
         logged.Should().Be(1);
         throttle.TryBegin(now: 2_000, interval: 1_000, out long rest).Should().BeTrue();
         (counted + rest).Should().Be(40_000);
+    }
+
+    [Fact]
+    public void A_zero_interval_logs_every_time_with_one_occurrence_each()
+    {
+        var throttle = new LogThrottle();
+
+        for (int i = 0; i < 3; i++)
+        {
+            throttle.Count();
+            throttle.TryBegin(now: 7, interval: 0, out long count).Should().BeTrue();
+            count.Should().Be(1);
+        }
+    }
+
+    [Fact]
+    public void Nothing_counted_still_logs_the_first_time_with_a_count_of_zero()
+    {
+        var throttle = new LogThrottle();
+
+        throttle.TryBegin(now: 0, interval: 10, out long count).Should().BeTrue();
+
+        count.Should().Be(0);
+    }
+
+    [Fact]
+    public void A_negative_interval_is_refused_and_changes_nothing()
+    {
+        var throttle = new LogThrottle();
+        throttle.Count();
+
+        var act = () => throttle.TryBegin(now: 1, interval: -1, out _);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("interval");
+        throttle.TryBegin(now: 1, interval: 1, out long count).Should().BeTrue();
+        count.Should().Be(1, "the refused call neither logged nor reset the count");
     }
 }
