@@ -52,12 +52,11 @@ if (features.Contains("limit"))
     gateway["EdgeKit:RateLimiting:Policies:per-client:Partition:Kind"] = "ClientIp";
 }
 
-// GWBENCH_TRANSPORT (run.sh's "-tr" rows): the cluster's backend transport, SocketsHttpHandler (the default) or EdgeKit
-// (the gateway's own HTTP/1.1 transport, src/EdgeKit.AspNetCore/Transport).
-if (Environment.GetEnvironmentVariable("GWBENCH_TRANSPORT") is { Length: > 0 } transport)
-{
-    gateway["EdgeKit:Clusters:backends:HttpClient:Transport"] = transport;
-}
+// GWBENCH_TRANSPORT (run.sh's "-tr" rows): the cluster's backend transport, EdgeKit (the gateway's own HTTP/1.1
+// transport, src/EdgeKit.AspNetCore/Transport), Auto or SocketsHttpHandler. Unset, the rows stay on SocketsHttpHandler as
+// they were measured before Auto (which picks EdgeKit's transport for these plain http backends) became the default.
+gateway["EdgeKit:Clusters:backends:HttpClient:Transport"] =
+    Environment.GetEnvironmentVariable("GWBENCH_TRANSPORT") is { Length: > 0 } transport ? transport : "SocketsHttpHandler";
 
 // GWBENCH_CACHE=1 (cache-run.sh): the route caches through the EdgeKit cache policy "bench".
 if (Environment.GetEnvironmentVariable("GWBENCH_CACHE") == "1")

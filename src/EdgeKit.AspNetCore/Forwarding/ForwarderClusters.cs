@@ -8,7 +8,8 @@ using EdgeKit.Destinations;
 namespace EdgeKit.AspNetCore.Forwarding;
 
 /// <summary>
-/// One <see cref="HttpMessageInvoker"/> over a <see cref="SocketsHttpHandler"/> per cluster: no cookies, redirects,
+/// One <see cref="HttpMessageInvoker"/> per cluster, over its transport (EdgeKit's HTTP/1.1 one, a <see cref="SocketsHttpHandler"/>,
+/// or with <c>Auto</c> the first for HTTP/1.1 and the second for the rest): no cookies, redirects,
 /// automatic decompression or proxy, so the backend's response reaches the client as sent. Rebuilt when the cluster's
 /// <see cref="ClusterHttpClientOptions"/> change; requests in flight finish on the pool they started on.
 /// </summary>
@@ -56,16 +57,31 @@ internal sealed class ForwarderClusters : IDisposable
                     continue;
                 }
 
-                next[cluster.Name] = http.Transport == ClusterTransport.EdgeKit
-                    ? new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, HttpVersion.Version11)
-                    : new ForwarderCluster(cluster, new HttpMessageInvoker(BackendHandlers.CreateHandler(http), disposeHandler: true), http,
-                        http.ParseRequestVersion() ?? HttpVersion.Version20);
+                next[cluster.Name] = Create(cluster, http);
             }
 
             Volatile.Write(ref _clusters, next.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
             // Replaced pools are not disposed here: requests in flight still use them. Their idle connections close
             // after PooledConnectionIdleTimeout and the handler is collected once nothing refers to it.
         }
+    }
+
+    /// <summary>
+    /// The cluster's invoker over the transport its settings choose: EdgeKit's (which still hands upgrades, and with
+    /// <see cref="ClusterTransport.Auto"/> every request that could be HTTP/2 or HTTP/3, to a
+    /// <see cref="SocketsHttpHandler"/>), or a <see cref="SocketsHttpHandler"/> alone when no request of the cluster
+    /// could go over EdgeKit's.
+    /// </summary>
+    private static ForwarderCluster Create(Cluster cluster, ClusterHttpClientOptions http)
+    {
+        var version = http.ParseRequestVersion() ?? HttpVersion.Version20;
+        return http.Transport switch
+        {
+            ClusterTransport.EdgeKit => new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, HttpVersion.Version11),
+            ClusterTransport.Auto when Http1Handler.ServesAnyOf(http) =>
+                new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, version),
+            _ => new ForwarderCluster(cluster, new HttpMessageInvoker(BackendHandlers.CreateHandler(http), disposeHandler: true), http, version),
+        };
     }
 
     public void Dispose()

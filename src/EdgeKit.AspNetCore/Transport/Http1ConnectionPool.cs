@@ -9,19 +9,29 @@ namespace EdgeKit.AspNetCore.Transport;
 /// taken and given back with one interlocked exchange each (no lock, no allocation); a connection past its lifetime
 /// or idle timeout, or one the backend closed while it was idle, is closed instead of being used.
 /// </summary>
+/// <remarks>
+/// <c>MaxConnectionsPerServer</c> counts the connections serving a request or being opened (a permit each, one
+/// compare-and-swap to take, one interlocked decrement to give back). A request that finds none left waits in a FIFO
+/// queue, the only place with a lock and an allocation, reached only at the limit; a permit given back while requests
+/// wait goes to the oldest of them. A cancelled wait leaves the queue at once.
+/// </remarks>
 internal sealed class Http1ConnectionPool : IDisposable
 {
     private readonly Http1Handler _handler;
     private readonly string _host;
     private readonly int _port;
     private readonly bool _tls;
+    private readonly string _authority;
     private readonly Http1Connection?[] _idle;
-    private readonly SemaphoreSlim? _limit;
+    private readonly int _max;
+    private readonly LinkedList<PermitWaiter>? _waiters;
     private readonly long _idleTimeoutTicks;
     private readonly long _lifetimeTicks;
     private readonly ITimer _scavenger;
     private int _idleHint;
     private int _open;
+    private int _busy;
+    private int _waiting;
     private int _disposed;
 
     public Http1ConnectionPool(Http1Handler handler, Uri destination)
@@ -30,18 +40,23 @@ internal sealed class Http1ConnectionPool : IDisposable
         // An IPv6 literal without its brackets, as sockets and TLS want it.
         _host = destination.IdnHost is ['[', .. var inner, ']'] ? inner : destination.IdnHost;
         _port = destination.Port;
+        // How messages name the destination: an IPv6 literal in brackets, as SocketsHttpHandler shows it.
+        _authority = _host.Contains(':', StringComparison.Ordinal)
+            ? $"[{_host}]:{_port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : $"{_host}:{_port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         _tls = destination.Scheme == Uri.UriSchemeHttps;
         HostField = Http1RequestWriter.HostField(destination);
         var options = handler.Options;
         _idle = new Http1Connection?[Math.Min(options.MaxConnectionsPerServer ?? 256, 256)];
         if (options.MaxConnectionsPerServer is { } max)
         {
-            _limit = new SemaphoreSlim(max, max);
+            _max = max;
+            _waiters = new LinkedList<PermitWaiter>();
         }
 
         var time = handler.Time;
-        _idleTimeoutTicks = (long)(options.PooledConnectionIdleTimeout.TotalSeconds * time.TimestampFrequency);
-        _lifetimeTicks = (long)(options.PooledConnectionLifetime.TotalSeconds * time.TimestampFrequency);
+        _idleTimeoutTicks = Ticks(options.PooledConnectionIdleTimeout, time);
+        _lifetimeTicks = Ticks(options.PooledConnectionLifetime, time);
         var period = options.PooledConnectionIdleTimeout < TimeSpan.FromSeconds(30) ? options.PooledConnectionIdleTimeout : TimeSpan.FromSeconds(30);
         // The timer holds the pool weakly: a pool replaced on reload, once its connections are gone, is collected, and
         // its timer then stops itself.
@@ -60,26 +75,161 @@ internal sealed class Http1ConnectionPool : IDisposable
     /// <summary>Connections open now (idle or serving a request).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
+    /// <summary>Requests waiting for one of the <c>MaxConnectionsPerServer</c> connections (for tests and diagnostics).</summary>
+    public int WaitingRequests => Volatile.Read(ref _waiting);
+
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
     {
-        // The usual case, an idle connection and no limit, adds no async frame of its own.
-        if (_limit is null && RentIdle() is { } idle)
+        // The usual case, a permit at once (or no limit) and an idle connection, adds no async frame of its own, no
+        // lock and no allocation. Nobody passes requests already waiting for a permit.
+        if (_max == 0 || (Volatile.Read(ref _waiting) == 0 && TryTakePermit()))
         {
-            return idle.SendAsync(request, uri, cancellationToken);
+            return RentIdle() is { } idle
+                ? idle.SendAsync(request, uri, cancellationToken)
+                : ConnectAndSendAsync(request, uri, cancellationToken);
         }
 
-        return SendSlowAsync(request, uri, cancellationToken);
+        return WaitAndSendAsync(request, uri, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendSlowAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> ConnectAndSendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
     {
-        if (_limit is not null)
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> WaitAndSendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    {
+        await WaitForPermitAsync(cancellationToken).ConfigureAwait(false);
+        var connection = RentIdle() ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes one of the <c>MaxConnectionsPerServer</c> permits if one is left: no lock, no allocation.</summary>
+    private bool TryTakePermit()
+    {
+        int busy = Volatile.Read(ref _busy);
+        while (busy < _max)
         {
-            await _limit.WaitAsync(cancellationToken).ConfigureAwait(false);
+            int seen = Interlocked.CompareExchange(ref _busy, busy + 1, busy);
+            if (seen == busy)
+            {
+                return true;
+            }
+
+            busy = seen;
         }
 
-        var connection = (_limit is null ? null : RentIdle()) ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Gives a permit back: to the oldest waiting request if there is one.</summary>
+    private void ReleasePermit()
+    {
+        if (_max == 0)
+        {
+            return;
+        }
+
+        Interlocked.Decrement(ref _busy);
+        if (Volatile.Read(ref _waiting) > 0)
+        {
+            GrantWaiters();
+        }
+    }
+
+    /// <summary>
+    /// Hands free permits to waiting requests, oldest first. Runs after every release seen with requests waiting and
+    /// after every request starts waiting: whichever of the two comes second sees the other (both are interlocked), so
+    /// a permit never stays free while a request waits.
+    /// </summary>
+    private void GrantWaiters()
+    {
+        var waiters = _waiters!;
+        while (Volatile.Read(ref _waiting) > 0 && TryTakePermit())
+        {
+            PermitWaiter? next = null;
+            lock (waiters)
+            {
+                if (waiters.First is { } first)
+                {
+                    next = first.Value;
+                    waiters.RemoveFirst();
+                    Volatile.Write(ref _waiting, waiters.Count);
+                }
+            }
+
+            if (next is null)
+            {
+                // The waiter left (cancelled) meanwhile: the permit goes back, and the loop looks again.
+                Interlocked.Decrement(ref _busy);
+                continue;
+            }
+
+            // Out of the queue, a waiter cannot be cancelled any more: it holds the permit from here.
+            next.TrySetResult();
+        }
+    }
+
+    private async Task WaitForPermitAsync(CancellationToken cancellationToken)
+    {
+        var waiter = new PermitWaiter(this);
+        var waiters = _waiters!;
+        lock (waiters)
+        {
+            waiter.Node = waiters.AddLast(waiter);
+            // Interlocked (a full fence): the permit count GrantWaiters reads next is not read before this write.
+            Interlocked.Exchange(ref _waiting, waiters.Count);
+        }
+
+        GrantWaiters();
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((PermitWaiter)state!).Cancel(token), waiter);
+        }
+
+        try
+        {
+            await waiter.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            await waiter.Registration.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A request waiting for a permit (allocated only at the limit).</summary>
+    private sealed class PermitWaiter(Http1ConnectionPool pool) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public LinkedListNode<PermitWaiter>? Node;
+
+        public CancellationTokenRegistration Registration;
+
+        public void Cancel(CancellationToken token)
+        {
+            var waiters = pool._waiters!;
+            lock (waiters)
+            {
+                if (Node?.List is null)
+                {
+                    // Already given a permit: the request goes on, and its own token ends it there.
+                    return;
+                }
+
+                waiters.Remove(Node);
+                Volatile.Write(ref pool._waiting, waiters.Count);
+            }
+
+            TrySetException(new TaskCanceledException(
+                $"The request was cancelled while it waited for a connection to {pool._authority} (MaxConnectionsPerServer {pool._max}).", null, token));
+        }
+    }
+
+    /// <summary>A duration in timestamp ticks of <paramref name="time"/>, at most <see cref="long.MaxValue"/> (never).</summary>
+    private static long Ticks(TimeSpan duration, TimeProvider time)
+    {
+        double ticks = duration.TotalSeconds * time.TimestampFrequency;
+        return ticks >= long.MaxValue ? long.MaxValue : (long)ticks;
     }
 
     private Http1Connection? RentIdle()
@@ -134,7 +284,7 @@ internal sealed class Http1ConnectionPool : IDisposable
                 {
                     Interlocked.Increment(ref _idleHint);
                     // Only now may a request waiting for MaxConnectionsPerServer go on: it finds this connection idle.
-                    _limit?.Release();
+                    ReleasePermit();
                     return;
                 }
             }
@@ -154,7 +304,7 @@ internal sealed class Http1ConnectionPool : IDisposable
             Interlocked.Decrement(ref _open);
             if (releaseLimit)
             {
-                _limit?.Release();
+                ReleasePermit();
             }
         }
     }
@@ -167,20 +317,24 @@ internal sealed class Http1ConnectionPool : IDisposable
         var options = _handler.Options;
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket? socket = null;
         Stream? stream = null;
         try
         {
             try
             {
+                // Inside the try: a socket the system refuses (out of descriptors) fails this request alone and gives
+                // its MaxConnectionsPerServer permit back.
+                socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 EndPoint endPoint = IPAddress.TryParse(_host, out var address) ? new IPEndPoint(address, _port) : new DnsEndPoint(_host, _port);
                 await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
             }
             catch (SocketException ex)
             {
+                // SocketsHttpHandler's wording, so that logs and status pages read the same on either transport.
                 throw new HttpRequestException(
                     ex.SocketErrorCode is SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData ? HttpRequestError.NameResolutionError : HttpRequestError.ConnectionError,
-                    $"Connecting to {_host}:{_port} failed: {ex.Message}", ex);
+                    $"{ex.Message} ({_authority})", ex);
             }
 
             stream = new NetworkStream(socket, ownsSocket: false);
@@ -195,7 +349,7 @@ internal sealed class Http1ConnectionPool : IDisposable
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    throw new HttpRequestException(HttpRequestError.SecureConnectionError, $"The TLS handshake with {_host}:{_port} failed: {ex.Message}", ex);
+                    throw new HttpRequestException(HttpRequestError.SecureConnectionError, $"The TLS handshake with {_authority} failed: {ex.Message}", ex);
                 }
             }
 
@@ -205,14 +359,14 @@ internal sealed class Http1ConnectionPool : IDisposable
         catch (Exception ex)
         {
             stream?.Dispose();
-            socket.Dispose();
-            _limit?.Release();
+            socket?.Dispose();
+            ReleasePermit();
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 // ConnectTimeout (TCP and TLS handshakes): what SocketsHttpHandler throws for it, a cancellation caused by
                 // a TimeoutException, so the gateway answers, classifies and retries it the same on either transport.
                 throw new TaskCanceledException("The operation was canceled.", new TimeoutException(
-                    $"{ConnectTimedOut} Connecting to {_host}:{_port} took longer than {options.ConnectTimeout.TotalSeconds:0.###} s.", ex), timeout.Token);
+                    $"{ConnectTimedOut} Connecting to {_authority} took longer than {options.ConnectTimeout.TotalSeconds:0.###} s.", ex), timeout.Token);
             }
 
             throw;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Security;
 using EdgeKit.Configuration;
 using EdgeKit.Destinations;
@@ -7,30 +8,66 @@ namespace EdgeKit.AspNetCore.Transport;
 
 /// <summary>
 /// EdgeKit's own HTTP/1.1 transport, as the <see cref="HttpMessageHandler"/> a cluster's invoker sends through when its
-/// <c>HttpClient:Transport</c> is <c>EdgeKit</c>: one <see cref="Http1ConnectionPool"/> per destination, the request head
-/// written from the message's unvalidated headers straight into the connection's pipe, the response head parsed
-/// strictly (RFC 9112). Never resends a request: every failure goes to the caller (the forwarder's resilience pipeline
-/// decides). Upgrades (WebSocket, extended CONNECT) go through a <see cref="SocketsHttpHandler"/> built from the same
-/// options.
+/// <c>HttpClient:Transport</c> is <c>EdgeKit</c> or <c>Auto</c>: one <see cref="Http1ConnectionPool"/> per destination,
+/// the request head written from the message's unvalidated headers straight into the connection's pipe, the response
+/// head parsed strictly (RFC 9112). Never resends a request: every failure goes to the caller (the forwarder's
+/// resilience pipeline decides). Upgrades (WebSocket, extended CONNECT), and with <c>Auto</c> every request that
+/// <see cref="SocketsHttpHandler"/> could send as HTTP/2 or HTTP/3 (<see cref="IsHttp11Either"/>), go to its inner
+/// handler, a <see cref="SocketsHttpHandler"/> built from the same options (as a delegating handler's inner handler, not
+/// through a second invoker, so .NET's HttpClient telemetry counts each request once).
 /// </summary>
-internal sealed class Http1Handler : HttpMessageHandler
+internal sealed class Http1Handler : DelegatingHandler
 {
     /// <summary>How long a request with <c>Expect: 100-continue</c> waits for the backend's 100 before sending its body anyway.</summary>
     public static readonly TimeSpan DefaultExpectContinueTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether the W3C trace context of the current activity goes to the backend, as <see cref="SocketsHttpHandler"/>
+    /// sends it: the same switch (<c>System.Net.Http.EnableActivityPropagation</c>, or the environment variable
+    /// <c>DOTNET_SYSTEM_NET_HTTP_ENABLEACTIVITYPROPAGATION</c>) turns both off.
+    /// </summary>
+    private static readonly bool s_propagateActivity = AppContext.TryGetSwitch("System.Net.Http.EnableActivityPropagation", out bool enabled)
+        ? enabled
+        : Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_HTTP_ENABLEACTIVITYPROPAGATION") is not { } variable
+            || !(variable == "0" || variable.Equals("false", StringComparison.OrdinalIgnoreCase));
+
     private readonly ConcurrentDictionary<(string Scheme, string Host, int Port), Http1ConnectionPool> _pools = new();
     private readonly SslClientAuthenticationOptions _ssl;
-    private readonly Lazy<HttpMessageInvoker> _upgrades;
+    private readonly bool _auto;
     private int _disposed;
 
     public Http1Handler(ClusterHttpClientOptions options, TimeProvider? time = null, TimeSpan? expectContinueTimeout = null)
+        : base(BackendHandlers.CreateHandler(options))
     {
         Options = options;
         Time = time ?? TimeProvider.System;
         ExpectContinueTimeout = expectContinueTimeout ?? DefaultExpectContinueTimeout;
+        _auto = options.Transport != ClusterTransport.EdgeKit;
         _ssl = BackendHandlers.CreateSslOptions(options);
-        _upgrades = new Lazy<HttpMessageInvoker>(() => new HttpMessageInvoker(BackendHandlers.CreateHandler(options), disposeHandler: true));
     }
+
+    /// <summary>
+    /// Whether a cluster with <paramref name="options"/> on <see cref="ClusterTransport.Auto"/> may send any request
+    /// through this transport (to a plain http or an https destination); when not, it is better served by a
+    /// <see cref="SocketsHttpHandler"/> alone.
+    /// </summary>
+    public static bool ServesAnyOf(ClusterHttpClientOptions options) =>
+        options.ParseRequestVersion() is { } version
+        && (IsHttp11Either(version, options.VersionPolicy, https: false) || IsHttp11Either(version, options.VersionPolicy, https: true));
+
+    /// <summary>
+    /// Whether a request of <paramref name="version"/> and <paramref name="policy"/> goes over HTTP/1.1 whichever client
+    /// sends it. <see cref="SocketsHttpHandler"/> tries HTTP/2 over TLS (ALPN) for a version of 2 or more, or for 1.1
+    /// with <see cref="HttpVersionPolicy.RequestVersionOrHigher"/>, and without TLS only with prior knowledge (2 and a
+    /// policy other than <see cref="HttpVersionPolicy.RequestVersionOrLower"/>); HTTP/3 only over TLS. HTTP/1.0 is left
+    /// to it (its request line, framing and keep-alive differ).
+    /// </summary>
+    public static bool IsHttp11Either(Version version, HttpVersionPolicy policy, bool https) => version.Major switch
+    {
+        1 => version.Minor == 1 && !(https && policy == HttpVersionPolicy.RequestVersionOrHigher),
+        >= 2 => !https && policy == HttpVersionPolicy.RequestVersionOrLower,
+        _ => false,
+    };
 
     public ClusterHttpClientOptions Options { get; }
 
@@ -41,6 +78,9 @@ internal sealed class Http1Handler : HttpMessageHandler
     /// <summary>Connections open now to all destinations (for tests and diagnostics).</summary>
     public int OpenConnections => _pools.Values.Sum(pool => pool.OpenConnections);
 
+    /// <summary>Requests waiting now for one of a destination's <c>MaxConnectionsPerServer</c> connections (for tests and diagnostics).</summary>
+    public int WaitingRequests => _pools.Values.Sum(pool => pool.WaitingRequests);
+
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         SendAsync(request, cancellationToken).GetAwaiter().GetResult();
 
@@ -48,10 +88,14 @@ internal sealed class Http1Handler : HttpMessageHandler
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var uri = request.RequestUri ?? throw new InvalidOperationException("The request has no RequestUri.");
-        if (request.Method == HttpMethod.Connect || request.Version.Major >= 2 || request.Headers.NonValidated.Contains("Upgrade"))
+        if (request.Method == HttpMethod.Connect || request.Headers.NonValidated.Contains("Upgrade")
+            || (_auto
+                ? !IsHttp11Either(request.Version, request.VersionPolicy, https: uri.Scheme == Uri.UriSchemeHttps)
+                : request.Version.Major >= 2))
         {
-            // A tunnel (WebSocket, extended CONNECT) stays on SocketsHttpHandler for now.
-            return _upgrades.Value.SendAsync(request, cancellationToken);
+            // A tunnel (WebSocket, extended CONNECT) stays on SocketsHttpHandler for now, as does (with Auto) a request
+            // that SocketsHttpHandler could send as HTTP/2 or HTTP/3.
+            return base.SendAsync(request, cancellationToken);
         }
 
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -65,8 +109,27 @@ internal sealed class Http1Handler : HttpMessageHandler
             pool = _pools.GetOrAdd(key, static (_, state) => new Http1ConnectionPool(state.Handler, state.Uri), (Handler: this, Uri: uri));
         }
 
+        if (s_propagateActivity && Activity.Current is { } activity)
+        {
+            InjectTraceContext(activity, request);
+        }
+
         return pool.SendAsync(request, uri, cancellationToken);
     }
+
+    /// <summary>
+    /// What <see cref="SocketsHttpHandler"/> does for every request (its diagnostics handler): the current activity's
+    /// context goes to the backend in the propagator's fields (W3C <c>traceparent</c>, <c>tracestate</c>, <c>baggage</c>
+    /// by default), unless the request already carries them. Only with an activity (a trace is being recorded).
+    /// </summary>
+    private static void InjectTraceContext(Activity activity, HttpRequestMessage request) =>
+        DistributedContextPropagator.Current.Inject(activity, request, static (carrier, name, value) =>
+        {
+            if (carrier is HttpRequestMessage message && name is not null && !message.Headers.NonValidated.Contains(name))
+            {
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
+        });
 
     /// <summary>The TLS options of one connection to <paramref name="host"/>: the cluster's, with its name for SNI and validation.</summary>
     public SslClientAuthenticationOptions SslOptions(string host) => new()
@@ -85,11 +148,6 @@ internal sealed class Http1Handler : HttpMessageHandler
             foreach (var pool in _pools.Values)
             {
                 pool.Dispose();
-            }
-
-            if (_upgrades.IsValueCreated)
-            {
-                _upgrades.Value.Dispose();
             }
         }
 

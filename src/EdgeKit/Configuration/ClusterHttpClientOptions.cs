@@ -6,7 +6,7 @@ namespace EdgeKit.Configuration;
 
 /// <summary>
 /// How a forwarder connects to a cluster's destinations: the HTTP version asked for, TLS, and the connection pool.
-/// Used by the EdgeKit gateway, which keeps one <see cref="HttpMessageInvoker"/> over a <see cref="SocketsHttpHandler"/>
+/// Used by the EdgeKit gateway, which keeps one <see cref="HttpMessageInvoker"/> over the cluster's <see cref="Transport"/>
 /// per cluster and rebuilds it when these settings change.
 /// </summary>
 public sealed class ClusterHttpClientOptions
@@ -54,12 +54,14 @@ public sealed class ClusterHttpClientOptions
     public string? ClientCertificatePassword { get; set; }
 
     /// <summary>
-    /// The client implementation: <see cref="ClusterTransport.SocketsHttpHandler"/> (default) or
-    /// <see cref="ClusterTransport.EdgeKit"/>, EdgeKit's own HTTP/1.1 transport. With <c>EdgeKit</c>, a
-    /// <see cref="RequestVersion"/> of <c>2</c> or <c>3</c> is accepted only with <see cref="HttpVersionPolicy.RequestVersionOrLower"/>
-    /// (HTTP/1.1 is then sent); anything that demands HTTP/2 or HTTP/3 is a start failure.
+    /// The client implementation: <see cref="ClusterTransport.Auto"/> (default: EdgeKit's own HTTP/1.1 transport for the
+    /// requests that are HTTP/1.1 on either client, <see cref="SocketsHttpHandler"/> for HTTP/2, HTTP/3, HTTP/1.0 and
+    /// upgrades), <see cref="ClusterTransport.SocketsHttpHandler"/> or <see cref="ClusterTransport.EdgeKit"/>. With
+    /// <c>EdgeKit</c>, a <see cref="RequestVersion"/> of <c>2</c> or <c>3</c> is accepted only with
+    /// <see cref="HttpVersionPolicy.RequestVersionOrLower"/> (HTTP/1.1 is then sent); anything that demands HTTP/2 or
+    /// HTTP/3 is a start failure.
     /// </summary>
-    public ClusterTransport Transport { get; set; } = ClusterTransport.SocketsHttpHandler;
+    public ClusterTransport Transport { get; set; } = ClusterTransport.Auto;
 
     /// <summary>Parses <see cref="RequestVersion"/>.</summary>
     /// <returns>The version, or <see langword="null"/> when the text is not one of <c>1.0</c>, <c>1.1</c>, <c>2</c>, <c>3</c>.</returns>

@@ -97,7 +97,7 @@ public static class EdgeKitSettingsShapes
         new("ClientCertificatePath", SettingShape.String),
         new("ClientCertificateKeyPath", SettingShape.String),
         new("ClientCertificatePassword", SettingShape.String),
-        new("Transport", SettingShape.Enum(["SocketsHttpHandler", "EdgeKit"])),
+        new("Transport", SettingShape.Enum(["Auto", "SocketsHttpHandler", "EdgeKit"])),
     ]);
 
     /// <summary>The keys of <see cref="global::EdgeKit.Configuration.ClusterOptions"/>.</summary>

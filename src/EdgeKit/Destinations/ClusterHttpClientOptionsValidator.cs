@@ -20,7 +20,7 @@ internal static class ClusterHttpClientOptionsValidator
 
         if (!Enum.IsDefined(options.Transport))
         {
-            errors.Add($"{path}: Transport '{options.Transport}' is unknown; use SocketsHttpHandler or EdgeKit.");
+            errors.Add($"{path}: Transport '{options.Transport}' is unknown; use Auto, SocketsHttpHandler or EdgeKit.");
         }
         else if (options.Transport == ClusterTransport.EdgeKit && options.ParseRequestVersion() is { } version
             && (version.Major >= 2 ? options.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower

@@ -24,8 +24,8 @@ namespace EdgeKit.AspNetCore.Tests.Forwarding;
 /// </summary>
 public class ForwarderConformanceTests
 {
-    /// <summary>The <c>HttpClient:Transport</c> of the HTTP/1.1 routes; <see langword="null"/> for the default.</summary>
-    protected virtual string? Transport => null;
+    /// <summary>The <c>HttpClient:Transport</c> of the HTTP/1.1 routes: <c>SocketsHttpHandler</c> here, pinned, since the default (<c>Auto</c>) is EdgeKit's for them.</summary>
+    protected virtual string? Transport => "SocketsHttpHandler";
 
     private Dictionary<string, string?> OneRoute(string address, string version = "1.1", string? policy = null)
     {

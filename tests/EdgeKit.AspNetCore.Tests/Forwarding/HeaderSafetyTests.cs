@@ -11,8 +11,8 @@ namespace EdgeKit.AspNetCore.Tests.Forwarding;
 /// </summary>
 public class HeaderSafetyTests
 {
-    /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.HeaderSafetyOnEdgeKitTransportTests"/>).</summary>
-    protected virtual string? Transport => null;
+    /// <summary>The cluster's <c>HttpClient:Transport</c>; <c>SocketsHttpHandler</c> here, pinned: the default (<c>Auto</c>) is EdgeKit's for these clusters (see <see cref="Transport.HeaderSafetyOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => "SocketsHttpHandler";
 
     private Dictionary<string, string?> OneRoute(string address) => OneRouteOn(address).OnTransport(Transport);
 

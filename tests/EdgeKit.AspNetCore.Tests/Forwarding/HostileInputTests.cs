@@ -10,8 +10,8 @@ namespace EdgeKit.AspNetCore.Tests.Forwarding;
 /// </summary>
 public class HostileInputTests
 {
-    /// <summary>The cluster's <c>HttpClient:Transport</c>; <see langword="null"/> for the default (see <see cref="Transport.HostileInputOnEdgeKitTransportTests"/>).</summary>
-    protected virtual string? Transport => null;
+    /// <summary>The cluster's <c>HttpClient:Transport</c>; <c>SocketsHttpHandler</c> here, pinned: the default (<c>Auto</c>) is EdgeKit's for these clusters (see <see cref="Transport.HostileInputOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => "SocketsHttpHandler";
 
     private Dictionary<string, string?> Routes(string address) => RoutesOn(address).OnTransport(Transport);
 

@@ -14,8 +14,8 @@ public class UpgradeForwarderTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    /// <summary>The <c>HttpClient:Transport</c> of HTTP/1.1 clusters; <see langword="null"/> for the default (see <see cref="Transport.UpgradeForwarderOnEdgeKitTransportTests"/>).</summary>
-    protected virtual string? Transport => null;
+    /// <summary>The <c>HttpClient:Transport</c> of HTTP/1.1 clusters; <c>SocketsHttpHandler</c> here, pinned: the default (<c>Auto</c>) is EdgeKit's for these clusters (see <see cref="Transport.UpgradeForwarderOnEdgeKitTransportTests"/>).</summary>
+    protected virtual string? Transport => "SocketsHttpHandler";
 
     private Dictionary<string, string?> OneRoute(string address, string requestVersion = "1.1", string? policy = null)
     {

@@ -76,8 +76,9 @@ public sealed class Http1ConnectionEdgeTests
     }
 
     [Theory]
-    [InlineData(null)]
+    [InlineData("SocketsHttpHandler")]
     [InlineData("EdgeKit")]
+    [InlineData(null)]
     public async Task A_connect_timeout_is_the_same_502_problem_and_error_type_on_both_transports(string? transport)
     {
         using var silent = await FullBacklogListener.StartAsync();
@@ -227,33 +228,36 @@ public sealed class Http1ConnectionEdgeTests
 }
 
 /// <summary>
-/// A listening socket on 127.0.0.1 that never accepts, its backlog filled by connections of its own: a further connect
+/// A listening socket on 127.0.0.1 (or ::1) that never accepts, its backlog filled by connections of its own: a further connect
 /// gets no answer to its SYN, so the TCP handshake never completes (the kernel drops SYNs while the accept queue is full).
 /// </summary>
 internal sealed class FullBacklogListener : IDisposable
 {
     private readonly Socket _listener;
+    private readonly IPAddress _bind;
     private readonly List<Socket> _fillers = [];
 
-    private FullBacklogListener()
+    private FullBacklogListener(IPAddress bind)
     {
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _bind = bind;
+        _listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(bind, 0));
         _listener.Listen(1);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
     }
 
     public int Port { get; }
 
-    public string Address => $"http://127.0.0.1:{Port}";
+    public string Address => _bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"http://[{_bind}]:{Port}" : $"http://{_bind}:{Port}";
 
-    public static async Task<FullBacklogListener> StartAsync()
+    /// <param name="bind">127.0.0.1 unless given.</param>
+    public static async Task<FullBacklogListener> StartAsync(IPAddress? bind = null)
     {
-        var listener = new FullBacklogListener();
-        var endPoint = new IPEndPoint(IPAddress.Loopback, listener.Port);
+        var listener = new FullBacklogListener(bind ?? IPAddress.Loopback);
+        var endPoint = new IPEndPoint(listener._bind, listener.Port);
         for (int i = 0; i < 32; i++)
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var socket = new Socket(listener._bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
             try
             {

@@ -53,20 +53,4 @@ public sealed class Http1TransportConfigurationTests
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         backend.Received.Single().Head.Should().StartWith("GET /x HTTP/1.1\r\n");
     }
-
-    [Fact]
-    public async Task Without_Transport_the_cluster_stays_on_SocketsHttpHandler()
-    {
-        // SocketsHttpHandler accepts a response that EdgeKit's transport refuses (both framings: RFC 9112 allows either).
-        const string reply = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n";
-        await using var backend = new ScriptedBackend((_, _) => reply);
-        await using var sockets = await GatewayHost.StartAsync(Cluster(backend.Address, ("RequestVersion", "1.1")));
-        await using var edgeKit = await GatewayHost.StartAsync(Cluster(backend.Address, ("RequestVersion", "1.1"), ("Transport", "EdgeKit")));
-
-        using var viaSockets = await sockets.Client.GetAsync("/x");
-        using var viaEdgeKit = await edgeKit.Client.GetAsync("/x");
-
-        viaSockets.StatusCode.Should().Be(HttpStatusCode.OK);
-        viaEdgeKit.StatusCode.Should().Be(HttpStatusCode.BadGateway);
-    }
 }
