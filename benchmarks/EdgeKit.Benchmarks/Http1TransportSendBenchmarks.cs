@@ -11,7 +11,7 @@ namespace EdgeKit.Benchmarks;
 /// 15-byte JSON body: send the forwarder's reused request message, read the response body to its end, dispose the
 /// response. <see cref="SocketsHttpHandler"/> (as the gateway builds it) is the baseline; EdgeKit's own transport is
 /// measured through <see cref="HttpMessageInvoker"/> (what retried routes and other callers use) and through the
-/// forwarder's direct seam (<c>Http1Handler.SendDirectAsync</c>, what a route without retries uses).
+/// forwarder's direct seam (<see cref="Http1Handler.SendDirectAsync"/>, what a route without retries uses).
 /// </summary>
 /// <remarks>
 /// The backend answers on blocking threads and allocates nothing, and the benchmark's own frame is a pooled
@@ -75,7 +75,8 @@ public class Http1TransportSendBenchmarks
     [Benchmark]
     public ValueTask<int> EdgeKitThroughInvoker() => ReadAsync(new(_edgeKit.SendAsync(_edgeKitRequest, _cancellation.Token)), _buffer, _cancellation.Token);
 
-    // DIRECT-BENCH
+    [Benchmark]
+    public ValueTask<int> EdgeKitDirect() => ReadAsync(_direct.SendDirectAsync(_directRequest, _cancellation.Token), _buffer, _cancellation.Token);
     /// <summary>Awaits the response, reads its body to the end as the forwarder does (a zero-byte wait, then reads), disposes it.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal static async ValueTask<int> ReadAsync(ValueTask<HttpResponseMessage> send, byte[] buffer, CancellationToken cancellationToken)

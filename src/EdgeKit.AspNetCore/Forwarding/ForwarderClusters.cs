@@ -56,8 +56,8 @@ internal sealed class ForwarderClusters : IDisposable
                     continue;
                 }
 
-                next[cluster.Name] = http.Transport == ClusterTransport.EdgeKit
-                    ? new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, HttpVersion.Version11)
+                next[cluster.Name] = http.Transport == ClusterTransport.EdgeKit && new Http1Handler(http) is var edgeKit
+                    ? new ForwarderCluster(cluster, new HttpMessageInvoker(edgeKit, disposeHandler: true), http, HttpVersion.Version11, edgeKit)
                     : new ForwarderCluster(cluster, new HttpMessageInvoker(BackendHandlers.CreateHandler(http), disposeHandler: true), http,
                         http.ParseRequestVersion() ?? HttpVersion.Version20);
             }

@@ -21,6 +21,7 @@ internal sealed class Http1Connection
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly Http1RequestBodyStream _body;
+    private readonly Http1FieldCache _fields = new();
     private int _closed;
     private int _discarded;
 
@@ -38,6 +39,9 @@ internal sealed class Http1Connection
     // completes it, and the connection is then not used again.
     private ValueTask<ReadResult> _idleRead;
     private bool _hasIdleRead;
+
+    // The last lent response whose user disposed it after its exchange ended cleanly, emptied for the next one.
+    private Http1Response? _spare;
 
     public Http1Connection(Http1ConnectionPool pool, Socket socket, Stream stream, long createdTimestamp)
     {
@@ -77,10 +81,16 @@ internal sealed class Http1Connection
     /// <summary>Whether an idle connection is still usable: open, nothing received since its last response.</summary>
     public bool IsUsableAfterIdle => !IsClosed && !(_hasIdleRead && _idleRead.IsCompleted);
 
-    /// <summary>Sends <paramref name="request"/> and reads its response head.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads its response head. With <paramref name="lend"/>, the response is the
+    /// connection's spare when it has one, and its disposal may give it back (see <see cref="Http1Response"/>).
+    /// </summary>
+    // Pooled: the frame of a send that waits for its response is reused rather than allocated per request.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         Requests++;
+        var spare = lend ? Interlocked.Exchange(ref _spare, null) : null;
         _request = request;
         _token = cancellationToken;
         _keepAlive = true;
@@ -146,7 +156,7 @@ internal sealed class Http1Connection
                     received = true;
                 }
 
-                if (Http1ResponseParser.TryReadHead(buffer, request, out var consumed, out var response, out int status, out var framing, out long length, out bool close))
+                if (Http1ResponseParser.TryReadHead(buffer, request, spare, _fields, out var consumed, out var response, out int status, out var framing, out long length, out bool close))
                 {
                     Reader.AdvanceTo(consumed);
                     if (close)
@@ -165,7 +175,19 @@ internal sealed class Http1Connection
                         continue;
                     }
 
-                    ((Http1ResponseContent)response.Content).SetStream(new Http1ResponseStream(this, response, framing, length));
+                    var stream = response.Body.Stream;
+                    if (stream is null)
+                    {
+                        stream = new Http1ResponseStream(this);
+                        response.Body.SetStream(stream);
+                    }
+
+                    stream.Reset(response, framing, length);
+                    if (lend)
+                    {
+                        response.LendFrom(this);
+                    }
+
                     // From here the connection may go back to the pool (a response without a body): the request's token
                     // must no longer be able to close it.
                     registration.Dispose();
@@ -219,7 +241,7 @@ internal sealed class Http1Connection
         }
     }
 
-    private HttpResponseMessage Answered(HttpResponseMessage response)
+    private HttpResponseMessage Answered(Http1Response response)
     {
         _expectTimer?.Dispose();
         _expectTimer = null;
@@ -236,8 +258,24 @@ internal sealed class Http1Connection
             _keepAlive = false;
         }
 
-        ((Http1ResponseContent)response.Content).Stream.ReleaseIfEmpty();
+        response.Body.Stream!.ReleaseIfEmpty();
         return response;
+    }
+
+    /// <summary>
+    /// Keeps a lent response, emptied, for this connection's next exchange; false (the caller disposes it) when the
+    /// connection is closed or already has a spare. Called from <see cref="Http1Response"/>'s disposal, after its exchange
+    /// ended cleanly.
+    /// </summary>
+    public bool TryKeep(Http1Response response)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+
+        response.Reset();
+        return Interlocked.CompareExchange(ref _spare, response, null) is null;
     }
 
     private static bool ExpectsContinue(HttpRequestMessage request)

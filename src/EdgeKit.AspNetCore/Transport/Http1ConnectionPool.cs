@@ -60,18 +60,20 @@ internal sealed class Http1ConnectionPool : IDisposable
     /// <summary>Connections open now (idle or serving a request).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
-    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    /// <summary>Sends through an idle connection, or a new one; <paramref name="lend"/>: see <see cref="Http1Connection.SendAsync"/>.</summary>
+    public ValueTask<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         // The usual case, an idle connection and no limit, adds no async frame of its own.
         if (_limit is null && RentIdle() is { } idle)
         {
-            return idle.SendAsync(request, uri, cancellationToken);
+            return idle.SendAsync(request, uri, lend, cancellationToken);
         }
 
-        return SendSlowAsync(request, uri, cancellationToken);
+        return SendSlowAsync(request, uri, lend, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendSlowAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponseMessage> SendSlowAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         if (_limit is not null)
         {
@@ -79,7 +81,7 @@ internal sealed class Http1ConnectionPool : IDisposable
         }
 
         var connection = (_limit is null ? null : RentIdle()) ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
+        return await connection.SendAsync(request, uri, lend, cancellationToken).ConfigureAwait(false);
     }
 
     private Http1Connection? RentIdle()

@@ -44,14 +44,25 @@ internal sealed class Http1Handler : HttpMessageHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         SendAsync(request, cancellationToken).GetAwaiter().GetResult();
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, lend: false, cancellationToken).AsTask();
+
+    /// <summary>
+    /// The forwarder's seam (a route without retries): what <see cref="HttpMessageInvoker"/> would do, without its
+    /// <see cref="Task{TResult}"/> per request, and with a response the connection takes back when it is disposed after
+    /// its body ended (<see cref="Http1Response"/>). Its caller disposes the response once and does not touch it after.
+    /// </summary>
+    internal ValueTask<HttpResponseMessage> SendDirectAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, lend: true, cancellationToken);
+
+    private ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, bool lend, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var uri = request.RequestUri ?? throw new InvalidOperationException("The request has no RequestUri.");
         if (request.Method == HttpMethod.Connect || request.Version.Major >= 2 || request.Headers.NonValidated.Contains("Upgrade"))
         {
             // A tunnel (WebSocket, extended CONNECT) stays on SocketsHttpHandler for now.
-            return _upgrades.Value.SendAsync(request, cancellationToken);
+            return new ValueTask<HttpResponseMessage>(_upgrades.Value.SendAsync(request, cancellationToken));
         }
 
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -65,7 +76,7 @@ internal sealed class Http1Handler : HttpMessageHandler
             pool = _pools.GetOrAdd(key, static (_, state) => new Http1ConnectionPool(state.Handler, state.Uri), (Handler: this, Uri: uri));
         }
 
-        return pool.SendAsync(request, uri, cancellationToken);
+        return pool.SendAsync(request, uri, lend, cancellationToken);
     }
 
     /// <summary>The TLS options of one connection to <paramref name="host"/>: the cluster's, with its name for SNI and validation.</summary>
