@@ -178,6 +178,51 @@ public sealed class Http1ResponseReuseTests
     }
 
     [Fact]
+    public async Task Concurrent_exchanges_on_several_connections_each_get_their_own_answer_with_responses_reused()
+    {
+        // Each answer names its request in a field and the body, with a field only every other answer carries: a response
+        // handed to the wrong exchange, or reused while still in use, shows up as a mismatch.
+        await using var backend = new ScriptedBackend((request, _) =>
+        {
+            string path = request.Path;
+            string extra = path.EndsWith('0') ? "X-Even-Path: yes\r\n" : "";
+            return $"HTTP/1.1 200 OK\r\nX-Path: {path}\r\n{extra}Content-Length: {path.Length}\r\n\r\n{path}";
+        });
+        using var handler = new Http1Handler(new ClusterHttpClientOptions());
+        var seen = new HashSet<HttpResponseMessage>(ReferenceEqualityComparer.Instance);
+        var reused = 0;
+
+        async Task Loop(int lane)
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                string path = $"/lane{lane}/{i}{(i % 2 == 0 ? "0" : "1")}";
+                var response = await handler.SendDirectAsync(Get(backend.Address, path), CancellationToken.None);
+                lock (seen)
+                {
+                    if (!seen.Add(response))
+                    {
+                        reused++;
+                    }
+                }
+
+                response.Headers.GetValues("X-Path").Should().Equal(path);
+                response.Headers.Contains("X-Even-Path").Should().Be(path.EndsWith('0'));
+                response.Content.Headers.ContentLength.Should().Be(path.Length);
+                (await ReadToEndAsync(response)).Should().Be(path);
+                response.Dispose();
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(lane => Task.Run(() => Loop(lane)))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        backend.Received.Should().HaveCount(240);
+        reused.Should().BeGreaterThan(0, "a connection hands its spare to the next exchange it serves");
+        seen.Count.Should().BeLessThan(240);
+        handler.OpenConnections.Should().BeInRange(1, 6);
+    }
+
+    [Fact]
     public async Task A_response_sent_through_HttpMessageInvoker_is_never_reused()
     {
         await using var backend = new ScriptedBackend((_, i) => $"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nr{i}");
