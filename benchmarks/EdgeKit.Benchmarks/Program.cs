@@ -13,5 +13,11 @@ if (args.Length > 0 && string.Equals(args[0], "ratelimit-memory", StringComparis
     return RateLimitMemoryCommand.Run();
 }
 
+// `transport-alloc [requests]` prints what each backend transport allocates per request (GWBENCH_ALLOC_TYPES=1: by type).
+if (args.Length > 0 && string.Equals(args[0], "transport-alloc", StringComparison.OrdinalIgnoreCase))
+{
+    return TransportAllocCommand.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(SimulateCommand).Assembly).Run(args);
 return 0;

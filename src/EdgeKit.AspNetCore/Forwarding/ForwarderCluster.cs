@@ -1,14 +1,28 @@
+using EdgeKit.AspNetCore.Transport;
 using EdgeKit.Configuration;
 using EdgeKit.Destinations;
 
 namespace EdgeKit.AspNetCore.Forwarding;
 
 /// <summary>A cluster as the forwarder uses it: the balancing core's cluster and the connection pool to its destinations.</summary>
-internal sealed class ForwarderCluster(Cluster cluster, HttpMessageInvoker invoker, ClusterHttpClientOptions options, Version version)
+internal sealed class ForwarderCluster(Cluster cluster, HttpMessageInvoker invoker, ClusterHttpClientOptions options, Version version, Http1Handler? direct = null)
 {
     public Cluster Cluster { get; } = cluster;
 
     public HttpMessageInvoker Invoker { get; } = invoker;
+
+    /// <summary>The EdgeKit transport under <see cref="Invoker"/>, when the cluster uses it (null on SocketsHttpHandler).</summary>
+    public Http1Handler? Direct { get; } = direct;
+
+    /// <summary>
+    /// Sends a request of a route without retries: straight to the EdgeKit transport when the cluster uses it (no
+    /// <see cref="Task{TResult}"/>, the response reused by the connection after its disposal: the caller disposes it once
+    /// and does not touch it after), else, or while System.Net.Http's events are listened to, through <see cref="Invoker"/>.
+    /// </summary>
+    public ValueTask<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        Direct is { } direct && !HttpClientEvents.Enabled
+            ? direct.SendDirectAsync(request, cancellationToken)
+            : new ValueTask<HttpResponseMessage>(Invoker.SendAsync(request, cancellationToken));
 
     public ClusterHttpClientOptions Options { get; } = options;
 

@@ -77,11 +77,18 @@ internal sealed class ForwarderClusters : IDisposable
         var version = http.ParseRequestVersion() ?? HttpVersion.Version20;
         return http.Transport switch
         {
-            ClusterTransport.EdgeKit => new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, HttpVersion.Version11),
-            ClusterTransport.Auto when Http1Handler.ServesAnyOf(http) =>
-                new ForwarderCluster(cluster, new HttpMessageInvoker(new Http1Handler(http), disposeHandler: true), http, version),
+            ClusterTransport.EdgeKit => OnEdgeKit(HttpVersion.Version11),
+            ClusterTransport.Auto when Http1Handler.ServesAnyOf(http) => OnEdgeKit(version),
             _ => new ForwarderCluster(cluster, new HttpMessageInvoker(BackendHandlers.CreateHandler(http), disposeHandler: true), http, version),
         };
+
+        // The forwarder sends a route's requests straight to the handler (ForwarderCluster.SendAsync), the invoker
+        // serving retried routes and System.Net.Http's event listeners.
+        ForwarderCluster OnEdgeKit(Version version)
+        {
+            var handler = new Http1Handler(http);
+            return new ForwarderCluster(cluster, new HttpMessageInvoker(handler, disposeHandler: true), http, version, handler);
+        }
     }
 
     public void Dispose()

@@ -201,7 +201,7 @@ internal sealed class HttpForwarder
             {
                 try
                 {
-                    x.Response = await x.Cluster.Invoker.SendAsync(x.Request, x.Activity.Token).ConfigureAwait(false);
+                    x.Response = await x.Cluster.SendAsync(x.Request, x.Activity.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {

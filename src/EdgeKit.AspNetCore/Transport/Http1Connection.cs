@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 using EdgeKit.Client;
 
 namespace EdgeKit.AspNetCore.Transport;
@@ -10,7 +11,7 @@ namespace EdgeKit.AspNetCore.Transport;
 /// System.IO.Pipelines. Serves one request at a time; after each it goes back to its pool only when the exchange ended
 /// cleanly (whole response read, whole request body sent, no <c>Connection: close</c>); any error closes it.
 /// </summary>
-internal sealed class Http1Connection
+internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
 {
     private const int Idle = 0;
     private const int BodyPending = 1;
@@ -21,6 +22,7 @@ internal sealed class Http1Connection
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly Http1RequestBodyStream _body;
+    private readonly Http1FieldCache _fields = new();
     private int _closed;
     private int _discarded;
 
@@ -39,6 +41,22 @@ internal sealed class Http1Connection
     private ValueTask<ReadResult> _idleRead;
     private bool _hasIdleRead;
 
+    // The exchange's own state between its steps (see SendAsync).
+    private readonly Action _onFlushed;
+    private readonly Action _onRead;
+    private ManualResetValueTaskSourceCore<HttpResponseMessage> _exchange;
+    private CancellationTokenRegistration _registration;
+    private ValueTask _pendingFlush;
+    private ValueTask<ReadResult> _pendingRead;
+    private Http1Response? _spareForExchange;
+    private Http1Response? _answered;
+    private bool _lend;
+    private bool _expectsContinue;
+    private bool _received;
+
+    // The last lent response whose user disposed it after its exchange ended cleanly, emptied for the next one.
+    private Http1Response? _spare;
+
     public Http1Connection(Http1ConnectionPool pool, Socket socket, Stream stream, long createdTimestamp)
     {
         _pool = pool;
@@ -48,6 +66,8 @@ internal sealed class Http1Connection
         Reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 8192, minimumReadSize: 2048, leaveOpen: true));
         Writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
         _body = new Http1RequestBodyStream(Writer);
+        _onFlushed = OnFlushed;
+        _onRead = OnReadCompleted;
     }
 
     public PipeReader Reader { get; }
@@ -77,149 +97,293 @@ internal sealed class Http1Connection
     /// <summary>Whether an idle connection is still usable: open, nothing received since its last response.</summary>
     public bool IsUsableAfterIdle => !IsClosed && !(_hasIdleRead && _idleRead.IsCompleted);
 
-    /// <summary>Sends <paramref name="request"/> and reads its response head.</summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads its response head. With <paramref name="lend"/>, the response is the
+    /// connection's spare when it has one, and its disposal may give it back (see <see cref="Http1Response"/>).
+    /// </summary>
+    /// <remarks>
+    /// No async method: the exchange's steps continue from the pipe's completions through delegates made once per
+    /// connection, and the returned <see cref="ValueTask{TResult}"/> is backed by the connection itself (it serves one
+    /// exchange at a time), so a send that waits for its response allocates nothing, however many run at once (a pooled
+    /// async frame is not enough under concurrency: its caches hold one or two frames per thread and core).
+    /// </remarks>
+    public ValueTask<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         Requests++;
+        _exchange.Reset();
+        short version = _exchange.Version;
+        _lend = lend;
+        _spareForExchange = lend ? Interlocked.Exchange(ref _spare, null) : null;
         _request = request;
         _token = cancellationToken;
         _keepAlive = true;
         _bodySend = null;
         _bodyState = Idle;
-        bool received = false;
-        using var registration = cancellationToken.UnsafeRegister(static state => ((Http1Connection)state!).Close(), this);
+        _received = false;
+        _registration = cancellationToken.UnsafeRegister(static state => ((Http1Connection)state!).Close(), this);
         try
         {
             _framing = Http1RequestWriter.WriteHead(Writer, request, uri, _pool.HostField, out _contentLength);
-            var content = request.Content;
-            if (_framing == Http1BodyFraming.None)
+            // RFC 9110 §10.1.1: with Expect: 100-continue the body waits for 100 Continue, or a short while for a server
+            // that does not send it. A streamed body may start slowly: the backend gets the head at once (it may answer
+            // without the body). A body in memory goes out with the head.
+            _expectsContinue = _framing != Http1BodyFraming.None && ExpectsContinue(request);
+            if (_framing == Http1BodyFraming.None || _expectsContinue || request.Content is not (ByteArrayContent or ReadOnlyMemoryContent))
             {
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else if (ExpectsContinue(request))
-            {
-                // RFC 9110 §10.1.1: the body waits for 100 Continue, or a short while for a server that does not send it.
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
-                _bodyState = BodyPending;
-                _expectTimer = _pool.Time.CreateTimer(static state => ((Http1Connection)state!).StartBodyAfterWait(), this, _pool.ExpectContinueTimeout, Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                if (content is not (ByteArrayContent or ReadOnlyMemoryContent))
+                var flush = FlushAsync(cancellationToken);
+                if (!flush.IsCompleted)
                 {
-                    // A streamed body may start slowly: the backend gets the head at once (it may answer without the body).
-                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                    _pendingFlush = flush;
+                    flush.GetAwaiter().UnsafeOnCompleted(_onFlushed);
+                    return new ValueTask<HttpResponseMessage>(this, version);
                 }
 
-                _bodyState = BodyPending;
-                StartBody();
+                flush.GetAwaiter().GetResult();
             }
 
+            AfterHead();
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            return new ValueTask<HttpResponseMessage>(this, version);
+        }
+
+        ReadHead();
+        return new ValueTask<HttpResponseMessage>(this, version);
+    }
+
+    /// <summary>After the head (and its flush): the body starts, or waits for 100 Continue.</summary>
+    private void AfterHead()
+    {
+        if (_framing == Http1BodyFraming.None)
+        {
+            return;
+        }
+
+        _bodyState = BodyPending;
+        if (_expectsContinue)
+        {
+            _expectTimer = _pool.Time.CreateTimer(static state => ((Http1Connection)state!).StartBodyAfterWait(), this, _pool.ExpectContinueTimeout, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            StartBody();
+        }
+    }
+
+    private void OnFlushed()
+    {
+        var flush = _pendingFlush;
+        _pendingFlush = default;
+        try
+        {
+            flush.GetAwaiter().GetResult();
+            AfterHead();
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            return;
+        }
+
+        ReadHead();
+    }
+
+    /// <summary>Reads until the response head is complete, or the exchange failed; returns at the first read that waits.</summary>
+    private void ReadHead()
+    {
+        try
+        {
             while (true)
             {
-                ReadResult result;
+                ValueTask<ReadResult> read;
                 if (_hasIdleRead)
                 {
                     _hasIdleRead = false;
-                    result = await _idleRead.ConfigureAwait(false);
+                    read = _idleRead;
                     _idleRead = default;
                 }
                 else
                 {
-                    result = await Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                    read = Reader.ReadAsync(CancellationToken.None);
                 }
 
-                if (result.IsCanceled)
+                if (!read.IsCompleted)
                 {
-                    // The body's send failed (see StartBody): its error is the request's.
-                    if (_bodySend is { } send)
-                    {
-                        await send.ConfigureAwait(false);
-                    }
-
-                    throw new IOException("Reading the response was cancelled.");
+                    _pendingRead = read;
+                    read.GetAwaiter().UnsafeOnCompleted(_onRead);
+                    return;
                 }
 
-                var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
+                // Nothing of this connection may be touched once the exchange is decided: its caller may already have
+                // read the body and given the connection to another request.
+                if (OnRead(read.GetAwaiter().GetResult()))
                 {
-                    received = true;
+                    return;
                 }
-
-                if (Http1ResponseParser.TryReadHead(buffer, request, out var consumed, out var response, out int status, out var framing, out long length, out bool close))
-                {
-                    Reader.AdvanceTo(consumed);
-                    if (close)
-                    {
-                        _keepAlive = false;
-                    }
-
-                    if (response is null)
-                    {
-                        // 1xx: 100 Continue releases a waiting body; other interim responses are not passed on.
-                        if (status == 100)
-                        {
-                            StartBody();
-                        }
-
-                        continue;
-                    }
-
-                    ((Http1ResponseContent)response.Content).SetStream(new Http1ResponseStream(this, response, framing, length));
-                    // From here the connection may go back to the pool (a response without a body): the request's token
-                    // must no longer be able to close it.
-                    registration.Dispose();
-                    return Answered(response);
-                }
-
-                if (buffer.Length > Http1ResponseParser.MaxHeadSize)
-                {
-                    throw new Http1ProtocolException($"The backend's response head is larger than {Http1ResponseParser.MaxHeadSize} bytes.");
-                }
-
-                if (result.IsCompleted)
-                {
-                    if (!received)
-                    {
-                        // The single-delivery rule: the request may have been processed, so it is not resent here; the
-                        // resilience pipeline decides (RequestReplay: this is no connect failure).
-                        throw new HttpIOException(HttpRequestError.ResponseEnded, SingleDeliveryStream.NotAnsweredMessage);
-                    }
-
-                    throw new HttpIOException(HttpRequestError.ResponseEnded, "The backend closed the connection in the middle of the response head.");
-                }
-
-                Reader.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (Exception ex)
         {
-            Close();
-            _pool.Discard(this);
-            _expectTimer?.Dispose();
-            ObserveBody();
-            if (cancellationToken.IsCancellationRequested)
+            Fail(ex);
+        }
+    }
+
+    private void OnReadCompleted()
+    {
+        var read = _pendingRead;
+        _pendingRead = default;
+        try
+        {
+            if (OnRead(read.GetAwaiter().GetResult()))
             {
-                throw new TaskCanceledException("The request to the backend was cancelled.", ex, cancellationToken);
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            return;
+        }
+
+        ReadHead();
+    }
+
+    /// <summary>Parses what was read; true when the exchange is decided (its response or its failure set).</summary>
+    private bool OnRead(ReadResult result)
+    {
+        if (result.IsCanceled)
+        {
+            // The body's send failed (see SendBodyAsync): its error is the request's, once its task says so.
+            if (_bodySend is { IsCompleted: false } send)
+            {
+                _ = send.ContinueWith(static (_, state) => ((Http1Connection)state!).Fail(new IOException("Reading the response was cancelled.")),
+                    this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return true;
             }
 
-            if (_bodySend is { IsFaulted: true } failed && failed.Exception!.InnerException is { } bodyError)
+            throw new IOException("Reading the response was cancelled.");
+        }
+
+        var buffer = result.Buffer;
+        if (!buffer.IsEmpty)
+        {
+            _received = true;
+        }
+
+        if (Http1ResponseParser.TryReadHead(buffer, _request!, _spareForExchange, _fields, out var consumed, out var response, out int status, out var framing, out long length, out bool close))
+        {
+            Reader.AdvanceTo(consumed);
+            if (close)
             {
-                throw new HttpRequestException(HttpRequestError.Unknown, "Sending the request body failed.", bodyError);
+                _keepAlive = false;
             }
 
-            throw ex switch
+            if (response is null)
+            {
+                // 1xx: 100 Continue releases a waiting body; other interim responses are not passed on.
+                if (status == 100)
+                {
+                    StartBody();
+                }
+
+                return false;
+            }
+
+            _spareForExchange = null;
+            var stream = response.Body.Stream;
+            if (stream is null)
+            {
+                stream = new Http1ResponseStream(this);
+                response.Body.SetStream(stream);
+            }
+
+            stream.Reset(response, framing, length);
+            if (_lend)
+            {
+                response.LendFrom(this);
+            }
+
+            // From here the connection may go back to the pool (a response without a body, once the caller has it): the
+            // request's token must no longer be able to close it.
+            _registration.Dispose();
+            _answered = Answered(response);
+            _exchange.SetResult(response);
+            return true;
+        }
+
+        if (buffer.Length > Http1ResponseParser.MaxHeadSize)
+        {
+            throw new Http1ProtocolException($"The backend's response head is larger than {Http1ResponseParser.MaxHeadSize} bytes.");
+        }
+
+        if (result.IsCompleted)
+        {
+            if (!_received)
+            {
+                // The single-delivery rule: the request may have been processed, so it is not resent here; the
+                // resilience pipeline decides (RequestReplay: this is no connect failure).
+                throw new HttpIOException(HttpRequestError.ResponseEnded, SingleDeliveryStream.NotAnsweredMessage);
+            }
+
+            throw new HttpIOException(HttpRequestError.ResponseEnded, "The backend closed the connection in the middle of the response head.");
+        }
+
+        Reader.AdvanceTo(buffer.Start, buffer.End);
+        return false;
+    }
+
+    /// <summary>Ends the exchange with the error <paramref name="ex"/> stands for; the connection is closed and counted out.</summary>
+    private void Fail(Exception ex)
+    {
+        var cancellationToken = _token;
+        Close();
+        _pool.Discard(this);
+        _expectTimer?.Dispose();
+        ObserveBody();
+        _registration.Dispose();
+        Exception error;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            error = new TaskCanceledException("The request to the backend was cancelled.", ex, cancellationToken);
+        }
+        else if (_bodySend is { IsFaulted: true } failed && failed.Exception!.InnerException is { } bodyError)
+        {
+            error = new HttpRequestException(HttpRequestError.Unknown, "Sending the request body failed.", bodyError);
+        }
+        else
+        {
+            error = ex switch
             {
                 HttpRequestException => ex,
                 HttpIOException io => new HttpRequestException(io.HttpRequestError, io.Message, io),
-                _ => new HttpRequestException(HttpRequestError.Unknown, received
+                _ => new HttpRequestException(HttpRequestError.Unknown, _received
                     ? "The connection to the backend failed while the response head was read."
                     : "The connection to the backend failed before any response byte arrived.", ex),
             };
         }
+
+        _exchange.SetException(error);
     }
 
-    private HttpResponseMessage Answered(HttpResponseMessage response)
+    HttpResponseMessage IValueTaskSource<HttpResponseMessage>.GetResult(short token)
+    {
+        var response = _exchange.GetResult(token);
+        // A response without a body gives the connection back only now that its caller has it: until then the
+        // connection's exchange (this source) is still in use.
+        var answered = _answered;
+        _answered = null;
+        answered?.Body.Stream!.ReleaseIfEmpty();
+        return response;
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<HttpResponseMessage>.GetStatus(short token) => _exchange.GetStatus(token);
+
+    void IValueTaskSource<HttpResponseMessage>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _exchange.OnCompleted(continuation, state, token, flags);
+
+    private Http1Response Answered(Http1Response response)
     {
         _expectTimer?.Dispose();
         _expectTimer = null;
@@ -236,8 +400,23 @@ internal sealed class Http1Connection
             _keepAlive = false;
         }
 
-        ((Http1ResponseContent)response.Content).Stream.ReleaseIfEmpty();
         return response;
+    }
+
+    /// <summary>
+    /// Keeps a lent response, emptied, for this connection's next exchange; false (the caller disposes it) when the
+    /// connection is closed or already has a spare. Called from <see cref="Http1Response"/>'s disposal, after its exchange
+    /// ended cleanly.
+    /// </summary>
+    public bool TryKeep(Http1Response response)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+
+        response.Reset();
+        return Interlocked.CompareExchange(ref _spare, response, null) is null;
     }
 
     private static bool ExpectsContinue(HttpRequestMessage request)

@@ -78,31 +78,34 @@ internal sealed class Http1ConnectionPool : IDisposable
     /// <summary>Requests waiting for one of the <c>MaxConnectionsPerServer</c> connections (for tests and diagnostics).</summary>
     public int WaitingRequests => Volatile.Read(ref _waiting);
 
-    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    /// <summary>Sends through an idle connection, or a new one; <paramref name="lend"/>: see <see cref="Http1Connection.SendAsync"/>.</summary>
+    public ValueTask<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         // The usual case, a permit at once (or no limit) and an idle connection, adds no async frame of its own, no
         // lock and no allocation. Nobody passes requests already waiting for a permit.
         if (_max == 0 || (Volatile.Read(ref _waiting) == 0 && TryTakePermit()))
         {
             return RentIdle() is { } idle
-                ? idle.SendAsync(request, uri, cancellationToken)
-                : ConnectAndSendAsync(request, uri, cancellationToken);
+                ? idle.SendAsync(request, uri, lend, cancellationToken)
+                : ConnectAndSendAsync(request, uri, lend, cancellationToken);
         }
 
-        return WaitAndSendAsync(request, uri, cancellationToken);
+        return WaitAndSendAsync(request, uri, lend, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> ConnectAndSendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponseMessage> ConnectAndSendAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
+        return await connection.SendAsync(request, uri, lend, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> WaitAndSendAsync(HttpRequestMessage request, Uri uri, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponseMessage> WaitAndSendAsync(HttpRequestMessage request, Uri uri, bool lend, CancellationToken cancellationToken)
     {
         await WaitForPermitAsync(cancellationToken).ConfigureAwait(false);
         var connection = RentIdle() ?? await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.SendAsync(request, uri, cancellationToken).ConfigureAwait(false);
+        return await connection.SendAsync(request, uri, lend, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes one of the <c>MaxConnectionsPerServer</c> permits if one is left: no lock, no allocation.</summary>

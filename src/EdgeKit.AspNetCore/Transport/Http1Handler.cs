@@ -84,7 +84,18 @@ internal sealed class Http1Handler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         SendAsync(request, cancellationToken).GetAwaiter().GetResult();
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, lend: false, cancellationToken).AsTask();
+
+    /// <summary>
+    /// The forwarder's seam (a route without retries): what <see cref="HttpMessageInvoker"/> would do, without its
+    /// <see cref="Task{TResult}"/> per request, and with a response the connection takes back when it is disposed after
+    /// its body ended (<see cref="Http1Response"/>). Its caller disposes the response once and does not touch it after.
+    /// </summary>
+    internal ValueTask<HttpResponseMessage> SendDirectAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, lend: true, cancellationToken);
+
+    private ValueTask<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, bool lend, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var uri = request.RequestUri ?? throw new InvalidOperationException("The request has no RequestUri.");
@@ -95,7 +106,7 @@ internal sealed class Http1Handler : DelegatingHandler
         {
             // A tunnel (WebSocket, extended CONNECT) stays on SocketsHttpHandler for now, as does (with Auto) a request
             // that SocketsHttpHandler could send as HTTP/2 or HTTP/3.
-            return base.SendAsync(request, cancellationToken);
+            return new ValueTask<HttpResponseMessage>(base.SendAsync(request, cancellationToken));
         }
 
         if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
@@ -114,7 +125,7 @@ internal sealed class Http1Handler : DelegatingHandler
             InjectTraceContext(activity, request);
         }
 
-        return pool.SendAsync(request, uri, cancellationToken);
+        return pool.SendAsync(request, uri, lend, cancellationToken);
     }
 
     /// <summary>

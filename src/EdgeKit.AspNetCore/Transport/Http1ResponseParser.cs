@@ -263,15 +263,17 @@ internal static class Http1ResponseParser
     }
 
     /// <summary>
-    /// Parses a response head from <paramref name="buffer"/> into a new <see cref="HttpResponseMessage"/> whose content is an
-    /// <see cref="Http1ResponseContent"/> still without its stream. False when the head is not complete yet. True with
-    /// <paramref name="response"/> <see langword="null"/> for an interim (1xx) response. <paramref name="framing"/> and
+    /// Parses a response head from <paramref name="buffer"/> into <paramref name="reuse"/> (an emptied response given back
+    /// to the connection) or a new <see cref="Http1Response"/>, whose content's stream the caller sets. False when the head
+    /// is not complete yet. True with <paramref name="response"/> <see langword="null"/> for an interim (1xx) response
+    /// (<paramref name="reuse"/> is then left unused). <paramref name="fields"/>, when given, supplies the field strings
+    /// of the connection's last response where the bytes are the same. <paramref name="framing"/> and
     /// <paramref name="contentLength"/> say how the body is delimited; <paramref name="close"/>, that the connection
     /// cannot carry another request (<c>Connection: close</c>, HTTP/1.0, a close-delimited body).
     /// </summary>
     public static bool TryReadHead(
-        ReadOnlySequence<byte> buffer, HttpRequestMessage request, out SequencePosition consumed, out HttpResponseMessage? response, out int status,
-        out Http1ResponseFraming framing, out long contentLength, out bool close)
+        ReadOnlySequence<byte> buffer, HttpRequestMessage request, Http1Response? reuse, Http1FieldCache? fields, out SequencePosition consumed,
+        out Http1Response? response, out int status, out Http1ResponseFraming framing, out long contentLength, out bool close)
     {
         response = null;
         status = 0;
@@ -303,13 +305,11 @@ internal static class Http1ResponseParser
                 return true;
             }
 
-            var content = new Http1ResponseContent();
-            response = new HttpResponseMessage((System.Net.HttpStatusCode)status)
-            {
-                Version = minor == 0 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11,
-                RequestMessage = request,
-                Content = content,
-            };
+            response = reuse ?? new Http1Response();
+            response.StatusCode = (System.Net.HttpStatusCode)status;
+            response.Version = minor == 0 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11;
+            response.RequestMessage = request;
+            var content = response.Body;
             if (!reason.IsEmpty && !System.Text.Ascii.Equals(reason, response.ReasonPhrase ?? string.Empty))
             {
                 response.ReasonPhrase = FieldValue(reason);
@@ -318,8 +318,10 @@ internal static class Http1ResponseParser
             bool transferEncoding = false;
             bool chunkedLast = false;
             close = minor == 0;
+            int index = -1;
             while (TryReadLine(span, position, out var line, out position, "response head") && !line.IsEmpty)
             {
+                index++;
                 ParseField(line, out var name, out var value, out bool unsafeValue, "response head");
                 if (System.Text.Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
                 {
@@ -348,7 +350,7 @@ internal static class Http1ResponseParser
 
                 if (!unsafeValue)
                 {
-                    AddField(response, FieldName(name), FieldValue(value));
+                    AddField(response, fields is null ? FieldName(name) : fields.Name(index, name), fields is null ? FieldValue(value) : fields.Value(index, value));
                 }
             }
 
@@ -388,9 +390,10 @@ internal static class Http1ResponseParser
                 close = true;
             }
 
-            if (contentLength >= 0)
+            // A reused response still holds its last Content-Length (see Http1Response.Reset): set only when it differs.
+            if (contentLength >= 0 ? content.Headers.ContentLength != contentLength : reuse is not null && content.Headers.ContentLength is not null)
             {
-                content.Headers.ContentLength = contentLength;
+                content.Headers.ContentLength = contentLength >= 0 ? contentLength : null;
             }
 
             return true;

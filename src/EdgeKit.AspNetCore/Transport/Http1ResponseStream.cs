@@ -35,28 +35,40 @@ internal sealed class Http1ResponseStream : Stream
 
     private readonly Http1Connection _connection;
     private readonly PipeReader _reader;
-    private readonly HttpResponseMessage _response;
-    private readonly Http1ResponseFraming _framing;
+    private HttpResponseMessage _response = null!;
+    private Http1ResponseFraming _framing;
     private long _remaining;
     private ChunkState _chunk;
     private bool _done;
     private int _released;
+    private volatile bool _endedCleanly;
 
-    public Http1ResponseStream(Http1Connection connection, HttpResponseMessage response, Http1ResponseFraming framing, long length)
+    public Http1ResponseStream(Http1Connection connection)
     {
         _connection = connection;
         _reader = connection.Reader;
+    }
+
+    /// <summary>
+    /// Starts the body of <paramref name="response"/>'s exchange: a new stream, or one whose previous response was given
+    /// back to the connection after its body ended (see <see cref="Http1Response"/>).
+    /// </summary>
+    public void Reset(HttpResponseMessage response, Http1ResponseFraming framing, long length)
+    {
         _response = response;
         _framing = framing;
         _remaining = length;
-        if (framing == Http1ResponseFraming.None)
-        {
-            _done = true;
-        }
+        _chunk = ChunkState.Size;
+        _done = framing == Http1ResponseFraming.None;
+        _endedCleanly = false;
+        Volatile.Write(ref _released, 0);
     }
 
     /// <summary>Whether the whole body has been read.</summary>
     public bool Completed => _done;
+
+    /// <summary>Whether the body ended as its framing said (read to its end, or there was none): the exchange is over.</summary>
+    public bool EndedCleanly => _endedCleanly;
 
     public override bool CanRead => true;
 
@@ -266,6 +278,7 @@ internal sealed class Http1ResponseStream : Stream
 
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
+            _endedCleanly = completed;
             _connection.EndExchange(reusable);
         }
     }
@@ -275,6 +288,7 @@ internal sealed class Http1ResponseStream : Stream
     {
         if (_framing == Http1ResponseFraming.None && Interlocked.Exchange(ref _released, 1) == 0)
         {
+            _endedCleanly = true;
             _connection.EndExchange(reusable: true);
         }
     }
@@ -301,19 +315,34 @@ internal sealed class Http1ResponseStream : Stream
 internal sealed class Http1ResponseContent : HttpContent
 {
     private Http1ResponseStream? _stream;
+    private volatile bool _serialized;
 
-    public Http1ResponseStream Stream => _stream!;
+    /// <summary>The body stream; null until the first exchange of a new response sets it.</summary>
+    public Http1ResponseStream? Stream => _stream;
+
+    /// <summary>
+    /// Whether the content may serve another exchange: its body ended cleanly, and it was never serialized (buffering,
+    /// <c>ReadAsStringAsync</c>, <c>CopyToAsync</c>), which would leave a copy of this body inside <see cref="HttpContent"/>.
+    /// </summary>
+    public bool Reusable => !_serialized && _stream is { EndedCleanly: true };
 
     public void SetStream(Http1ResponseStream stream) => _stream = stream;
 
-    protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => Stream;
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => _stream!;
 
-    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(Stream);
+    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(_stream!);
 
-    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => Stream.CopyToAsync(stream);
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+    {
+        _serialized = true;
+        return _stream!.CopyToAsync(stream);
+    }
 
-    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken) =>
-        Stream.CopyToAsync(stream, cancellationToken);
+    protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+    {
+        _serialized = true;
+        return _stream!.CopyToAsync(stream, cancellationToken);
+    }
 
     protected override bool TryComputeLength(out long length)
     {
