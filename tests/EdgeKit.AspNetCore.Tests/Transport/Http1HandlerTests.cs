@@ -55,6 +55,22 @@ public sealed class Http1HandlerTests
     }
 
     [Fact]
+    public async Task A_lifetime_and_idle_timeout_of_TimeSpan_MaxValue_mean_never_not_at_once()
+    {
+        // Their length in timestamp ticks does not fit a long: it is clamped, not wrapped to a negative limit.
+        await using var backend = new ScriptedBackend((_, _) => Ok);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new ClusterHttpClientOptions { PooledConnectionLifetime = TimeSpan.MaxValue, PooledConnectionIdleTimeout = TimeSpan.MaxValue };
+        using var invoker = new HttpMessageInvoker(new Http1Handler(options, time));
+
+        (await GetAsync(invoker, backend.Address)).Should().Be("ok");
+        time.Advance(TimeSpan.FromHours(1));
+        (await GetAsync(invoker, backend.Address)).Should().Be("ok");
+
+        backend.Accepts.Should().Be(1);
+    }
+
+    [Fact]
     public async Task MaxConnectionsPerServer_queues_requests_on_the_connections_allowed()
     {
         await using var backend = new ScriptedBackend((_, _) => Ok);
