@@ -77,8 +77,10 @@ internal sealed class AggregateEndpointFactory(AggregatorRegistry registry) : IA
         }
 
         var headers = context.Request.Headers;
-        foreach (var name in aggregator.ForwardedHeaderNames)
+        var names = aggregator.ForwardedHeaderNames;
+        for (int i = 0; i < names.Count; i++)
         {
+            string name = names[i];
             if (headers.TryGetValue(name, out var values) && values.Count > 0)
             {
                 request.Headers[name] = values.ToArray()!;

@@ -324,7 +324,7 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
             {
                 // The single-delivery rule: the request may have been processed, so it is not resent here; the
                 // resilience pipeline decides (RequestReplay: this is no connect failure).
-                throw new HttpIOException(HttpRequestError.ResponseEnded, SingleDeliveryStream.NotAnsweredMessage);
+                throw new HttpIOException(HttpRequestError.ResponseEnded, SocketsHttpHandlerExtensions.NotAnsweredMessage);
             }
 
             throw new HttpIOException(HttpRequestError.ResponseEnded, "The backend closed the connection in the middle of the response head.");

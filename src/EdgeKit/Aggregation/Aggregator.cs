@@ -16,6 +16,7 @@ namespace EdgeKit.Aggregation;
 public sealed class Aggregator
 {
     private readonly Func<AggregateLegOptions, HttpClient> _clients;
+    private readonly string[] _forwardedHeaderNames;
 
     /// <summary>Creates an aggregator from options, which are validated and copied.</summary>
     /// <param name="name">The aggregate's name, used in problems, logs and metrics.</param>
@@ -55,7 +56,7 @@ public sealed class Aggregator
         Order = order;
         Legs = [.. order.OrderBy(l => l.Index)];
         Arguments = Legs.SelectMany(l => l.Arguments).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        ForwardedHeaderNames = Legs.SelectMany(l => l.ForwardedHeaders).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        _forwardedHeaderNames = Legs.SelectMany(l => l.ForwardedHeaders).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
     }
 
     /// <summary>Creates an aggregator whose legs use the clients of a dictionary, by the leg's cluster or client name.</summary>
@@ -90,8 +91,12 @@ public sealed class Aggregator
     /// <summary>The legs ordered so that each comes after those it depends on.</summary>
     internal CompiledLeg[] Order { get; }
 
-    /// <summary>Every request header some leg forwards: the only ones a caller needs to copy into an <see cref="AggregateRequest"/>.</summary>
-    internal string[] ForwardedHeaderNames { get; }
+    /// <summary>
+    /// Every request header some leg forwards (<see cref="AggregateLegOptions.ForwardedRequestHeaders"/>, or the aggregate's
+    /// <see cref="AggregateOptions.ForwardedRequestHeaders"/>), each once: the only
+    /// headers a host needs to copy from its incoming request into an <see cref="AggregateRequest"/>.
+    /// </summary>
+    public IReadOnlyList<string> ForwardedHeaderNames => _forwardedHeaderNames;
 
     /// <summary>Every argument some leg needs.</summary>
     internal string[] Arguments { get; }

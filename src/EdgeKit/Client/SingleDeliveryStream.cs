@@ -20,8 +20,8 @@ namespace EdgeKit.Client;
 /// </remarks>
 internal sealed class SingleDeliveryStream : Stream, IValueTaskSource<int>
 {
-    /// <summary>The error of a request whose connection ended before any byte of its response (shared by EdgeKit's own transport).</summary>
-    internal const string NotAnsweredMessage = "The server closed the connection without answering the request; it is not resent, as it may have been processed.";
+    /// <summary>The error of a request whose connection ended before any byte of its response.</summary>
+    internal const string NotAnsweredMessage = SocketsHttpHandlerExtensions.NotAnsweredMessage;
 
     private const int Idle = 0;
     private const int AwaitingResponse = 1;

@@ -4,6 +4,13 @@ namespace EdgeKit.Client;
 public static class SocketsHttpHandlerExtensions
 {
     /// <summary>
+    /// The message of the <see cref="HttpIOException"/> (<see cref="HttpRequestError.ResponseEnded"/>) a request fails
+    /// with when its connection ended before any byte of the response (see <see cref="UseSingleDelivery"/>). A transport
+    /// of your own that never resends uses the same text, so the failure reads alike whatever sent the request.
+    /// </summary>
+    public const string NotAnsweredMessage = "The server closed the connection without answering the request; it is not resent, as it may have been processed.";
+
+    /// <summary>
     /// Makes <paramref name="handler"/> deliver each request at most once. By default <see cref="SocketsHttpHandler"/>
     /// sends a request up to four times when an HTTP/1.1 connection ends before any byte of the response and the request
     /// had no content (or was still waiting on <c>Expect: 100-continue</c>), even a <c>POST</c>: RFC 9110 §9.2.2 forbids a

@@ -39,8 +39,12 @@ public sealed class ClusterSnapshot
             || (cluster.Environment.Strategies.TryGet(loadBalancing.Strategy, out var strategy) && strategy.ReadsRequestKey);
     }
 
-    /// <summary>Whether requests' keys must be read for this cluster (a key source is configured or the strategy hashes on keys).</summary>
-    internal bool UsesRequestKey { get; }
+    /// <summary>
+    /// Whether requests' keys must be read for this cluster: a key source (<see cref="LoadBalancingOptions.RequestKey"/>)
+    /// is configured or the strategy reads keys (<see cref="ILoadBalancingStrategy.ReadsRequestKey"/>). A caller that picks
+    /// (<see cref="Cluster.Pick"/>) reads the request's key into its <see cref="PickContext"/> only when this is true.
+    /// </summary>
+    public bool UsesRequestKey { get; }
 
     /// <summary>The factor between a destination's configured weight and its <see cref="EffectiveWeights"/> entry outside slow start.</summary>
     public const int WeightScale = 100;

@@ -94,14 +94,17 @@ public sealed class Destination : IEquatable<Destination>
     /// <summary>The zone from <see cref="Metadata"/> (key <c>zone</c>), or <see langword="null"/>.</summary>
     public string? Zone => Metadata.TryGetValue(ZoneMetadataKey, out var zone) ? zone : null;
 
-    /// <summary>The address's path without its trailing slash ("" when the address has no path).</summary>
-    internal string PathPrefix { get; }
+    /// <summary>The address's path without its trailing slash (<c>""</c> when the address has no path), e.g. <c>/api</c>.</summary>
+    public string PathPrefix { get; }
 
-    /// <summary>Scheme, host and port, e.g. <c>http://10.0.0.1:8080</c>.</summary>
-    internal string Authority { get; }
+    /// <summary>Scheme, host and port of the address, escaped as in a URI, e.g. <c>http://10.0.0.1:8080</c>.</summary>
+    public string Authority { get; }
 
-    /// <summary><see cref="Authority"/> then <see cref="PathPrefix"/>: where an outgoing request's path is appended.</summary>
-    internal string Prefix { get; }
+    /// <summary>
+    /// <see cref="Authority"/> then <see cref="PathPrefix"/>, e.g. <c>http://10.0.0.1:8080/api</c>: where a transport
+    /// appends an outgoing request's path (which starts with <c>/</c>) and query.
+    /// </summary>
+    public string Prefix { get; }
 
     /// <summary>Checks that <paramref name="address"/> can be a destination address.</summary>
     /// <returns><see langword="null"/> when valid, otherwise a sentence saying what is wrong.</returns>
