@@ -317,6 +317,12 @@ internal sealed class Http1ResponseContent : HttpContent
     private Http1ResponseStream? _stream;
     private volatile bool _serialized;
 
+    // HttpContent remembers the stream of its first ReadAsStream/ReadAsStreamAsync, and how it was asked for: a content
+    // whose stream was first taken asynchronously (a response transform) refuses the forwarder's synchronous
+    // ReadAsStream ever after, so it is not reused. (The forwarder's own synchronous read returns the same stream object
+    // on every exchange, which the reuse keeps.)
+    private volatile bool _readAsync;
+
     /// <summary>The body stream; null until the first exchange of a new response sets it.</summary>
     public Http1ResponseStream? Stream => _stream;
 
@@ -324,13 +330,17 @@ internal sealed class Http1ResponseContent : HttpContent
     /// Whether the content may serve another exchange: its body ended cleanly, and it was never serialized (buffering,
     /// <c>ReadAsStringAsync</c>, <c>CopyToAsync</c>), which would leave a copy of this body inside <see cref="HttpContent"/>.
     /// </summary>
-    public bool Reusable => !_serialized && _stream is { EndedCleanly: true };
+    public bool Reusable => !_serialized && !_readAsync && _stream is { EndedCleanly: true };
 
     public void SetStream(Http1ResponseStream stream) => _stream = stream;
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => _stream!;
 
-    protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(_stream!);
+    protected override Task<Stream> CreateContentReadStreamAsync()
+    {
+        _readAsync = true;
+        return Task.FromResult<Stream>(_stream!);
+    }
 
     protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
     {

@@ -131,6 +131,34 @@ public sealed class Http1ResponseReuseTests
     }
 
     [Fact]
+    public async Task A_response_whose_stream_was_taken_asynchronously_is_not_reused_and_the_next_one_reads_synchronously()
+    {
+        // HttpContent remembers that its stream was first taken with ReadAsStreamAsync (a response transform does) and
+        // refuses a synchronous ReadAsStream after that (the forwarder's copy), so such a content must not serve the
+        // next exchange (found by JsonBodyResponseTransformTests once the EdgeKit transport became the default).
+        await using var backend = new ScriptedBackend((_, i) => $"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nbody{i}");
+        using var handler = new Http1Handler(new ClusterHttpClientOptions());
+
+        var first = await handler.SendDirectAsync(Get(backend.Address, "/1"), CancellationToken.None);
+        using (var reader = new StreamReader(await first.Content.ReadAsStreamAsync()))
+        {
+            (await reader.ReadToEndAsync()).Should().Be("body0");
+        }
+
+        first.Dispose();
+        var second = await handler.SendDirectAsync(Get(backend.Address, "/2"), CancellationToken.None);
+
+        second.Should().NotBeSameAs(first);
+        using (var reader = new StreamReader(second.Content.ReadAsStream()))
+        {
+            reader.ReadToEnd().Should().Be("body1");
+        }
+
+        second.Dispose();
+        backend.Accepts.Should().Be(1, "the body was read to its end: the connection itself is reused");
+    }
+
+    [Fact]
     public async Task A_cancelled_request_closes_its_connection_and_the_next_exchange_gets_a_new_connection_and_response()
     {
         await using var backend = new ScriptedBackend((request, _) => request.Path == "/wait" ? null : new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
