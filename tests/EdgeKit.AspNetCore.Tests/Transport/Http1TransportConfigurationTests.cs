@@ -7,7 +7,8 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// <summary><c>Clusters:&lt;name&gt;:HttpClient:Transport</c>: which transport serves a cluster, and what it refuses at start.</summary>
 public sealed class Http1TransportConfigurationTests
 {
-    private static Dictionary<string, string?> Cluster(string address, params (string Key, string? Value)[] http)
+    /// <summary>One route to cluster <c>c</c> with one destination at <paramref name="address"/>, and <paramref name="http"/> under its <c>HttpClient</c>.</summary>
+    internal static Dictionary<string, string?> Cluster(string address, params (string Key, string? Value)[] http)
     {
         var settings = new Dictionary<string, string?>
         {

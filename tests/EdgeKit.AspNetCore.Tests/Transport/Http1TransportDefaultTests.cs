@@ -26,21 +26,8 @@ public sealed class Http1TransportDefaultTests
     /// <summary>Both framings at once: SocketsHttpHandler takes it, EdgeKit's transport refuses it (RFC 9112 §6.3 allows either), so the status says which one served.</summary>
     private const string BothFramings = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\nok\r\n0\r\n\r\n";
 
-    private static Dictionary<string, string?> Cluster(string address, params (string Key, string? Value)[] http)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Clusters:c:Destinations:d:Address"] = address,
-            ["Routes:r:Match:Path"] = "/{**rest}",
-            ["Routes:r:Cluster"] = "c",
-        };
-        foreach (var (key, value) in http)
-        {
-            settings["Clusters:c:HttpClient:" + key] = value;
-        }
-
-        return settings;
-    }
+    private static Dictionary<string, string?> Cluster(string address, params (string Key, string? Value)[] http) =>
+        Http1TransportConfigurationTests.Cluster(address, http);
 
     [Fact]
     public void Auto_is_the_default_transport()
