@@ -96,7 +96,7 @@ internal sealed class AggregateRun
             };
         }
 
-        activity?.SetTag(EdgeKitMetrics.StatusCodeTag, result.StatusCode);
+        activity?.SetTag(EdgeKitTags.StatusCode, result.StatusCode);
         EdgeKitMetrics.RecordRequest(_aggregator.Name, result.StatusCode);
         return result;
     }
@@ -208,7 +208,7 @@ internal sealed class AggregateRun
             activity?.SetStatus(ActivityStatusCode.Error, state.Detail);
         }
 
-        activity?.SetTag(EdgeKitMetrics.OutcomeTag, AggregationLog.OutcomeName(state.Outcome));
+        activity?.SetTag(EdgeKitTags.Outcome, AggregationLog.OutcomeName(state.Outcome));
         AggregationLog.RecordLeg(_aggregator.Name, leg.Name, state.Outcome, _aggregator.TimeProvider.GetElapsedTime(start));
     }
 

@@ -20,8 +20,6 @@ namespace EdgeKit.Client;
 /// </remarks>
 internal sealed class SingleDeliveryStream : Stream, IValueTaskSource<int>
 {
-    /// <summary>The error of a request whose connection ended before any byte of its response.</summary>
-    internal const string NotAnsweredMessage = SocketsHttpHandlerExtensions.NotAnsweredMessage;
 
     private const int Idle = 0;
     private const int AwaitingResponse = 1;
@@ -147,7 +145,7 @@ internal sealed class SingleDeliveryStream : Stream, IValueTaskSource<int>
 
         if (received.IsEmpty)
         {
-            throw new HttpIOException(HttpRequestError.ResponseEnded, NotAnsweredMessage);
+            throw new HttpIOException(HttpRequestError.ResponseEnded, SocketsHttpHandlerExtensions.NotAnsweredMessage);
         }
 
         // The first bytes of the response: after a 101 the connection carries another protocol until it closes.

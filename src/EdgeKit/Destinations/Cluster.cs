@@ -98,7 +98,7 @@ public sealed class Cluster : IDisposable
         {
             if (EdgeKitMetrics.NoDestination.Enabled)
             {
-                EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, Name));
+                EdgeKitMetrics.NoDestination.Add(1, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, Name));
             }
 
             return null;

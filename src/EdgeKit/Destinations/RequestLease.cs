@@ -145,15 +145,15 @@ public readonly struct RequestLease
                 tags.Add(RouteTag, _route);
             }
 
-            tags.Add(EdgeKitMetrics.OutcomeTag, RequestOutcomes.Name(outcome));
+            tags.Add(EdgeKitTags.Outcome, RequestOutcomes.Name(outcome));
             if (statusCode != 0)
             {
-                tags.Add(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(statusCode));
+                tags.Add(EdgeKitTags.StatusCode, EdgeKitTags.StatusCodeValue(statusCode));
             }
 
             if (failure is not null)
             {
-                tags.Add(EdgeKitMetrics.ErrorTypeTag, failure);
+                tags.Add(EdgeKitTags.ErrorType, failure);
             }
 
             EdgeKitMetrics.Requests.Add(1, tags);
@@ -164,12 +164,12 @@ public readonly struct RequestLease
         {
             if (statusCode != 0)
             {
-                activity.SetTag(EdgeKitMetrics.StatusCodeTag, EdgeKitMetrics.BoxedStatus(statusCode));
+                activity.SetTag(EdgeKitTags.StatusCode, EdgeKitTags.StatusCodeValue(statusCode));
             }
 
             if (failure is not null)
             {
-                activity.SetTag(EdgeKitMetrics.ErrorTypeTag, failure);
+                activity.SetTag(EdgeKitTags.ErrorType, failure);
                 activity.SetStatus(ActivityStatusCode.Error, failure);
             }
 
@@ -206,8 +206,8 @@ public readonly struct RequestLease
                     activity.SetTag(RouteTag, route);
                 }
 
-                activity.SetTag(EdgeKitMetrics.ClusterTag, cluster.Name);
-                activity.SetTag(EdgeKitMetrics.DestinationTag, destination.Id);
+                activity.SetTag(EdgeKitTags.Cluster, cluster.Name);
+                activity.SetTag(EdgeKitTags.Destination, destination.Id);
             }
         }
 

@@ -430,7 +430,7 @@ public sealed class EdgeKitResiliencePipeline
         context.Properties.Set(s_laneKey, lane);
         if (EdgeKitMetrics.Hedges.Enabled)
         {
-            EdgeKitMetrics.Hedges.Add(1, new KeyValuePair<string, object?>(EdgeKitMetrics.ClusterTag, _cluster.Name));
+            EdgeKitMetrics.Hedges.Add(1, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, _cluster.Name));
         }
 
         if (_logger.IsEnabled(LogLevel.Debug))

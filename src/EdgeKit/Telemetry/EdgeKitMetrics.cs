@@ -6,21 +6,6 @@ namespace EdgeKit.Telemetry;
 /// <summary>The instruments of the balancing core. Names follow <c>edgekit.&lt;component&gt;.&lt;measure&gt;</c>.</summary>
 internal static class EdgeKitMetrics
 {
-    /// <summary>Tag: the cluster's name (<see cref="EdgeKitTags.Cluster"/>).</summary>
-    public const string ClusterTag = EdgeKitTags.Cluster;
-
-    /// <summary>Tag: the destination's id (<see cref="EdgeKitTags.Destination"/>).</summary>
-    public const string DestinationTag = EdgeKitTags.Destination;
-
-    /// <summary>Tag: the response's status code, absent when there was none (<see cref="EdgeKitTags.StatusCode"/>).</summary>
-    public const string StatusCodeTag = EdgeKitTags.StatusCode;
-
-    /// <summary>Tag: what went wrong, absent on success (<see cref="EdgeKitTags.ErrorType"/>).</summary>
-    public const string ErrorTypeTag = EdgeKitTags.ErrorType;
-
-    /// <summary>Tag: <c>success</c>, <c>failure</c> or <c>cancelled</c> for requests; <c>passed</c> or <c>failed</c> for health probes (<see cref="EdgeKitTags.Outcome"/>).</summary>
-    public const string OutcomeTag = EdgeKitTags.Outcome;
-
     public static readonly Counter<long> Requests = EdgeKitTelemetry.Meter.CreateCounter<long>(
         "edgekit.balancer.requests", "{request}", "Requests sent to a destination by the balancer, by outcome.");
 
@@ -72,12 +57,12 @@ internal static class EdgeKitMetrics
     {
         if (ResilienceAttempts.Enabled)
         {
-            ResilienceAttempts.Record(attempts, new KeyValuePair<string, object?>(ClusterTag, cluster));
+            ResilienceAttempts.Record(attempts, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, cluster));
         }
 
         if (ResilienceDuration.Enabled)
         {
-            ResilienceDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>(ClusterTag, cluster));
+            ResilienceDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, cluster));
         }
     }
 
@@ -91,7 +76,7 @@ internal static class EdgeKitMetrics
     {
         if (Retries.Enabled)
         {
-            Retries.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster), new KeyValuePair<string, object?>(OutcomeTag, outcome));
+            Retries.Add(1, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, cluster), new KeyValuePair<string, object?>(EdgeKitTags.Outcome, outcome));
         }
     }
 
@@ -99,7 +84,7 @@ internal static class EdgeKitMetrics
     {
         if (NotRetried.Enabled)
         {
-            NotRetried.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster), new KeyValuePair<string, object?>(ReasonTag, reason));
+            NotRetried.Add(1, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, cluster), new KeyValuePair<string, object?>(ReasonTag, reason));
         }
     }
 
@@ -107,7 +92,7 @@ internal static class EdgeKitMetrics
     {
         if (BudgetExhausted.Enabled)
         {
-            BudgetExhausted.Add(1, new KeyValuePair<string, object?>(ClusterTag, cluster), new KeyValuePair<string, object?>(AttemptKindTag, kind));
+            BudgetExhausted.Add(1, new KeyValuePair<string, object?>(EdgeKitTags.Cluster, cluster), new KeyValuePair<string, object?>(AttemptKindTag, kind));
         }
     }
 
@@ -135,7 +120,7 @@ internal static class EdgeKitMetrics
         if (Probes.Enabled)
         {
             var tags = DestinationTags(cluster, destination);
-            tags.Add(OutcomeTag, passed ? "passed" : "failed");
+            tags.Add(EdgeKitTags.Outcome, passed ? "passed" : "failed");
             Probes.Add(1, tags);
         }
     }
@@ -185,13 +170,10 @@ internal static class EdgeKitMetrics
     public static void RecordRateLimitDecision(string policy, bool accepted) =>
         RateLimitDecisions.Add(1, new KeyValuePair<string, object?>(RateLimitPolicyTag, policy), new KeyValuePair<string, object?>(RateLimitResultTag, accepted ? "accepted" : "rejected"));
 
-    /// <summary>A boxed status code without allocating (cached for 100-599): <see cref="EdgeKitTags.StatusCodeValue"/>.</summary>
-    public static object BoxedStatus(int statusCode) => EdgeKitTags.StatusCodeValue(statusCode);
-
     public static TagList DestinationTags(string cluster, string destination) => new()
     {
-        { ClusterTag, cluster },
-        { DestinationTag, destination },
+        { EdgeKitTags.Cluster, cluster },
+        { EdgeKitTags.Destination, destination },
     };
 
     /// <summary>Tag: the aggregate's name.</summary>
@@ -222,7 +204,7 @@ internal static class EdgeKitMetrics
             {
                 { AggregateTag, aggregate },
                 { LegTag, leg },
-                { OutcomeTag, outcome },
+                { EdgeKitTags.Outcome, outcome },
             };
             AggregationLegs.Add(1, tags);
             AggregationLegDuration.Record(duration.TotalSeconds, tags);
@@ -233,7 +215,7 @@ internal static class EdgeKitMetrics
     {
         if (AggregationRequests.Enabled)
         {
-            AggregationRequests.Add(1, new KeyValuePair<string, object?>(AggregateTag, aggregate), new KeyValuePair<string, object?>(StatusCodeTag, BoxedStatus(statusCode)));
+            AggregationRequests.Add(1, new KeyValuePair<string, object?>(AggregateTag, aggregate), new KeyValuePair<string, object?>(EdgeKitTags.StatusCode, EdgeKitTags.StatusCodeValue(statusCode)));
         }
     }
 
@@ -250,7 +232,7 @@ internal static class EdgeKitMetrics
     {
         if (TokenRequests.Enabled)
         {
-            TokenRequests.Add(1, new KeyValuePair<string, object?>(AuthClientTag, client), new KeyValuePair<string, object?>(OutcomeTag, outcome));
+            TokenRequests.Add(1, new KeyValuePair<string, object?>(AuthClientTag, client), new KeyValuePair<string, object?>(EdgeKitTags.Outcome, outcome));
         }
     }
 }
