@@ -167,7 +167,9 @@ public sealed class RedisRateLimiterTests(RedisServerFixture fixture) : IClassFi
     [Fact]
     public async Task Noscript_after_a_script_flush_reloads_and_decides()
     {
-        using var limiter = Limiter(Options(100, TimeSpan.FromMinutes(1)));
+        // 100 permits per hour: one refills every 36 s, so however slow the flush and reload on a busy machine, none
+        // refills between the two takes (100 per minute refilled one every 0.6 s, and a CI run once took that long).
+        using var limiter = Limiter(Options(100, TimeSpan.FromHours(1)));
         (await limiter.AcquireAsync()).IsAcquired.Should().BeTrue();
         await _server.Admin.ScriptFlushAsync();
         _server.ResetStats();
