@@ -36,7 +36,7 @@ stop_pid() { # pid: CONT (it may be frozen), TERM, then KILL after 5 s
 }
 stop_all() { local pid; for pid in "${PIDS[@]}"; do stop_pid "$pid"; done; PIDS=(); }
 
-bench_trap_cleanup() { # on exit: stop every process started, keep $WORK (the logs) when the script failed
+bench_trap_cleanup() { # on exit: stop every process started, keep $WORK (the logs) when the script failed or BENCH_KEEP_WORK=1
   trap '_bench_cleanup' EXIT
   trap 'exit 130' INT TERM
 }
@@ -44,7 +44,7 @@ _bench_cleanup() {
   local status=$?
   stop_all
   if [[ -n "${WORK:-}" ]]; then
-    if [[ $status -eq 0 ]]; then rm -rf "$WORK"; else log "logs kept in $WORK"; fi
+    if [[ $status -eq 0 && "${BENCH_KEEP_WORK:-0}" != 1 ]]; then rm -rf "$WORK"; else log "logs kept in $WORK"; fi
   fi
 }
 
