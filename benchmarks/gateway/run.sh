@@ -30,6 +30,7 @@ OUT="$ROOT/benchmarks/results/gateway-wrk.md"
 INSTALL=0
 BACKEND_PORTS=(19001 19002 19003)
 NGINX_PROXY_PORT=18060
+NGINX_LOCAL_PORT=18062
 PROXY_CPU=0
 LOAD_CPU=1
 REQUEST_PATH="/"
@@ -54,6 +55,7 @@ declare -A SPEC=(
   [yarp]="YarpGateway 18090 18091"
   [yarp-both]="YarpGateway 18098 18099 $SCHED $COMPL"
   [floor]="FloorProxy 18070 18071"
+  [kestrel]="FloorProxy 18072 18073 GWBENCH_FLOOR=local $SCHED $COMPL"
 )
 declare -A NAME=(
   [ek]="EdgeKit, bare routing (round robin, outlier detection off)"
@@ -70,11 +72,13 @@ declare -A NAME=(
   [yarp]="YARP 2.3.0 (its defaults)"
   [yarp-both]="YARP 2.3.0 + both inline settings"
   [floor]="floor (FloorProxy)"
+  [kestrel]="Kestrel alone, answering locally + both inline settings (no backend)"
+  [nginx-local]="nginx alone, answering locally (no backend)"
   [nginx]="nginx as the proxy"
   [direct]="direct (wrk at one nginx backend)"
 )
-ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both yarp yarp-both floor nginx direct)
-TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,yarp,yarp-both,nginx,direct"
+ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both yarp yarp-both floor kestrel nginx nginx-local direct)
+TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,yarp,yarp-both,kestrel,nginx,nginx-local,direct"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; echo "targets: ${ALL_TARGETS[*]} (default: ${TARGETS_ARG//,/ })"; }
 while [[ $# -gt 0 ]]; do
@@ -128,7 +132,7 @@ if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -a -- true 
 elif command -v strace >/dev/null; then SYSCALL_TOOL=strace; fi
 [[ $SYSCALL_TOOL == perf ]] || PROFILE=0
 
-ports=("${BACKEND_PORTS[@]}" $NGINX_PROXY_PORT)
+ports=("${BACKEND_PORTS[@]}" $NGINX_PROXY_PORT $NGINX_LOCAL_PORT)
 for t in "${TARGETS[@]}"; do [[ -n "${SPEC[$t]:-}" ]] && { read -r _ p a _ <<< "${SPEC[$t]}"; ports+=($p $a); }; done
 ports_free "${ports[@]}"
 
@@ -198,6 +202,33 @@ if [[ " ${TARGETS[*]} " == *" nginx "* ]]; then
   URL[nginx]="http://127.0.0.1:$NGINX_PROXY_PORT$REQUEST_PATH"
   wait_http "${URL[nginx]}" "nginx (proxy)"
   log "nginx proxy up (pid ${PID[nginx]}, CPU $PROXY_CPU) on port $NGINX_PROXY_PORT"
+fi
+
+# nginx alone (the "nginx-local" floor): the same single process pinned alone to CPU 0, answering the backends' body
+# itself, so that "nginx as the proxy" minus this row is what nginx spends on the backend side of a request.
+if [[ " ${TARGETS[*]} " == *" nginx-local "* ]]; then
+  mkdir -p "$WORK/local-nginx"
+  {
+    echo "worker_processes 1;"
+    echo "master_process off;"
+    echo "daemon off;"
+    echo "pid $WORK/local-nginx/nginx.pid;"
+    echo "error_log $WORK/local-nginx/error.log warn;"
+    echo "events { worker_connections 4096; }"
+    echo "http {"
+    echo "  access_log off;"
+    echo "  keepalive_requests 10000000;"
+    echo "  server {"
+    echo "    listen 127.0.0.1:$NGINX_LOCAL_PORT;"
+    echo "    location / { default_type application/json; return 200 '{\"ok\":true,\"service\":\"bench\",\"items\":[1,2,3]}'; }"
+    echo "  }"
+    echo "}"
+  } > "$WORK/local-nginx/nginx.conf"
+  start_nginx "$WORK/local-nginx" $PROXY_CPU
+  PID[nginx-local]=$NGINX_PID
+  URL[nginx-local]="http://127.0.0.1:$NGINX_LOCAL_PORT$REQUEST_PATH"
+  wait_http "${URL[nginx-local]}" "nginx (local answers)"
+  log "nginx (local answers) up (pid ${PID[nginx-local]}, CPU $PROXY_CPU) on port $NGINX_LOCAL_PORT"
 fi
 
 apps=()
@@ -382,7 +413,7 @@ profile() { # target
 }
 if (( PROFILE )); then
   log "profiling CPU 0 (perf record)"
-  for t in ek-full-tr-both ek-full-both ek nginx; do [[ " ${TARGETS[*]} " == *" $t "* ]] && profile "$t"; done
+  for t in ek-full-tr-both ek-full-both ek kestrel nginx; do [[ " ${TARGETS[*]} " == *" $t "* ]] && profile "$t"; done
 fi
 UPTIME_AFTER="$(uptime)"
 
@@ -504,6 +535,23 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   echo "- allocated bytes ≤ 0.25 × YARP's: $full_alloc_yarp, $(verdict "$full_alloc_yarp" '<=' 0.25)"
   echo "- health + limiter cost ≤ 10 % CPU over bare routing (same I/O settings): $full_over_bare, $(verdict "$full_over_bare" '<=' 1.10)"
   echo
+  if has kestrel && has nginx-local; then
+    # The client side alone, split out: a proxy's CPU per request is its client side (accept the request, answer it) plus
+    # its backend side (send the request on, read the answer). "kestrel" and "nginx-local" are the client side alone.
+    k_cpu="$(median kestrel $C_CPU)"; nl_cpu="$(median nginx-local $C_CPU)"
+    echo "The client side alone (no backend), and the backend side as proxy minus client side (CPU µs/request, medians):"
+    echo
+    echo "| platform | client side alone | kernel % | as a proxy | backend side (proxy − client side) |"
+    echo "|---|---:|---:|---:|---:|"
+    if has nginx; then n_cpu="$(median nginx $C_CPU)"; else n_cpu=n/a; fi
+    echo "| nginx | $nl_cpu | $(median nginx-local $C_KERNEL) | $n_cpu | $(awk -v a="$n_cpu" -v b="$nl_cpu" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else printf "%.1f", a - b }') |"
+    if has "$FULL"; then f_cpu="$(median "$FULL" $C_CPU)"; else f_cpu=n/a; fi
+    echo "| Kestrel + both inline settings / \`${NAME[$FULL]}\` | $k_cpu | $(median kestrel $C_KERNEL) | $f_cpu | $(awk -v a="$f_cpu" -v b="$k_cpu" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else printf "%.1f", a - b }') |"
+    echo
+    echo "Kestrel's client side alone ÷ nginx's: $(ratio "$k_cpu" "$nl_cpu"); Kestrel's client side alone ÷ nginx as a whole proxy: $(ratio "$k_cpu" "$n_cpu")."
+    echo "1.25 × nginx's proxy CPU leaves $(awk -v a="$n_cpu" -v b="$k_cpu" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else printf "%.1f", 1.25 * a - b }') µs/request for everything a Kestrel-based proxy does beyond Kestrel's client side (nginx spends $(awk -v a="$n_cpu" -v b="$nl_cpu" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else printf "%.1f", a - b }') µs on its backend side)."
+    echo
+  fi
   echo "Failed requests (non-2xx and socket errors, all rounds): $total_errors."
   if (( SMOKE )); then echo; echo "(Verdicts on timings from a smoke run mean nothing; see the note at the top.)"; fi
   if awk -v n="$noise_floor" 'BEGIN { exit !(n != "n/a" && n > 10) }'; then

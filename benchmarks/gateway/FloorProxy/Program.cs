@@ -24,6 +24,31 @@ string[] prefixes = settings.BackendAddresses.Select(a => a.TrimEnd('/')).ToArra
 var lastUris = new Uri?[prefixes.Length];
 int next = -1;
 
+// GWBENCH_FLOOR=local (run.sh's "kestrel" target): no backend at all. The endpoint answers the backends' own response
+// (the same 47-byte JSON body and Content-Type) from memory, so the row measures what Kestrel, the host and routing
+// cost per request on the client side alone: the least any proxy whose client side is Kestrel can spend before it
+// sends a byte to a backend. nginx's counterpart is run.sh's "nginx-local" target.
+string floor = Environment.GetEnvironmentVariable("GWBENCH_FLOOR") ?? "proxy";
+if (floor is not ("proxy" or "local"))
+{
+    throw new ArgumentException($"GWBENCH_FLOOR: unknown value '{floor}'; use proxy (the default) or local.");
+}
+
+if (floor == "local")
+{
+    byte[] body = "{\"ok\":true,\"service\":\"bench\",\"items\":[1,2,3]}"u8.ToArray();
+    app.Map("/{**catch-all}", context =>
+    {
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+    });
+    await GatewayBenchHost.RunAsync(app, settings, "FloorProxy (local answers, no backend)");
+    return;
+}
+
 app.Map("/{**catch-all}", async context =>
 {
     var incoming = context.Request;
