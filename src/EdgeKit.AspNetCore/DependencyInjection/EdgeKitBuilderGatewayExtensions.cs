@@ -56,6 +56,8 @@ public static class EdgeKitBuilderGatewayExtensions
         services.TryAddSingleton<ForwarderClusters>();
         services.TryAddSingleton<HttpForwarder>();
         services.TryAddSingleton<GatewayConfiguration>();
+        // Clusters and routes are validated and applied together by GatewayConfiguration, never the clusters alone.
+        builder.ApplyClusterReloadsElsewhere();
         if (!services.Any(d => d.ServiceType == typeof(RateLimiterMiddlewarePresence)))
         {
             // Route policy names are resolved at start and on reload; the probe tells whether app.UseRateLimiter() is there.

@@ -72,8 +72,8 @@ internal sealed class GatewayConfiguration : IDisposable
         _state = state;
         GatewayLog.RoutesApplied(_logger, state.Routes.Count);
         ReloadThreadReserve.Ensure(state.Options.ReloadThreadReserve);
-        // Clusters and routes change together: a reload applies both or neither, so a route never loses its cluster.
-        registryHost.ReloadsAppliedElsewhere = true;
+        // Clusters and routes change together: a reload applies both or neither, so a route never loses its cluster
+        // (AddGateway() registered ApplyClusterReloadsElsewhere(): the registry host does not apply them alone).
         // Options bound from one IConfiguration all hand out its reload token, so one change fires every source
         // below with the same token: Watch rebuilds once per token, and each problem of a bad reload is logged once.
         foreach (var source in changeSources)

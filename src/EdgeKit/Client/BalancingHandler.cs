@@ -142,6 +142,12 @@ public sealed class BalancingHandler : DelegatingHandler, IAttemptSender
     private Attempt Begin(HttpRequestMessage request, AttemptLane? lane)
     {
         var cluster = Cluster;
+        if (lane is not null && lane.Attempts.Cluster is { } pipelineCluster && !ReferenceEquals(pipelineCluster, cluster))
+        {
+            throw new InvalidOperationException(
+                $"EdgeKit cluster '{cluster.Name}': this BalancingHandler was given an attempt of a resilience pipeline of cluster '{pipelineCluster.Name}'. A pipeline's attempts go to its own cluster: create the pipeline for the handler's cluster (BalancingHandler.Cluster).");
+        }
+
         var record = lane?.Attempts;
         if (record is null)
         {
@@ -168,48 +174,49 @@ public sealed class BalancingHandler : DelegatingHandler, IAttemptSender
         }
 
         request.RequestUri = destination.Rewrite(logical);
-        if (record is { TracksInFlight: true })
-        {
-            record.AddInFlight(destination);
-        }
-
-        return new Attempt(cluster.Begin(destination), logical, lane);
+        // Under EdgeKit's resilience pipeline the lane runs the lifecycle (in flight for hedging, timeouts, failures).
+        return new Attempt(lane is null ? cluster.Begin(destination) : lane.Begin(destination), logical, lane);
     }
 
-    private void Complete(in Attempt attempt, HttpRequestMessage request, HttpResponseMessage? response, Exception? exception, CancellationToken cancellationToken)
+    private static void Complete(in Attempt attempt, HttpRequestMessage request, HttpResponseMessage? response, Exception? exception, CancellationToken cancellationToken)
     {
-        // The handler returns at the response's headers: its body is read later, by the caller.
-        var lease = response is null ? attempt.Lease : attempt.Lease.HeadersReceived();
-        var destination = lease.Destination!;
         int status = response is null ? 0 : (int)response.StatusCode;
-        var lane = attempt.Lane;
-        var end = RequestAttempts.Classify(exception, status, lane, cancellationToken);
-        // Status 0: a transport failure or a timeout, both gateway failures for outlier detection.
-        lease.Complete(end.Outcome, status, end.ErrorType);
-        var shared = lane?.Attempts;
-        if (shared is { TracksInFlight: true })
+        if (attempt.Lane is { } lane)
         {
-            shared.RemoveInFlight(destination);
+            // The one implementation of an attempt's end: outcome, error.type, in-flight, attempt timeout, failed destination.
+            lane.Complete(attempt.Lease, status, exception, cancellationToken);
         }
-
-        if (end.TimedOut)
+        else
         {
-            RequestAttempts.RecordAttemptTimeout(_logger, Cluster.Name, destination, Cluster.Environment.TimeProvider.GetElapsedTime(lease.StartTimestamp));
+            CompleteWithoutLane(in attempt, request, response is not null, status, exception, cancellationToken);
         }
 
         if (exception is not null || status >= 400)
         {
-            // Another attempt may follow: it must see the logical URI and know which destination failed.
+            // Another attempt may follow: it must see the logical URI.
             request.RequestUri = attempt.Logical;
-            if (end.Failed)
-            {
-                if (shared is null && !s_attempts.TryGetValue(request, out shared))
-                {
-                    shared = s_attempts.GetOrAdd(request, new RequestAttempts(attempt.Logical));
-                }
+        }
+    }
 
-                shared.AddFailed(destination);
+    /// <summary>
+    /// Ends an attempt sent without EdgeKit's resilience pipeline (no lane): a retry of another handler can only be told
+    /// the destinations that failed through the request itself, so they are remembered beside it.
+    /// </summary>
+    private static void CompleteWithoutLane(in Attempt attempt, HttpRequestMessage request, bool answered, int status, Exception? exception, CancellationToken cancellationToken)
+    {
+        // The handler returns at the response's headers: its body is read later, by the caller.
+        var lease = answered ? attempt.Lease.HeadersReceived() : attempt.Lease;
+        var end = RequestAttempts.Classify(exception, status, lane: null, cancellationToken);
+        // Status 0: a transport failure or a cancellation (no attempt timeout without the pipeline).
+        lease.Complete(end.Outcome, status, end.ErrorType);
+        if (end.Failed)
+        {
+            if (!s_attempts.TryGetValue(request, out var record))
+            {
+                record = s_attempts.GetOrAdd(request, new RequestAttempts(attempt.Logical));
             }
+
+            record.AddFailed(lease.Destination!);
         }
     }
 

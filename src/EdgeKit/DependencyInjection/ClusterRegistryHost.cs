@@ -18,6 +18,8 @@ namespace EdgeKit.DependencyInjection;
 /// <see cref="IOptionsMonitor{TOptions}"/>'s change callback, on the configuration reload thread.
 /// For the same reason no exception leaves <see cref="Reload"/>: on a file watcher's thread it would end the process.
 /// One instance per service provider, registered by <c>AddEdgeKit()</c>; take it from the services.
+/// A component that validates cluster changes together with its own (the gateway) takes the reloads over when it is
+/// registered, with <c>ApplyClusterReloadsElsewhere()</c>: this host then never applies a change alone.
 /// </remarks>
 public sealed class ClusterRegistryHost : IDisposable
 {
@@ -30,7 +32,8 @@ public sealed class ClusterRegistryHost : IDisposable
         IOptionsFactory<EdgeKitOptions> factory,
         IEnumerable<IOptionsChangeTokenSource<EdgeKitOptions>> changeSources,
         ClusterEnvironment environment,
-        ConfigurationCheck? check = null)
+        ConfigurationCheck? check = null,
+        bool appliesReloads = true)
     {
         _check = check;
         _factory = factory;
@@ -50,6 +53,12 @@ public sealed class ClusterRegistryHost : IDisposable
             throw new EdgeKitConfigurationException(check.ReportWith(ex.Errors), ex);
         }
 
+        if (!appliesReloads)
+        {
+            // Another component validates cluster changes with its own and applies both or neither: nothing to listen to.
+            return;
+        }
+
         foreach (var source in changeSources)
         {
             if (source.Name is null || source.Name == Options.DefaultName)
@@ -62,20 +71,8 @@ public sealed class ClusterRegistryHost : IDisposable
     /// <summary>The cluster registry, created from the options when the host was created.</summary>
     public ClusterRegistry Registry { get; }
 
-    /// <summary>
-    /// Set by a component that validates cluster changes together with its own (the gateway: a cluster that a route
-    /// still uses may not disappear); it then applies both or neither (<see cref="ClusterRegistry.Validate"/>, then
-    /// <see cref="ClusterRegistry.TryUpdate"/>), and this host stops applying changes alone. False by default.
-    /// </summary>
-    public bool ReloadsAppliedElsewhere { get; set; }
-
     private void Reload()
     {
-        if (ReloadsAppliedElsewhere)
-        {
-            return;
-        }
-
         try
         {
             if (_check is not null && !_check.TryValidate(out _))
@@ -147,5 +144,19 @@ public sealed class ClusterRegistryHost : IDisposable
         {
             registration.Dispose();
         }
+    }
+}
+
+/// <summary>
+/// Registered by <c>ApplyClusterReloadsElsewhere()</c>: a component of the application applies cluster reloads
+/// (<see cref="ClusterRegistry.Validate"/>, then <see cref="ClusterRegistry.TryUpdate"/>), not <see cref="ClusterRegistryHost"/>.
+/// Internal, so the choice is made at registration through the builder and cannot be undone later.
+/// </summary>
+internal sealed class ClusterReloadsAppliedElsewhere
+{
+    public static readonly ClusterReloadsAppliedElsewhere Instance = new();
+
+    private ClusterReloadsAppliedElsewhere()
+    {
     }
 }

@@ -47,6 +47,23 @@ public static class EdgeKitBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Hands the application of cluster changes (configuration reloads of <c>Clusters</c>) to a component that
+    /// validates them together with its own configuration and applies both or neither, through
+    /// <see cref="EdgeKit.Destinations.ClusterRegistry.Validate"/> and <see cref="EdgeKit.Destinations.ClusterRegistry.TryUpdate"/>
+    /// (the gateway does: a cluster that a route still uses may not disappear). <see cref="ClusterRegistryHost"/> then
+    /// never applies a change alone. Without this call it applies every valid change itself. The choice is made once, at
+    /// registration, for the whole service provider; calling it again is harmless.
+    /// </summary>
+    /// <param name="builder">The EdgeKit builder.</param>
+    /// <returns>The EdgeKit builder.</returns>
+    public static IEdgeKitBuilder ApplyClusterReloadsElsewhere(this IEdgeKitBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton(ClusterReloadsAppliedElsewhere.Instance);
+        return builder;
+    }
+
     /// <summary>Changes EdgeKit's options in code, after configuration binding (whatever the order of the calls).</summary>
     /// <param name="builder">The EdgeKit builder.</param>
     /// <param name="configure">The change.</param>

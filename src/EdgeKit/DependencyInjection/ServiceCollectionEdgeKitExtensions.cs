@@ -47,7 +47,8 @@ public static class ServiceCollectionEdgeKitExtensions
             sp.GetRequiredService<IOptionsFactory<EdgeKitOptions>>(),
             sp.GetServices<IOptionsChangeTokenSource<EdgeKitOptions>>(),
             sp.GetRequiredService<ClusterEnvironment>(),
-            sp.GetService<ConfigurationCheck>()));
+            sp.GetService<ConfigurationCheck>(),
+            appliesReloads: sp.GetService<ClusterReloadsAppliedElsewhere>() is null));
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusterRegistryHost>().Registry);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EdgeKitStartupValidator>());
         services.TryAddSingleton(sp => new ActiveHealthProber(sp.GetRequiredService<ClusterRegistry>()));

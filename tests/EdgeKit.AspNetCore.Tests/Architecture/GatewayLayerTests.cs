@@ -95,6 +95,13 @@ public sealed partial class GatewayLayerTests
     }
 
     [Fact]
+    public void The_gateway_grants_its_internals_only_to_test_benchmark_and_fuzz_assemblies()
+    {
+        InternalsGrants.Of(Gateway).Should().Contain("EdgeKit.AspNetCore.Tests", "the reader sees the grants");
+        InternalsGrants.NotToTests(Gateway).Should().BeEmpty("no shipped assembly (EdgeKit.Gateway included) sees the gateway's internals");
+    }
+
+    [Fact]
     public void Every_type_of_the_gateway_has_a_folder_in_the_map()
     {
         var unmapped = Loaded.Value.Types

@@ -1,6 +1,7 @@
 using ArchUnitNET.Domain;
 using ArchUnitNET.Loader;
 using EdgeKit.Destinations;
+using EdgeKit.TestShared;
 using ArchitectureModel = ArchUnitNET.Domain.Architecture;
 
 namespace EdgeKit.Tests.Architecture;
@@ -163,6 +164,16 @@ public sealed class CoreLayerTests
         references.Should().BeEmpty("src/EdgeKit is the core shared by HttpClient and the gateway and never references ASP.NET Core");
         typeof(Cluster).Assembly.GetReferencedAssemblies().Select(name => name.Name)
             .Should().NotContain(name => name!.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_core_grants_its_internals_only_to_test_benchmark_and_fuzz_assemblies()
+    {
+        var core = typeof(Cluster).Assembly;
+
+        InternalsGrants.Of(core).Should().Contain("EdgeKit.Tests", "the reader sees the grants");
+        InternalsGrants.NotToTests(core).Should().BeEmpty(
+            "the gateway and the Redis package use the core as a third party would, through its public surface (docs/architecture.md)");
     }
 
     [Fact]

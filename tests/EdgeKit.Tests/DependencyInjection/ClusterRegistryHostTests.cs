@@ -4,6 +4,7 @@ using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeKit.Tests.DependencyInjection;
@@ -47,6 +48,42 @@ public sealed class ClusterRegistryHostTests : IDisposable
         a.GetLatencyEstimate(_time.GetTimestamp(), _time.TimestampFrequency).Should().Be(latency);
         a.Destination.Weight.Should().Be(5);
         orders.Snapshot.TryGetDestination("b", out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Without_another_component_taking_them_over_the_host_applies_cluster_reloads()
+    {
+        var (configuration, source) = ReloadableConfigurationSource.Create(TwoClusters());
+        using var services = Build(configuration);
+        var registry = services.GetRequiredService<ClusterRegistry>();
+
+        source.Replace(new Dictionary<string, string?>(TwoClusters()) { ["EdgeKit:Clusters:orders:Destinations:b:Address"] = "http://10.0.0.2:8080" });
+
+        registry.GetCluster("orders").Snapshot.AllDestinations.Select(d => d.Id).Should().Equal("a", "b");
+    }
+
+    [Fact]
+    public void After_ApplyClusterReloadsElsewhere_the_host_applies_no_reload_and_the_component_applies_them_through_the_registry()
+    {
+        var (configuration, source) = ReloadableConfigurationSource.Create(TwoClusters());
+        using var services = Build(configuration, edgeKit => edgeKit.ApplyClusterReloadsElsewhere().ApplyClusterReloadsElsewhere());
+        var registry = services.GetRequiredService<ClusterRegistry>();
+        var current = registry.CurrentOptions;
+        var orders = registry.GetCluster("orders");
+
+        source.Replace(new Dictionary<string, string?> { ["EdgeKit:Clusters:orders:Destinations:b:Address"] = "http://10.0.0.2:8080" });
+
+        registry.CurrentOptions.Should().BeSameAs(current, "the component that took the reloads over decides");
+        orders.Snapshot.AllDestinations.Select(d => d.Id).Should().Equal("a");
+        registry.TryGetCluster("billing", out _).Should().BeTrue();
+        _logs.WithEventId(1007).Should().BeEmpty("the host did not even look at the change");
+
+        // The component applies the change itself, through the registry's public members.
+        var changed = services.GetRequiredService<IOptionsFactory<EdgeKitOptions>>().Create(Options.DefaultName);
+        registry.Validate(changed).Should().BeEmpty();
+        registry.TryUpdate(changed).Should().BeTrue();
+        orders.Snapshot.AllDestinations.Select(d => d.Id).Should().Equal("b");
+        registry.TryGetCluster("billing", out _).Should().BeFalse();
     }
 
     [Fact]
@@ -176,12 +213,13 @@ public sealed class ClusterRegistryHostTests : IDisposable
         exception.InnerException.Should().BeOfType<Microsoft.Extensions.Options.OptionsValidationException>();
     }
 
-    private ServiceProvider Build(IConfiguration configuration)
+    private ServiceProvider Build(IConfiguration configuration, Action<IEdgeKitBuilder>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
         services.AddLogging(logging => logging.AddProvider(_logs));
-        services.AddEdgeKit().AddConfiguration(configuration.GetSection("EdgeKit"));
+        var edgeKit = services.AddEdgeKit().AddConfiguration(configuration.GetSection("EdgeKit"));
+        configure?.Invoke(edgeKit);
         return services.BuildServiceProvider();
     }
 

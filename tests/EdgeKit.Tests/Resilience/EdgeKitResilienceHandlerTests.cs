@@ -105,7 +105,10 @@ public class EdgeKitResilienceHandlerTests
         f.Metrics.Sum("edgekit.resilience.attempt_timeouts", "edgekit.destination", "d0").Should().Be(1);
         f.Metrics.Of("edgekit.balancer.requests").Should().Contain(m =>
             Equals(m.Tags["edgekit.destination"], "d0") && Equals(m.Tags["edgekit.outcome"], "failure") && Equals(m.Tags["error.type"], "timeout"));
-        f.Logs.WithEventId(1043).Should().ContainSingle().Which.Message.Should().Contain("destination 'd0' timed out after 00:00:01");
+        var timedOut = f.Logs.WithEventId(1043).Should().ContainSingle().Subject;
+        timedOut.Message.Should().Be($"Cluster '{f.Cluster.Name}': an attempt on destination 'd0' timed out after 00:00:01; counted as a gateway failure.");
+        timedOut.Category.Should().Be(
+            "EdgeKit.Resilience.EdgeKitResilienceHandler", "the attempt ends through AttemptLane.Complete, as every transport's does, and logs with the retry events");
     }
 
     [Theory]
@@ -756,6 +759,24 @@ public class EdgeKitResilienceHandlerTests
         await act.Should().ThrowAsync<InvalidOperationException>().WithMessage(
             $"EdgeKit cluster '{f.Cluster.Name}': the EdgeKit resilience handler must sit directly in front of its BalancingHandler, but its inner handler is PassThrough. "
             + "Add handlers before AddEdgeKitResilience() or after AddEdgeKitBalancing(), not between them.");
+    }
+
+    [Fact]
+    public async Task A_pipeline_of_another_cluster_cannot_send_its_attempts_through_a_balancing_handler()
+    {
+        using var f = ResilienceFixture.Create();
+        using var other = ResilienceFixture.Create();
+        var balancing = new BalancingHandler(f.Cluster, f.Terminal);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://orders/");
+
+        var act = () => other.Handler.Pipeline.SendAsync(balancing, request, default);
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage(
+            $"EdgeKit cluster '{f.Cluster.Name}': this BalancingHandler was given an attempt of a resilience pipeline of cluster '{other.Cluster.Name}'. "
+            + "A pipeline's attempts go to its own cluster: create the pipeline for the handler's cluster (BalancingHandler.Cluster).");
+        f.Terminal.Sent.Should().BeEmpty();
+        f["d0"].TotalRequests.Should().Be(0);
+        other["d0"].TotalRequests.Should().Be(0);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using EdgeKit.Destinations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeKit.Tests.Balancing;
+namespace EdgeKit.PublicApi.Tests.Balancing;
 
 /// <summary>A third-party strategy with its own settings and a request key works exactly as the built-in ones do.</summary>
 public sealed class CustomStrategyTests

@@ -2,7 +2,7 @@ using System.Text;
 using EdgeKit.AspNetCore.Migration;
 using Microsoft.Extensions.Configuration;
 
-namespace EdgeKit.AspNetCore.Tests.Migration;
+namespace EdgeKit.PublicApi.Tests.Migration;
 
 /// <summary>
 /// The public conversion API (<see cref="EdgeKitConfigurationConverter"/>), used as a third party would: a YARP or

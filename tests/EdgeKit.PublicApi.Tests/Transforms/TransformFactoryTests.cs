@@ -6,7 +6,7 @@ using EdgeKit.AspNetCore.Transforms;
 using EdgeKit.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeKit.AspNetCore.Tests.Transforms;
+namespace EdgeKit.PublicApi.Tests.Transforms;
 
 /// <summary>A third-party transform adds a configuration key exactly as a built-in one does.</summary>
 public sealed class TransformFactoryTests
@@ -84,50 +84,6 @@ public sealed class TransformFactoryTests
             .Should().Contain(m => m.EndsWith("EdgeKit:Routes:r:Transforms:0: Stamp needs a value, the text sent in the header.", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Two_factories_with_the_same_key_are_an_error()
-    {
-        var act = () => new RouteTransformBuilder([], factories: [new StampTransformFactory(), new OtherStampTransformFactory()]);
-
-        act.Should().Throw<InvalidOperationException>().WithMessage(
-            $"Two transform factories use the key 'stamp': {typeof(StampTransformFactory).FullName} and {typeof(OtherStampTransformFactory).FullName}. Transform keys must be unique.");
-    }
-
-    [Fact]
-    public void Two_factories_with_the_same_key_fail_the_start()
-    {
-        using var services = new ServiceCollection().AddLogging().AddEdgeKit()
-            .AddTransformFactory<StampTransformFactory>()
-            .AddTransformFactory<OtherStampTransformFactory>()
-            .Services.BuildServiceProvider();
-
-        var resolve = () => services.GetRequiredService<IRouteTransformBuilder>();
-
-        resolve.Should().Throw<InvalidOperationException>().WithMessage("Two transform factories use the key 'stamp'*");
-    }
-
-    [Fact]
-    public void A_factory_whose_key_is_a_setting_of_another_is_an_error()
-    {
-        var act = () => new RouteTransformBuilder([], factories: [.. BuiltInTransformFactories.Create(), new SetTransformFactory()]);
-
-        act.Should().Throw<InvalidOperationException>().WithMessage(
-            $"The transform factory {typeof(SetTransformFactory).FullName} uses the key 'Set', which is a setting of 'QueryParameter' ({typeof(QueryParameterTransformFactory).FullName}). Choose another key.");
-    }
-
-    [Fact]
-    public void Registering_the_same_factory_twice_registers_it_once_after_the_built_in_ones()
-    {
-        using var services = new ServiceCollection().AddLogging().AddEdgeKit()
-            .AddTransformFactory<StampTransformFactory>()
-            .AddTransformFactory<StampTransformFactory>()
-            .Services.BuildServiceProvider();
-
-        var builder = (RouteTransformBuilder)services.GetRequiredService<IRouteTransformBuilder>();
-
-        string.Join(", ", builder.Keys).Should().Be(BuiltInKeys + ", Stamp");
-    }
-
     /// <summary>Key <c>Stamp</c>: sends its value and the client's path in a header (<c>Header</c>, default <c>X-Stamp</c>).</summary>
     private sealed class StampTransformFactory : ITransformFactory
     {
@@ -157,28 +113,6 @@ public sealed class TransformFactoryTests
             {
                 context.AddRequestTransform(new StampTransform(header, context.Value));
             }
-        }
-    }
-
-    private sealed class OtherStampTransformFactory : ITransformFactory
-    {
-        public string Key => "stamp";
-
-        public IReadOnlyList<string> Settings { get; } = [];
-
-        public void Build(TransformFactoryContext context)
-        {
-        }
-    }
-
-    private sealed class SetTransformFactory : ITransformFactory
-    {
-        public string Key => "Set";
-
-        public IReadOnlyList<string> Settings { get; } = [];
-
-        public void Build(TransformFactoryContext context)
-        {
         }
     }
 

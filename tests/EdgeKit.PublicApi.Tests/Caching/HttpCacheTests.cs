@@ -4,7 +4,7 @@ using EdgeKit.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeKit.Tests.Caching;
+namespace EdgeKit.PublicApi.Tests.Caching;
 
 /// <summary>
 /// The cache engine as a third party's server uses it: a tiny host with its own request and response types that serves

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EdgeKit.Tests.Configuration;
+namespace EdgeKit.PublicApi.Tests.Configuration;
 
 /// <summary>
 /// A third-party package (here "Acme", defined below) binds its own section the way EdgeKit binds its own, through the

@@ -8,7 +8,7 @@ using EdgeKit.Resilience;
 using EdgeKit.Tests.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeKit.Tests.Resilience;
+namespace EdgeKit.PublicApi.Tests.Resilience;
 
 /// <summary>
 /// A transport that is not EdgeKit's runs its attempts through EdgeKit's resilience pipeline, as a third party would:

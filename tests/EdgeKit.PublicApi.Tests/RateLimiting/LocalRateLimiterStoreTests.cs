@@ -3,7 +3,7 @@ using EdgeKit.Configuration;
 using EdgeKit.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeKit.Tests.RateLimiting;
+namespace EdgeKit.PublicApi.Tests.RateLimiting;
 
 /// <summary>The in-process store, used through its public surface as a third-party store or host would.</summary>
 public sealed class LocalRateLimiterStoreTests
