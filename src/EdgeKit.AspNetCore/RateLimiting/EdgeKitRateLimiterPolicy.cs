@@ -30,6 +30,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
     private readonly RateLimitPartition<string> _partition;
     private readonly string? _policyHeader;
+    private readonly RateLimitHeaders.Values? _headerValues;
     private readonly ILogger _logger;
 
     private readonly Func<HttpContext, string> _keySelector;
@@ -53,6 +54,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         };
         Limiter = store.CreateLimiter(settings);
         _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(settings) : null;
+        _headerValues = emitHeaders ? new RateLimitHeaders.Values(settings) : null;
         var limiter = new HttpContextLimiter(this);
         _partition = RateLimitPartition.Get(name, _ => limiter);
         OnRejected = (rejected, _) => new(RejectAsync(rejected.HttpContext, rejected.Lease));
@@ -115,7 +117,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
         if (lease.IsAcquired && _policyHeader is not null)
         {
-            RateLimitHeaders.Write(context.Response, lease, _policyHeader);
+            RateLimitHeaders.Write(context.Response, lease, _policyHeader, _headerValues);
         }
 
         return lease;
@@ -135,12 +137,12 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         }
 
         string violated = Name;
-        if (lease.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota))
+        if (lease.TryGetQuota(out var quota))
         {
             violated = quota.Policy;
             if (_policyHeader is not null)
             {
-                RateLimitHeaders.Write(context.Response, lease, _policyHeader);
+                RateLimitHeaders.Write(context.Response, lease, _policyHeader, _headerValues);
             }
         }
 
