@@ -53,7 +53,7 @@ builder.Services.AddAuthorization();
 var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();
+// No app.UseRateLimiter(): the routes' RateLimiterPolicy names EdgeKit policies, which the routes apply themselves.
 app.MapEdgeKit();
 // Local demo on 127.0.0.1 only; in production name an operators' policy instead of "anonymous".
 app.MapEdgeKitDashboard("anonymous");

@@ -139,12 +139,17 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
             builder.Metadata.Add(AuthorizationPolicyMetadata.For(authorizationPolicy));
         }
 
+        EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimiterPolicy? rateLimit = null;
         switch (options.RateLimiterPolicy)
         {
             case null:
                 break;
             case var name when name.Equals("disable", StringComparison.OrdinalIgnoreCase):
                 builder.Metadata.Add(new DisableRateLimitingAttribute());
+                break;
+            case var name when _services.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>()?.Policies.TryGetValue(name, out var edgeKitPolicy) == true:
+                // An EdgeKit policy limits the route in its own delegate (below), not through ASP.NET's middleware.
+                rateLimit = edgeKitPolicy;
                 break;
             case var name:
                 builder.Metadata.Add(new EnableRateLimitingAttribute(name));
@@ -174,6 +179,13 @@ internal sealed class GatewayEndpointDataSource : EndpointDataSource, IEndpointC
         foreach (var convention in _finallyConventions)
         {
             convention(builder);
+        }
+
+        // In front of the cache and the forwarder, where ASP.NET's middleware decided before (a cache hit takes a permit),
+        // unless a convention turned rate limiting off for the endpoint (as the middleware would have honoured).
+        if (rateLimit is not null && builder.Metadata.OfType<DisableRateLimitingAttribute>().FirstOrDefault() is null && builder.RequestDelegate is { } routeHandler)
+        {
+            builder.RequestDelegate = rateLimit.Limit(routeHandler);
         }
 
         return builder.Build();

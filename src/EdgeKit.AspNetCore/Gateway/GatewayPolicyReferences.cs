@@ -18,7 +18,8 @@ namespace EdgeKit.AspNetCore.Gateway;
 /// (through the app's <see cref="IAuthorizationPolicyProvider"/>), rate-limiter policies (EdgeKit's and the app's
 /// <see cref="RateLimiterOptions"/> policies) and CORS policies; and checks that the services and middleware they need
 /// are there. A name that resolves to nothing would otherwise start fine and answer every request with an empty 500,
-/// and a rate-limiter policy without <c>app.UseRateLimiter()</c> would leave the route unlimited.
+/// and an app's own rate-limiter policy without <c>app.UseRateLimiter()</c> would leave the route unlimited (EdgeKit's
+/// policies limit a route in the route's own delegate and need no middleware).
 /// </summary>
 internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLimiterMiddlewarePresence presence)
 {
@@ -49,7 +50,8 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
                     errors.Add($"{path}: RateLimiterPolicy '{limiter}' does not exist ({rateLimiterPolicies.Known(limiter)}); define it under EdgeKit:RateLimiting:Policies or with builder.Services.AddRateLimiter(o => o.AddPolicy(...)).");
                 }
 
-                if (presence.Checked && !presence.Built)
+                // An EdgeKit policy limits the route in the route's own delegate; only the app's own policies need the middleware.
+                if (presence.Checked && !presence.Built && !IsEdgeKitPolicy(limiter))
                 {
                     errors.Add($"{path}: RateLimiterPolicy '{limiter}' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
                 }
@@ -59,6 +61,19 @@ internal sealed class GatewayPolicyReferences(IServiceProvider services, RateLim
             {
                 CheckCors(path, cors, errors);
             }
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is one of EdgeKit's policies (false when they cannot be built: their own validation reports why).</summary>
+    private bool IsEdgeKitPolicy(string name)
+    {
+        try
+        {
+            return services.GetService<EdgeKit.AspNetCore.RateLimiting.EdgeKitRateLimitPolicies>()?.Policies.ContainsKey(name) == true;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or EdgeKitConfigurationException or InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -10,7 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeKit.AspNetCore.RateLimiting;
 
 /// <summary>
-/// Makes one named EdgeKit policy an ASP.NET Core rate-limiter policy, so <c>RequireRateLimiting(name)</c> uses it.
+/// One named EdgeKit policy: limits a gateway route in the route's own request delegate (<see cref="Limit"/>, no
+/// middleware), and is an ASP.NET Core rate-limiter policy, so an app endpoint's <c>RequireRateLimiting(name)</c> uses it
+/// through ASP.NET's middleware. Both paths share the decision's effects: the accepted/rejected counters, the RateLimit
+/// headers and the 429 problem+json.
 /// </summary>
 /// <remarks>
 /// ASP.NET's middleware keeps one limiter per partition key in its own dictionary, scanned every 100 ms and without a
@@ -27,6 +30,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
     private readonly RateLimitPartition<string> _partition;
     private readonly string? _policyHeader;
+    private readonly RateLimitHeaders.Values? _headerValues;
     private readonly ILogger _logger;
 
     private readonly Func<HttpContext, string> _keySelector;
@@ -50,9 +54,10 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         };
         Limiter = store.CreateLimiter(settings);
         _policyHeader = emitHeaders ? RateLimitHeaders.FormatPolicy(settings) : null;
+        _headerValues = emitHeaders ? new RateLimitHeaders.Values(settings) : null;
         var limiter = new HttpContextLimiter(this);
         _partition = RateLimitPartition.Get(name, _ => limiter);
-        OnRejected = RejectAsync;
+        OnRejected = (rejected, _) => new(RejectAsync(rejected.HttpContext, rejected.Lease));
     }
 
     public string Name { get; }
@@ -85,6 +90,15 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
     public void Dispose() => Limiter.Dispose();
 
+    /// <summary>
+    /// <paramref name="next"/> (a gateway route's handler) behind this policy: each request takes a permit before
+    /// <paramref name="next"/> runs, or is answered 429. See <see cref="RouteRateLimiter"/>.
+    /// </summary>
+    public RequestDelegate Limit(RequestDelegate next) => new RouteRateLimiter(this, next).InvokeAsync;
+
+    /// <summary>The request's partition key.</summary>
+    internal string KeyOf(HttpContext context) => _keySelector(context);
+
     private static HttpContext TakeContext()
     {
         var context = t_context ?? throw new InvalidOperationException(
@@ -93,7 +107,8 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         return context;
     }
 
-    private RateLimitLease OnDecided(HttpContext context, RateLimitLease lease)
+    /// <summary>What an acquired or refused decision does besides answering: counts it, writes the RateLimit headers when accepted.</summary>
+    internal RateLimitLease OnDecided(HttpContext context, RateLimitLease lease)
     {
         if (lease.IsAcquired)
         {
@@ -102,16 +117,18 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
 
         if (lease.IsAcquired && _policyHeader is not null)
         {
-            RateLimitHeaders.Write(context.Response, lease, _policyHeader);
+            RateLimitHeaders.Write(context.Response, lease, _policyHeader, _headerValues);
         }
 
         return lease;
     }
 
-    private async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    /// <summary>
+    /// Answers a refused request: 429, <c>Retry-After</c>, the RateLimit headers and the quota-exceeded problem+json.
+    /// Everything is read from <paramref name="lease"/> before the first await, so the caller may dispose it once this returns.
+    /// </summary>
+    internal Task RejectAsync(HttpContext context, RateLimitLease lease)
     {
-        var context = rejected.HttpContext;
-        var lease = rejected.Lease;
         Interlocked.Increment(ref _rejected);
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
@@ -120,12 +137,12 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
         }
 
         string violated = Name;
-        if (lease.TryGetMetadata(RateLimitMetadataNames.Quota, out var quota))
+        if (lease.TryGetQuota(out var quota))
         {
             violated = quota.Policy;
             if (_policyHeader is not null)
             {
-                RateLimitHeaders.Write(context.Response, lease, _policyHeader);
+                RateLimitHeaders.Write(context.Response, lease, _policyHeader, _headerValues);
             }
         }
 
@@ -142,7 +159,7 @@ internal sealed class EdgeKitRateLimiterPolicy : IRateLimiterPolicy<string>, IDi
             Detail = $"The quota of policy '{violated}' is exhausted; retry later.",
         };
         problem.Extensions["violated-policies"] = new[] { violated };
-        await TypedResults.Problem(problem).ExecuteAsync(context).ConfigureAwait(false);
+        return TypedResults.Problem(problem).ExecuteAsync(context);
     }
 
     /// <summary>The one limiter ASP.NET's middleware holds for this policy; it never reports itself idle, so the middleware never disposes it.</summary>

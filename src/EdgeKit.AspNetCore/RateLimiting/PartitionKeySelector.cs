@@ -13,7 +13,10 @@ internal static class PartitionKeySelector
 
     public static Func<HttpContext, string> Create(RateLimitPartitionOptions partition, ClientIpResolver ips)
     {
-        string ClientIp(HttpContext context) => "ip:" + (ips.Resolve(context)?.ToString() ?? "unknown");
+        // The client address is the key as is, with no prefix: IPAddress keeps its string once formatted, and Kestrel
+        // gives every request of a connection the same IPAddress, so on a kept-alive connection the key costs nothing.
+        // The other kinds' keys all start with a prefix ("key:", "user:", ...) that no address or "unknown" starts with.
+        string ClientIp(HttpContext context) => ips.Resolve(context)?.ToString() ?? "unknown";
 
         string OrClientIp(HttpContext context, string prefix, string? value) =>
             string.IsNullOrEmpty(value) ? ClientIp(context) : Bound(prefix, value);

@@ -16,7 +16,9 @@ public interface IRateLimiterStore
     /// <summary>
     /// Creates the limiter of one policy, keyed by the client's partition key. Its leases should carry
     /// <see cref="MetadataName.RetryAfter"/> when rejected and <see cref="RateLimitMetadataNames.Quota"/> always, so the
-    /// gateway can write <c>Retry-After</c> and the RateLimit headers whatever the store.
+    /// gateway can write <c>Retry-After</c> and the RateLimit headers whatever the store. A policy's limits are token
+    /// buckets, so a lease holds nothing while the request runs: the gateway disposes it as soon as it has read the
+    /// decision, before the request is forwarded.
     /// </summary>
     /// <param name="settings">The policy's name and settings.</param>
     /// <returns>The limiter; the caller disposes it.</returns>

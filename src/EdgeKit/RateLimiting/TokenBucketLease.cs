@@ -35,11 +35,14 @@ internal sealed class TokenBucketLease : RateLimitLease
 
     public override IEnumerable<string> MetadataNames => IsAcquired ? s_acceptedNames : s_rejectedNames;
 
+    /// <summary>The quota now, unboxed (<see cref="RateLimitLeaseExtensions.TryGetQuota"/>).</summary>
+    public RateLimitQuota Quota() => _rules.Quota(_tats, _rules.TimeProvider.GetTimestamp());
+
     public override bool TryGetMetadata(string metadataName, out object? metadata)
     {
         if (metadataName == RateLimitMetadataNames.Quota.Name)
         {
-            metadata = _rules.Quota(_tats, _rules.TimeProvider.GetTimestamp());
+            metadata = Quota();
             return true;
         }
 

@@ -5,6 +5,7 @@ using EdgeKit.AspNetCore.Tests.Migration;
 using EdgeKit.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -83,7 +84,7 @@ public sealed class ConfigurationReportTests
     }
 
     [Fact]
-    public async Task A_rate_limited_route_without_UseRateLimiter_fails_the_start_before_the_port_accepts_a_connection()
+    public async Task A_route_naming_the_apps_own_rate_limiter_policy_without_UseRateLimiter_fails_the_start_before_the_port_accepts_a_connection()
     {
         int port = FreePort();
         var builder = WebApplication.CreateSlimBuilder();
@@ -93,20 +94,20 @@ public sealed class ConfigurationReportTests
             ["EdgeKit:Clusters:orders:Destinations:o1:Address"] = "http://127.0.0.1:9",
             ["EdgeKit:Routes:orders:Match:Path"] = "/orders/{**rest}",
             ["EdgeKit:Routes:orders:Cluster"] = "orders",
-            ["EdgeKit:Routes:orders:RateLimiterPolicy"] = "per-client",
-            ["EdgeKit:RateLimiting:Policies:per-client:Limits:0:PermitLimit"] = "1",
-            ["EdgeKit:RateLimiting:Policies:per-client:Limits:0:Window"] = "00:01:00",
+            ["EdgeKit:Routes:orders:RateLimiterPolicy"] = "app-fixed",
         });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Services.AddEdgeKit().AddGateway(builder.Configuration.GetSection("EdgeKit"));
+        // The app's own policy needs ASP.NET's middleware (an EdgeKit policy limits the route itself).
+        builder.Services.AddRateLimiter(o => o.AddFixedWindowLimiter("app-fixed", f => { f.PermitLimit = 1; f.Window = TimeSpan.FromMinutes(1); }));
         await using var app = builder.Build();
         app.MapEdgeKit();
 
         var start = () => app.StartAsync();
 
         (await start.Should().ThrowAsync<EdgeKitConfigurationException>()).Which.Errors.Should().Equal(
-            "EdgeKit:Routes:orders: RateLimiterPolicy 'per-client' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
+            "EdgeKit:Routes:orders: RateLimiterPolicy 'app-fixed' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
         using var client = new TcpClient();
         var connect = async () => await client.ConnectAsync(IPAddress.Loopback, port);
         (await connect.Should().ThrowAsync<SocketException>()).Which.SocketErrorCode.Should().Be(SocketError.ConnectionRefused, "the server never listened");

@@ -307,11 +307,14 @@ public sealed class GatewayPolicyReferenceTests
     }
 
     [Fact]
-    public async Task A_rate_limited_route_without_UseRateLimiter_fails_the_start_saying_which_call_to_add()
+    public async Task A_route_naming_the_apps_own_policy_without_UseRateLimiter_fails_the_start_saying_which_call_to_add()
     {
-        var errors = await StrictConfigurationTests.StartFails(Orders("http://127.0.0.1:9", ("Routes:orders:RateLimiterPolicy", "per-client")));
+        // EdgeKit's own policies need no middleware (GatewayRouteRateLimitTests); the app's AddRateLimiter policies do.
+        var errors = await StrictConfigurationTests.StartFails(
+            Orders("http://127.0.0.1:9", ("Routes:orders:RateLimiterPolicy", "app-fixed"), ("Routes:other:Match:Path", "/other"), ("Routes:other:Cluster", "orders"), ("Routes:other:RateLimiterPolicy", "per-client")),
+            b => b.Services.AddRateLimiter(o => o.AddFixedWindowLimiter("app-fixed", f => { f.PermitLimit = 1; f.Window = TimeSpan.FromMinutes(1); })));
 
-        errors.Should().Equal("EdgeKit:Routes:orders: RateLimiterPolicy 'per-client' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
+        errors.Should().Equal("EdgeKit:Routes:orders: RateLimiterPolicy 'app-fixed' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
     }
 
     [Fact]

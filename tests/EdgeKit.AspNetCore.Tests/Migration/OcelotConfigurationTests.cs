@@ -318,8 +318,9 @@ public sealed class OcelotConfigurationTests
     }
 
     [Fact]
-    public async Task A_rate_limited_Ocelot_route_without_UseRateLimiter_fails_the_start_saying_which_call_to_add_naming_the_ocelot_route()
+    public async Task A_rate_limited_Ocelot_route_is_limited_without_UseRateLimiter()
     {
+        // The imported policy is an EdgeKit policy: the route takes its permit itself, no middleware needed.
         string json = """
             {
               "Routes": [
@@ -327,21 +328,19 @@ public sealed class OcelotConfigurationTests
                   "DownstreamPathTemplate": "/api/{everything}",
                   "DownstreamHostAndPorts": [ { "Host": "127.0.0.1", "Port": 9 } ],
                   "UpstreamPathTemplate": "/limited/{everything}",
-                  "RateLimitOptions": { "EnableRateLimiting": true, "Period": "1s", "PeriodTimespan": 1, "Limit": 1 }
+                  "RateLimitOptions": { "EnableRateLimiting": true, "Period": "1h", "PeriodTimespan": 1, "Limit": 1 }
                 }
               ]
             }
             """;
-        var app = ImportGatewayHost.Build(json, s_ocelot, null, out _, out _);
-        await using var disposeApp = app;
-        var start = () =>
-        {
-            app.MapEdgeKit();
-            return app.StartAsync();
-        };
+        await using var gateway = await ImportGatewayHost.StartAsync(json, s_ocelot);
 
-        (await start.Should().ThrowAsync<EdgeKitConfigurationException>()).Which.Errors.Should().Equal(
-            "Routes:0: RateLimiterPolicy 'ocelot:route0' needs the rate-limiting middleware, which is not in the app's pipeline; add app.UseRateLimiter() (after app.UseRouting(), if the app calls it).");
+        using var first = await gateway.Client.GetAsync("/limited/1");
+        using var second = await gateway.Client.GetAsync("/limited/1");
+
+        first.StatusCode.Should().Be(HttpStatusCode.BadGateway, "the first request took the permit and went to the (closed) backend port");
+        second.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        second.Headers.GetValues("RateLimit-Policy").Should().Equal("\"ocelot:route0\";q=1;w=3600");
     }
 
     [Fact]

@@ -208,7 +208,7 @@ public sealed class EdgeKitRateLimiterPolicyTests
         Header(response, "RateLimit").Should().Be("\"per-client\";r=0;t=42");
         store.Settings!.PolicyName.Should().Be("per-client");
         store.Settings.Limits.Should().ContainSingle().Which.PermitLimit.Should().Be(5);
-        store.Keys.Should().NotBeEmpty().And.OnlyContain(k => k == "ip:127.0.0.1", "the middleware tries AttemptAcquire, then AcquireAsync: each with the request's key");
+        store.Keys.Should().NotBeEmpty().And.OnlyContain(k => k == "127.0.0.1", "a ClientIp key is the address itself; the middleware tries AttemptAcquire, then AcquireAsync: each with the request's key");
     }
 
     [Fact]
