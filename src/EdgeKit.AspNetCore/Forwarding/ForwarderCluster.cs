@@ -15,7 +15,7 @@ internal sealed class ForwarderCluster(Cluster cluster, HttpMessageInvoker invok
     public Http1Handler? Direct { get; } = direct;
 
     /// <summary>
-    /// Sends a request of a route without retries: straight to the EdgeKit transport when the cluster uses it (no
+    /// Sends a request (or one attempt of a retried route's request): straight to the EdgeKit transport when the cluster uses it (no
     /// <see cref="Task{TResult}"/>, the response reused by the connection after its disposal: the caller disposes it once
     /// and does not touch it after), else, or while System.Net.Http's events are listened to, through <see cref="Invoker"/>.
     /// </summary>

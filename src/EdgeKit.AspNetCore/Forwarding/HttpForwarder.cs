@@ -169,7 +169,12 @@ internal sealed class HttpForwarder
                 return;
             }
 
-            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Activity, x.Settings, x.TakeReusableRequest(), _logger, x.ReplayContent());
+            (x.Request, x.Content) = CreateRequest(x.Context, x.Cluster, x.Activity, x.Settings, x.TakeReusableRequest(), x.SpareContent, _logger, x.ReplayContent());
+            if (x.Content is not null && ReferenceEquals(x.Content, x.SpareContent))
+            {
+                x.SpareContent = null;
+            }
+
             x.Upgrade = UpgradeForwarder.Prepare(x.Context, x.Request, x.Cluster);
             if (retry is not null && x.Upgrade != UpgradeMode.None)
             {
@@ -369,10 +374,13 @@ internal sealed class HttpForwarder
         public RequestTransformContext? RequestTransformContext;
         public ResponseTransformContext? ResponseTransformContext;
 
-        // The outgoing message of the last bodiless request this state served, kept for the next one: its headers are
-        // cleared but their storage stays, so a GET costs SocketsHttpHandler no new HttpRequestMessage, header store or
-        // header array (about 200 bytes per request, see benchmarks/gateway).
+        // The outgoing message of the last request this state served, kept for the next one: its headers are cleared but
+        // their storage stays, so a request costs no new HttpRequestMessage, header store or header array (about 200
+        // bytes per request, see benchmarks/gateway).
         private HttpRequestMessage? _reusableRequest;
+
+        // The streamed body of the last request with one whose copy succeeded, emptied for the next (its header store kept).
+        public StreamCopyHttpContent? SpareContent;
 
         public HttpRequestMessage? TakeReusableRequest()
         {
@@ -382,9 +390,10 @@ internal sealed class HttpForwarder
         }
 
         /// <summary>
-        /// Keeps the outgoing message for the next request when nothing can still refer to it: it carried no body (a
-        /// body's copy may outlive an early response), it was no upgrade, it was sent and its response read to the end.
-        /// Anything else is disposed as usual.
+        /// Keeps the outgoing message, and its streamed body, for the next request when nothing can still refer to them:
+        /// it was no upgrade, it was sent and its response read to the end, and it carried no body or the forwarder's own
+        /// streamed body whose copy succeeded (a body's copy may outlive an early response; a failed, cancelled or never
+        /// started one may still be in use). Anything else is disposed as usual.
         /// </summary>
         public void KeepOrDisposeRequest()
         {
@@ -395,9 +404,16 @@ internal sealed class HttpForwarder
             }
 
             // A response means SendAsync did not fail; a failed or cancelled copy leaves an error type or outcome behind.
-            if (request.Content is null && Upgrade == UpgradeMode.None && Response is not null
-                && Outcome != RequestOutcome.Cancelled && ErrorType is null)
+            if (Upgrade == UpgradeMode.None && Response is not null && Outcome != RequestOutcome.Cancelled && ErrorType is null
+                && request.Content is var body
+                && (body is null || (ReferenceEquals(body, Content) && Content.TryClear())))
             {
+                if (body is not null)
+                {
+                    request.Content = null;
+                    SpareContent ??= Content;
+                }
+
                 request.Headers.Clear();
                 request.RequestUri = null;
                 ((ICollection<KeyValuePair<string, object?>>)request.Options).Clear();
@@ -486,7 +502,8 @@ internal sealed class HttpForwarder
         state.GetRequestUri(PathEncoding.Encode(path.Value ?? string.Empty), query.Value);
 
     private static (HttpRequestMessage Request, StreamCopyHttpContent? Content) CreateRequest(
-        HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable, ILogger logger, HttpContent? replay = null)
+        HttpContext context, ForwarderCluster cluster, ActivityTimeout activity, ForwarderSettings settings, HttpRequestMessage? reusable,
+        StreamCopyHttpContent? spareContent, ILogger logger, HttpContent? replay = null)
     {
         var incoming = context.Request;
         var request = reusable ?? new HttpRequestMessage();
@@ -504,7 +521,7 @@ internal sealed class HttpForwarder
         }
         else if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? incoming.ContentLength > 0)
         {
-            content = new StreamCopyHttpContent(incoming.Body, activity);
+            content = spareContent?.Reuse(incoming.Body, activity) ?? new StreamCopyHttpContent(incoming.Body, activity);
             body = content;
             request.Content = content;
         }
@@ -854,7 +871,9 @@ internal sealed class HttpForwarder
         HttpResponseMessage response;
         try
         {
-            response = await x.Cluster.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            // The cluster's seam: on EdgeKit's transport its response is lent (taken back by its connection once disposed
+            // after its body ended). The pipeline disposes each response it does not return, once, and reads none after.
+            response = await x.Cluster.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

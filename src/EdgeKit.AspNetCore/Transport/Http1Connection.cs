@@ -34,7 +34,12 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
     private volatile Task? _bodySend;
     private CancellationToken _token;
     private bool _keepAlive;
+
+    // The 100-continue wait: one timer per connection, made for its first request that asks for 100 Continue and re-armed
+    // for each later one (no timer per request). A fire is acted on only when the wait armed last has lasted its whole
+    // time (see OnExpectTimer), so a fire meant for an earlier exchange never starts a later exchange's body.
     private ITimer? _expectTimer;
+    private long _expectArmedTimestamp;
 
     // While idle in the pool, a read is pending: the backend closing the connection (or sending anything unasked)
     // completes it, and the connection is then not used again.
@@ -164,7 +169,9 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         _bodyState = BodyPending;
         if (_expectsContinue)
         {
-            _expectTimer = _pool.Time.CreateTimer(static state => ((Http1Connection)state!).StartBodyAfterWait(), this, _pool.ExpectContinueTimeout, Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _expectArmedTimestamp, _pool.Time.GetTimestamp());
+            _expectTimer ??= _pool.Time.CreateTimer(static state => ((Http1Connection)state!).OnExpectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            ArmExpectTimer(_pool.ExpectContinueTimeout);
         }
         else
         {
@@ -385,8 +392,7 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
 
     private Http1Response Answered(Http1Response response)
     {
-        _expectTimer?.Dispose();
-        _expectTimer = null;
+        ArmExpectTimer(Timeout.InfiniteTimeSpan);
         int state = Interlocked.CompareExchange(ref _bodyState, BodySkipped, BodyPending);
         if (state == BodyPending)
         {
@@ -445,6 +451,41 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         }
 
         _bodySend = SendBodyAsync();
+    }
+
+    /// <summary>
+    /// The connection's 100-continue timer fired: the body starts when the current exchange still waits for its 100 and
+    /// has waited its whole time. A fire that comes early for it (one meant for an earlier exchange, already on its way
+    /// when the timer was re-armed, or a coarse clock's) arms the timer for what is left.
+    /// </summary>
+    private void OnExpectTimer()
+    {
+        if (Volatile.Read(ref _bodyState) != BodyPending || IsClosed)
+        {
+            return;
+        }
+
+        var left = _pool.ExpectContinueTimeout - _pool.Time.GetElapsedTime(Volatile.Read(ref _expectArmedTimestamp));
+        if (left > TimeSpan.Zero)
+        {
+            ArmExpectTimer(left);
+            return;
+        }
+
+        StartBodyAfterWait();
+    }
+
+    /// <summary>Arms the 100-continue timer for <paramref name="dueTime"/> (infinite: disarms it); a timer the connection's close disposed stays so.</summary>
+    private void ArmExpectTimer(TimeSpan dueTime)
+    {
+        try
+        {
+            _expectTimer?.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection was closed meanwhile.
+        }
     }
 
     /// <summary>
@@ -556,5 +597,6 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
 
         _stream.Dispose();
         _socket.Dispose();
+        _expectTimer?.Dispose();
     }
 }

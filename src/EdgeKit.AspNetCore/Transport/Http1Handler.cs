@@ -88,7 +88,7 @@ internal sealed class Http1Handler : DelegatingHandler
         SendCoreAsync(request, lend: false, cancellationToken).AsTask();
 
     /// <summary>
-    /// The forwarder's seam (a route without retries): what <see cref="HttpMessageInvoker"/> would do, without its
+    /// The forwarder's seam (each request, and each attempt of a retried route's request): what <see cref="HttpMessageInvoker"/> would do, without its
     /// <see cref="Task{TResult}"/> per request, and with a response the connection takes back when it is disposed after
     /// its body ended (<see cref="Http1Response"/>). Its caller disposes the response once and does not touch it after.
     /// </summary>

@@ -90,6 +90,100 @@ public class ForwarderConformanceTests
     }
 
     [Fact]
+    public async Task Nothing_of_one_request_body_or_its_content_headers_carries_over_to_the_next_on_reused_outgoing_messages()
+    {
+        // Requests with a streamed body reuse the outgoing message and body content of an earlier one whose copy
+        // succeeded: each request must reach the backend with exactly its own body, framing and content headers.
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(OneRoute(backend.Address));
+
+        for (int i = 0; i < 12; i++)
+        {
+            int kind = i % 4;
+            string text = $"body {i} " + new string('x', i * 7);
+            using var request = new HttpRequestMessage(kind switch { 0 => HttpMethod.Post, 1 => HttpMethod.Put, 2 => HttpMethod.Get, _ => HttpMethod.Post }, $"/item/{i}");
+            request.Headers.TryAddWithoutValidation($"X-Only-{i}", "1");
+            switch (kind)
+            {
+                case 0:
+                    request.Content = new StringContent(text, System.Text.Encoding.UTF8, "text/plain");
+                    request.Content.Headers.ContentLanguage.Add($"en-{i}");
+                    break;
+                case 1:
+                    request.Content = new StringContent(text, System.Text.Encoding.UTF8, "application/json");
+                    request.Headers.TransferEncodingChunked = true;
+                    break;
+                case 3:
+                    request.Content = new ByteArrayContent([]);
+                    break;
+            }
+
+            using var response = await gateway.Client.SendAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            var echo = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+            var headers = Headers(echo);
+            string? Field(string name) => headers.TryGetPropertyValue(name, out var values) ? string.Join(",", values!.AsArray().Select(v => v!.GetValue<string>())) : null;
+            echo["path"]!.GetValue<string>().Should().Be($"/item/{i}");
+            echo["body"]!.GetValue<string>().Should().Be(kind is 0 or 1 ? text : "");
+            headers.Select(h => h.Key).Where(n => n.StartsWith("x-only-", StringComparison.Ordinal)).Should().Equal($"x-only-{i}");
+            Field("content-type").Should().Be(kind switch { 0 => "text/plain; charset=utf-8", 1 => "application/json; charset=utf-8", _ => null });
+            Field("content-language").Should().Be(kind == 0 ? $"en-{i}" : null);
+            Field("content-length").Should().Be(kind switch { 0 => System.Text.Encoding.UTF8.GetByteCount(text).ToString(System.Globalization.CultureInfo.InvariantCulture), 1 or 2 => null, _ => "0" });
+            Field("transfer-encoding").Should().Be(kind == 1 ? "chunked" : null);
+        }
+
+        backend.Requests.Should().Be(12);
+    }
+
+    [Fact]
+    public async Task A_body_cut_off_by_its_client_or_answered_early_by_the_backend_hands_nothing_to_the_next_request()
+    {
+        await using var backend = await EchoBackend.StartAsync();
+        await using var gateway = await GatewayHost.StartAsync(OneRoute(backend.Address));
+
+        // The client announces 100 bytes, sends 10 and goes away: the copy fails on its input side.
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            var uri = new Uri(gateway.Address);
+            await client.ConnectAsync(uri.Host, uri.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("POST /cut HTTP/1.1\r\nHost: gw\r\nContent-Type: text/cut\r\nX-Cut: 1\r\nContent-Length: 100\r\n\r\n0123456789"));
+            await stream.FlushAsync();
+        }
+
+        // The backend answers without waiting for the body.
+        var early = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Override = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            context.Response.Headers["X-Early"] = "1";
+            early.TrySetResult();
+            return Task.CompletedTask;
+        };
+        using (var refused = new HttpRequestMessage(HttpMethod.Post, "/early") { Content = new StringContent(new string('e', 2_000), System.Text.Encoding.UTF8, "text/early") })
+        {
+            using var response = await gateway.Client.SendAsync(refused);
+            response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        }
+
+        await early.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        backend.Override = null;
+        for (int i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/after/{i}") { Content = new StringContent($"after {i}") };
+            using var response = await gateway.Client.SendAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            var echo = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+            echo["path"]!.GetValue<string>().Should().Be($"/after/{i}");
+            echo["body"]!.GetValue<string>().Should().Be($"after {i}");
+            var headers = Headers(echo);
+            headers.Select(h => h.Key).Should().NotContain("x-cut");
+            headers["content-type"]![0]!.GetValue<string>().Should().Be("text/plain; charset=utf-8");
+            headers["content-length"]![0]!.GetValue<string>().Should().Be("7");
+        }
+    }
+
+    [Fact]
     public async Task Hop_by_hop_request_headers_and_every_header_named_in_Connection_are_removed()
     {
         await using var backend = await EchoBackend.StartAsync();

@@ -109,6 +109,72 @@ public sealed class Http1HandlerTests
     }
 
     [Fact]
+    public async Task Expect_continue_requests_in_a_row_share_one_timer_per_connection_and_each_waits_its_whole_timeout()
+    {
+        // The first request gets its 100 at once (its wait is cut short while its timer is still armed); each later one
+        // waits its own whole second, however long ago the timer was armed for an earlier one.
+        var heads = new SemaphoreSlim(0);
+        await using var backend = new ScriptedBackend((_, index) =>
+        {
+            heads.Release();
+            return new ScriptedReply(Ok, SendContinueFirst: index == 0);
+        });
+        var time = new CountingTimeProvider(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        using var invoker = new HttpMessageInvoker(new Http1Handler(new ClusterHttpClientOptions(), time, TimeSpan.FromSeconds(1)));
+
+        for (int i = 0; i < 3; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, backend.Address + "/upload/" + i) { Version = HttpVersion.Version11, Content = new StringContent("payload " + i) };
+            request.Headers.ExpectContinue = true;
+            var send = invoker.SendAsync(request, CancellationToken.None);
+            (await heads.WaitAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
+            if (i > 0)
+            {
+                time.Fake.Advance(TimeSpan.FromMilliseconds(999));
+                send.IsCompleted.Should().BeFalse("request {0}'s body waits its whole second", i);
+                backend.Received.Should().HaveCount(i);
+                time.Fake.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            using var response = await send.WaitAsync(TimeSpan.FromSeconds(10));
+            (await response.Content.ReadAsStringAsync()).Should().Be("ok");
+            backend.Received.Last().Body.Should().Be("payload " + i);
+            backend.Received.Last().Path.Should().Be("/upload/" + i);
+            // Leaves the first request's timer armed past the next request's start.
+            time.Fake.Advance(TimeSpan.FromMilliseconds(600));
+        }
+
+        backend.Accepts.Should().Be(1);
+        time.Timers.Should().Be(1, "the connection re-arms its one timer for each request that waits for 100 Continue");
+    }
+
+    [Fact]
+    public async Task A_final_answer_during_the_expect_continue_wait_skips_the_body_and_the_late_timer_starts_nothing()
+    {
+        var heads = new SemaphoreSlim(0);
+        await using var backend = new ScriptedBackend((_, index) =>
+        {
+            heads.Release();
+            return index == 0 ? new ScriptedReply("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", SkipBody: true) : Ok;
+        });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var invoker = new HttpMessageInvoker(new Http1Handler(new ClusterHttpClientOptions(), time, TimeSpan.FromSeconds(1)));
+        var request = new HttpRequestMessage(HttpMethod.Post, backend.Address + "/upload") { Version = HttpVersion.Version11, Content = new StringContent("secret") };
+        request.Headers.ExpectContinue = true;
+
+        using (var response = await invoker.SendAsync(request, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        (await GetAsync(invoker, backend.Address, "/next")).Should().Be("ok");
+
+        backend.Received.Select(r => (r.Path, r.Body)).Should().Equal(("/upload", ""), ("/next", ""));
+        backend.Accepts.Should().Be(2, "a connection whose body was skipped is not reused");
+    }
+
+    [Fact]
     public async Task A_response_dropped_before_its_end_closes_its_connection()
     {
         await using var backend = new ScriptedBackend((_, _) => "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
@@ -123,5 +189,31 @@ public sealed class Http1HandlerTests
         (await GetAsync(invoker, backend.Address, "/b")).Should().Be("0123456789");
         (await GetAsync(invoker, backend.Address, "/c")).Should().Be("0123456789");
         backend.Accepts.Should().Be(2, "the first connection still held part of a body; the second was read to its end and reused");
+    }
+
+    /// <summary>A fake clock that counts the timers made on it for a connection (the pool's scavenger and connect timeouts aside).</summary>
+    private sealed class CountingTimeProvider(FakeTimeProvider fake) : TimeProvider
+    {
+        private int _timers;
+
+        public FakeTimeProvider Fake => fake;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override long TimestampFrequency => fake.TimestampFrequency;
+
+        public override long GetTimestamp() => fake.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => fake.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (state is Http1Connection)
+            {
+                Interlocked.Increment(ref _timers);
+            }
+
+            return fake.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }
