@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EdgeKit.AspNetCore.Forwarding;
 using EdgeKit.AspNetCore.Http;
+using EdgeKit.AspNetCore.Tests.Forwarding;
 using EdgeKit.AspNetCore.Tests.Infrastructure;
 using EdgeKit.AspNetCore.Transport;
 using EdgeKit.Configuration;
@@ -66,32 +67,6 @@ public sealed class Http1UpgradeTests
         }
     }
 
-    private static async Task<string> ReadHeadAsync(Stream stream)
-    {
-        var head = new StringBuilder();
-        var one = new byte[1];
-        using var limit = new CancellationTokenSource(Wait);
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(one, limit.Token) == 0)
-            {
-                break;
-            }
-
-            head.Append((char)one[0]);
-        }
-
-        return head.ToString();
-    }
-
-    private static async Task<string> ReadExactlyAsync(Stream stream, int count)
-    {
-        var buffer = new byte[count];
-        using var limit = new CancellationTokenSource(Wait);
-        await stream.ReadExactlyAsync(buffer, limit.Token);
-        return Encoding.Latin1.GetString(buffer);
-    }
-
     private static HttpRequestMessage UpgradeRequest(string address, string path = "/up") => new(HttpMethod.Get, address + path)
     {
         Version = HttpVersion.Version11,
@@ -132,6 +107,31 @@ public sealed class Http1UpgradeTests
     }
 
     [Fact]
+    public async Task A_WebSocket_to_an_https_backend_tunnels_through_EdgeKits_TLS_connection()
+    {
+        using var certificate = ForwarderConformanceTests.CreateCertificate("CN=localhost");
+        await using var backend = await WebSocketBackend.StartAsync(certificate: certificate);
+        await using var gateway = await GatewayHost.StartAsync(Http1TransportTests.Route(backend.Address, ("Clusters:c:HttpClient:DangerousAcceptAnyServerCertificate", "true")));
+        var transport = Transport(gateway);
+        using var socket = new ClientWebSocket();
+
+        await socket.ConnectAsync(WebSocketUri(gateway), CancellationToken.None).WaitAsync(Wait);
+        int openWhileTunnelling = transport.OpenConnections;
+        var large = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 13)).ToArray();
+        var binary = await EchoAsync(socket, large, WebSocketMessageType.Binary);
+        var text = await EchoAsync(socket, "over TLS"u8.ToArray(), WebSocketMessageType.Text);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).WaitAsync(Wait);
+        await backend.TunnelEnded.Task.WaitAsync(Wait);
+        await UntilAsync(() => transport.OpenConnections == 0, "the tunnel's TLS connection is closed and counted out");
+
+        backend.Address.Should().StartWith("https://");
+        openWhileTunnelling.Should().Be(1);
+        binary.Should().Equal(large);
+        Encoding.UTF8.GetString(text).Should().Be("over TLS");
+        socket.CloseStatus.Should().Be(WebSocketCloseStatus.NormalClosure);
+    }
+
+    [Fact]
     public async Task Bytes_the_backend_sent_with_the_101_head_reach_the_client_first_and_the_tunnel_carries_the_rest()
     {
         // The 101's head and the new protocol's first bytes in one write: they arrive in one read, after which the
@@ -146,8 +146,8 @@ public sealed class Http1UpgradeTests
         var stream = client.GetStream();
 
         await stream.WriteAsync(Encoding.ASCII.GetBytes(RawUpgrade));
-        string head = await ReadHeadAsync(stream);
-        string first = await ReadExactlyAsync(stream, "hello-first".Length);
+        string head = await UpgradeForwarderTests.ReadHeadAsync(stream);
+        string first = await UpgradeForwarderTests.ReadExactlyAsync(stream, "hello-first".Length);
         int open = transport.OpenConnections;
         client.Client.Shutdown(SocketShutdown.Send);
         await backend.PeerClosedWhileWaiting.WaitAsync(Wait);
@@ -268,7 +268,7 @@ public sealed class Http1UpgradeTests
         using var response = await invoker.SendAsync(request, cancel.Token).WaitAsync(Wait);
         var tunnel = await response.Content.ReadAsStreamAsync();
         cancel.Cancel();
-        string first = await ReadExactlyAsync(tunnel, 5);
+        string first = await UpgradeForwarderTests.ReadExactlyAsync(tunnel, 5);
         await tunnel.WriteAsync("ping"u8.ToArray());
         await tunnel.FlushAsync();
         int open = handler.OpenConnections;
@@ -300,7 +300,7 @@ public sealed class Http1UpgradeTests
 
         using var response = await invoker.SendAsync(request, CancellationToken.None).WaitAsync(Wait);
         var tunnel = await response.Content.ReadAsStreamAsync();
-        string last = await ReadExactlyAsync(tunnel, 3);
+        string last = await UpgradeForwarderTests.ReadExactlyAsync(tunnel, 3);
         int end = await tunnel.ReadAsync(new byte[16]).AsTask().WaitAsync(Wait);
 
         last.Should().Be("bye");
