@@ -73,7 +73,7 @@ internal sealed class Http1ConnectionPool : IDisposable
 
     public TimeSpan ExpectContinueTimeout => _handler.ExpectContinueTimeout;
 
-    /// <summary>Connections open now (idle or serving a request).</summary>
+    /// <summary>Connections open now (idle, serving a request, or carrying an upgraded tunnel).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
     /// <summary>Requests waiting for one of the <c>MaxConnectionsPerServer</c> connections (for tests and diagnostics).</summary>
