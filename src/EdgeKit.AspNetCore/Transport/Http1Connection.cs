@@ -298,6 +298,12 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
                 return false;
             }
 
+            if (status == 101)
+            {
+                Switched(response);
+                return true;
+            }
+
             _spareForExchange = null;
             var stream = response.Body.Stream;
             if (stream is null)
@@ -339,6 +345,39 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
 
         Reader.AdvanceTo(buffer.Start, buffer.End);
         return false;
+    }
+
+    /// <summary>
+    /// The backend switched protocols for an upgrade request (a 101; the parser refused it to any other request): the
+    /// connection leaves HTTP/1.1 for good. It never goes back to the pool, keeps its <c>MaxConnectionsPerServer</c> permit
+    /// until the tunnel ends (<see cref="EndTunnel"/>), and is no longer the request's to close: the tunnel's lifetime is
+    /// its user's (the forwarder's upgrade idle timeout), not the request's timeout.
+    /// </summary>
+    private void Switched(Http1Response response)
+    {
+        _registration.Dispose();
+        _expectTimer?.Dispose();
+        _expectTimer = null;
+        _keepAlive = false;
+        _request = null;
+        _token = default;
+        var tunnel = new Http1UpgradedStream(this, Reader, _stream);
+        // A 101 has no content fields worth keeping (the parser refused its framing ones), but any it has go along.
+        var content = new Http1UpgradedContent(tunnel);
+        foreach (var field in response.Content.Headers.NonValidated)
+        {
+            content.Headers.TryAddWithoutValidation(field.Key, field.Value);
+        }
+
+        response.Content = content;
+        _exchange.SetResult(response);
+    }
+
+    /// <summary>Ends an upgraded connection's tunnel (idempotent): closed, counted out, its permit given back.</summary>
+    public void EndTunnel()
+    {
+        Close();
+        _pool.Discard(this);
     }
 
     /// <summary>Ends the exchange with the error <paramref name="ex"/> stands for; the connection is closed and counted out.</summary>

@@ -10,7 +10,8 @@ namespace EdgeKit.AspNetCore.Transport;
 /// or idle timeout, or one the backend closed while it was idle, is closed instead of being used.
 /// </summary>
 /// <remarks>
-/// <c>MaxConnectionsPerServer</c> counts the connections serving a request or being opened (a permit each, one
+/// <c>MaxConnectionsPerServer</c> counts the connections serving a request, being opened, or carrying an upgraded
+/// tunnel (after a 101, until it closes: <see cref="Http1Connection.EndTunnel"/>) (a permit each, one
 /// compare-and-swap to take, one interlocked decrement to give back). A request that finds none left waits in a FIFO
 /// queue, the only place with a lock and an allocation, reached only at the limit; a permit given back while requests
 /// wait goes to the oldest of them. A cancelled wait leaves the queue at once.
@@ -72,7 +73,7 @@ internal sealed class Http1ConnectionPool : IDisposable
 
     public TimeSpan ExpectContinueTimeout => _handler.ExpectContinueTimeout;
 
-    /// <summary>Connections open now (idle or serving a request).</summary>
+    /// <summary>Connections open now (idle, serving a request, or carrying an upgraded tunnel).</summary>
     public int OpenConnections => Volatile.Read(ref _open);
 
     /// <summary>Requests waiting for one of the <c>MaxConnectionsPerServer</c> connections (for tests and diagnostics).</summary>

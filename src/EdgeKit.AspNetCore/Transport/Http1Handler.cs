@@ -11,11 +11,23 @@ namespace EdgeKit.AspNetCore.Transport;
 /// <c>HttpClient:Transport</c> is <c>EdgeKit</c> or <c>Auto</c>: one <see cref="Http1ConnectionPool"/> per destination,
 /// the request head written from the message's unvalidated headers straight into the connection's pipe, the response
 /// head parsed strictly (RFC 9112). Never resends a request: every failure goes to the caller (the forwarder's
-/// resilience pipeline decides). Upgrades (WebSocket, extended CONNECT), and with <c>Auto</c> every request that
-/// <see cref="SocketsHttpHandler"/> could send as HTTP/2 or HTTP/3 (<see cref="IsHttp11Either"/>), go to its inner
+/// resilience pipeline decides). <c>CONNECT</c> (WebSocket over HTTP/2 sent on as an extended CONNECT to an HTTP/2
+/// backend: HTTP/2 is out of this transport's scope), an upgrade request with a body, and with <c>Auto</c> every request
+/// that <see cref="SocketsHttpHandler"/> could send as HTTP/2 or HTTP/3 (<see cref="IsHttp11Either"/>), go to its inner
 /// handler, a <see cref="SocketsHttpHandler"/> built from the same options (as a delegating handler's inner handler, not
 /// through a second invoker, so .NET's HttpClient telemetry counts each request once).
 /// </summary>
+/// <remarks>
+/// An HTTP/1.1 upgrade (<c>Connection: Upgrade</c> and <c>Upgrade</c>: a WebSocket, or an HTTP/2 client's WebSocket
+/// sent to an HTTP/1.1 backend) goes through the destination's pool like any request, under the same strict parsing and
+/// <c>MaxConnectionsPerServer</c>. Its <c>101 Switching Protocols</c> turns the connection into the response content's
+/// duplex stream (<see cref="Http1UpgradedStream"/>: the bytes the backend sent after the 101's head come first). That
+/// connection never returns to the pool, but holds its <c>MaxConnectionsPerServer</c> place until the tunnel closes (the
+/// stream disposed, the backend's side closed, or an error). The request's cancellation ends the exchange until the 101;
+/// after it, the tunnel lives as long as its user keeps it (the forwarder's upgrade idle timeout). Any other answer to an
+/// upgrade request is an ordinary response, whose connection is reused when its framing allows; a 101 to a request that
+/// asked for no upgrade is a protocol error (the connection is closed, the gateway answers 502).
+/// </remarks>
 internal sealed class Http1Handler : DelegatingHandler
 {
     /// <summary>How long a request with <c>Expect: 100-continue</c> waits for the backend's 100 before sending its body anyway.</summary>
@@ -99,13 +111,15 @@ internal sealed class Http1Handler : DelegatingHandler
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var uri = request.RequestUri ?? throw new InvalidOperationException("The request has no RequestUri.");
-        if (request.Method == HttpMethod.Connect || request.Headers.NonValidated.Contains("Upgrade")
+        if (request.Method == HttpMethod.Connect
             || (_auto
                 ? !IsHttp11Either(request.Version, request.VersionPolicy, https: uri.Scheme == Uri.UriSchemeHttps)
-                : request.Version.Major >= 2))
+                : request.Version.Major >= 2)
+            || (request.Content is not null && request.Headers.NonValidated.Contains("Upgrade")))
         {
-            // A tunnel (WebSocket, extended CONNECT) stays on SocketsHttpHandler for now, as does (with Auto) a request
-            // that SocketsHttpHandler could send as HTTP/2 or HTTP/3.
+            // CONNECT (an HTTP/2 extended CONNECT tunnel) is HTTP/2's, as is (with Auto) a request that SocketsHttpHandler
+            // could send as HTTP/2 or HTTP/3; an upgrade that carries a body (sent before the switch) is rare enough to
+            // stay there too. An HTTP/1.1 upgrade without one (WebSocket) is this transport's.
             return new ValueTask<HttpResponseMessage>(base.SendAsync(request, cancellationToken));
         }
 

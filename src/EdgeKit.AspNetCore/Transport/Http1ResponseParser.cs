@@ -266,7 +266,9 @@ internal static class Http1ResponseParser
     /// Parses a response head from <paramref name="buffer"/> into <paramref name="reuse"/> (an emptied response given back
     /// to the connection) or a new <see cref="Http1Response"/>, whose content's stream the caller sets. False when the head
     /// is not complete yet. True with <paramref name="response"/> <see langword="null"/> for an interim (1xx) response
-    /// (<paramref name="reuse"/> is then left unused). <paramref name="fields"/>, when given, supplies the field strings
+    /// (<paramref name="reuse"/> is then left unused). A <c>101</c> is final when the request asked for it
+    /// (<see cref="AsksForUpgrade"/>): a new response without body framing (<paramref name="close"/>: the connection is no
+    /// longer HTTP/1.1), whose head's end is where the new protocol's bytes begin; to any other request, an error. <paramref name="fields"/>, when given, supplies the field strings
     /// of the connection's last response where the bytes are the same. <paramref name="framing"/> and
     /// <paramref name="contentLength"/> say how the body is delimited; <paramref name="close"/>, that the connection
     /// cannot carry another request (<c>Connection: close</c>, HTTP/1.0, a close-delimited body).
@@ -293,19 +295,21 @@ internal static class Http1ResponseParser
             consumed = buffer.GetPosition(end);
             TryReadLine(span, 0, out var statusLine, out int position, "status line");
             ParseStatusLine(statusLine, out status, out int minor, out var reason);
-            if (status < 200)
+            bool switched = status == 101;
+            if (status < 200 && !switched)
             {
-                if (status == 101)
-                {
-                    throw new Http1ProtocolException("The backend switched protocols (101) for a request that asked for no upgrade.");
-                }
-
                 // Interim fields are checked like any others, then dropped.
                 CheckFields(span, position);
                 return true;
             }
 
-            response = reuse ?? new Http1Response();
+            if (switched && !AsksForUpgrade(request))
+            {
+                throw new Http1ProtocolException("The backend switched protocols (101) for a request that asked for no upgrade.");
+            }
+
+            // A 101 ends the connection's HTTP/1.1 life: its response is never lent, so it is a new one (the spare stays unused).
+            response = switched ? new Http1Response() : reuse ?? new Http1Response();
             response.StatusCode = (System.Net.HttpStatusCode)status;
             response.Version = minor == 0 ? System.Net.HttpVersion.Version10 : System.Net.HttpVersion.Version11;
             response.RequestMessage = request;
@@ -372,6 +376,26 @@ internal static class Http1ResponseParser
                 }
             }
 
+            if (switched)
+            {
+                // RFC 9110 §8.6, RFC 9112 §6.1: a 1xx carries neither; after a 101 the connection's bytes are the new
+                // protocol's, and a length or chunked framing there could only make a reader take them for a body.
+                if (transferEncoding || contentLength >= 0)
+                {
+                    throw new Http1ProtocolException("The backend's 101 (Switching Protocols) carries Content-Length or Transfer-Encoding, which a 1xx response may not.");
+                }
+
+                // RFC 9110 §15.2.2: a 101 names the protocol it switches to.
+                if (!response.Headers.NonValidated.Contains("Upgrade"))
+                {
+                    throw new Http1ProtocolException("The backend's 101 (Switching Protocols) has no Upgrade field naming the protocol it switched to.");
+                }
+
+                framing = Http1ResponseFraming.None;
+                close = true;
+                return true;
+            }
+
             if (request.Method == HttpMethod.Head || status is 204 or 304)
             {
                 framing = Http1ResponseFraming.None;
@@ -410,6 +434,29 @@ internal static class Http1ResponseParser
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="request"/> asked the backend to switch protocols: an <c>Upgrade</c> field, with the
+    /// <c>upgrade</c> connection option RFC 9110 §7.8 requires beside it (no <c>CONNECT</c>, which this transport never sends).
+    /// </summary>
+    public static bool AsksForUpgrade(HttpRequestMessage request)
+    {
+        var headers = request.Headers.NonValidated;
+        if (request.Method == HttpMethod.Connect || !headers.Contains("Upgrade") || !headers.TryGetValues("Connection", out var connection))
+        {
+            return false;
+        }
+
+        foreach (string value in connection)
+        {
+            if (Http.HeaderRules.IsListedIn("upgrade", value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void CheckFields(ReadOnlySpan<byte> span, int position)

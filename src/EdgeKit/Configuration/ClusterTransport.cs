@@ -10,7 +10,8 @@ public enum ClusterTransport
     /// lets an https destination negotiate HTTP/2), or when it is <c>2</c> or <c>3</c> with
     /// <see cref="System.Net.Http.HttpVersionPolicy.RequestVersionOrLower"/> (the defaults) to a plain <c>http</c>
     /// destination, where .NET does not try HTTP/2 either. So an https destination that may answer in HTTP/2 (ALPN),
-    /// h2c, HTTP/3, <c>RequestVersion</c> <c>1.0</c>, WebSocket and other upgrades stay on <see cref="ClusterTransport.SocketsHttpHandler"/>.
+    /// h2c, HTTP/3, <c>RequestVersion</c> <c>1.0</c> and HTTP/2 extended <c>CONNECT</c> stay on <see cref="ClusterTransport.SocketsHttpHandler"/>;
+    /// WebSocket and other HTTP/1.1 upgrades go through <see cref="ClusterTransport.EdgeKit"/>.
     /// </summary>
     Auto = 0,
 
@@ -20,8 +21,9 @@ public enum ClusterTransport
     /// <summary>
     /// EdgeKit's own HTTP/1.1 transport (cleartext and TLS) for every request: pooled connections over System.IO.Pipelines,
     /// strict RFC 9112 response parsing. HTTP/1.1 only (a cluster that demands HTTP/2 or HTTP/3 fails the start, one that
-    /// merely allows them gets HTTP/1.1, even from an https destination that offers HTTP/2); upgrades (WebSocket) still
-    /// go through <see cref="ClusterTransport.SocketsHttpHandler"/>.
+    /// merely allows them gets HTTP/1.1, even from an https destination that offers HTTP/2). HTTP/1.1 upgrades (WebSocket)
+    /// use it too, a tunnel holding its <c>MaxConnectionsPerServer</c> place until it closes; an HTTP/2 extended
+    /// <c>CONNECT</c> to an HTTP/2 backend still goes through <see cref="ClusterTransport.SocketsHttpHandler"/>.
     /// </summary>
     EdgeKit = 2,
 }

@@ -301,7 +301,7 @@ public class UpgradeForwarderTests
         }
     }
 
-    private static async Task<string> ReadHeadAsync(NetworkStream stream)
+    internal static async Task<string> ReadHeadAsync(Stream stream)
     {
         var head = new StringBuilder();
         var one = new byte[1];
@@ -319,7 +319,7 @@ public class UpgradeForwarderTests
         return head.ToString();
     }
 
-    private static async Task<string> ReadExactlyAsync(NetworkStream stream, int count)
+    internal static async Task<string> ReadExactlyAsync(Stream stream, int count)
     {
         var buffer = new byte[count];
         using var limit = new CancellationTokenSource(Wait);

@@ -32,11 +32,20 @@ public sealed class WebSocketBackend : IAsyncDisposable
     /// <summary>Completes when a tunnel's client side has ended (the backend read the end of the stream or the socket closed).</summary>
     public TaskCompletionSource TunnelEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<WebSocketBackend> StartAsync(HttpProtocols protocols = HttpProtocols.Http1)
+    /// <param name="protocols">The HTTP versions the backend speaks.</param>
+    /// <param name="certificate">When given, the backend speaks TLS with it (an https address).</param>
+    public static async Task<WebSocketBackend> StartAsync(HttpProtocols protocols = HttpProtocols.Http1, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = protocols));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o =>
+        {
+            o.Protocols = protocols;
+            if (certificate is not null)
+            {
+                o.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         var backend = new WebSocketBackend(app);
         app.UseWebSockets();

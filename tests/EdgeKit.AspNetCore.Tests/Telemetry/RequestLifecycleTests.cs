@@ -119,8 +119,10 @@ public sealed class RequestLifecycleTests
         registry.GetCluster(clusters[3]).Snapshot.AllDestinations.Single().InFlight.Should().Be(0);
     }
 
-    [Fact]
-    public async Task A_WebSocket_tunnel_reports_its_latency_to_the_101_not_its_lifetime()
+    [Theory]
+    [InlineData("SocketsHttpHandler")]
+    [InlineData("EdgeKit")]
+    public async Task A_WebSocket_tunnel_reports_its_latency_to_the_101_not_its_lifetime(string transport)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         string cluster = $"lc-ws-{Guid.NewGuid():N}";
@@ -131,6 +133,7 @@ public sealed class RequestLifecycleTests
             {
                 [$"Clusters:{cluster}:Destinations:d:Address"] = backend.Address,
                 [$"Clusters:{cluster}:HttpClient:RequestVersion"] = "1.1",
+                [$"Clusters:{cluster}:HttpClient:Transport"] = transport,
                 ["Routes:r:Match:Path"] = "/{**rest}",
                 ["Routes:r:Cluster"] = cluster,
                 ["Routes:r:UpgradeIdleTimeout"] = "02:00:00",

@@ -149,4 +149,68 @@ public sealed class Http1ResponseParserTests
         unsafeValue.Should().BeTrue();
         System.Text.Encoding.ASCII.GetString(name).Should().Be("X-A");
     }
+
+    private static HttpRequestMessage Request(params (string Name, string Value)[] fields)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "http://backend/up");
+        foreach (var (name, value) in fields)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return request;
+    }
+
+    [Fact]
+    public void A_101_to_an_upgrade_request_is_final_has_no_body_framing_and_leaves_the_bytes_after_its_head_unread()
+    {
+        using var request = Request(("Connection", "keep-alive, Upgrade"), ("Upgrade", "websocket"));
+        // The head, then a WebSocket frame (FIN + text, length 2, "hi") in the same read.
+        var buffer = new System.Buffers.ReadOnlySequence<byte>(
+            [.. "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: abc=\r\n\r\n"u8, 0x81, 0x02, (byte)'h', (byte)'i']);
+        using var spare = new Http1Response();
+
+        Http1ResponseParser.TryReadHead(buffer, request, spare, null, out var consumed, out var response, out int status, out var framing, out long length, out bool close)
+            .Should().BeTrue();
+
+        using (response)
+        {
+            status.Should().Be(101);
+            response!.StatusCode.Should().Be(System.Net.HttpStatusCode.SwitchingProtocols);
+            response.Should().NotBeSameAs(spare, "a switched connection's response is never lent");
+            response.Headers.GetValues("Sec-WebSocket-Accept").Should().Equal("abc=");
+            framing.Should().Be(Http1ResponseFraming.None);
+            length.Should().Be(-1);
+            close.Should().BeTrue("the connection no longer speaks HTTP/1.1");
+            System.Buffers.BuffersExtensions.ToArray(buffer.Slice(consumed)).Should().Equal(0x81, 0x02, (byte)'h', (byte)'i');
+        }
+    }
+
+    [Theory]
+    [InlineData("", "", "The backend switched protocols (101) for a request that asked for no upgrade.")]
+    [InlineData("", "websocket", "The backend switched protocols (101) for a request that asked for no upgrade.")]
+    [InlineData("Upgrade", "", "The backend switched protocols (101) for a request that asked for no upgrade.")]
+    [InlineData("Upgrade", "websocket", "The backend's 101 (Switching Protocols) has no Upgrade field naming the protocol it switched to.", "Connection: Upgrade")]
+    [InlineData("Upgrade", "websocket", "The backend's 101 (Switching Protocols) carries Content-Length or Transfer-Encoding, which a 1xx response may not.", "Upgrade: websocket\r\nContent-Length: 0")]
+    [InlineData("Upgrade", "websocket", "The backend's 101 (Switching Protocols) carries Content-Length or Transfer-Encoding, which a 1xx response may not.", "Upgrade: websocket\r\nTransfer-Encoding: chunked")]
+    public void A_101_the_request_did_not_ask_for_or_with_framing_or_without_Upgrade_is_refused(string connection, string upgrade, string message, string fields = "Upgrade: websocket")
+    {
+        var asked = new List<(string, string)>();
+        if (connection.Length > 0)
+        {
+            asked.Add(("Connection", connection));
+        }
+
+        if (upgrade.Length > 0)
+        {
+            asked.Add(("Upgrade", upgrade));
+        }
+
+        using var request = Request([.. asked]);
+        var buffer = new System.Buffers.ReadOnlySequence<byte>(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\n{fields}\r\n\r\n"));
+
+        var act = () => Http1ResponseParser.TryReadHead(buffer, request, null, null, out _, out _, out _, out _, out _, out _);
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
+    }
 }
