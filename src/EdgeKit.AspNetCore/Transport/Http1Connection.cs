@@ -8,7 +8,7 @@ namespace EdgeKit.AspNetCore.Transport;
 
 /// <summary>
 /// One HTTP/1.1 connection to a destination: a socket (under TLS for https) read and written through
-/// System.IO.Pipelines. Serves one request at a time; after each it goes back to its pool only when the exchange ended
+/// System.IO.Pipelines (<see cref="SocketPipeReader"/> and <see cref="SocketPipeWriter"/> on a cleartext socket). Serves one request at a time; after each it goes back to its pool only when the exchange ended
 /// cleanly (whole response read, whole request body sent, no <c>Connection: close</c>); any error closes it.
 /// </summary>
 internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
@@ -68,8 +68,19 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         _socket = socket;
         _stream = stream;
         CreatedTimestamp = createdTimestamp;
-        Reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 8192, minimumReadSize: 2048, leaveOpen: true));
-        Writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        if (stream is NetworkStream)
+        {
+            // Cleartext: the pipes read and write the socket itself (no stream pipe, no execution context per receive).
+            Reader = new SocketPipeReader(socket);
+            Writer = new SocketPipeWriter(socket);
+        }
+        else
+        {
+            // TLS: through the SslStream.
+            Reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 8192, minimumReadSize: 2048, leaveOpen: true));
+            Writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4096, leaveOpen: true));
+        }
+
         _body = new Http1RequestBodyStream(Writer);
         _onFlushed = OnFlushed;
         _onRead = OnReadCompleted;

@@ -543,12 +543,15 @@ internal static class Http1ResponseParser
 
     private static ReadOnlySpan<byte> Linearize(ReadOnlySequence<byte> buffer, ref byte[]? rented)
     {
+        // Never more than a head of MaxHeadSize and its final CRLF CRLF, however much one read brought (one contiguous
+        // buffer, SocketPipeReader's, may hold more): a longer head is not found, and its caller refuses it.
+        int length = (int)Math.Min(buffer.Length, MaxHeadSize + 4);
         if (buffer.IsSingleSegment)
         {
-            return buffer.FirstSpan;
+            return buffer.FirstSpan[..length];
         }
 
-        int length = (int)Math.Min(buffer.Length, MaxHeadSize + 4);
+
         rented = ArrayPool<byte>.Shared.Rent(length);
         buffer.Slice(0, length).CopyTo(rented);
         return rented.AsSpan(0, length);

@@ -1,0 +1,365 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+
+namespace EdgeKit.AspNetCore.Transport;
+
+/// <summary>
+/// A <see cref="PipeReader"/> that receives straight from a connected socket (a cleartext backend connection) into one
+/// contiguous buffer of its own: no <see cref="NetworkStream"/>, no stream pipe, no execution context flowing with the
+/// receive, and a <see cref="ReadAsync"/> that completes synchronously whenever bytes not yet examined are buffered.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One receive at a time, with one <see cref="SocketAsyncEventArgs"/> made once per connection, into the buffer's free
+/// tail (8 KiB to begin with; compacted before a receive when the consumed head leaves too little room, doubled only when
+/// the unconsumed bytes themselves need more, as a large response head does). The read in progress is a
+/// <see cref="ValueTask{TResult}"/> backed by the reader itself: a read that waits allocates nothing.
+/// </para>
+/// <para>
+/// The <see cref="PipeReader"/> contract: <see cref="AdvanceTo(SequencePosition, SequencePosition)"/> frees what was
+/// consumed, and a read after everything was examined waits for new bytes; <see cref="CancelPendingRead"/> completes the
+/// pending read (or the next one) with <see cref="ReadResult.IsCanceled"/>; the read's token throws
+/// <see cref="OperationCanceledException"/>; the peer's close is <see cref="ReadResult.IsCompleted"/>. A cancelled read
+/// leaves its receive running: the next read waits for it rather than starting another. A socket error surfaces as
+/// <see cref="NetworkStream"/> reports it, an <see cref="IOException"/> ("Unable to read data from the transport
+/// connection: …") around the <see cref="SocketException"/>, so the transport's errors read the same as over a stream.
+/// </para>
+/// <para>
+/// Threads: the consumer's calls (read, advance, complete) come one at a time, as for any pipe reader; the receive's
+/// completion, <see cref="CancelPendingRead"/> and the token may run on other threads. Whichever of them takes the
+/// waiting flag first (one interlocked exchange) completes the read; nothing is locked. The socket is the caller's:
+/// <see cref="Complete"/> does not close it.
+/// </para>
+/// </remarks>
+internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>
+{
+    /// <summary>The buffer's size to begin with.</summary>
+    internal const int InitialBufferSize = 8192;
+
+    /// <summary>The least free room a receive is given: below it the buffer is compacted, or grown.</summary>
+    internal const int MinimumReceiveSize = 2048;
+
+    private readonly Socket _socket;
+    private readonly Receiver _receiver;
+    private byte[] _buffer;
+
+    // Indexes into _buffer: consumed up to _start, examined up to _examined, received up to _end. The consumer owns
+    // _start and _examined; _end is moved by a receive's completion, published by its clearing _receiving.
+    private int _start;
+    private int _examined;
+    private int _end;
+    private bool _eof;
+    private Exception? _error;
+    private bool _completed;
+
+    private int _receiving;
+    private int _waiting;
+    private int _cancelNext;
+    private ManualResetValueTaskSourceCore<ReadResult> _read;
+    private CancellationTokenRegistration _registration;
+
+    public SocketPipeReader(Socket socket)
+    {
+        _socket = socket;
+        _buffer = new byte[InitialBufferSize];
+        _receiver = new Receiver(this);
+    }
+
+    /// <summary>The buffer's size now (for tests).</summary>
+    internal int BufferSize => _buffer.Length;
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfCompleted();
+        if (Volatile.Read(ref _waiting) != 0)
+        {
+            throw new InvalidOperationException("A read is already pending on this connection.");
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+        }
+
+        if (Interlocked.Exchange(ref _cancelNext, 0) != 0)
+        {
+            return new ValueTask<ReadResult>(new ReadResult(Buffered(), isCanceled: true, isCompleted: false));
+        }
+
+        while (true)
+        {
+            if (Volatile.Read(ref _receiving) == 0)
+            {
+                if (TryTakeResult(out var ready, out var error))
+                {
+                    return error is null ? new ValueTask<ReadResult>(ready) : ValueTask.FromException<ReadResult>(error);
+                }
+
+                PrepareReceive();
+                _read.Reset();
+                // Both flags before the receive starts: it may complete at once on another thread.
+                Volatile.Write(ref _waiting, 1);
+                Volatile.Write(ref _receiving, 1);
+                bool pending;
+                try
+                {
+                    pending = _socket.ReceiveAsync(_receiver);
+                }
+                catch (Exception ex)
+                {
+                    // A closed socket (ObjectDisposedException): as NetworkStream, thrown to this read.
+                    Volatile.Write(ref _receiving, 0);
+                    Volatile.Write(ref _waiting, 0);
+                    return ValueTask.FromException<ReadResult>(ex);
+                }
+
+                if (pending)
+                {
+                    break;
+                }
+
+                Received();
+                if (Interlocked.Exchange(ref _waiting, 0) == 1)
+                {
+                    continue;
+                }
+
+                // CancelPendingRead completed this read meanwhile.
+                return new ValueTask<ReadResult>(this, _read.Version);
+            }
+
+            // The receive of an earlier, cancelled read is still running: this read waits for it. Its completion clears
+            // _receiving before it looks at _waiting, and this sets _waiting before it looks at _receiving (both with a
+            // full fence): one of the two sees the other.
+            _read.Reset();
+            Interlocked.Exchange(ref _waiting, 1);
+            if (Volatile.Read(ref _receiving) != 0)
+            {
+                break;
+            }
+
+            if (Interlocked.Exchange(ref _waiting, 0) == 0)
+            {
+                return new ValueTask<ReadResult>(this, _read.Version);
+            }
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Disposed by GetResult: a registration never outlives its read.
+            _registration = cancellationToken.UnsafeRegister(static (state, token) => ((SocketPipeReader)state!).CancelRead(token), this);
+        }
+
+        return new ValueTask<ReadResult>(this, _read.Version);
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        ThrowIfCompleted();
+        if (Interlocked.Exchange(ref _cancelNext, 0) != 0)
+        {
+            result = new ReadResult(Buffered(), isCanceled: true, isCompleted: false);
+            return true;
+        }
+
+        if (Volatile.Read(ref _receiving) == 0 && TryTakeResult(out result, out var error))
+        {
+            if (error is not null)
+            {
+                throw error;
+            }
+
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        ThrowIfCompleted();
+        int end = Volatile.Read(ref _end);
+        int consumedIndex = IndexOf(consumed);
+        int examinedIndex = IndexOf(examined);
+        if (consumedIndex < _start || consumedIndex > end)
+        {
+            throw new ArgumentOutOfRangeException(nameof(consumed), "The consumed position is outside the buffer the last read returned.");
+        }
+
+        if (examinedIndex < consumedIndex || examinedIndex > end)
+        {
+            throw new ArgumentOutOfRangeException(nameof(examined), "The examined position must lie between the consumed position and the end of the buffer.");
+        }
+
+        _start = consumedIndex;
+        _examined = examinedIndex;
+        if (consumedIndex == end && Volatile.Read(ref _receiving) == 0)
+        {
+            // Everything consumed and no receive writing into the buffer: the next receive starts at its beginning.
+            _start = 0;
+            _examined = 0;
+            _end = 0;
+        }
+    }
+
+    public override void CancelPendingRead()
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            // A waiting read has examined everything before _examined and nothing after it.
+            _read.SetResult(new ReadResult(new ReadOnlySequence<byte>(_buffer, _start, _examined - _start), isCanceled: true, isCompleted: false));
+        }
+        else
+        {
+            Volatile.Write(ref _cancelNext, 1);
+        }
+    }
+
+    public override void Complete(Exception? exception = null) => _completed = true;
+
+    private void CancelRead(CancellationToken token)
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            _read.SetException(new OperationCanceledException(token));
+        }
+    }
+
+    /// <summary>The result a read can return without receiving: bytes not yet examined, the peer's close, or the error that ended the receiving.</summary>
+    private bool TryTakeResult(out ReadResult result, out Exception? error)
+    {
+        error = null;
+        if (_end > _examined || _eof)
+        {
+            result = new ReadResult(Buffered(), isCanceled: false, isCompleted: _eof);
+            return true;
+        }
+
+        result = default;
+        if (_error is not null)
+        {
+            error = _error;
+            return true;
+        }
+
+        return false;
+    }
+
+    private ReadOnlySequence<byte> Buffered() => new(_buffer, _start, Volatile.Read(ref _end) - _start);
+
+    /// <summary>Gives the next receive the buffer's free tail, compacting or growing the buffer first if it is too short.</summary>
+    private void PrepareReceive()
+    {
+        if (_buffer.Length - _end < MinimumReceiveSize)
+        {
+            int unconsumed = _end - _start;
+            if (_buffer.Length - unconsumed >= MinimumReceiveSize)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, unconsumed);
+            }
+            else
+            {
+                var grown = new byte[Math.Max(_buffer.Length * 2, unconsumed + MinimumReceiveSize)];
+                Buffer.BlockCopy(_buffer, _start, grown, 0, unconsumed);
+                _buffer = grown;
+            }
+
+            _examined -= _start;
+            _end = unconsumed;
+            _start = 0;
+        }
+
+        _receiver.SetBuffer(_buffer, _end, _buffer.Length - _end);
+    }
+
+    /// <summary>Takes in what a receive brought: bytes, the peer's close, or an error; then allows the next receive.</summary>
+    private void Received()
+    {
+        var args = _receiver;
+        if (args.SocketError != SocketError.Success)
+        {
+            _error = ReadError(args.SocketError);
+        }
+        else if (args.BytesTransferred == 0)
+        {
+            _eof = true;
+        }
+        else
+        {
+            _end += args.BytesTransferred;
+        }
+
+        Volatile.Write(ref _receiving, 0);
+    }
+
+    private void OnReceiveCompleted()
+    {
+        Received();
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            // Nothing of this reader is touched after this: the read's continuation runs here and may start the next one.
+            TryTakeResult(out var result, out var error);
+            if (error is null)
+            {
+                _read.SetResult(result);
+            }
+            else
+            {
+                _read.SetException(error);
+            }
+        }
+    }
+
+    /// <summary>What <see cref="NetworkStream"/> throws for a failed receive.</summary>
+    internal static IOException ReadError(SocketError error)
+    {
+        var inner = new SocketException((int)error);
+        return new IOException($"Unable to read data from the transport connection: {inner.Message}.", inner);
+    }
+
+    private int IndexOf(SequencePosition position)
+    {
+        if (!ReferenceEquals(position.GetObject(), _buffer))
+        {
+            throw new InvalidOperationException("The position does not come from the buffer the last read returned.");
+        }
+
+        return position.GetInteger();
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+        }
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token)
+    {
+        try
+        {
+            return _read.GetResult(token);
+        }
+        finally
+        {
+            _registration.Dispose();
+            _registration = default;
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
+
+    private sealed class Receiver(SocketPipeReader reader) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
+    {
+        protected override void OnCompleted(SocketAsyncEventArgs e) => reader.OnReceiveCompleted();
+    }
+}
