@@ -33,7 +33,7 @@ public static class EdgeKitBuilderGatewayExtensions
         // Cache policies (EdgeKit:Caching:Policies:<name>) are what routes' CachePolicy names.
         builder.AddCaching(section.GetSection("Caching"));
         // Rate-limit policies (EdgeKit:RateLimiting:Policies:<name>) are what routes' RateLimiterPolicy names
-        // (with app.UseRateLimiter() in the pipeline).
+        // (applied by the routes themselves; app.UseRateLimiter() only for the app's own AddRateLimiter policies).
         builder.AddRateLimiting(section.GetSection("RateLimiting"));
         return builder.AddGateway();
     }

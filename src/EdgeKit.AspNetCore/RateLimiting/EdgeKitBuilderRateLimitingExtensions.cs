@@ -17,10 +17,11 @@ public static class EdgeKitBuilderRateLimitingExtensions
     /// Adds EdgeKit's rate limiting with settings bound from <paramref name="section"/> (typically
     /// <c>EdgeKit:RateLimiting</c>): every policy under <c>Policies:&lt;name&gt;</c> becomes an ASP.NET Core rate-limiter
     /// policy of that name, so an endpoint opts in with <c>RequireRateLimiting("&lt;name&gt;")</c> (the app also calls
-    /// <c>app.UseRateLimiter()</c>). Rejections answer 429 with <c>Retry-After</c> and a problem+json body of type
+    /// <c>app.UseRateLimiter()</c>); a gateway route naming one in <c>RateLimiterPolicy</c> applies it itself, without
+    /// the middleware. Rejections answer 429 with <c>Retry-After</c> and a problem+json body of type
     /// quota-exceeded; limited responses carry <c>RateLimit-Policy</c> and <c>RateLimit</c>.
     /// </summary>
-    /// <remarks>Policies are read once, when the rate-limiting middleware is built; the options are validated when the host starts (every problem at once).</remarks>
+    /// <remarks>Policies are read once, when the gateway's endpoints or the rate-limiting middleware are first built; the options are validated when the host starts (every problem at once).</remarks>
     /// <param name="builder">The EdgeKit builder.</param>
     /// <param name="section">The <c>EdgeKit:RateLimiting</c> section.</param>
     /// <returns>The EdgeKit builder.</returns>

@@ -81,9 +81,10 @@ internal static class RateLimitHeaders
         /// <summary>The <c>RateLimit</c> value of <paramref name="quota"/>: <see cref="FormatRateLimit"/>'s, without formatting it again when it is a full bucket's.</summary>
         public string RateLimit(RateLimitQuota quota)
         {
+            long resetSeconds = WholeSecondsUp(quota.ResetAfter);
             foreach (var (policy, remaining, seconds, value) in _fullBucket)
             {
-                if (quota.Remaining == remaining && WholeSecondsUp(quota.ResetAfter) == seconds && string.Equals(quota.Policy, policy, StringComparison.Ordinal))
+                if (quota.Remaining == remaining && resetSeconds == seconds && string.Equals(quota.Policy, policy, StringComparison.Ordinal))
                 {
                     return value;
                 }
