@@ -460,7 +460,7 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
     /// </summary>
     private void OnExpectTimer()
     {
-        if (Volatile.Read(ref _bodyState) != BodyPending || IsClosed)
+        if (!_expectsContinue || Volatile.Read(ref _bodyState) != BodyPending || IsClosed)
         {
             return;
         }
