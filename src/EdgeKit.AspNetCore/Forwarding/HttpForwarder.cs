@@ -202,20 +202,19 @@ internal sealed class HttpForwarder
             // Last, so no transform can re-add a header that only the gateway may set.
             x.Route.IdentityForwarder?.Apply(x.Context, x.Request, incomingFiltered: true);
 
-            if (retry is null)
+            // One await for both (a retried route's Task wrapped in the same ValueTask type): no frame of its own.
+            try
             {
-                try
-                {
-                    x.Response = await x.Cluster.SendAsync(x.Request, x.Activity.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    x.Failure = ex;
-                }
+                x.Response = await (retry is null ? x.Cluster.SendAsync(x.Request, x.Activity.Token) : StartRetries(x, retry)).ConfigureAwait(false);
             }
-            else
+            catch (Exception ex)
             {
-                await SendWithRetriesAsync(x, retry).ConfigureAwait(false);
+                x.Failure = ex;
+            }
+
+            if (retry is not null)
+            {
+                EndRetries(x);
             }
 
             if (x.Failure is { } failure)
@@ -351,7 +350,7 @@ internal sealed class HttpForwarder
         public Exception? Failure;
         public bool TransformAnswered;
 
-        // A retried route's request (see SendWithRetriesAsync).
+        // A retried route's request (see StartRetries).
         public HttpForwarder Forwarder = null!;
         public EdgeKitResiliencePipeline? Pipeline;
         public Activity? Span;
@@ -793,23 +792,23 @@ internal sealed class HttpForwarder
     /// <summary>
     /// Sends a retried route's request through its resilience pipeline (the Polly-based one an HttpClient's
     /// <c>AddEdgeKitResilience()</c> runs): attempts on other destinations, backoff, budget, per-try timeout, hedging.
-    /// Leaves the answer in <see cref="Exchange.Response"/> with the lease of the attempt that produced it, or the last
-    /// failure in <see cref="Exchange.Failure"/>.
+    /// Its caller puts the answer in <see cref="Exchange.Response"/> or the last failure in <see cref="Exchange.Failure"/>,
+    /// then calls <see cref="EndRetries"/>.
     /// </summary>
-    private async ValueTask SendWithRetriesAsync(Exchange x, RouteRetry retry)
+    private ValueTask<HttpResponseMessage> StartRetries(Exchange x, RouteRetry retry)
     {
         var pipeline = retry.For(x.Cluster.Cluster, _logger);
         x.Pipeline = pipeline;
         x.FirstAttempt = 1;
-        try
-        {
-            x.Response = await pipeline.SendAsync(x, x.Request!, x.Activity.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            x.Failure = ex;
-        }
+        return new ValueTask<HttpResponseMessage>(pipeline.SendAsync(x, x.Request!, x.Activity.Token));
+    }
 
+    /// <summary>
+    /// After a retried route's pipeline ended: the exchange keeps the lease of the attempt whose response the pipeline
+    /// returned, completes the others', and names the destination that answered (or failed last).
+    /// </summary>
+    private static void EndRetries(Exchange x)
+    {
         x.Span?.SetTag(AttemptsTag, x.AttemptCount);
         lock (x.OpenLeases)
         {

@@ -510,7 +510,7 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
     /// </summary>
     private void OnExpectTimer()
     {
-        if (Volatile.Read(ref _bodyState) != BodyPending || IsClosed)
+        if (!_expectsContinue || Volatile.Read(ref _bodyState) != BodyPending || IsClosed)
         {
             return;
         }
