@@ -19,5 +19,11 @@ if (args.Length > 0 && string.Equals(args[0], "transport-alloc", StringCompariso
     return TransportAllocCommand.Run(args[1..]);
 }
 
+// `socket-pipes [blocks]` prints the CPU per exchange of stream pipes over a NetworkStream and of the socket pipes.
+if (args.Length > 0 && string.Equals(args[0], "socket-pipes", StringComparison.OrdinalIgnoreCase))
+{
+    return SocketPipesCommand.Run(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(SimulateCommand).Assembly).Run(args);
 return 0;

@@ -28,8 +28,9 @@ namespace EdgeKit.AspNetCore.Transport;
 /// </para>
 /// <para>
 /// Threads: the consumer's calls (read, advance, complete) come one at a time, as for any pipe reader; the receive's
-/// completion, <see cref="CancelPendingRead"/> and the token may run on other threads. Whichever of them takes the
-/// waiting flag first (one interlocked exchange) completes the read; nothing is locked. The socket is the caller's:
+/// completion, <see cref="CancelPendingRead"/> and the token may run on other threads. Whichever of them clears the
+/// waiting flag first (one interlocked operation on a state that also says whether a receive is in flight) completes the
+/// read; nothing is locked. The socket is the caller's:
 /// <see cref="Complete"/> does not close it.
 /// </para>
 /// </remarks>
@@ -46,7 +47,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private byte[] _buffer;
 
     // Indexes into _buffer: consumed up to _start, examined up to _examined, received up to _end. The consumer owns
-    // _start and _examined; _end is moved by a receive's completion, published by its clearing _receiving.
+    // _start and _examined; _end is moved by a receive's completion, published by its clearing Receiving.
     private int _start;
     private int _examined;
     private int _end;
@@ -54,8 +55,11 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private Exception? _error;
     private bool _completed;
 
-    private int _receiving;
-    private int _waiting;
+    // Receiving | Waiting, changed only atomically: a receive's completion clears both at once, and completes the read
+    // only if Waiting was still set (a cancellation may have taken it).
+    private const int Receiving = 1;
+    private const int Waiting = 2;
+    private int _state;
     private int _cancelNext;
     private ManualResetValueTaskSourceCore<ReadResult> _read;
     private CancellationTokenRegistration _registration;
@@ -73,7 +77,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfCompleted();
-        if (Volatile.Read(ref _waiting) != 0)
+        if ((Volatile.Read(ref _state) & Waiting) != 0)
         {
             throw new InvalidOperationException("A read is already pending on this connection.");
         }
@@ -90,7 +94,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         while (true)
         {
-            if (Volatile.Read(ref _receiving) == 0)
+            int state = Volatile.Read(ref _state);
+            if (state == 0)
             {
                 if (TryTakeResult(out var ready, out var error))
                 {
@@ -100,8 +105,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 PrepareReceive();
                 _read.Reset();
                 // Both flags before the receive starts: it may complete at once on another thread.
-                Volatile.Write(ref _waiting, 1);
-                Volatile.Write(ref _receiving, 1);
+                Volatile.Write(ref _state, Receiving | Waiting);
                 bool pending;
                 try
                 {
@@ -110,8 +114,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 catch (Exception ex)
                 {
                     // A closed socket (ObjectDisposedException): as NetworkStream, thrown to this read.
-                    Volatile.Write(ref _receiving, 0);
-                    Volatile.Write(ref _waiting, 0);
+                    Volatile.Write(ref _state, 0);
                     return ValueTask.FromException<ReadResult>(ex);
                 }
 
@@ -121,7 +124,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 }
 
                 Received();
-                if (Interlocked.Exchange(ref _waiting, 0) == 1)
+                if ((Interlocked.Exchange(ref _state, 0) & Waiting) != 0)
                 {
                     continue;
                 }
@@ -130,19 +133,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 return new ValueTask<ReadResult>(this, _read.Version);
             }
 
-            // The receive of an earlier, cancelled read is still running: this read waits for it. Its completion clears
-            // _receiving before it looks at _waiting, and this sets _waiting before it looks at _receiving (both with a
-            // full fence): one of the two sees the other.
+            // The receive of an earlier, cancelled read is still running: this read waits for it, unless it has just
+            // ended (then the loop takes what it brought).
             _read.Reset();
-            Interlocked.Exchange(ref _waiting, 1);
-            if (Volatile.Read(ref _receiving) != 0)
+            if (Interlocked.CompareExchange(ref _state, Receiving | Waiting, Receiving) == Receiving)
             {
                 break;
-            }
-
-            if (Interlocked.Exchange(ref _waiting, 0) == 0)
-            {
-                return new ValueTask<ReadResult>(this, _read.Version);
             }
         }
 
@@ -164,7 +160,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             return true;
         }
 
-        if (Volatile.Read(ref _receiving) == 0 && TryTakeResult(out result, out var error))
+        if (Volatile.Read(ref _state) == 0 && TryTakeResult(out result, out var error))
         {
             if (error is not null)
             {
@@ -198,7 +194,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         _start = consumedIndex;
         _examined = examinedIndex;
-        if (consumedIndex == end && Volatile.Read(ref _receiving) == 0)
+        if (consumedIndex == end && Volatile.Read(ref _state) == 0)
         {
             // Everything consumed and no receive writing into the buffer: the next receive starts at its beginning.
             _start = 0;
@@ -209,7 +205,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     public override void CancelPendingRead()
     {
-        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        if (TryTakeWaiting())
         {
             // A waiting read has examined everything before _examined and nothing after it.
             _read.SetResult(new ReadResult(new ReadOnlySequence<byte>(_buffer, _start, _examined - _start), isCanceled: true, isCompleted: false));
@@ -224,11 +220,14 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     private void CancelRead(CancellationToken token)
     {
-        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        if (TryTakeWaiting())
         {
             _read.SetException(new OperationCanceledException(token));
         }
     }
+
+    /// <summary>Clears Waiting if it is set (a receive in flight goes on); true when this call cleared it, and so completes the read.</summary>
+    private bool TryTakeWaiting() => AtomicFlags.TryClear(ref _state, Waiting);
 
     /// <summary>The result a read can return without receiving: bytes not yet examined, the peer's close, or the error that ended the receiving.</summary>
     private bool TryTakeResult(out ReadResult result, out Exception? error)
@@ -277,7 +276,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         _receiver.SetBuffer(_buffer, _end, _buffer.Length - _end);
     }
 
-    /// <summary>Takes in what a receive brought: bytes, the peer's close, or an error; then allows the next receive.</summary>
+    /// <summary>Takes in what a receive brought: bytes, the peer's close, or an error (published by the clearing of Receiving that follows).</summary>
     private void Received()
     {
         var args = _receiver;
@@ -293,14 +292,14 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         {
             _end += args.BytesTransferred;
         }
-
-        Volatile.Write(ref _receiving, 0);
     }
 
     private void OnReceiveCompleted()
     {
         Received();
-        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        // Receiving and Waiting cleared in one step: from here the consumer may start the next receive, and only a read
+        // that was still waiting is completed here.
+        if ((Interlocked.Exchange(ref _state, 0) & Waiting) != 0)
         {
             // Nothing of this reader is touched after this: the read's continuation runs here and may start the next one.
             TryTakeResult(out var result, out var error);

@@ -39,8 +39,11 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
     private Exception? _error;
     private bool _completed;
 
-    private int _sending;
-    private int _waiting;
+    // Sending | Waiting, changed only atomically: the send's end clears both at once, and completes the flush only if
+    // Waiting was still set (a cancellation may have taken it).
+    private const int Sending = 1;
+    private const int Waiting = 2;
+    private int _state;
     private int _cancelNext;
     private ManualResetValueTaskSourceCore<FlushResult> _flush;
     private CancellationTokenRegistration _registration;
@@ -108,8 +111,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         _sent = 0;
         _flush.Reset();
         // Before the send starts: it may complete at once on another thread.
-        Volatile.Write(ref _waiting, 1);
-        Volatile.Write(ref _sending, 1);
+        Volatile.Write(ref _state, Sending | Waiting);
         if (SendRest())
         {
             if (cancellationToken.CanBeCanceled)
@@ -121,7 +123,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
             return new ValueTask<FlushResult>(this, _flush.Version);
         }
 
-        if (Interlocked.Exchange(ref _waiting, 0) == 0)
+        if ((Interlocked.Exchange(ref _state, 0) & Waiting) == 0)
         {
             // CancelPendingFlush completed this flush meanwhile.
             return new ValueTask<FlushResult>(this, _flush.Version);
@@ -132,7 +134,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
 
     public override void CancelPendingFlush()
     {
-        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        if (TryTakeWaiting())
         {
             _flush.SetResult(new FlushResult(isCanceled: true, isCompleted: false));
         }
@@ -146,11 +148,14 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
 
     private void CancelFlush(CancellationToken token)
     {
-        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        if (TryTakeWaiting())
         {
             _flush.SetException(new OperationCanceledException(token));
         }
     }
+
+    /// <summary>Clears Waiting if it is set (a send in flight goes on); true when this call cleared it, and so completes the flush.</summary>
+    private bool TryTakeWaiting() => AtomicFlags.TryClear(ref _state, Waiting);
 
     /// <summary>Sends what is left of the flush's bytes; true when a send is pending (its completion goes on from there).</summary>
     private bool SendRest()
@@ -187,13 +192,12 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         }
     }
 
-    /// <summary>The flush's bytes are all sent, or the send failed: the buffer is free again.</summary>
+    /// <summary>The flush's bytes are all sent, or the send failed: the buffer is free again (once Sending is cleared).</summary>
     private void Ended(Exception? error)
     {
         _error ??= error;
         _written = 0;
         _sent = 0;
-        Volatile.Write(ref _sending, 0);
     }
 
     private void OnSendCompleted()
@@ -219,9 +223,11 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
             }
         }
 
-        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        // Sending and Waiting cleared in one step: from here the writer may be used again, and only a flush that was still
+        // waiting is completed here.
+        if ((Interlocked.Exchange(ref _state, 0) & Waiting) != 0)
         {
-            // Nothing of this writer is touched after this: the flush's continuation runs here.
+            // Nothing of this writer is touched after this but the flush: its continuation runs here.
             if (_error is { } error)
             {
                 _flush.SetException(error);
@@ -260,7 +266,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
             throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
         }
 
-        if (Volatile.Read(ref _sending) != 0)
+        if ((Volatile.Read(ref _state) & Sending) != 0)
         {
             throw new InvalidOperationException("A flush is still sending on this connection (a cancelled flush's send goes on until it ends).");
         }
