@@ -144,6 +144,13 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
             // that does not send it. A streamed body may start slowly: the backend gets the head at once (it may answer
             // without the body). A body in memory goes out with the head.
             _expectsContinue = _framing != Http1BodyFraming.None && ExpectsContinue(request);
+            if (_expectsContinue)
+            {
+                // The wait is counted from before the head goes out: the backend may answer (or a clock move) before the
+                // flush's completion arms the timer, and the wait must not start again from there.
+                Volatile.Write(ref _expectArmedTimestamp, _pool.Time.GetTimestamp());
+            }
+
             if (_framing == Http1BodyFraming.None || _expectsContinue || request.Content is not (ByteArrayContent or ReadOnlyMemoryContent))
             {
                 var flush = FlushAsync(cancellationToken);
@@ -180,9 +187,17 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         _bodyState = BodyPending;
         if (_expectsContinue)
         {
-            Volatile.Write(ref _expectArmedTimestamp, _pool.Time.GetTimestamp());
             _expectTimer ??= _pool.Time.CreateTimer(static state => ((Http1Connection)state!).OnExpectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            ArmExpectTimer(_pool.ExpectContinueTimeout);
+            var left = _pool.ExpectContinueTimeout - _pool.Time.GetElapsedTime(Volatile.Read(ref _expectArmedTimestamp));
+            if (left > TimeSpan.Zero)
+            {
+                ArmExpectTimer(left);
+            }
+            else
+            {
+                // The head's flush took the whole wait.
+                StartBodyAfterWait();
+            }
         }
         else
         {

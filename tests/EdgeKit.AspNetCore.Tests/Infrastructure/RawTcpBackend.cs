@@ -54,8 +54,10 @@ public abstract class RawTcpBackend : IAsyncDisposable
                 connections.Add(ServeOwnedAsync(socket, Interlocked.Increment(ref _accepts)));
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException || (ex is InvalidOperationException && _stop.IsCancellationRequested))
         {
+            // Stopped: an accept that completed just before the stop loops back to a listener that is no longer
+            // listening (InvalidOperationException "Not listening"), which ends the loop like the cancellation does.
         }
 
         await Task.WhenAll(connections);
