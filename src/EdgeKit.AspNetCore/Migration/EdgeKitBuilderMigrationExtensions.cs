@@ -52,8 +52,8 @@ public static class EdgeKitBuilderMigrationExtensions
         // (Ocelot's AuthenticationProviderKey names a scheme the app registers, as with Ocelot).
         builder.Services.AddAuthentication();
         builder.AddAuthorizationPolicies(_ => { });
-        // Routes with RateLimitOptions become EdgeKit rate-limit policies (the app adds app.UseRateLimiter(), as the
-        // start says when it is missing).
+        // Routes with RateLimitOptions become EdgeKit rate-limit policies, which the routes apply themselves (no
+        // app.UseRateLimiter() needed).
         builder.AddRateLimiting();
         var services = builder.Services;
         var setup = AddImport(builder, configuration, () => OcelotConfigurationImporter.Import(configuration));
