@@ -188,16 +188,8 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         if (_expectsContinue)
         {
             _expectTimer ??= _pool.Time.CreateTimer(static state => ((Http1Connection)state!).OnExpectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            var left = _pool.ExpectContinueTimeout - _pool.Time.GetElapsedTime(Volatile.Read(ref _expectArmedTimestamp));
-            if (left > TimeSpan.Zero)
-            {
-                ArmExpectTimer(left);
-            }
-            else
-            {
-                // The head's flush took the whole wait.
-                StartBodyAfterWait();
-            }
+            // What a fire does: arm the timer for what is left of the wait, or start the body if the head's flush took it all.
+            OnExpectTimer();
         }
         else
         {
@@ -519,9 +511,10 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
     }
 
     /// <summary>
-    /// The connection's 100-continue timer fired: the body starts when the current exchange still waits for its 100 and
-    /// has waited its whole time. A fire that comes early for it (one meant for an earlier exchange, already on its way
-    /// when the timer was re-armed, or a coarse clock's) arms the timer for what is left.
+    /// The connection's 100-continue timer fired (or the head's flush ended, see <see cref="AfterHead"/>): the body starts
+    /// when the current exchange still waits for its 100 and has waited its whole time. Earlier than that (a fire meant
+    /// for an earlier exchange, already on its way when the timer was re-armed, a coarse clock's, or the flush's end), the
+    /// timer is armed for what is left.
     /// </summary>
     private void OnExpectTimer()
     {
