@@ -13,6 +13,9 @@ public class HostileInputTests
     /// <summary>The cluster's <c>HttpClient:Transport</c>; <c>SocketsHttpHandler</c> here, pinned: the default (<c>Auto</c>) is EdgeKit's for these clusters (see <see cref="Transport.HostileInputOnEdgeKitTransportTests"/>).</summary>
     protected virtual string? Transport => "SocketsHttpHandler";
 
+    /// <summary>Changes the gateway's host before it starts (<see cref="Transport.EpollKestrelHostileInputTests"/> puts its Kestrel on EdgeKit's socket transport).</summary>
+    protected virtual Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? ConfigureGateway => null;
+
     private Dictionary<string, string?> Routes(string address) => RoutesOn(address).OnTransport(Transport);
 
     private static Dictionary<string, string?> RoutesOn(string address) => new()
@@ -29,7 +32,7 @@ public class HostileInputTests
     private async Task<(EchoBackend Backend, GatewayHost Gateway)> StartAsync()
     {
         var backend = await EchoBackend.StartAsync();
-        return (backend, await GatewayHost.StartAsync(Routes(backend.Address)));
+        return (backend, await GatewayHost.StartAsync(Routes(backend.Address), ConfigureGateway));
     }
 
     private static Task<RawResponse> Send(GatewayHost gateway, string head, string body = "") =>
@@ -197,7 +200,7 @@ public class HostileInputTests
         await using var backend = await EchoBackend.StartAsync();
         var settings = Routes(backend.Address);
         settings["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
-        await using var gateway = await GatewayHost.StartAsync(settings);
+        await using var gateway = await GatewayHost.StartAsync(settings, ConfigureGateway);
 
         var listed = await Send(gateway, "GET /files/a HTTP/1.1\r\nHost: gw\r\nConnection: X-Forwarded-For\r\nX-Forwarded-For: 6.6.6.6\r\n");
         var kept = await Send(gateway, "GET /files/a HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n");
