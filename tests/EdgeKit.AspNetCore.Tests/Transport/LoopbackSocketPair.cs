@@ -28,6 +28,23 @@ public sealed class LoopbackSocketPair : IDisposable
         return new LoopbackSocketPair(local, peer);
     }
 
+    /// <summary>
+    /// A pair whose <see cref="Local"/> socket was connected synchronously, so .NET's socket engine never registered it
+    /// (what <see cref="EdgeKit.AspNetCore.Transport.Epoll.EpollSocket.Create"/> needs).
+    /// </summary>
+    public static async Task<LoopbackSocketPair> ConnectUnregisteredAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var local = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var accept = listener.AcceptAsync();
+        // The listener's backlog completes the handshake: a blocking connect returns at once.
+        local.Connect(listener.LocalEndPoint!);
+        var peer = await accept.WaitAsync(TimeSpan.FromSeconds(10));
+        return new LoopbackSocketPair(local, peer);
+    }
+
     /// <summary>The peer sends <paramref name="bytes"/> (all of them).</summary>
     public async Task SendAsync(byte[] bytes)
     {
