@@ -83,6 +83,17 @@ internal static class GatewayApp
         services.Configure<HostOptions>(o => o.ShutdownTimeout = host.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = host.InlineIo.Scheduling);
+        if (host.InlineIo.EdgeKitSockets)
+        {
+            // After UseSockets: Kestrel tries the transport registered last first (Unix sockets stay on its own).
+            builder.WebHost.UseEdgeKitSockets(o =>
+            {
+                o.UnsafeInlineCompletions = host.InlineIo.Scheduling;
+                // The backend switch is process-wide: like SocketCompletions, only for `edgekit run`.
+                o.BackendConnections = applyToProcess;
+            });
+        }
+
         if (!configuration.GetSection("Kestrel:Endpoints").Exists())
         {
             // Not UseUrls: that writes a `urls` key into the configuration, which the strict check refuses.

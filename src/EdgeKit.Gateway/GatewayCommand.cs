@@ -80,9 +80,10 @@ internal static class GatewayCommand
             var host = app.Services.GetRequiredService<IOptions<HostSettings>>().Value;
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeKit.Gateway").LogInformation(
                 new EventId(1903, "InlineIo"),
-                "Inline I/O: Kestrel inline scheduling {InlineScheduling}, inline socket completions {InlineSocketCompletions}.",
+                "Inline I/O: Kestrel inline scheduling {InlineScheduling}, inline socket completions {InlineSocketCompletions}, EdgeKit sockets {EdgeKitSockets}.",
                 host.InlineIo.Scheduling,
-                Environment.GetEnvironmentVariable(InlineIo.CompletionsVariable) == "1");
+                Environment.GetEnvironmentVariable(InlineIo.CompletionsVariable) == "1",
+                host.InlineIo.EdgeKitSockets);
             await app.WaitForShutdownAsync(cancellationToken);
         }
 

@@ -62,6 +62,15 @@ internal sealed class InlineIoSettings
     /// creates any. Default <see langword="true"/>.
     /// </summary>
     public bool SocketCompletions { get; set; } = true;
+
+    /// <summary>
+    /// Kestrel's TCP endpoints on EdgeKit's socket transport (<c>UseEdgeKitSockets</c>, Linux only; elsewhere nothing
+    /// changes): connections do their I/O on EdgeKit's epoll engine, which reads a socket only when it has bytes (one
+    /// system call fewer per read that waits), and EdgeKit's cleartext HTTP/1.1 backend connections join them on the
+    /// same loop threads. <see cref="Scheduling"/> then means the transport's <c>UnsafeInlineCompletions</c>: the request
+    /// pipeline runs on the loop thread. Default <see langword="false"/>.
+    /// </summary>
+    public bool EdgeKitSockets { get; set; }
 }
 
 /// <summary>The OpenTelemetry exporters.</summary>
