@@ -56,6 +56,7 @@ declare -A SPEC=(
   [yarp-both]="YarpGateway 18098 18099 $SCHED $COMPL"
   [floor]="FloorProxy 18070 18071"
   [kestrel]="FloorProxy 18072 18073 GWBENCH_FLOOR=local $SCHED $COMPL"
+  [kestrel-epoll]="FloorProxy 18110 18111 GWBENCH_FLOOR=local GWBENCH_EPOLL=1 $SCHED $COMPL"
 )
 declare -A NAME=(
   [ek]="EdgeKit, bare routing (round robin, outlier detection off)"
@@ -73,12 +74,13 @@ declare -A NAME=(
   [yarp-both]="YARP 2.3.0 + both inline settings"
   [floor]="floor (FloorProxy)"
   [kestrel]="Kestrel alone, answering locally + both inline settings (no backend)"
+  [kestrel-epoll]="Kestrel alone, answering locally on EdgeKit's socket transport, inline (no backend)"
   [nginx-local]="nginx alone, answering locally (no backend)"
   [nginx]="nginx as the proxy"
   [direct]="direct (wrk at one nginx backend)"
 )
-ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both yarp yarp-both floor kestrel nginx nginx-local direct)
-TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,yarp,yarp-both,kestrel,nginx,nginx-local,direct"
+ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both yarp yarp-both floor kestrel kestrel-epoll nginx nginx-local direct)
+TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,yarp,yarp-both,kestrel,kestrel-epoll,nginx,nginx-local,direct"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; echo "targets: ${ALL_TARGETS[*]} (default: ${TARGETS_ARG//,/ })"; }
 while [[ $# -gt 0 ]]; do
