@@ -12,7 +12,8 @@ namespace EdgeKit.AspNetCore.Transport.Epoll;
 /// <remarks>
 /// <para>
 /// Readiness per direction: an event counter the loop bumps (interlocked) on every edge, the counter's value when an
-/// attempt last found the direction not ready (EAGAIN, a short read, a partial send), and one parked operation. An attempt
+/// attempt last found the direction not ready (EAGAIN, a short read before any hang-up was reported, a partial send),
+/// and one parked operation. An attempt
 /// parks only if no edge arrived since it began (checked after publishing the operation, both sides with full fences),
 /// else it tries again; the loop, on an edge, takes the parked operation and attempts it. Whoever takes the operation
 /// (interlocked exchange) runs it: the loop, the caller taking it back, or <see cref="Dispose"/>.
@@ -40,6 +41,10 @@ internal sealed unsafe class EpollSocket : IDisposable
     private int _readEvents;
     private int _readSeen;
     private EpollOperation? _readOp;
+
+    // Set for good by the loop (before it bumps _readEvents) once the peer's end or an error was reported: the end stays
+    // readable without any further edge, so from then on a short read no longer says the socket is drained.
+    private int _readHangUp;
 
     // Write readiness: writable until a send finds the socket's buffer full.
     private int _writeEvents;
@@ -82,13 +87,24 @@ internal sealed unsafe class EpollSocket : IDisposable
         return epollSocket;
     }
 
-    /// <summary>A non-blocking connect to <paramref name="remote"/>; when it is in progress, completes once the socket becomes writable.</summary>
+    /// <summary>
+    /// A non-blocking connect to <paramref name="remote"/> (an IPv4 address on a dual-mode IPv6 socket is mapped);
+    /// when it is in progress, completes once the socket becomes writable. The first call goes through .NET's
+    /// <see cref="Socket.Connect(EndPoint)"/> (on a non-blocking socket it only starts the connect, registering nothing),
+    /// so that once connected the <see cref="Socket"/> knows it (<see cref="Socket.Connected"/>,
+    /// <see cref="Socket.RemoteEndPoint"/>) and a <see cref="NetworkStream"/> can be made over it.
+    /// </summary>
     /// <returns>True when pending (<see cref="EpollOperation.OnCompleted"/> will run), false when it completed now.</returns>
     public bool ConnectAsync(EpollOperation op, IPEndPoint remote)
     {
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(remote);
         op.Start(EpollOperationKind.Connect);
+        if (Socket.AddressFamily == AddressFamily.InterNetworkV6 && remote.AddressFamily == AddressFamily.InterNetwork)
+        {
+            remote = new IPEndPoint(remote.Address.MapToIPv6(), remote.Port);
+        }
+
         op.Address ??= new byte[28];
         op.AddressLength = Interop.WriteSocketAddress(remote, op.Address);
         if (Volatile.Read(ref _disposed) != 0)
@@ -98,20 +114,28 @@ internal sealed unsafe class EpollSocket : IDisposable
         }
 
         int events = Volatile.Read(ref _writeEvents);
-        int errno = CallConnect(op);
-        if (errno == 0 || errno == Interop.EISCONN)
+        try
         {
+            Socket.Connect(remote);
+            return false;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
+        {
+            // In progress: completes on a writable edge.
+        }
+        catch (SocketException ex)
+        {
+            op.SetResult(0, ex.SocketErrorCode);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            op.SetResult(0, SocketError.OperationAborted);
             return false;
         }
 
-        if (errno is Interop.EINPROGRESS or Interop.EINTR or Interop.EALREADY)
-        {
-            _writeSeen = events;
-            return !TryWrite(op);
-        }
-
-        op.SetResult(0, Interop.ToSocketError(errno));
-        return false;
+        _writeSeen = events;
+        return !TryWrite(op);
     }
 
     /// <summary>One <c>recv</c> into <see cref="EpollOperation.Buffer"/> when the socket may be readable; else waits, with no system call.</summary>
@@ -162,6 +186,11 @@ internal sealed unsafe class EpollSocket : IDisposable
     {
         if ((events & (Interop.EPOLLIN | Interop.EPOLLRDHUP | Interop.EPOLLERR | Interop.EPOLLHUP)) != 0)
         {
+            if ((events & (Interop.EPOLLRDHUP | Interop.EPOLLERR | Interop.EPOLLHUP)) != 0)
+            {
+                Volatile.Write(ref _readHangUp, 1);
+            }
+
             Interlocked.Increment(ref _readEvents);
             if (Interlocked.Exchange(ref _readOp, null) is { } op && TryReceive(op))
             {
@@ -204,9 +233,10 @@ internal sealed unsafe class EpollSocket : IDisposable
                 nint received = CallRecv(buffer, out int errno);
                 if (received >= 0)
                 {
-                    if (received > 0 && received < buffer.Length)
+                    if (received > 0 && received < buffer.Length && Volatile.Read(ref _readHangUp) == 0)
                     {
-                        // A short read drained the socket as of this edge (the peer's end, 0, stays readable).
+                        // A short read drained the socket as of this edge (unless the peer's end or an error came with
+                        // or before the bytes: that stays readable, and raises no new edge).
                         _readSeen = events;
                     }
 
@@ -254,6 +284,8 @@ internal sealed unsafe class EpollSocket : IDisposable
                     int errno = CallConnect(op);
                     if (errno == 0 || errno == Interop.EISCONN)
                     {
+                        // .NET's socket records the connection it started (a poll for writability, once per connection).
+                        _ = Socket.Connected;
                         op.SetResult(0, SocketError.Success);
                         return true;
                     }
