@@ -30,6 +30,18 @@ internal sealed class ForwarderCluster(Cluster cluster, HttpMessageInvoker invok
 
     public HttpVersionPolicy VersionPolicy { get; } = options.VersionPolicy;
 
+    private long _bufferedBodies;
+
+    /// <summary>
+    /// How many responses of EdgeKit's transport were passed on whole from the connection's buffer (the small-response
+    /// fast path: body in the same read as the head, or no body), rather than copied from the body stream (for tests and
+    /// diagnostics).
+    /// </summary>
+    public long BufferedBodies => Volatile.Read(ref _bufferedBodies);
+
+    /// <summary>Counts a response passed on by the small-response fast path.</summary>
+    public void CountBufferedBody() => Interlocked.Increment(ref _bufferedBodies);
+
     /// <summary>Limits the warnings about the cluster's failed requests to one per <see cref="HttpForwarder.FailureLogInterval"/>.</summary>
     public Telemetry.LogThrottle FailureLog { get; } = new();
 }

@@ -6,6 +6,7 @@ using EdgeKit.AspNetCore.Affinity;
 using EdgeKit.AspNetCore.Balancing;
 using EdgeKit.AspNetCore.Http;
 using EdgeKit.AspNetCore.Transforms;
+using EdgeKit.AspNetCore.Transport;
 using EdgeKit.Balancing;
 using EdgeKit.Client;
 using EdgeKit.Destinations;
@@ -979,6 +980,38 @@ internal sealed class HttpForwarder
             }
         }
 
+        if (response is Http1Response own && ReferenceEquals(own.Content, own.Body) && own.Body.Stream is { } ownStream
+            && ownStream.TryTakeBufferedBody(out var buffered))
+        {
+            // EdgeKit's transport, and the whole body already came with the head (a small answer), or there is none: it
+            // goes to the client in one write (Kestrel sends its head and body with one flush) and the connection back to
+            // its pool, with no copy loop, no body reads, no buffer rented.
+            cluster.CountBufferedBody();
+            Exception? writeError = null;
+            try
+            {
+                // As the copy's first read would: a client gone (or the route's timeout passed) gets nothing more.
+                activity.Token.ThrowIfCancellationRequested();
+                foreach (var segment in buffered)
+                {
+                    await outgoing.Body.WriteAsync(segment, activity.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                writeError = ex;
+            }
+            finally
+            {
+                ownStream.EndBufferedBody(buffered);
+            }
+
+            return writeError is null
+                ? (outcome, null)
+                : BodyCopyFailed(context, route, cluster, destination, activity,
+                    writeError is OperationCanceledException && activity.Token.IsCancellationRequested ? StreamCopyResult.Canceled : StreamCopyResult.OutputError, writeError);
+        }
+
         // SocketsHttpHandler's content hands its stream over without waiting: the synchronous call saves a Task<Stream>.
         var source = response.Content.ReadAsStream(activity.Token);
         // Send the headers now if the backend has not sent body bytes yet (a stream that starts slowly, or an empty body).
@@ -1005,18 +1038,9 @@ internal sealed class HttpForwarder
         }
 
         var (result, error, _) = await StreamCopier.CopyAsync(source, outgoing.Body, activity, activity.Token, sourceReady: true).ConfigureAwait(false);
-        switch (result)
+        if (result != StreamCopyResult.Success)
         {
-            case StreamCopyResult.Success:
-                break;
-            case StreamCopyResult.InputError:
-                return BodyFailed(context, route, cluster, destination, activity, error!);
-            case StreamCopyResult.Canceled when activity.TimedOut && !context.RequestAborted.IsCancellationRequested:
-                return BodyFailed(context, route, cluster, destination, activity, error!);
-            default:
-                // The client went away: nothing more to send.
-                GatewayLog.ClientAborted(_logger, route.Id);
-                return (RequestOutcome.Cancelled, null);
+            return BodyCopyFailed(context, route, cluster, destination, activity, result, error!);
         }
 
         // HTTP/1.1 carries trailers only after a chunked body; reading TrailingHeaders otherwise would allocate them.
@@ -1032,6 +1056,20 @@ internal sealed class HttpForwarder
         }
 
         return (outcome, null);
+    }
+
+    /// <summary>The outcome of a response body's copy that did not succeed: the backend's failure or timeout, or the client gone.</summary>
+    private (RequestOutcome, string?) BodyCopyFailed(HttpContext context, GatewayRoute route, ForwarderCluster cluster, string destination, ActivityTimeout activity, StreamCopyResult result, Exception error)
+    {
+        if (result == StreamCopyResult.InputError
+            || (result == StreamCopyResult.Canceled && activity.TimedOut && !context.RequestAborted.IsCancellationRequested))
+        {
+            return BodyFailed(context, route, cluster, destination, activity, error);
+        }
+
+        // The client went away: nothing more to send.
+        GatewayLog.ClientAborted(_logger, route.Id);
+        return (RequestOutcome.Cancelled, null);
     }
 
     private (RequestOutcome, string?) BodyFailed(HttpContext context, GatewayRoute route, ForwarderCluster forwarderCluster, string destination, ActivityTimeout activity, Exception exception)

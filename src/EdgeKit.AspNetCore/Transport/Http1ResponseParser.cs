@@ -287,13 +287,14 @@ internal static class Http1ResponseParser
         try
         {
             var span = Linearize(buffer, ref rented);
-            if (!TryFindEnd(span, "response head", out int end))
+            if (!TryFindHeadEnd(span, out int end))
             {
                 return false;
             }
 
             consumed = buffer.GetPosition(end);
-            TryReadLine(span, 0, out var statusLine, out int position, "status line");
+            // Each line is checked for a bare CR or LF as it is read (TryFindHeadEnd only found the empty line).
+            TryReadLine(span, 0, out var statusLine, out int position, "response head");
             ParseStatusLine(statusLine, out status, out int minor, out var reason);
             bool switched = status == 101;
             if (status < 200 && !switched)
@@ -327,29 +328,25 @@ internal static class Http1ResponseParser
             {
                 index++;
                 ParseField(line, out var name, out var value, out bool unsafeValue, "response head");
-                if (System.Text.Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+                // The three fields that frame the body or end the connection, told apart by their length first.
+                switch (name.Length)
                 {
-                    long length = ParseContentLength(value);
-                    if (contentLength >= 0 && contentLength != length)
-                    {
-                        throw new Http1ProtocolException("The backend sent Content-Length values that differ.");
-                    }
+                    case 14 when System.Text.Ascii.EqualsIgnoreCase(name, "Content-Length"u8):
+                        long length = ParseContentLength(value);
+                        if (contentLength >= 0 && contentLength != length)
+                        {
+                            throw new Http1ProtocolException("The backend sent Content-Length values that differ.");
+                        }
 
-                    contentLength = length;
-                    continue;
-                }
-
-                if (System.Text.Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
-                {
-                    transferEncoding = true;
-                    CheckTransferEncoding(value, ref chunkedLast);
-                }
-                else if (System.Text.Ascii.EqualsIgnoreCase(name, "Connection"u8))
-                {
-                    if (ListContains(value, "close"u8))
-                    {
+                        contentLength = length;
+                        continue;
+                    case 17 when System.Text.Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8):
+                        transferEncoding = true;
+                        CheckTransferEncoding(value, ref chunkedLast);
+                        break;
+                    case 10 when System.Text.Ascii.EqualsIgnoreCase(name, "Connection"u8) && ListContains(value, "close"u8):
                         close = true;
-                    }
+                        break;
                 }
 
                 if (!unsafeValue)
@@ -518,6 +515,23 @@ internal static class Http1ResponseParser
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// Finds the end of a response head (the index after its empty line): one vectorized search for CRLF CRLF when the
+    /// head is complete and well-formed, the line-by-line search (which names a bare CR or LF, or an empty first line,
+    /// at once) otherwise.
+    /// </summary>
+    private static bool TryFindHeadEnd(ReadOnlySpan<byte> span, out int end)
+    {
+        int index = span.IndexOf("\r\n\r\n"u8);
+        if (index > 0 && span[0] != (byte)'\r')
+        {
+            end = index + 4;
+            return true;
+        }
+
+        return TryFindEnd(span, "response head", out end);
     }
 
     private static bool TryFindEnd(ReadOnlySpan<byte> span, string where, out int end)

@@ -198,6 +198,55 @@ internal sealed class Http1ResponseStream : Stream
         }
     }
 
+    /// <summary>
+    /// The small-response fast path (issue 20): the whole rest of a <c>Content-Length</c> body when it is already in the
+    /// connection's read buffer (it came in the same read as the head, as a small answer does), without a receive;
+    /// empty for a body that is over or never was. The bytes stay the connection's until <see cref="EndBufferedBody"/>,
+    /// which the caller must call once it has passed them on (whether or not that succeeded): nothing else may read
+    /// this stream or its connection meanwhile. False (nothing taken, nothing changed) when the body is chunked or
+    /// close-delimited, not wholly buffered, or the stream was given up.
+    /// </summary>
+    public bool TryTakeBufferedBody(out ReadOnlySequence<byte> body)
+    {
+        body = default;
+        if (_done)
+        {
+            return true;
+        }
+
+        if (_framing != Http1ResponseFraming.ContentLength || Volatile.Read(ref _released) != 0 || !_reader.TryRead(out var result))
+        {
+            return false;
+        }
+
+        var data = result.Buffer;
+        if (result.IsCanceled || data.Length < _remaining)
+        {
+            // Nothing consumed or examined: the next read sees the same bytes.
+            _reader.AdvanceTo(data.Start);
+            return false;
+        }
+
+        body = data.Slice(0, _remaining);
+        return true;
+    }
+
+    /// <summary>
+    /// Ends a body taken with <see cref="TryTakeBufferedBody"/>: its bytes are consumed and the exchange is over, so the
+    /// connection goes back to its pool (when it may be reused), as after reading the body to its end.
+    /// </summary>
+    public void EndBufferedBody(ReadOnlySequence<byte> body)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        _reader.AdvanceTo(body.End);
+        _remaining = 0;
+        Finish(completed: true, reusable: true);
+    }
+
     /// <summary>Consumes chunk framing (size lines, the CRLF after data, the trailer section); true when the body ended.</summary>
     private bool ReadChunkFraming(ReadOnlySequence<byte> data, bool completed)
     {

@@ -108,6 +108,50 @@ public sealed class Http1ResponseParserTests
         act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: 1\nX-B: 2\r\n\r\n", "The backend's response head holds a bare LF (lines must end with CRLF).")]
+    [InlineData("HTTP/1.1 200 OK\nX-A: 1\r\n\r\n", "The backend's response head holds a bare LF (lines must end with CRLF).")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: 1\n\r\n\r\n", "The backend's response head holds a bare LF (lines must end with CRLF).")]
+    [InlineData("\nHTTP/1.1 200 OK\r\n\r\n", "The backend's response head holds a bare LF (lines must end with CRLF).")]
+    [InlineData("HTTP/1.1 200 O\rK\r\nX-A: 1\r\n\r\n", "The backend's response head holds a bare CR.")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: 1\r\r\n\r\n", "The backend's response head holds a bare CR.")]
+    [InlineData("\r\nHTTP/1.1 200 OK\r\n\r\n", "The backend's response head starts with an empty line.")]
+    [InlineData("HTTP/1.1 200 OK\nX-A: 1", "The backend's response head holds a bare LF (lines must end with CRLF).")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-A: 1\rX", "The backend's response head holds a bare CR.")]
+    public void A_whole_head_with_a_bare_CR_or_LF_or_an_empty_first_line_is_refused_complete_or_not(string head, string message)
+    {
+        // Complete heads are found by one search for CRLF CRLF and checked line by line as they are parsed; incomplete
+        // ones by the line-by-line search: both name the same fault.
+        using var request = Request();
+        var buffer = new System.Buffers.ReadOnlySequence<byte>(System.Text.Encoding.ASCII.GetBytes(head));
+
+        var act = () => Http1ResponseParser.TryReadHead(buffer, request, null, null, out _, out _, out _, out _, out _, out _);
+
+        act.Should().Throw<Http1ProtocolException>().WithMessage(message + " (InvalidResponse)");
+    }
+
+    [Theory]
+    [InlineData("content-LENGTH: 5\r\nCONNECTION: keep-alive, Close", "ContentLength", 5L, true)]
+    [InlineData("Content-Length: 5\r\nConnection: keep-alive\r\nX-Connection: close", "ContentLength", 5L, false)]
+    [InlineData("transfer-ENCODING: gzip, chunked\r\nConnectioN: close", "Chunked", -1L, true)]
+    [InlineData("Content-Lengths: 5\r\nX-Transfer-Encoding: chunked", "CloseDelimited", -1L, true)]
+    public void The_framing_fields_are_recognised_in_any_case_and_no_other_field_is_taken_for_them(string fields, string framing, long length, bool close)
+    {
+        using var request = Request();
+        var buffer = new System.Buffers.ReadOnlySequence<byte>(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\n{fields}\r\n\r\n"));
+
+        Http1ResponseParser.TryReadHead(buffer, request, null, null, out var consumed, out var response, out _, out var parsedFraming, out long parsedLength, out bool parsedClose)
+            .Should().BeTrue();
+
+        using (response)
+        {
+            parsedFraming.ToString().Should().Be(framing);
+            parsedLength.Should().Be(length);
+            parsedClose.Should().Be(close);
+            buffer.Slice(consumed).Length.Should().Be(0);
+        }
+    }
+
     [Fact]
     public void A_line_whose_CRLF_has_not_arrived_is_incomplete()
     {
