@@ -73,15 +73,21 @@ internal sealed unsafe class EpollSocket : IDisposable
 
     /// <summary>
     /// Takes a .NET <paramref name="socket"/> that has had no asynchronous operation (so .NET's engine never registered
-    /// it), makes it non-blocking and registers it (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) with one of the engine's loops.
+    /// it), makes its descriptor non-blocking and registers it (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) with one of the
+    /// engine's loops. <see cref="Socket.Blocking"/> stays true (.NET's view: it emulates blocking for its own synchronous
+    /// calls, and a <see cref="NetworkStream"/> accepts the socket).
     /// </summary>
     /// <exception cref="SocketException">The registration failed.</exception>
     public static EpollSocket Create(Socket socket, EpollEngine engine)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(engine);
-        // Sets O_NONBLOCK (fcntl) without registering with .NET's engine: that happens only when an async operation waits.
+        // Sets O_NONBLOCK (fcntl) without registering with .NET's engine (that happens only when an async operation
+        // waits). Back to "blocking" in .NET's view only: the descriptor stays O_NONBLOCK (.NET never clears it; it
+        // emulates blocking for its own synchronous calls), and a NetworkStream, which refuses a non-blocking Socket,
+        // can still be made over it (an upgraded connection's tunnel).
         socket.Blocking = false;
+        socket.Blocking = true;
         var epollSocket = new EpollSocket(socket, engine);
         engine.Register(epollSocket, epollSocket._loop, epollSocket._fd);
         return epollSocket;
@@ -116,7 +122,17 @@ internal sealed unsafe class EpollSocket : IDisposable
         int events = Volatile.Read(ref _writeEvents);
         try
         {
-            Socket.Connect(remote);
+            // Non-blocking in .NET's view for this call only: it starts the connect and returns (WouldBlock) at once.
+            Socket.Blocking = false;
+            try
+            {
+                Socket.Connect(remote);
+            }
+            finally
+            {
+                Socket.Blocking = true;
+            }
+
             return false;
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
