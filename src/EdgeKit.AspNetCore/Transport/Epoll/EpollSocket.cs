@@ -42,8 +42,9 @@ internal sealed unsafe class EpollSocket : IDisposable
     private int _readSeen;
     private EpollOperation? _readOp;
 
-    // Set for good by the loop (before it bumps _readEvents) once the peer's end or an error was reported: the end stays
-    // readable without any further edge, so from then on a short read no longer says the socket is drained.
+    // Set for good by the loop (before it bumps _readEvents) once the peer's end (EPOLLRDHUP) or an error (EPOLLERR) was
+    // reported: the end stays readable without any further edge, so from then on a short read no longer says the socket
+    // is drained.
     private int _readHangUp;
 
     // Write readiness: writable until a send finds the socket's buffer full.
@@ -52,6 +53,9 @@ internal sealed unsafe class EpollSocket : IDisposable
     private EpollOperation? _writeOp;
 
     private int _disposed;
+
+    /// <summary>The read edges the loop has seen (for tests).</summary>
+    internal int ReadEvents => Volatile.Read(ref _readEvents);
 
     /// <summary>The <c>recv</c> calls made so far (one receive runs at a time; for tests).</summary>
     internal int ReceiveCalls;
@@ -202,7 +206,9 @@ internal sealed unsafe class EpollSocket : IDisposable
     {
         if ((events & (Interop.EPOLLIN | Interop.EPOLLRDHUP | Interop.EPOLLERR | Interop.EPOLLHUP)) != 0)
         {
-            if ((events & (Interop.EPOLLRDHUP | Interop.EPOLLERR | Interop.EPOLLHUP)) != 0)
+            // The peer's FIN (RDHUP) or an error: what stays readable with no further edge. Not EPOLLHUP alone: a socket
+            // registered before its connect reports it (TCP_CLOSE) once, and a connected one reports it only with one of those.
+            if ((events & (Interop.EPOLLRDHUP | Interop.EPOLLERR)) != 0)
             {
                 Volatile.Write(ref _readHangUp, 1);
             }
