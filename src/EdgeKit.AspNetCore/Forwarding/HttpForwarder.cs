@@ -934,9 +934,10 @@ internal sealed class HttpForwarder
         string destination = destinationState.Id;
         var outgoing = context.Response;
         outgoing.StatusCode = (int)response.StatusCode;
-        if (context.Features.Get<IHttpResponseFeature>() is { } responseFeature && response.ReasonPhrase is { } reason
+        // The usual reason (the status's own) needs no feature lookup.
+        if (response.ReasonPhrase is { } reason
             && !string.Equals(reason, ReasonPhrases.GetReasonPhrase(outgoing.StatusCode), StringComparison.Ordinal)
-            && !HeaderRules.IsUnsafeValue(reason))
+            && !HeaderRules.IsUnsafeValue(reason) && context.Features.Get<IHttpResponseFeature>() is { } responseFeature)
         {
             responseFeature.ReasonPhrase = reason;
         }

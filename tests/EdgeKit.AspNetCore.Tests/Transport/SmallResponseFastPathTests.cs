@@ -74,6 +74,25 @@ public sealed class SmallResponseFastPathTests
     }
 
     [Fact]
+    public async Task The_backends_own_reason_phrase_is_passed_on_and_the_usual_one_kept()
+    {
+        await using var backend = new ScriptedBackend((request, _) => request.Path == "/own"
+            ? $"HTTP/1.1 200 Fine Thanks\r\nContent-Length: 17\r\n\r\n{Json}"
+            : $"HTTP/1.1 404 Not Found\r\nContent-Length: 17\r\n\r\n{Json}");
+        await using var gateway = await GatewayHost.StartAsync(Route(backend.Address));
+
+        using var own = await gateway.Client.GetAsync("/own");
+        using var usual = await gateway.Client.GetAsync("/usual");
+
+        own.StatusCode.Should().Be(HttpStatusCode.OK);
+        own.ReasonPhrase.Should().Be("Fine Thanks");
+        usual.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        usual.ReasonPhrase.Should().Be("Not Found");
+        (await own.Content.ReadAsStringAsync()).Should().Be(Json);
+        Cluster(gateway).BufferedBodies.Should().Be(2);
+    }
+
+    [Fact]
     public async Task A_body_that_comes_after_its_head_is_streamed_as_before()
     {
         var bodyGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
