@@ -52,6 +52,7 @@ declare -A SPEC=(
   [ek-tr]="EdgeKitGateway 18100 18101 GWBENCH_TRANSPORT=EdgeKit"
   [ek-tr-both]="EdgeKitGateway 18102 18103 GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL"
   [ek-full-tr-both]="EdgeKitGateway 18104 18105 GWBENCH_FEATURES=health,limit GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL"
+  [ek-full-tr-epoll]="EdgeKitGateway 18106 18107 GWBENCH_FEATURES=health,limit GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL GWBENCH_EPOLL=1"
   [yarp]="YarpGateway 18090 18091"
   [yarp-both]="YarpGateway 18098 18099 $SCHED $COMPL"
   [floor]="FloorProxy 18070 18071"
@@ -70,6 +71,7 @@ declare -A NAME=(
   [ek-tr]="EdgeKit, bare on EdgeKit's own transport"
   [ek-tr-both]="EdgeKit, bare on EdgeKit's own transport + both inline settings"
   [ek-full-tr-both]="EdgeKit, + health + limiter on EdgeKit's own transport + both inline settings"
+  [ek-full-tr-epoll]="EdgeKit, + health + limiter on EdgeKit's own transport + both inline settings + EdgeKit's epoll engine (GWBENCH_EPOLL=1)"
   [yarp]="YARP 2.3.0 (its defaults)"
   [yarp-both]="YARP 2.3.0 + both inline settings"
   [floor]="floor (FloorProxy)"
@@ -79,7 +81,7 @@ declare -A NAME=(
   [nginx]="nginx as the proxy"
   [direct]="direct (wrk at one nginx backend)"
 )
-ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both yarp yarp-both floor kestrel kestrel-epoll nginx nginx-local direct)
+ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both ek-full-tr-epoll yarp yarp-both floor kestrel kestrel-epoll nginx nginx-local direct)
 TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,yarp,yarp-both,kestrel,kestrel-epoll,nginx,nginx-local,direct"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; echo "targets: ${ALL_TARGETS[*]} (default: ${TARGETS_ARG//,/ })"; }
@@ -513,6 +515,7 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   has ek-tr && echo "| ${NAME[ek-tr]} | $(mratio ek-tr ek $C_CPU) | $(mratio ek-tr ek $C_RPS) |"
   has ek-tr-both && has ek-both && echo "| ${NAME[ek-tr-both]} (against bare + both inline) | $(mratio ek-tr-both ek-both $C_CPU) | $(mratio ek-tr-both ek-both $C_RPS) |"
   has ek-full-tr-both && has ek-tr-both && echo "| ${NAME[ek-full-tr-both]} (against bare on its transport + both inline) | $(mratio ek-full-tr-both ek-tr-both $C_CPU) | $(mratio ek-full-tr-both ek-tr-both $C_RPS) |"
+  has ek-full-tr-epoll && has ek-full-tr-both && echo "| ${NAME[ek-full-tr-epoll]} (against the same on .NET's sockets) | $(mratio ek-full-tr-epoll ek-full-tr-both $C_CPU) | $(mratio ek-full-tr-epoll ek-full-tr-both $C_RPS) |"
   has yarp-both && echo "| ${NAME[yarp-both]} (against YARP) | $(mratio yarp-both yarp $C_CPU) | $(mratio yarp-both yarp $C_RPS) |"
   echo
   if [[ $SYSCALL_TOOL != none ]]; then

@@ -8,7 +8,8 @@ namespace EdgeKit.AspNetCore.Transport;
 
 /// <summary>
 /// One HTTP/1.1 connection to a destination: a socket (under TLS for https) read and written through
-/// System.IO.Pipelines (<see cref="SocketPipeReader"/> and <see cref="SocketPipeWriter"/> on a cleartext socket). Serves one request at a time; after each it goes back to its pool only when the exchange ended
+/// System.IO.Pipelines (<see cref="SocketPipeReader"/> and <see cref="SocketPipeWriter"/> on a cleartext socket, over .NET's
+/// sockets or EdgeKit's epoll engine). Serves one request at a time; after each it goes back to its pool only when the exchange ended
 /// cleanly (whole response read, whole request body sent, no <c>Connection: close</c>); any error closes it.
 /// </summary>
 internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
@@ -21,6 +22,7 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
     private readonly Http1ConnectionPool _pool;
     private readonly Socket _socket;
     private readonly Stream _stream;
+    private readonly SocketIo? _io;
     private readonly Http1RequestBodyStream _body;
     private readonly Http1FieldCache _fields = new();
     private int _closed;
@@ -62,7 +64,8 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
     // The last lent response whose user disposed it after its exchange ended cleanly, emptied for the next one.
     private Http1Response? _spare;
 
-    public Http1Connection(Http1ConnectionPool pool, Socket socket, Stream stream, long createdTimestamp)
+    /// <summary>A connection over <paramref name="stream"/>; a cleartext one (a <see cref="NetworkStream"/>) on <paramref name="epoll"/> when given.</summary>
+    public Http1Connection(Http1ConnectionPool pool, Socket socket, Stream stream, long createdTimestamp, Epoll.EpollSocket? epoll = null)
     {
         _pool = pool;
         _socket = socket;
@@ -71,8 +74,9 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         if (stream is NetworkStream)
         {
             // Cleartext: the pipes read and write the socket itself (no stream pipe, no execution context per receive).
-            Reader = new SocketPipeReader(socket);
-            Writer = new SocketPipeWriter(socket);
+            _io = epoll is null ? SocketIo.Saea(socket) : new Epoll.EpollSocketIo(epoll);
+            Reader = new SocketPipeReader(_io);
+            Writer = new SocketPipeWriter(_io);
         }
         else
         {
@@ -653,6 +657,8 @@ internal sealed class Http1Connection : IValueTaskSource<HttpResponseMessage>
         {
         }
 
+        // The engine's registration first (a pending receive or send ends aborted), then the socket.
+        _io?.Dispose();
         _stream.Dispose();
         _socket.Dispose();
         _expectTimer?.Dispose();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using EdgeKit.AspNetCore.Transport.Epoll;
 
 namespace EdgeKit.AspNetCore.Transport;
 
@@ -22,6 +23,7 @@ internal sealed class Http1ConnectionPool : IDisposable
     private readonly string _host;
     private readonly int _port;
     private readonly bool _tls;
+    private readonly bool _epoll;
     private readonly string _authority;
     private readonly Http1Connection?[] _idle;
     private readonly int _max;
@@ -46,6 +48,8 @@ internal sealed class Http1ConnectionPool : IDisposable
             ? $"[{_host}]:{_port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
             : $"{_host}:{_port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         _tls = destination.Scheme == Uri.UriSchemeHttps;
+        // TLS stays on .NET's sockets (SslStream over NetworkStream).
+        _epoll = handler.UsesEpoll && !_tls;
         HostField = Http1RequestWriter.HostField(destination);
         var options = handler.Options;
         _idle = new Http1Connection?[Math.Min(options.MaxConnectionsPerServer ?? 256, 256)];
@@ -323,15 +327,23 @@ internal sealed class Http1ConnectionPool : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         Socket? socket = null;
         Stream? stream = null;
+        EpollSocket? epoll = null;
         try
         {
             try
             {
-                // Inside the try: a socket the system refuses (out of descriptors) fails this request alone and gives
-                // its MaxConnectionsPerServer permit back.
-                socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                EndPoint endPoint = IPAddress.TryParse(_host, out var address) ? new IPEndPoint(address, _port) : new DnsEndPoint(_host, _port);
-                await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+                if (_epoll)
+                {
+                    (socket, epoll) = await ConnectOnEpollAsync(linked.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Inside the try: a socket the system refuses (out of descriptors) fails this request alone and gives
+                    // its MaxConnectionsPerServer permit back.
+                    socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    EndPoint endPoint = IPAddress.TryParse(_host, out var address) ? new IPEndPoint(address, _port) : new DnsEndPoint(_host, _port);
+                    await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+                }
             }
             catch (SocketException ex)
             {
@@ -358,10 +370,11 @@ internal sealed class Http1ConnectionPool : IDisposable
             }
 
             Interlocked.Increment(ref _open);
-            return new Http1Connection(this, socket, stream, Time.GetTimestamp());
+            return new Http1Connection(this, socket, stream, Time.GetTimestamp(), epoll);
         }
         catch (Exception ex)
         {
+            epoll?.Dispose();
             stream?.Dispose();
             socket?.Dispose();
             ReleasePermit();
@@ -375,6 +388,74 @@ internal sealed class Http1ConnectionPool : IDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Connects a socket registered with EdgeKit's epoll engine: the host's addresses (a literal, or what DNS answers)
+    /// tried in order, as <see cref="Socket.ConnectAsync(EndPoint, CancellationToken)"/> does for a <see cref="DnsEndPoint"/>;
+    /// the last address's error is thrown. <paramref name="cancellationToken"/> (ConnectTimeout included) ends a connect
+    /// in progress with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<(Socket Socket, EpollSocket Epoll)> ConnectOnEpollAsync(CancellationToken cancellationToken)
+    {
+        var addresses = IPAddress.TryParse(_host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(_host, cancellationToken).ConfigureAwait(false);
+        if (addresses.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            EpollSocket? epoll = null;
+            try
+            {
+                epoll = EpollSocket.Create(socket, EpollEngine.Shared);
+                var connect = new ConnectOperation();
+                using (cancellationToken.UnsafeRegister(static state => ((EpollSocket)state!).Dispose(), epoll))
+                {
+                    if (epoll.ConnectAsync(connect, new IPEndPoint(address, _port)))
+                    {
+                        await connect.Task.ConfigureAwait(false);
+                    }
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (connect.SocketError != SocketError.Success)
+                {
+                    throw new SocketException((int)connect.SocketError);
+                }
+
+                return (socket, epoll);
+            }
+            catch (SocketException ex)
+            {
+                epoll?.Dispose();
+                socket.Dispose();
+                last = ex;
+            }
+            catch
+            {
+                epoll?.Dispose();
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw last!;
+    }
+
+    /// <summary>A connect on the epoll engine, awaited (once per connection: its task is no hot-path allocation).</summary>
+    private sealed class ConnectOperation() : EpollOperation(runContinuationsInline: true)
+    {
+        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Task => _completion.Task;
+
+        protected override void OnCompleted() => _completion.TrySetResult();
     }
 
     private void Scavenge()

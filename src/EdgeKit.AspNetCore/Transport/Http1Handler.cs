@@ -48,10 +48,16 @@ internal sealed class Http1Handler : DelegatingHandler
     private readonly bool _auto;
     private int _disposed;
 
-    public Http1Handler(ClusterHttpClientOptions options, TimeProvider? time = null, TimeSpan? expectContinueTimeout = null)
+    /// <summary>
+    /// A handler for a cluster with <paramref name="options"/>; <paramref name="epoll"/>: whether its cleartext connections
+    /// run on EdgeKit's epoll engine (by default, as the process-wide <see cref="Epoll.EdgeKitSockets.BackendEnabled"/> says
+    /// when the handler is made; tests choose per handler).
+    /// </summary>
+    public Http1Handler(ClusterHttpClientOptions options, TimeProvider? time = null, TimeSpan? expectContinueTimeout = null, bool? epoll = null)
         : base(BackendHandlers.CreateHandler(options))
     {
         Options = options;
+        UsesEpoll = (epoll ?? Epoll.EdgeKitSockets.BackendEnabled) && Epoll.EpollEngine.IsSupported;
         Time = time ?? TimeProvider.System;
         ExpectContinueTimeout = expectContinueTimeout ?? DefaultExpectContinueTimeout;
         _auto = options.Transport != ClusterTransport.EdgeKit;
@@ -82,6 +88,9 @@ internal sealed class Http1Handler : DelegatingHandler
     };
 
     public ClusterHttpClientOptions Options { get; }
+
+    /// <summary>Whether cleartext connections run on EdgeKit's epoll engine (<see cref="Epoll.EpollEngine.Shared"/>).</summary>
+    public bool UsesEpoll { get; }
 
     public TimeProvider Time { get; }
 

@@ -12,7 +12,8 @@ namespace EdgeKit.AspNetCore.Transport;
 /// </summary>
 /// <remarks>
 /// <para>
-/// One receive at a time, with one <see cref="SocketAsyncEventArgs"/> made once per connection, into the buffer's free
+/// One receive at a time, through the connection's <see cref="SocketIo"/> (.NET's <see cref="SocketAsyncEventArgs"/>, or
+/// EdgeKit's epoll engine), into the buffer's free
 /// tail (8 KiB to begin with; compacted before a receive when the consumed head leaves too little room, doubled only when
 /// the unconsumed bytes themselves need more, as a large response head does). The read in progress is a
 /// <see cref="ValueTask{TResult}"/> backed by the reader itself: a read that waits allocates nothing.
@@ -42,8 +43,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>The least free room a receive is given: below it the buffer is compacted, or grown.</summary>
     internal const int MinimumReceiveSize = 2048;
 
-    private readonly Socket _socket;
-    private readonly Receiver _receiver;
+    private readonly SocketIo _io;
     private byte[] _buffer;
 
     // Indexes into _buffer: consumed up to _start, examined up to _examined, received up to _end. The consumer owns
@@ -64,11 +64,18 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private ManualResetValueTaskSourceCore<ReadResult> _read;
     private CancellationTokenRegistration _registration;
 
+    /// <summary>A reader on .NET's sockets.</summary>
     public SocketPipeReader(Socket socket)
+        : this(SocketIo.Saea(socket))
     {
-        _socket = socket;
+    }
+
+    /// <summary>A reader on <paramref name="io"/> (which it gives its receive completions to).</summary>
+    public SocketPipeReader(SocketIo io)
+    {
+        _io = io;
+        io.Reader = this;
         _buffer = new byte[InitialBufferSize];
-        _receiver = new Receiver(this);
     }
 
     /// <summary>The buffer's size now (for tests).</summary>
@@ -109,7 +116,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 bool pending;
                 try
                 {
-                    pending = _socket.ReceiveAsync(_receiver);
+                    pending = _io.ReceiveAsync(_buffer.AsMemory(_end));
                 }
                 catch (Exception ex)
                 {
@@ -272,29 +279,28 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             _end = unconsumed;
             _start = 0;
         }
-
-        _receiver.SetBuffer(_buffer, _end, _buffer.Length - _end);
     }
 
     /// <summary>Takes in what a receive brought: bytes, the peer's close, or an error (published by the clearing of Receiving that follows).</summary>
     private void Received()
     {
-        var args = _receiver;
-        if (args.SocketError != SocketError.Success)
+        var io = _io;
+        if (io.ReceiveError != SocketError.Success)
         {
-            _error = ReadError(args.SocketError);
+            _error = ReadError(io.ReceiveError);
         }
-        else if (args.BytesTransferred == 0)
+        else if (io.BytesReceived == 0)
         {
             _eof = true;
         }
         else
         {
-            _end += args.BytesTransferred;
+            _end += io.BytesReceived;
         }
     }
 
-    private void OnReceiveCompleted()
+    /// <summary>A pending receive ended (called by the <see cref="SocketIo"/>).</summary>
+    internal void OnReceiveCompleted()
     {
         Received();
         // Receiving and Waiting cleared in one step: from here the consumer may start the next receive, and only a read
@@ -356,9 +362,4 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _read.OnCompleted(continuation, state, token, flags);
-
-    private sealed class Receiver(SocketPipeReader reader) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
-    {
-        protected override void OnCompleted(SocketAsyncEventArgs e) => reader.OnReceiveCompleted();
-    }
 }

@@ -12,8 +12,8 @@ namespace EdgeKit.AspNetCore.Transport;
 /// <remarks>
 /// <para>
 /// The buffer (4 KiB to begin with) grows, doubling, only when the bytes written since the last flush need more; it is
-/// kept for the connection's later requests. One <see cref="SocketAsyncEventArgs"/> made once per connection sends, with no
-/// execution context flowing; a flush that waits is a <see cref="ValueTask{TResult}"/> backed by the writer itself.
+/// kept for the connection's later requests. The connection's <see cref="SocketIo"/> sends (.NET's
+/// <see cref="SocketAsyncEventArgs"/>, made once per connection, or EdgeKit's epoll engine), with no execution context flowing; a flush that waits is a <see cref="ValueTask{TResult}"/> backed by the writer itself.
 /// </para>
 /// <para>
 /// A flush cancelled (by its token, or <see cref="CancelPendingFlush"/>) while its bytes are being sent completes at once
@@ -29,8 +29,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
     /// <summary>The buffer's size to begin with.</summary>
     internal const int InitialBufferSize = 4096;
 
-    private readonly Socket _socket;
-    private readonly Sender _sender;
+    private readonly SocketIo _io;
     private byte[] _buffer;
 
     // _written bytes are in the buffer; a flush sends them, _sent of them so far.
@@ -48,11 +47,18 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
     private ManualResetValueTaskSourceCore<FlushResult> _flush;
     private CancellationTokenRegistration _registration;
 
+    /// <summary>A writer on .NET's sockets.</summary>
     public SocketPipeWriter(Socket socket)
+        : this(SocketIo.Saea(socket))
     {
-        _socket = socket;
+    }
+
+    /// <summary>A writer on <paramref name="io"/> (which it gives its send completions to).</summary>
+    public SocketPipeWriter(SocketIo io)
+    {
+        _io = io;
+        io.Writer = this;
         _buffer = new byte[InitialBufferSize];
-        _sender = new Sender(this);
     }
 
     /// <summary>The buffer's size now (for tests).</summary>
@@ -162,10 +168,9 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
     {
         while (true)
         {
-            _sender.SetBuffer(_buffer, _sent, _written - _sent);
             try
             {
-                if (_socket.SendAsync(_sender))
+                if (_io.SendAsync(_buffer.AsMemory(_sent, _written - _sent)))
                 {
                     return true;
                 }
@@ -177,13 +182,13 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
                 return false;
             }
 
-            if (_sender.SocketError != SocketError.Success)
+            if (_io.SendError != SocketError.Success)
             {
-                Ended(WriteError(_sender.SocketError));
+                Ended(WriteError(_io.SendError));
                 return false;
             }
 
-            _sent += _sender.BytesTransferred;
+            _sent += _io.BytesSent;
             if (_sent >= _written)
             {
                 Ended(null);
@@ -200,16 +205,17 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
         _sent = 0;
     }
 
-    private void OnSendCompleted()
+    /// <summary>A pending send ended (called by the <see cref="SocketIo"/>).</summary>
+    internal void OnSendCompleted()
     {
-        var args = _sender;
-        if (args.SocketError != SocketError.Success)
+        var io = _io;
+        if (io.SendError != SocketError.Success)
         {
-            Ended(WriteError(args.SocketError));
+            Ended(WriteError(io.SendError));
         }
         else
         {
-            _sent += args.BytesTransferred;
+            _sent += io.BytesSent;
             if (_sent < _written)
             {
                 if (SendRest())
@@ -289,9 +295,4 @@ internal sealed class SocketPipeWriter : PipeWriter, IValueTaskSource<FlushResul
 
     void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _flush.OnCompleted(continuation, state, token, flags);
-
-    private sealed class Sender(SocketPipeWriter writer) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
-    {
-        protected override void OnCompleted(SocketAsyncEventArgs e) => writer.OnSendCompleted();
-    }
 }

@@ -269,6 +269,47 @@ public sealed class EpollEngineTests : IDisposable
     }
 
     [EpollFact]
+    public async Task A_socket_registered_before_its_connect_still_parks_receives_without_a_call_after_short_reads()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var socket = EpollSocket.Create(client, _engine);
+        // The registration of an unconnected socket reports EPOLLOUT | EPOLLHUP: let the loop take it before the connect.
+        using (var limit = new CancellationTokenSource(AwaitableEpollOperation.HangGuard))
+        {
+            while (socket.ReadEvents == 0)
+            {
+                await Task.Delay(1, limit.Token);
+            }
+        }
+
+        var connect = new AwaitableEpollOperation();
+        await connect.Start(o => socket.ConnectAsync(o, (IPEndPoint)listener.LocalEndPoint!));
+        connect.Result().Should().Be((0, SocketError.Success));
+        using var server = await listener.AcceptAsync().WaitAsync(AwaitableEpollOperation.HangGuard);
+
+        var op = new AwaitableEpollOperation();
+        var buffer = new byte[16];
+        for (int i = 0; i < 3; i++)
+        {
+            var receive = op.ReceiveAsync(socket, buffer);
+            int calls = socket.ReceiveCalls;
+            if (i > 0)
+            {
+                op.WasPending.Should().BeTrue();
+                calls.Should().Be(i + 1, "after a short read a receive waits for the next edge: the unconnected socket's HUP is no hang-up");
+            }
+
+            await server.SendAsync(Encoding.ASCII.GetBytes($"r{i}"));
+            await receive;
+            op.Result().Should().Be((2, SocketError.Success));
+            Encoding.ASCII.GetString(buffer, 0, 2).Should().Be($"r{i}");
+        }
+    }
+
+    [EpollFact]
     public async Task An_IPv6_connect_reaches_a_listener_on_the_IPv6_loopback()
     {
         using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);

@@ -24,7 +24,7 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// completes the TCP handshake (ConnectTimeout), an IPv6 literal destination, and a kept-alive connection the backend
 /// closes while it is idle in the pool.
 /// </summary>
-public sealed class Http1ConnectionEdgeTests
+public class Http1ConnectionEdgeTests
 {
     private const string Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace EdgeKit.AspNetCore.Tests.Transport;
 
 /// <summary>The transport on its own (no gateway): pool lifetimes and the 100-continue wait, on a fake clock.</summary>
-public sealed class Http1HandlerTests
+public class Http1HandlerTests
 {
     private const string Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 

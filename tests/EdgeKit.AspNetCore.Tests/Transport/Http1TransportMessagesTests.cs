@@ -10,7 +10,7 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// How EdgeKit's transport names a destination in its errors: <c>host:port</c>, an IPv6 literal in brackets
 /// (<c>[::1]:port</c>) as <see cref="SocketsHttpHandler"/> shows it, never the ambiguous <c>::1:port</c>.
 /// </summary>
-public sealed class Http1TransportMessagesTests
+public class Http1TransportMessagesTests
 {
     private static async Task<Exception> Fail(HttpMessageInvoker invoker, string address)
     {

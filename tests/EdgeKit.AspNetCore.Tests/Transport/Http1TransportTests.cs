@@ -10,7 +10,7 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// Issue 20: the gateway forwarding through EdgeKit's own HTTP/1.1 transport (<c>HttpClient:Transport = EdgeKit</c>),
 /// against raw TCP backends that write exact bytes (and count the connections they accept) and real Kestrel backends.
 /// </summary>
-public sealed class Http1TransportTests
+public class Http1TransportTests
 {
     private const string Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 

@@ -19,7 +19,7 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// to the pool, its place held until the tunnel closes), against real Kestrel WebSocket backends and raw TCP backends
 /// that write exact bytes.
 /// </summary>
-public sealed class Http1UpgradeTests
+public class Http1UpgradeTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 

@@ -12,8 +12,14 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// Issue 20: <see cref="SocketPipeReader"/>, the cleartext transport's reader on the socket itself, keeps the
 /// <see cref="PipeReader"/> contract the connection and its body stream rely on, against a real socket pair on 127.0.0.1.
 /// </summary>
-public sealed class SocketPipeReaderTests
+public class SocketPipeReaderTests
 {
+    /// <summary>The socket pair a test runs on (<see cref="SocketPipeReaderOnEpollTests"/>: one .NET's engine never registered).</summary>
+    protected virtual Task<LoopbackSocketPair> ConnectAsync() => LoopbackSocketPair.ConnectAsync();
+
+    /// <summary>The reader under test, on the pair's local socket (here through .NET's sockets).</summary>
+    private protected virtual SocketPipeReader Reader(LoopbackSocketPair pair) => new(pair.Local);
+
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
     private static string Text(ReadOnlySequence<byte> buffer) => Encoding.ASCII.GetString(buffer.ToArray());
@@ -47,8 +53,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_read_returns_what_arrived_and_after_examining_everything_waits_for_new_bytes_keeping_the_unconsumed_ones()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
 
         await pair.SendAsync("abc");
         var first = await ReadAtLeastAsync(reader, 3);
@@ -74,8 +80,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_read_after_examining_only_part_of_the_buffer_completes_synchronously_with_the_same_bytes()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         await pair.SendAsync("hello");
         var first = await ReadAtLeastAsync(reader, 5);
         reader.AdvanceTo(first.Buffer.GetPosition(2), first.Buffer.GetPosition(3));
@@ -89,8 +95,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_response_head_split_across_receives_is_read_whole_once_its_end_arrives()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         const string First = "HTTP/1.1 200 OK\r\nContent-";
         const string Second = "Length: 2\r\n\r\nok";
         await pair.SendAsync(First);
@@ -121,8 +127,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_body_much_larger_than_the_buffer_arrives_intact_through_a_buffer_that_does_not_grow_when_consumed_as_it_goes()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         var body = Pattern(1 << 20);
         var send = pair.SendAsync(body);
 
@@ -147,8 +153,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_head_larger_than_the_buffer_grows_it_and_keeps_every_byte()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         var head = Pattern(20_000);
         var send = pair.SendAsync(head);
 
@@ -163,8 +169,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task Unconsumed_bytes_near_the_end_of_the_buffer_are_moved_to_its_start_before_the_next_receive()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         var bytes = Pattern(10_000, seed: 7);
         await pair.SendAsync(bytes[..7000]);
         var first = await ReadAtLeastAsync(reader, 7000);
@@ -181,8 +187,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task CancelPendingRead_completes_the_waiting_read_as_cancelled_and_the_next_read_gets_the_bytes_that_come()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         var pending = reader.ReadAsync();
         pending.IsCompleted.Should().BeFalse();
 
@@ -202,8 +208,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task CancelPendingRead_without_a_read_cancels_the_next_one_only()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
 
         reader.CancelPendingRead();
         var cancelled = reader.ReadAsync();
@@ -223,8 +229,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_read_whose_token_is_cancelled_throws_and_the_receive_it_left_running_feeds_the_next_read()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         using var cancellation = new CancellationTokenSource();
         var pending = reader.ReadAsync(cancellation.Token);
 
@@ -241,8 +247,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task The_peer_closing_mid_body_completes_the_reader_after_the_bytes_it_sent()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         await pair.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf");
         pair.Peer.Shutdown(SocketShutdown.Send);
 
@@ -261,9 +267,9 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_reset_by_the_peer_throws_what_NetworkStream_throws_for_it()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
+        using var pair = await ConnectAsync();
         using var streamPair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        var reader = Reader(pair);
         pair.ResetByPeer();
         streamPair.ResetByPeer();
         pair.WaitUntilLocalSeesPeerEnd();
@@ -280,8 +286,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_reset_while_a_read_waits_fails_that_read_with_the_reset()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         var pending = reader.ReadAsync();
         pending.IsCompleted.Should().BeFalse();
 
@@ -295,8 +301,8 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task After_Complete_reading_is_refused_and_a_position_from_another_buffer_is_refused()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var reader = new SocketPipeReader(pair.Local);
+        using var pair = await ConnectAsync();
+        var reader = Reader(pair);
         await pair.SendAsync("abc");
         var result = await ReadAtLeastAsync(reader, 3);
 
@@ -315,7 +321,7 @@ public sealed class SocketPipeReaderTests
     [Fact]
     public async Task A_cleartext_connection_reads_and_writes_the_socket_itself_and_a_TLS_one_its_SslStream()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
+        using var pair = await ConnectAsync();
         using var handler = new Http1Handler(new ClusterHttpClientOptions());
         using var pool = new Http1ConnectionPool(handler, new Uri("http://127.0.0.1:1"));
 

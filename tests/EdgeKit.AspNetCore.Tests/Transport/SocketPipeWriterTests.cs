@@ -11,8 +11,14 @@ namespace EdgeKit.AspNetCore.Tests.Transport;
 /// byte written (partial sends included), synchronously when the socket takes them at once, and fails as
 /// <see cref="NetworkStream"/> does; against a real socket pair on 127.0.0.1.
 /// </summary>
-public sealed class SocketPipeWriterTests
+public class SocketPipeWriterTests
 {
+    /// <summary>The socket pair a test runs on (<see cref="SocketPipeWriterOnEpollTests"/>: one .NET's engine never registered).</summary>
+    protected virtual Task<LoopbackSocketPair> ConnectAsync() => LoopbackSocketPair.ConnectAsync();
+
+    /// <summary>The writer under test, on the pair's local socket (here through .NET's sockets).</summary>
+    private protected virtual SocketPipeWriter Writer(LoopbackSocketPair pair) => new(pair.Local);
+
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
     private static byte[] Pattern(int length)
@@ -38,8 +44,8 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task A_small_flush_sends_the_bytes_written_and_completes_synchronously()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        using var pair = await ConnectAsync();
+        var writer = Writer(pair);
         const string Head = "GET /orders/42 HTTP/1.1\r\nHost: api\r\n\r\n";
 
         writer.Write(Encoding.ASCII.GetBytes(Head));
@@ -58,8 +64,8 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task A_flush_larger_than_the_socket_takes_at_once_waits_and_sends_every_byte_in_order()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        using var pair = await ConnectAsync();
+        var writer = Writer(pair);
         var body = Pattern(8 << 20);
 
         writer.Write(body);
@@ -77,8 +83,8 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task GetSpan_grows_the_buffer_for_a_size_hint_and_keeps_what_was_written()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        using var pair = await ConnectAsync();
+        var writer = Writer(pair);
         writer.Write("head:"u8);
 
         var span = writer.GetSpan(10_000);
@@ -95,8 +101,8 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task CancelPendingFlush_without_a_flush_cancels_the_next_one_which_keeps_its_bytes_for_the_one_after()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        using var pair = await ConnectAsync();
+        var writer = Writer(pair);
         writer.Write("kept"u8);
 
         writer.CancelPendingFlush();
@@ -112,8 +118,8 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task A_flush_cancelled_by_its_token_throws_and_the_writer_is_refused_until_its_send_has_ended()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        using var pair = await ConnectAsync();
+        var writer = Writer(pair);
         var body = Pattern(8 << 20);
         using var cancellation = new CancellationTokenSource();
         writer.Write(body);
@@ -136,9 +142,9 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task A_flush_to_a_peer_that_reset_the_connection_throws_what_NetworkStream_throws_and_so_does_every_later_flush()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
+        using var pair = await ConnectAsync();
         using var streamPair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        var writer = Writer(pair);
         pair.ResetByPeer();
         streamPair.ResetByPeer();
         pair.WaitUntilLocalSeesPeerEnd();
@@ -160,8 +166,8 @@ public sealed class SocketPipeWriterTests
     [Fact]
     public async Task After_Complete_writing_is_refused()
     {
-        using var pair = await LoopbackSocketPair.ConnectAsync();
-        var writer = new SocketPipeWriter(pair.Local);
+        using var pair = await ConnectAsync();
+        var writer = Writer(pair);
 
         writer.Complete();
 

@@ -42,8 +42,9 @@ internal sealed unsafe class EpollSocket : IDisposable
     private int _readSeen;
     private EpollOperation? _readOp;
 
-    // Set for good by the loop (before it bumps _readEvents) once the peer's end or an error was reported: the end stays
-    // readable without any further edge, so from then on a short read no longer says the socket is drained.
+    // Set for good by the loop (before it bumps _readEvents) once the peer's end (EPOLLRDHUP) or an error (EPOLLERR) was
+    // reported: the end stays readable without any further edge, so from then on a short read no longer says the socket
+    // is drained.
     private int _readHangUp;
 
     // Write readiness: writable until a send finds the socket's buffer full.
@@ -52,6 +53,9 @@ internal sealed unsafe class EpollSocket : IDisposable
     private EpollOperation? _writeOp;
 
     private int _disposed;
+
+    /// <summary>The read edges the loop has seen (for tests).</summary>
+    internal int ReadEvents => Volatile.Read(ref _readEvents);
 
     /// <summary>The <c>recv</c> calls made so far (one receive runs at a time; for tests).</summary>
     internal int ReceiveCalls;
@@ -73,15 +77,21 @@ internal sealed unsafe class EpollSocket : IDisposable
 
     /// <summary>
     /// Takes a .NET <paramref name="socket"/> that has had no asynchronous operation (so .NET's engine never registered
-    /// it), makes it non-blocking and registers it (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) with one of the engine's loops.
+    /// it), makes its descriptor non-blocking and registers it (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) with one of the
+    /// engine's loops. <see cref="Socket.Blocking"/> stays true (.NET's view: it emulates blocking for its own synchronous
+    /// calls, and a <see cref="NetworkStream"/> accepts the socket).
     /// </summary>
     /// <exception cref="SocketException">The registration failed.</exception>
     public static EpollSocket Create(Socket socket, EpollEngine engine)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(engine);
-        // Sets O_NONBLOCK (fcntl) without registering with .NET's engine: that happens only when an async operation waits.
+        // Sets O_NONBLOCK (fcntl) without registering with .NET's engine (that happens only when an async operation
+        // waits). Back to "blocking" in .NET's view only: the descriptor stays O_NONBLOCK (.NET never clears it; it
+        // emulates blocking for its own synchronous calls), and a NetworkStream, which refuses a non-blocking Socket,
+        // can still be made over it (an upgraded connection's tunnel).
         socket.Blocking = false;
+        socket.Blocking = true;
         var epollSocket = new EpollSocket(socket, engine);
         engine.Register(epollSocket, epollSocket._loop, epollSocket._fd);
         return epollSocket;
@@ -116,7 +126,17 @@ internal sealed unsafe class EpollSocket : IDisposable
         int events = Volatile.Read(ref _writeEvents);
         try
         {
-            Socket.Connect(remote);
+            // Non-blocking in .NET's view for this call only: it starts the connect and returns (WouldBlock) at once.
+            Socket.Blocking = false;
+            try
+            {
+                Socket.Connect(remote);
+            }
+            finally
+            {
+                Socket.Blocking = true;
+            }
+
             return false;
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
@@ -186,7 +206,9 @@ internal sealed unsafe class EpollSocket : IDisposable
     {
         if ((events & (Interop.EPOLLIN | Interop.EPOLLRDHUP | Interop.EPOLLERR | Interop.EPOLLHUP)) != 0)
         {
-            if ((events & (Interop.EPOLLRDHUP | Interop.EPOLLERR | Interop.EPOLLHUP)) != 0)
+            // The peer's FIN (RDHUP) or an error: what stays readable with no further edge. Not EPOLLHUP alone: a socket
+            // registered before its connect reports it (TCP_CLOSE) once, and a connected one reports it only with one of those.
+            if ((events & (Interop.EPOLLRDHUP | Interop.EPOLLERR)) != 0)
             {
                 Volatile.Write(ref _readHangUp, 1);
             }
