@@ -17,7 +17,7 @@ public sealed partial class DocsTests
     {
         var page = File.ReadAllText(Path.Combine(Root, "docs", "gateway-host.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
         var blocks = GatewayBlock().Matches(page).Select(m => m.Groups[1].Value).ToList();
-        blocks.Should().HaveCount(4);
+        blocks.Should().HaveCount(5);
         using var folder = new TempFolder();
         var failures = new List<string>();
         for (int i = 0; i < blocks.Count; i++)

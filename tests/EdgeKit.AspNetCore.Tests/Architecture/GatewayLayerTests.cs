@@ -69,6 +69,7 @@ public sealed partial class GatewayLayerTests
         ["Microsoft.Extensions.DependencyInjection.EdgeKitBuilderRateLimitingExtensions"] = "RateLimiting",
         ["Microsoft.AspNetCore.Builder.ApplicationBuilderEdgeKitTlsExtensions"] = "Tls",
         ["Microsoft.AspNetCore.Hosting.EdgeKitTlsKestrelExtensions"] = "Tls",
+        ["Microsoft.AspNetCore.Hosting.WebHostBuilderEdgeKitSocketsExtensions"] = "Transport",
     };
 
     /// <summary>Namespaces whose every type must be listed in <see cref="FolderOf"/>.</summary>

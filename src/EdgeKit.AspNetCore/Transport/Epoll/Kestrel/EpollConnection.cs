@@ -36,7 +36,7 @@ internal sealed partial class EpollConnection : ConnectionContext
     private volatile Exception? _shutdownReason;
     private Task _processing = Task.CompletedTask;
 
-    public EpollConnection(EpollSocket socket, MemoryPool<byte> memoryPool, PipeOptions inputOptions, PipeOptions outputOptions, bool inlineCompletions, EpollSocketCount openSockets, ILogger logger)
+    public EpollConnection(EpollSocket socket, MemoryPool<byte> memoryPool, PipeOptions inputOptions, PipeOptions outputOptions, EpollSocketCount openSockets, ILogger logger)
     {
         _socket = socket;
         _openSockets = openSockets;
@@ -48,7 +48,6 @@ internal sealed partial class EpollConnection : ConnectionContext
         // reader scheduler decides where Kestrel continues (inline, or the thread pool).
         _receiver = new EpollSocketAwaitable(runContinuationsInline: true);
         _sender = new EpollSocketAwaitable(runContinuationsInline: true);
-        InlineCompletions = inlineCompletions;
 
         var input = new Pipe(inputOptions);
         var output = new Pipe(outputOptions);
@@ -62,9 +61,6 @@ internal sealed partial class EpollConnection : ConnectionContext
         ConnectionClosed = _closed.Token;
         Interlocked.Increment(ref openSockets.Value);
     }
-
-    /// <summary>Whether Kestrel's processing runs on the loop thread (<see cref="EdgeKitSocketOptions.UnsafeInlineCompletions"/>).</summary>
-    public bool InlineCompletions { get; }
 
     /// <summary>Starts the receive and send loops.</summary>
     public void Start() => _processing = RunAsync();

@@ -114,7 +114,7 @@ internal sealed class EpollConnectionListener : IConnectionListener
             {
                 accepted.NoDelay = _options.NoDelay;
                 epollSocket = EpollSocket.Create(accepted, _engine);
-                var connection = new EpollConnection(epollSocket, _memoryPool, _inputOptions, _outputOptions, _options.UnsafeInlineCompletions, _openSockets, _logger);
+                var connection = new EpollConnection(epollSocket, _memoryPool, _inputOptions, _outputOptions, _openSockets, _logger);
                 connection.Start();
                 return connection;
             }
