@@ -216,6 +216,87 @@ public sealed class SmallResponseFastPathTests
         Cluster(gateway).BufferedBodies.Should().Be(1);
     }
 
+    [Fact]
+    public async Task A_small_body_over_TLS_goes_out_from_the_buffer_too()
+    {
+        await using var backend = new TlsScriptedBackend(i => $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Answer: {i}\r\nContent-Length: 17\r\n\r\n{Json}");
+        var settings = Route(backend.HttpsAddress);
+        settings["Clusters:c:HttpClient:DangerousAcceptAnyServerCertificate"] = "true";
+        await using var gateway = await GatewayHost.StartAsync(settings);
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Client.GetAsync("/secure");
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            Values(response, "X-Answer").Should().Be(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            (await response.Content.ReadAsStringAsync()).Should().Be(Json);
+        }
+
+        Cluster(gateway).BufferedBodies.Should().Be(2, "each reply is one TLS record: head and body come in one read");
+        backend.Accepts.Should().Be(1);
+    }
+
+    /// <summary>A TLS backend on 127.0.0.1 that reads each request head (GETs only) and writes its reply in one write (one TLS record).</summary>
+    private sealed class TlsScriptedBackend : RawTcpBackend
+    {
+        private readonly Func<int, string> _reply;
+        // One for the test run (the class's tests share it).
+        private static readonly System.Security.Cryptography.X509Certificates.X509Certificate2 s_certificate = Forwarding.ForwarderConformanceTests.CreateCertificate("CN=localhost");
+        private int _requests;
+
+        public TlsScriptedBackend(Func<int, string> reply)
+        {
+            _reply = reply;
+            StartAccepting();
+        }
+
+        public string HttpsAddress => "https" + Address["http".Length..];
+
+        protected override async Task ServeAsync(System.Net.Sockets.Socket socket, int connection)
+        {
+            await using var tls = new System.Net.Security.SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: false));
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = s_certificate }, Stopping);
+                var pending = new List<byte>();
+                var buffer = new byte[4096];
+                while (true)
+                {
+                    int end;
+                    while ((end = IndexOfEnd(pending)) < 0)
+                    {
+                        int read = await tls.ReadAsync(buffer, Stopping);
+                        if (read == 0)
+                        {
+                            return;
+                        }
+
+                        pending.AddRange(buffer.AsSpan(0, read));
+                    }
+
+                    pending.RemoveRange(0, end + 4);
+                    await tls.WriteAsync(System.Text.Encoding.Latin1.GetBytes(_reply(Interlocked.Increment(ref _requests) - 1)), Stopping);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+            {
+            }
+        }
+
+        private static int IndexOfEnd(List<byte> bytes)
+        {
+            for (int i = 0; i + 3 < bytes.Count; i++)
+            {
+                if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n')
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+
     /// <summary>Answers the client itself, as a JSON body transform over its bound does.</summary>
     private sealed class AnswerItselfTransform : ResponseTransform
     {
