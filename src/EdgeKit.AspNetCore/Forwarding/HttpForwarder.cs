@@ -991,11 +991,15 @@ internal sealed class HttpForwarder
             Exception? writeError = null;
             try
             {
-                // As the copy's first read would: a client gone (or the route's timeout passed) gets nothing more.
-                activity.Token.ThrowIfCancellationRequested();
-                foreach (var segment in buffered)
+                if (!buffered.IsEmpty)
                 {
-                    await outgoing.Body.WriteAsync(segment, activity.Token).ConfigureAwait(false);
+                    // As the copy's first read of a body would: a client gone (or the route's timeout passed) gets
+                    // nothing more. (A response without a body is over already, as on the copy's path.)
+                    activity.Token.ThrowIfCancellationRequested();
+                    foreach (var segment in buffered)
+                    {
+                        await outgoing.Body.WriteAsync(segment, activity.Token).ConfigureAwait(false);
+                    }
                 }
             }
             catch (Exception ex)

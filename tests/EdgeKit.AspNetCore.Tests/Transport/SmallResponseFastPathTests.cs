@@ -196,6 +196,26 @@ public sealed class SmallResponseFastPathTests
     }
 
     [Fact]
+    public async Task A_client_gone_when_an_answer_without_a_body_came_leaves_the_backends_outcome_as_on_the_copy_path()
+    {
+        string cluster = $"fast-{Guid.NewGuid():N}";
+        using var metrics = new Measurements(cluster);
+        await using var backend = new ScriptedBackend((_, _) => "HTTP/1.1 204 No Content\r\n\r\n");
+        await using var gateway = await GatewayHost.StartAsync(Route(backend.Address, cluster),
+            configureBuilder: b => b.Services.AddEdgeKit().ConfigureTransforms(t => t.ResponseTransforms.Add(new AbortOnPathTransform("/gone"))));
+
+        await gateway.Client.Awaiting(c => c.GetAsync("/gone")).Should().ThrowAsync<HttpRequestException>();
+        using var next = await gateway.Client.GetAsync("/next");
+
+        next.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await metrics.WaitForCountAsync(2);
+        metrics.Outcomes().Should().Equal(["success 204", "success 204"], "the exchange with the backend was over with its head: nothing was left to send");
+        gateway.Logs.Entries.Where(e => e.EventId == 1408).Should().BeEmpty();
+        Cluster(gateway, cluster).BufferedBodies.Should().Be(2);
+        backend.Accepts.Should().Be(1);
+    }
+
+    [Fact]
     public async Task The_cache_stores_a_body_that_went_out_from_the_buffer()
     {
         await using var backend = new ScriptedBackend((_, i) =>
