@@ -985,17 +985,23 @@ internal sealed class HttpForwarder
             && ownStream.TryTakeBufferedBody(out var buffered))
         {
             // EdgeKit's transport, and the whole body already came with the head (a small answer), or there is none: it
-            // goes to the client in one write (Kestrel sends its head and body with one flush) and the connection back to
-            // its pool, with no copy loop, no body reads, no buffer rented.
+            // is copied into the client's response, the connection goes back to its pool, and one flush sends head and
+            // body. No copy loop, no body reads, no buffer rented.
             cluster.CountBufferedBody();
             Exception? writeError = null;
             try
             {
-                // As the copy's first read would: a client gone (or the route's timeout passed) gets nothing more.
-                activity.Token.ThrowIfCancellationRequested();
-                foreach (var segment in buffered)
+                if (!buffered.IsEmpty)
                 {
-                    await outgoing.Body.WriteAsync(segment, activity.Token).ConfigureAwait(false);
+                    // As the copy's first read of a body would: a client gone (or the route's timeout passed) gets
+                    // nothing more. (A response without a body is over already, as on the copy's path.)
+                    activity.Token.ThrowIfCancellationRequested();
+                    var writer = outgoing.BodyWriter;
+                    foreach (var segment in buffered)
+                    {
+                        // Copied now (Kestrel keeps what is written before the response starts until its head goes out).
+                        writer.Write(segment.Span);
+                    }
                 }
             }
             catch (Exception ex)
@@ -1004,7 +1010,24 @@ internal sealed class HttpForwarder
             }
             finally
             {
+                // Before the flush: once the client can have the bytes, the connection is already free for the next
+                // request (the bytes were the connection's buffer until here).
                 ownStream.EndBufferedBody(buffered);
+            }
+
+            if (writeError is null && !buffered.IsEmpty)
+            {
+                try
+                {
+                    if ((await outgoing.BodyWriter.FlushAsync(activity.Token).ConfigureAwait(false)).IsCanceled)
+                    {
+                        writeError = new IOException("Sending the response to the client was cancelled.");
+                    }
+                }
+                catch (Exception ex)
+                {
+                    writeError = ex;
+                }
             }
 
             return writeError is null

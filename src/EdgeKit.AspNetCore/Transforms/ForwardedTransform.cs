@@ -43,8 +43,7 @@ internal sealed class ForwardedTransform : RequestTransform
 
         var http = context.HttpContext;
         string? value = _action == ForwardedHeaderAction.Remove ? null : BuildElement(http);
-        int trusted = XForwardedTransform.Unknown;
-        XForwardedTransform.Apply(context.ProxyRequest.Headers, HeaderName, _action, _proxies, http.Connection.RemoteIpAddress, ref trusted, value);
+        XForwardedTransform.Apply(context.ProxyRequest.Headers, HeaderName, _action, _proxies.Contains(http.Connection.RemoteIpAddress), value);
         return default;
     }
 

@@ -39,49 +39,38 @@ internal sealed class XForwardedTransform : RequestTransform
     {
         var http = context.HttpContext;
         var headers = context.ProxyRequest.Headers;
-        // The client's address (its string is formatted once per connection: Kestrel keeps one IPAddress per connection,
-        // and IPAddress its string); whether it is a trusted proxy is asked only when it sent a header to append to.
-        var remote = http.Connection.RemoteIpAddress;
-        int trusted = Unknown;
+        bool trusted = _proxies.Contains(http.Connection.RemoteIpAddress);
         var request = http.Request;
         if (_for != ForwardedHeaderAction.Off)
         {
-            Apply(headers, _forName, _for, _proxies, remote, ref trusted, _for == ForwardedHeaderAction.Remove ? null : remote?.ToString());
+            Apply(headers, _forName, _for, trusted, _for == ForwardedHeaderAction.Remove ? null : http.Connection.RemoteIpAddress?.ToString());
         }
 
         if (_proto != ForwardedHeaderAction.Off)
         {
-            Apply(headers, _protoName, _proto, _proxies, remote, ref trusted, request.Scheme);
+            Apply(headers, _protoName, _proto, trusted, request.Scheme);
         }
 
         if (_host != ForwardedHeaderAction.Off)
         {
-            Apply(headers, _hostName, _host, _proxies, remote, ref trusted, request.Host.HasValue ? request.Host.Value : null);
+            Apply(headers, _hostName, _host, trusted, request.Host.HasValue ? request.Host.Value : null);
         }
 
         if (_prefix != ForwardedHeaderAction.Off)
         {
-            Apply(headers, _prefixName, _prefix, _proxies, remote, ref trusted, request.PathBase.HasValue ? request.PathBase.Value : null);
+            Apply(headers, _prefixName, _prefix, trusted, request.PathBase.HasValue ? request.PathBase.Value : null);
         }
 
         return default;
     }
 
-    /// <summary>Whether the client is a trusted proxy: not asked yet.</summary>
-    internal const int Unknown = -1;
-
-    /// <summary>
-    /// Applies one header's action; <paramref name="value"/> is what the gateway saw (none when null). The values already
-    /// there are kept (appended to) only for <see cref="ForwardedHeaderAction.Append"/> from a client in
-    /// <paramref name="proxies"/>; <paramref name="trusted"/> caches that answer across the headers of one request
-    /// (<see cref="Unknown"/>, then 0 or 1).
-    /// </summary>
-    internal static void Apply(HttpRequestHeaders headers, string name, ForwardedHeaderAction action, TrustedProxies proxies, System.Net.IPAddress? client, ref int trusted, string? value)
+    /// <summary>Applies one header's action; <paramref name="value"/> is what the gateway saw (none when null).</summary>
+    internal static void Apply(HttpRequestHeaders headers, string name, ForwardedHeaderAction action, bool trusted, string? value)
     {
         string? incoming = null;
         if (headers.NonValidated.TryGetValues(name, out var values))
         {
-            if (action == ForwardedHeaderAction.Append && IsTrusted(proxies, client, ref trusted))
+            if (action == ForwardedHeaderAction.Append && trusted)
             {
                 incoming = values.ToString();
             }
@@ -102,15 +91,5 @@ internal sealed class XForwardedTransform : RequestTransform
         {
             headers.TryAddWithoutValidation(name, value);
         }
-    }
-
-    private static bool IsTrusted(TrustedProxies proxies, System.Net.IPAddress? client, ref int trusted)
-    {
-        if (trusted == Unknown)
-        {
-            trusted = proxies.Contains(client) ? 1 : 0;
-        }
-
-        return trusted == 1;
     }
 }

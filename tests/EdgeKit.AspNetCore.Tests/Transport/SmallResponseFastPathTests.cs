@@ -93,6 +93,32 @@ public sealed class SmallResponseFastPathTests
     }
 
     [Fact]
+    public async Task A_connection_the_backend_closes_after_its_answer_is_not_reused_on_the_fast_path_either()
+    {
+        await using var backend = new ScriptedBackend((_, i) =>
+            new ScriptedReply($"HTTP/1.1 200 OK\r\nConnection: close\r\nX-Answer: {i}\r\nContent-Length: 17\r\n\r\n{Json}", Close: true));
+        await using var gateway = await GatewayHost.StartAsync(Route(backend.Address));
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Client.GetAsync("/closing");
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            Values(response, "X-Answer").Should().Be(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Values(response, "Connection").Should().Be("(none)", "Connection is hop-by-hop");
+            (await response.Content.ReadAsStringAsync()).Should().Be(Json);
+        }
+
+        Cluster(gateway).BufferedBodies.Should().Be(2);
+        backend.Accepts.Should().Be(2, "Connection: close ends the connection after its exchange");
+        // The client may have the last byte before the gateway's exchange has ended: wait for the close (hang guard only).
+        using var limit = new CancellationTokenSource(Wait);
+        while (Cluster(gateway).Direct!.OpenConnections != 0)
+        {
+            await Task.Delay(5, limit.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_body_that_comes_after_its_head_is_streamed_as_before()
     {
         var bodyGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -196,6 +222,26 @@ public sealed class SmallResponseFastPathTests
     }
 
     [Fact]
+    public async Task A_client_gone_when_an_answer_without_a_body_came_leaves_the_backends_outcome_as_on_the_copy_path()
+    {
+        string cluster = $"fast-{Guid.NewGuid():N}";
+        using var metrics = new Measurements(cluster);
+        await using var backend = new ScriptedBackend((_, _) => "HTTP/1.1 204 No Content\r\n\r\n");
+        await using var gateway = await GatewayHost.StartAsync(Route(backend.Address, cluster),
+            configureBuilder: b => b.Services.AddEdgeKit().ConfigureTransforms(t => t.ResponseTransforms.Add(new AbortOnPathTransform("/gone"))));
+
+        await gateway.Client.Awaiting(c => c.GetAsync("/gone")).Should().ThrowAsync<HttpRequestException>();
+        using var next = await gateway.Client.GetAsync("/next");
+
+        next.StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await metrics.WaitForCountAsync(2);
+        metrics.Outcomes().Should().Equal(["success 204", "success 204"], "the exchange with the backend was over with its head: nothing was left to send");
+        gateway.Logs.Entries.Where(e => e.EventId == 1408).Should().BeEmpty();
+        Cluster(gateway, cluster).BufferedBodies.Should().Be(2);
+        backend.Accepts.Should().Be(1);
+    }
+
+    [Fact]
     public async Task The_cache_stores_a_body_that_went_out_from_the_buffer()
     {
         await using var backend = new ScriptedBackend((_, i) =>
@@ -214,6 +260,87 @@ public sealed class SmallResponseFastPathTests
         Values(second, "Cache-Status").Should().StartWith("EdgeKit; hit");
         backend.Received.Should().ContainSingle();
         Cluster(gateway).BufferedBodies.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_small_body_over_TLS_goes_out_from_the_buffer_too()
+    {
+        await using var backend = new TlsScriptedBackend(i => $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Answer: {i}\r\nContent-Length: 17\r\n\r\n{Json}");
+        var settings = Route(backend.HttpsAddress);
+        settings["Clusters:c:HttpClient:DangerousAcceptAnyServerCertificate"] = "true";
+        await using var gateway = await GatewayHost.StartAsync(settings);
+
+        for (int i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Client.GetAsync("/secure");
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            Values(response, "X-Answer").Should().Be(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            (await response.Content.ReadAsStringAsync()).Should().Be(Json);
+        }
+
+        Cluster(gateway).BufferedBodies.Should().Be(2, "each reply is one TLS record: head and body come in one read");
+        backend.Accepts.Should().Be(1);
+    }
+
+    /// <summary>A TLS backend on 127.0.0.1 that reads each request head (GETs only) and writes its reply in one write (one TLS record).</summary>
+    private sealed class TlsScriptedBackend : RawTcpBackend
+    {
+        private readonly Func<int, string> _reply;
+        // One for the test run (the class's tests share it).
+        private static readonly System.Security.Cryptography.X509Certificates.X509Certificate2 s_certificate = Forwarding.ForwarderConformanceTests.CreateCertificate("CN=localhost");
+        private int _requests;
+
+        public TlsScriptedBackend(Func<int, string> reply)
+        {
+            _reply = reply;
+            StartAccepting();
+        }
+
+        public string HttpsAddress => "https" + Address["http".Length..];
+
+        protected override async Task ServeAsync(System.Net.Sockets.Socket socket, int connection)
+        {
+            await using var tls = new System.Net.Security.SslStream(new System.Net.Sockets.NetworkStream(socket, ownsSocket: false));
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = s_certificate }, Stopping);
+                var pending = new List<byte>();
+                var buffer = new byte[4096];
+                while (true)
+                {
+                    int end;
+                    while ((end = IndexOfEnd(pending)) < 0)
+                    {
+                        int read = await tls.ReadAsync(buffer, Stopping);
+                        if (read == 0)
+                        {
+                            return;
+                        }
+
+                        pending.AddRange(buffer.AsSpan(0, read));
+                    }
+
+                    pending.RemoveRange(0, end + 4);
+                    await tls.WriteAsync(System.Text.Encoding.Latin1.GetBytes(_reply(Interlocked.Increment(ref _requests) - 1)), Stopping);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+            {
+            }
+        }
+
+        private static int IndexOfEnd(List<byte> bytes)
+        {
+            for (int i = 0; i + 3 < bytes.Count; i++)
+            {
+                if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n')
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
     }
 
     /// <summary>Answers the client itself, as a JSON body transform over its bound does.</summary>
