@@ -52,18 +52,6 @@ if (features.Contains("limit"))
     gateway["EdgeKit:RateLimiting:Policies:per-client:Partition:Kind"] = "ClientIp";
 }
 
-// GWBENCH_EPOLL=1 (run.sh's "-epoll" row): the backend connections of EdgeKit's transport on EdgeKit's own epoll engine
-// (src/EdgeKit.AspNetCore/Transport/Epoll), set before the first connection.
-// The switch is internal (the gateway grants its internals to tests only) until the host's public opt-in exists: set
-// through reflection here, the benchmark's only use of it.
-if (Environment.GetEnvironmentVariable("GWBENCH_EPOLL") == "1")
-{
-    typeof(EndpointRouteBuilderEdgeKitExtensions).Assembly
-        .GetType("EdgeKit.AspNetCore.Transport.Epoll.EdgeKitSockets", throwOnError: true)!
-        .GetProperty("BackendEnabled", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!
-        .SetValue(null, true);
-}
-
 // GWBENCH_TRANSPORT (run.sh's "-tr" rows): the cluster's backend transport, EdgeKit (the gateway's own HTTP/1.1
 // transport, src/EdgeKit.AspNetCore/Transport), Auto or SocketsHttpHandler. Unset, the rows stay on SocketsHttpHandler as
 // they were measured before Auto (which picks EdgeKit's transport for these plain http backends) became the default.
