@@ -52,6 +52,7 @@ declare -A SPEC=(
   [ek-tr]="EdgeKitGateway 18100 18101 GWBENCH_TRANSPORT=EdgeKit"
   [ek-tr-both]="EdgeKitGateway 18102 18103 GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL"
   [ek-full-tr-both]="EdgeKitGateway 18104 18105 GWBENCH_FEATURES=health,limit GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL"
+  [ek-tr-epoll]="EdgeKitGateway 18108 18109 GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL GWBENCH_EPOLL=1"
   [ek-full-tr-epoll]="EdgeKitGateway 18106 18107 GWBENCH_FEATURES=health,limit GWBENCH_TRANSPORT=EdgeKit $SCHED $COMPL GWBENCH_EPOLL=1"
   [yarp]="YarpGateway 18090 18091"
   [yarp-both]="YarpGateway 18098 18099 $SCHED $COMPL"
@@ -71,6 +72,7 @@ declare -A NAME=(
   [ek-tr]="EdgeKit, bare on EdgeKit's own transport"
   [ek-tr-both]="EdgeKit, bare on EdgeKit's own transport + both inline settings"
   [ek-full-tr-both]="EdgeKit, + health + limiter on EdgeKit's own transport + both inline settings"
+  [ek-tr-epoll]="EdgeKit, bare on EdgeKit's own transport + both inline settings + EdgeKit's epoll engine (GWBENCH_EPOLL=1)"
   [ek-full-tr-epoll]="EdgeKit, + health + limiter on EdgeKit's own transport + both inline settings + EdgeKit's epoll engine (GWBENCH_EPOLL=1)"
   [yarp]="YARP 2.3.0 (its defaults)"
   [yarp-both]="YARP 2.3.0 + both inline settings"
@@ -81,8 +83,8 @@ declare -A NAME=(
   [nginx]="nginx as the proxy"
   [direct]="direct (wrk at one nginx backend)"
 )
-ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both ek-full-tr-epoll yarp yarp-both floor kestrel kestrel-epoll nginx nginx-local direct)
-TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,ek-full-tr-epoll,yarp,yarp-both,kestrel,kestrel-epoll,nginx,nginx-local,direct"
+ALL_TARGETS=(ek ek-sched ek-compl ek-both ek-health ek-limit ek-full ek-full-both ek-tr ek-tr-both ek-full-tr-both ek-tr-epoll ek-full-tr-epoll yarp yarp-both floor kestrel kestrel-epoll nginx nginx-local direct)
+TARGETS_ARG="ek,ek-sched,ek-compl,ek-both,ek-health,ek-limit,ek-full,ek-full-both,ek-tr,ek-tr-both,ek-full-tr-both,ek-tr-epoll,ek-full-tr-epoll,yarp,yarp-both,kestrel,kestrel-epoll,nginx,nginx-local,direct"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; echo "targets: ${ALL_TARGETS[*]} (default: ${TARGETS_ARG//,/ })"; }
 while [[ $# -gt 0 ]]; do
@@ -417,7 +419,7 @@ profile() { # target
 }
 if (( PROFILE )); then
   log "profiling CPU 0 (perf record)"
-  for t in ek-full-tr-both ek-full-both ek kestrel nginx; do [[ " ${TARGETS[*]} " == *" $t "* ]] && profile "$t"; done
+  for t in ek-full-tr-epoll ek-full-tr-both ek-full-both ek kestrel-epoll kestrel nginx; do [[ " ${TARGETS[*]} " == *" $t "* ]] && profile "$t"; done
 fi
 UPTIME_AFTER="$(uptime)"
 
@@ -456,7 +458,7 @@ sys_sum() { # target name... -> their summed count per request
 SMOKE=0
 (( ROUNDS < 5 || DURATION < 10 )) && SMOKE=1
 MACHINE="$(machine_line)"
-FULL=ek-full; has ek-full-both && FULL=ek-full-both; has ek-full-tr-both && FULL=ek-full-tr-both
+FULL=ek-full; has ek-full-both && FULL=ek-full-both; has ek-full-tr-both && FULL=ek-full-tr-both; has ek-full-tr-epoll && FULL=ek-full-tr-epoll
 noise_floor="$(has direct && median direct $C_CPU0 || echo n/a)"
 total_errors="$(awk -F'\t' '{ n += $7 } END { print n + 0 }' "$RAW")"
 nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
@@ -515,6 +517,7 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   has ek-tr && echo "| ${NAME[ek-tr]} | $(mratio ek-tr ek $C_CPU) | $(mratio ek-tr ek $C_RPS) |"
   has ek-tr-both && has ek-both && echo "| ${NAME[ek-tr-both]} (against bare + both inline) | $(mratio ek-tr-both ek-both $C_CPU) | $(mratio ek-tr-both ek-both $C_RPS) |"
   has ek-full-tr-both && has ek-tr-both && echo "| ${NAME[ek-full-tr-both]} (against bare on its transport + both inline) | $(mratio ek-full-tr-both ek-tr-both $C_CPU) | $(mratio ek-full-tr-both ek-tr-both $C_RPS) |"
+  has ek-full-tr-epoll && has ek-tr-epoll && echo "| ${NAME[ek-full-tr-epoll]} (against bare on the epoll engine) | $(mratio ek-full-tr-epoll ek-tr-epoll $C_CPU) | $(mratio ek-full-tr-epoll ek-tr-epoll $C_RPS) |"
   has ek-full-tr-epoll && has ek-full-tr-both && echo "| ${NAME[ek-full-tr-epoll]} (against the same on .NET's sockets) | $(mratio ek-full-tr-epoll ek-full-tr-both $C_CPU) | $(mratio ek-full-tr-epoll ek-full-tr-both $C_RPS) |"
   has yarp-both && echo "| ${NAME[yarp-both]} (against YARP) | $(mratio yarp-both yarp $C_CPU) | $(mratio yarp-both yarp $C_RPS) |"
   echo
@@ -533,7 +536,7 @@ nginx_busy1="$(has nginx && median nginx $C_CPU1 || echo n/a)"
   echo
   full_cpu_nginx="$(mratio $FULL nginx $C_CPU)"; full_rps_yarp="$(mratio $FULL yarp $C_RPS)"
   full_p99_nginx="$(mratio $FULL nginx $C_P99)"; full_alloc_yarp="$(mratio $FULL yarp $C_ALLOC)"
-  full_over_bare="$(case $FULL in ek-full-tr-both) mratio ek-full-tr-both ek-tr-both $C_CPU ;; ek-full-both) mratio ek-full-both ek-both $C_CPU ;; *) mratio ek-full ek $C_CPU ;; esac)"
+  full_over_bare="$(case $FULL in ek-full-tr-epoll) mratio ek-full-tr-epoll ek-tr-epoll $C_CPU ;; ek-full-tr-both) mratio ek-full-tr-both ek-tr-both $C_CPU ;; ek-full-both) mratio ek-full-both ek-both $C_CPU ;; *) mratio ek-full ek $C_CPU ;; esac)"
   echo "- CPU µs/request ≤ 1.25 × nginx's: $full_cpu_nginx, $(verdict "$full_cpu_nginx" '<=' 1.25)"
   echo "- req/s ≥ 1.5 × YARP's: $full_rps_yarp, $(verdict "$full_rps_yarp" '>=' 1.5)"
   echo "- p99 ≤ 1.5 × nginx's: $full_p99_nginx, $(verdict "$full_p99_nginx" '<=' 1.5)"
