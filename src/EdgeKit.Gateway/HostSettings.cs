@@ -68,9 +68,10 @@ internal sealed class InlineIoSettings
     /// changes): connections do their I/O on EdgeKit's epoll engine, which reads a socket only when it has bytes (one
     /// system call fewer per read that waits), and EdgeKit's cleartext HTTP/1.1 backend connections join them on the
     /// same loop threads. <see cref="Scheduling"/> then means the transport's <c>UnsafeInlineCompletions</c>: the request
-    /// pipeline runs on the loop thread. Default <see langword="false"/>.
+    /// pipeline runs on the loop thread. Default <see langword="true"/> (the host's inline I/O, issue 20); <see langword="false"/>
+    /// keeps .NET's sockets.
     /// </summary>
-    public bool EdgeKitSockets { get; set; }
+    public bool EdgeKitSockets { get; set; } = true;
 }
 
 /// <summary>The OpenTelemetry exporters.</summary>

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeKit.Gateway.Tests;
 
-/// <summary><c>Host:InlineIo:EdgeKitSockets</c>: off by default; on, Kestrel's TCP endpoints run on EdgeKit's socket transport.</summary>
+/// <summary><c>Host:InlineIo:EdgeKitSockets</c>: on by default (Linux), Kestrel's TCP endpoints run on EdgeKit's socket transport; off, Kestrel keeps its own sockets.</summary>
 public sealed class EdgeKitSocketsHostTests
 {
     private static string File(TempFolder folder, string inlineIo, string backend = "http://127.0.0.1:9") => folder.Write("gateway.json", $$"""
@@ -27,13 +27,23 @@ public sealed class EdgeKitSocketsHostTests
         app.Services.GetServices<IConnectionListenerFactory>().Select(f => f.GetType()).ToList();
 
     [Fact]
-    public async Task It_is_off_by_default_and_Kestrel_keeps_its_own_sockets()
+    public async Task Off_Kestrel_keeps_its_own_sockets()
+    {
+        using var folder = new TempFolder();
+
+        await using var app = GatewayApp.Build(File(folder, """ "EdgeKitSockets": false """), checkOnly: true, logging: _ => { });
+
+        Factories(app).Should().NotContain(typeof(EpollTransportFactory));
+    }
+
+    [Fact]
+    public async Task It_is_on_by_default()
     {
         using var folder = new TempFolder();
 
         await using var app = GatewayApp.Build(File(folder, ""), checkOnly: true, logging: _ => { });
 
-        Factories(app).Should().NotContain(typeof(EpollTransportFactory));
+        Factories(app).Should().Contain(typeof(EpollTransportFactory));
     }
 
     [Theory]

@@ -88,6 +88,6 @@ public sealed class ProcessTests
         // Host:InlineIo at its defaults: Kestrel schedules inline, and the runtime was given inline socket completions
         // before the process's first socket (the variable as the runtime read it).
         lines.Should().ContainSingle(l => l.Contains("\"EventId\":1903", StringComparison.Ordinal))
-            .Which.Should().Contain("\"Message\":\"Inline I/O: Kestrel inline scheduling True, inline socket completions True, EdgeKit sockets False.\"");
+            .Which.Should().Contain("\"Message\":\"Inline I/O: Kestrel inline scheduling True, inline socket completions True, EdgeKit sockets True.\"");
     }
 }
