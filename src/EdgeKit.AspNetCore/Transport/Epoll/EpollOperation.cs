@@ -52,9 +52,6 @@ internal abstract class EpollOperation : IThreadPoolWorkItem
     /// <summary>How the operation ended: <see cref="SocketError.Success"/>, or the error as .NET's sockets report it.</summary>
     public SocketError SocketError { get; private set; }
 
-    /// <summary>Not used: accepting stays on .NET's listener socket (always null).</summary>
-    public Socket? AcceptSocket => null;
-
     /// <summary>What kind of operation runs now (set by the socket).</summary>
     internal EpollOperationKind Kind;
 

@@ -35,14 +35,13 @@ internal sealed class EpollSocketAwaitable : EpollOperation, IValueTaskSource<in
     public ValueTask<int> SendAsync(EpollSocket socket, in ReadOnlySequence<byte> buffers)
     {
         _source.Reset();
+        // Each property clears the other.
         if (buffers.IsSingleSegment)
         {
-            Sequence = default;
             Buffer = MemoryMarshal.AsMemory(buffers.First);
         }
         else
         {
-            Buffer = default;
             Sequence = buffers;
         }
 
